@@ -1,0 +1,1 @@
+"""Members, invitations, sessions and tokens: who may enter and in which role."""

@@ -1,0 +1,144 @@
+"""The application factory: `create_app(settings)` builds the whole Litestar app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from litestar.types import Message, Scope
+from piccolo.engine.base import Engine
+
+from integrity import db
+from integrity.health.controller import HealthController
+from integrity.problems import EXCEPTION_HANDLERS
+from integrity.settings import Settings
+from integrity.web.controller import PublicPagesController
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+API_SCHEMA_PATH = "/api/v1/schema"
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+# The browsable API document is the one page that needs the Swagger UI bundle and its inline boot
+# script; it shows no data, only the contract.
+SCHEMA_PAGE_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
+    """A `before_send` hook that puts the security baseline's headers on every response."""
+    common = {
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "x-frame-options": "DENY",
+        "cross-origin-opener-policy": "same-origin",
+        "cross-origin-resource-policy": "same-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    }
+    if settings.is_https:
+        common["strict-transport-security"] = "max-age=63072000; includeSubDomains"
+
+    async def before_send(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in common.items():
+            headers[name] = value
+        path = scope["path"]
+        is_schema_page = path == API_SCHEMA_PATH or path.startswith(API_SCHEMA_PATH + "/swagger")
+        headers["content-security-policy"] = SCHEMA_PAGE_POLICY if is_schema_page else CONTENT_SECURITY_POLICY
+        # Public handlers set their own caching; everything else must never be stored.
+        if "cache-control" not in headers:
+            headers["cache-control"] = "no-store"
+
+    return before_send
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
+    engine = engine or db.create_engine(settings.database)
+    readiness: dict[str, ReadinessCheck] = {}
+
+    async def database_ready() -> None:
+        await db.check_connection(engine, settings.database)
+
+    readiness["database"] = database_ready
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db.bind_engine(engine)
+        pooled = await db.start_pool(engine)
+        try:
+            yield
+        finally:
+            if pooled:
+                await engine.close_connection_pool()
+
+    state: dict[str, Any] = {
+        "settings": settings,
+        "engine": engine,
+        "readiness_checks": readiness,
+    }
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            PublicPagesController,
+            create_static_files_router(
+                path="/static",
+                directories=[FRONTEND / "static"],
+                name="static",
+                include_in_schema=False,
+                cache_control=None,
+            ),
+        ],
+        state=State(state),
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_send=[security_headers(settings)],
+        template_config=TemplateConfig(
+            directory=FRONTEND / "templates",
+            engine=JinjaTemplateEngine,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Integrity Network API",
+            version="1",
+            path=API_SCHEMA_PATH,
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        # Logging is the process's business (`configure_logging` in `integrity serve`); errors are
+        # logged by `integrity.problems` without their messages.
+        logging_config=None,
+        debug=False,
+    )
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Piccolo announces the server version on every new engine; that is noise in operators' logs.
+    logging.getLogger("piccolo").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))

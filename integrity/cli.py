@@ -1,0 +1,144 @@
+"""The `integrity` command: serve, migrate and administer the platform with the same settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from integrity.errors import IntegrityError
+from integrity.settings import Settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    return asyncio.run(coro)
+
+
+async def _open_database(settings: Settings) -> Any:
+    from integrity import db
+
+    engine = db.create_engine(settings.database)
+    await db.check_connection(engine, settings.database)
+    db.bind_engine(engine)
+    return engine
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from integrity import db
+
+    async def go() -> int:
+        engine = db.create_engine(settings.database)
+        applied = await db.migrate(engine, settings.database)
+        where = db.describe(settings.database)
+        if applied:
+            print(f"applied {len(applied)} migration(s) to {where}")
+        else:
+            print(f"{where} is up to date")
+        return 0
+
+    return _run(go())
+
+
+def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
+    from integrity.accounts.service import create_admin
+
+    password = _read_password_file(args.password_file)
+
+    async def go() -> int:
+        await _open_database(settings)
+        member = await create_admin(email=args.email, password=password, display_name=args.display_name)
+        print(f"created admin {member.email}")
+        return 0
+
+    return _run(go())
+
+
+def _read_password_file(path: str) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
+    except OSError as exc:
+        raise IntegrityError(f"cannot read the password file: {exc.strerror}") from None
+    # A trailing newline from `echo` or an editor is not part of the password.
+    return text.rstrip("\r\n")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from integrity import db
+    from integrity.app import configure_logging, create_app
+
+    configure_logging(settings)
+
+    async def preflight() -> int:
+        engine = db.create_engine(settings.database)
+        await db.check_connection(engine, settings.database)
+        return 0
+
+    _run(preflight())
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        # Access logs would store client addresses; the platform stores none.
+        access_log=False,
+        server_header=False,
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="integrity",
+        description="The Integrity Network platform. Settings come from INTEGRITY_* variables.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve the web pages and the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="trust X-Forwarded-* from --forwarded-allow-ips (behind a reverse proxy)",
+    )
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations (idempotent)")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    admin = sub.add_parser("create-admin", help="create an administrator account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password-file", required=True, help="file holding the password ('-' for stdin)")
+    admin.add_argument("--display-name", default="Administrator")
+    admin.set_defaults(handler=cmd_create_admin)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        handler: Command = args.handler
+        return handler(args, settings)
+    except IntegrityError as exc:
+        print(f"integrity: error: {exc.detail}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Turns every error into a problem-details document (API) or a friendly page (HTML).
+
+Nothing a client sees ever carries a traceback; the log gets the exception type and where it
+happened, never its message, since a message may quote what a member filed.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from integrity.errors import IntegrityError, RateLimited
+
+log = logging.getLogger("integrity.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not logged in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Not allowed in this state",
+    413: "Too large",
+    415: "File type not allowed",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    if request.url.path.startswith("/api/"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    title = title or _TITLES.get(status, "Error")
+    if wants_html(request):
+        return Template(
+            template_name="error.html",
+            context={"status": status, "title": title, "detail": detail},
+            status_code=status,
+            headers=headers,
+            media_type=MediaType.HTML,
+        )  # type: ignore[return-value]
+    body: dict[str, Any] = {"status": status, "title": title, "detail": detail}
+    if extra:
+        body.update(extra)
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def handle_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    headers = None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    if exc.status_code >= 500:
+        log.error("%s on %s %s", type(exc).__name__, request.method, request.scope["path"])
+    return problem_response(request, exc.status_code, exc.detail, title=exc.title, headers=headers)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    extra: dict[str, Any] | None = None
+    detail = exc.detail or _TITLES.get(exc.status_code, "Error")
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        # Litestar reports a bad body as 400; the contract says 422 for validation failures of a
+        # well-formed request, 400 for one that cannot be parsed at all.
+        errors = _safe_validation_errors(exc.extra)
+        extra = {"errors": errors} if errors else None
+        if detail.startswith("Validation failed"):
+            status = 422 if errors else 400
+            detail = "the request does not match the expected fields"
+    headers = dict(exc.headers) if exc.headers else None
+    return problem_response(request, status, detail, extra=extra, headers=headers)
+
+
+def _safe_validation_errors(extra: Any) -> list[dict[str, str]]:
+    """Keep only where and why a field failed; never echo the submitted value."""
+    if not isinstance(extra, list):
+        return []
+    cleaned = []
+    for item in extra:
+        if isinstance(item, dict):
+            cleaned.append({"key": str(item.get("key", "")), "message": str(item.get("message", ""))})
+    return cleaned
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error(
+        "unexpected %s on %s %s\n%s",
+        type(exc).__name__,
+        request.method,
+        request.scope["path"],
+        frames,
+    )
+    return problem_response(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "something went wrong on our side; nothing you sent has been logged",
+    )
+
+
+EXCEPTION_HANDLERS = {
+    IntegrityError: handle_integrity_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

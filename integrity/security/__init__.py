@@ -1,0 +1,1 @@
+"""Security primitives shared by several domains (passwords, tokens, headers)."""

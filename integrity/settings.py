@@ -1,0 +1,170 @@
+"""Typed settings, read once from the `INTEGRITY_*` environment variables and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from integrity.errors import ConfigurationError
+
+PREFIX = "INTEGRITY_"
+
+#: Every variable the platform reads. compose.yaml and the docs are checked against this list.
+KNOWN_VARIABLES = frozenset(
+    {
+        "INTEGRITY_DATABASE_URL",
+        "INTEGRITY_DATA_DIR",
+        "INTEGRITY_STORAGE",
+        "INTEGRITY_S3_ENDPOINT",
+        "INTEGRITY_S3_ACCESS_KEY",
+        "INTEGRITY_S3_SECRET_KEY",
+        "INTEGRITY_S3_BUCKET",
+        "INTEGRITY_S3_SECURE",
+        "INTEGRITY_S3_REGION",
+        "INTEGRITY_S3_RETENTION_DAYS",
+        "INTEGRITY_KEYRING_FILE",
+        "INTEGRITY_SIGNING_KEY_FILE",
+        "INTEGRITY_MAX_UPLOAD_BYTES",
+        "INTEGRITY_BASE_URL",
+        "INTEGRITY_LOG_LEVEL",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The file of a `sqlite:///path` URL (three slashes, then the path)."""
+        return Path(self.url.removeprefix("sqlite:///"))
+
+
+@dataclass(frozen=True, slots=True)
+class S3Settings:
+    endpoint: str = ""
+    access_key: str = ""
+    secret_key: str = field(default="", repr=False)
+    bucket: str = "evidence"
+    secure: bool = False
+    region: str | None = None
+    #: Retention (object lock, governance mode) for originals when the bucket has object lock.
+    retention_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database: DatabaseSettings
+    storage: str
+    s3: S3Settings
+    keyring_file: Path
+    signing_key_file: Path
+    #: True when the key files were not configured and live in the data folder (development only).
+    keys_generated_in_data_dir: bool
+    max_upload_bytes: int
+    base_url: str
+    log_level: str = "INFO"
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(PREFIX + name, "").strip() or default
+
+        data_dir = Path(get("DATA_DIR", "storage")).expanduser().absolute()
+        database_url = get("DATABASE_URL", f"sqlite:///{data_dir / 'integrity.sqlite3'}")
+        validate_database_url(database_url)
+
+        storage = get("STORAGE", "local").lower()
+        if storage not in {"local", "s3"}:
+            raise ConfigurationError("INTEGRITY_STORAGE must be 'local' or 's3'")
+
+        s3 = S3Settings(
+            endpoint=get("S3_ENDPOINT"),
+            access_key=get("S3_ACCESS_KEY"),
+            secret_key=get("S3_SECRET_KEY"),
+            bucket=get("S3_BUCKET", "evidence"),
+            secure=_parse_bool("INTEGRITY_S3_SECURE", get("S3_SECURE", "false")),
+            region=get("S3_REGION") or None,
+            retention_days=_parse_int("INTEGRITY_S3_RETENTION_DAYS", get("S3_RETENTION_DAYS", "0")),
+        )
+        if storage == "s3" and not (s3.endpoint and s3.access_key and s3.secret_key):
+            raise ConfigurationError(
+                "INTEGRITY_STORAGE=s3 needs INTEGRITY_S3_ENDPOINT, INTEGRITY_S3_ACCESS_KEY "
+                "and INTEGRITY_S3_SECRET_KEY"
+            )
+
+        keyring = get("KEYRING_FILE")
+        signing = get("SIGNING_KEY_FILE")
+        base_url = get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError("INTEGRITY_BASE_URL must start with http:// or https://")
+
+        return cls(
+            data_dir=data_dir,
+            database=DatabaseSettings(url=database_url),
+            storage=storage,
+            s3=s3,
+            keyring_file=Path(keyring) if keyring else data_dir / "keys" / "keyring.json",
+            signing_key_file=Path(signing) if signing else data_dir / "keys" / "signing-key.pem",
+            keys_generated_in_data_dir=not (keyring and signing),
+            max_upload_bytes=_parse_int(
+                "INTEGRITY_MAX_UPLOAD_BYTES", get("MAX_UPLOAD_BYTES", str(2 * 1024**3))
+            ),
+            base_url=base_url,
+            log_level=get("LOG_LEVEL", "INFO").upper(),
+        )
+
+
+def validate_database_url(url: str) -> None:
+    """Refuse anything but `sqlite:///file` and `postgresql://...`, with a one-line reason."""
+    if url.startswith("sqlite:"):
+        if not url.startswith("sqlite:///") or url == "sqlite:///" or ":memory:" in url:
+            raise ConfigurationError(
+                "INTEGRITY_DATABASE_URL for SQLite must look like sqlite:///path/to/file.db"
+            )
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgresql", "postgres"} or not parts.hostname:
+        raise ConfigurationError(
+            "INTEGRITY_DATABASE_URL must be sqlite:///path/to/file.db or "
+            "postgresql://user:password@host:port/database"
+        )
+    if not parts.path.strip("/"):
+        raise ConfigurationError("INTEGRITY_DATABASE_URL for PostgreSQL must name a database")
+
+
+def _parse_bool(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"{name} must be true or false")
+
+
+def _parse_int(name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number") from None
+    if number < 0:
+        raise ConfigurationError(f"{name} must not be negative")
+    return number

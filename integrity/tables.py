@@ -1,0 +1,11 @@
+"""The list of every domain's Piccolo tables, for the Piccolo app and for binding the engine."""
+
+from __future__ import annotations
+
+from piccolo.table import Table
+
+
+def all_tables() -> list[type[Table]]:
+    from integrity.accounts.tables import Member
+
+    return [Member]

@@ -1,0 +1,1 @@
+"""Server-rendered HTML pages (public site and members' area)."""

@@ -1,0 +1,120 @@
+"""The app shell: probes, pages, problem details and security headers."""
+
+from __future__ import annotations
+
+from litestar import Litestar, get
+from litestar.testing import AsyncTestClient
+
+from integrity.app import create_app
+from integrity.settings import Settings
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+async def test_healthz_answers_while_the_process_is_up(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_reports_the_database(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"] == "ok"
+
+
+async def test_readyz_is_503_and_names_the_database_when_it_is_gone(settings: Settings) -> None:
+    from tests.s3server import free_port
+
+    unreachable = settings.with_overrides(
+        database=type(settings.database)(url=f"postgresql://nobody@127.0.0.1:{free_port()}/none")
+    )
+    app = create_app(unreachable)
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert "cannot reach PostgreSQL" in body["checks"]["database"]
+    assert "nobody" not in body["checks"]["database"]
+
+
+async def test_home_page_renders_with_security_headers(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<title>Case files · Integrity Network</title>" in response.text
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["cache-control"] == "no-store"
+    assert "strict-transport-security" not in response.headers
+
+
+async def test_hsts_is_sent_when_served_over_https(settings: Settings) -> None:
+    app = create_app(settings.with_overrides(base_url="https://integrity.example"))
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/healthz")
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_static_files_are_served_with_the_same_headers(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/static/css/site.css")
+    assert response.status_code == 200
+    assert "focus-visible" in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_unknown_api_path_is_a_problem_document(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 404
+    assert body["title"] == "Not found"
+    assert body["detail"]
+
+
+async def test_unknown_page_is_a_friendly_html_page(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/no-such-page", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Back to the case files" in response.text
+
+
+async def test_an_unexpected_error_never_leaks_a_traceback(settings: Settings, caplog) -> None:
+    secret = "narrative-marker-7f3a"
+
+    @get("/api/v1/boom", sync_to_thread=False)
+    def boom() -> None:
+        raise RuntimeError(secret)
+
+    app = create_app(settings)
+    app.register(boom)
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/api/v1/boom")
+    assert response.status_code == 500
+    assert response.json()["status"] == 500
+    assert secret not in response.text
+    assert "Traceback" not in response.text
+    assert secret not in caplog.text
+    assert "RuntimeError" in caplog.text
+
+
+async def test_openapi_document_is_served(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/api/v1/schema/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["info"]["title"] == "Integrity Network API"
+    assert "/healthz" in document["paths"]
+    page = await client.get("/api/v1/schema")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")

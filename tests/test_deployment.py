@@ -1,0 +1,99 @@
+"""What can be checked of the compose deployment without a Docker engine."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from integrity.app import FRONTEND
+from integrity.piccolo_app import MIGRATIONS_FOLDER
+from integrity.settings import KNOWN_VARIABLES, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_compose() -> dict:
+    return yaml.safe_load((ROOT / "compose.yaml").read_text())
+
+
+def substitute(value: str) -> str:
+    """Compose interpolation: `${X:-default}` gives the default, `${X:?message}` a set value."""
+
+    def one(match: re.Match[str]) -> str:
+        operator, rest = match.group(2), match.group(3)
+        return rest if operator == ":-" else "set-by-operator"
+
+    return re.sub(r"\$\{([A-Z0-9_]+)(:[-?])([^}]*)\}", one, value)
+
+
+def test_compose_has_the_production_shape() -> None:
+    services = load_compose()["services"]
+    assert set(services) >= {"app", "postgres", "minio", "minio-init"}
+    assert "healthcheck" in services["minio"]
+    assert "healthcheck" in services["postgres"]
+    app = services["app"]
+    assert app["build"] == "."
+    assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert app["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert app["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
+    assert "integrity migrate &&" in " ".join(app["command"])
+    init = " ".join(services["minio-init"]["command"])
+    assert "--with-lock" in init and "version enable" in init
+    volumes = load_compose()["volumes"]
+    assert {"postgres-data", "minio-data"} <= set(volumes)
+
+
+def test_every_app_variable_exists_in_the_settings() -> None:
+    environment = load_compose()["services"]["app"]["environment"]
+    names = set(environment)
+    assert names <= KNOWN_VARIABLES, names - KNOWN_VARIABLES
+    # With the compose values substituted, the settings accept them.
+    values = {name: substitute(str(value)) for name, value in environment.items()}
+    settings = Settings.from_env(values)
+    assert settings.storage == "s3"
+    assert not settings.database.is_sqlite
+
+
+def test_compose_keeps_secrets_out_of_the_file() -> None:
+    text = (ROOT / "compose.yaml").read_text()
+    for secret in ("POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD"):
+        assert f"${{{secret}:?" in text
+
+
+def test_dockerfile_copies_what_the_app_reads_and_installs_the_package(tmp_path: Path) -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    copied = set()
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            copied.update(part.rstrip("/") for part in line.split()[1:-1])
+    assert {"pyproject.toml", "integrity", "migrations", "frontend"} <= copied
+    assert FRONTEND.name in copied and MIGRATIONS_FOLDER.name in copied
+    assert re.search(r"^RUN pip install -e \.$", dockerfile, re.MULTILINE)
+
+    # Build the same context and run the same install (dependencies come from this environment).
+    context = tmp_path / "context"
+    context.mkdir()
+    for name in copied:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, context / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, context / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", "--no-deps", "-e", "."],
+        cwd=context,
+        check=True,
+        capture_output=True,
+    )
+    result = subprocess.run(
+        [str(venv / "bin" / "integrity"), "--help"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "create-admin" in result.stdout
