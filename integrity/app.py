@@ -19,6 +19,7 @@ from litestar.types import Message, Scope
 from piccolo.engine.base import Engine
 
 from integrity import db
+from integrity.accounts.plugin import AccountsPlugin
 from integrity.health.controller import HealthController
 from integrity.problems import EXCEPTION_HANDLERS
 from integrity.settings import Settings
@@ -118,6 +119,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             ),
         ],
         state=State(state),
+        plugins=[AccountsPlugin(settings)],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[security_headers(settings)],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,6 +30,10 @@ KNOWN_VARIABLES = frozenset(
         "INTEGRITY_MAX_UPLOAD_BYTES",
         "INTEGRITY_BASE_URL",
         "INTEGRITY_LOG_LEVEL",
+        "INTEGRITY_REDIS_URL",
+        "INTEGRITY_SESSION_IDLE_MINUTES",
+        "INTEGRITY_SESSION_MAX_HOURS",
+        "INTEGRITY_INVITATION_DAYS",
     }
 )
 
@@ -61,6 +65,18 @@ class S3Settings:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountSettings:
+    #: A session unused this long ends (minutes).
+    session_idle_minutes: int = 30
+    #: A session ends this long after log-in, however busy (hours).
+    session_max_hours: int = 12
+    #: An invitation's token stops working this long after it was made (days).
+    invitation_days: int = 7
+    #: Shared rate-limit counters for several app processes; none means the database holds them.
+    redis_url: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
     database: DatabaseSettings
@@ -73,6 +89,7 @@ class Settings:
     max_upload_bytes: int
     base_url: str
     log_level: str = "INFO"
+    accounts: AccountSettings = field(default_factory=AccountSettings)
 
     @property
     def is_https(self) -> bool:
@@ -130,7 +147,26 @@ class Settings:
             ),
             base_url=base_url,
             log_level=get("LOG_LEVEL", "INFO").upper(),
+            accounts=_account_settings(get),
         )
+
+
+def _account_settings(get: Callable[[str, str], str]) -> AccountSettings:
+    def positive(name: str, default: int) -> int:
+        number = _parse_int(PREFIX + name, get(name, str(default)))
+        if number == 0:
+            raise ConfigurationError(f"{PREFIX}{name} must be at least 1")
+        return number
+
+    redis_url = get("REDIS_URL", "") or None
+    if redis_url is not None and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError("INTEGRITY_REDIS_URL must look like redis://host:port/0")
+    return AccountSettings(
+        session_idle_minutes=positive("SESSION_IDLE_MINUTES", 30),
+        session_max_hours=positive("SESSION_MAX_HOURS", 12),
+        invitation_days=positive("INVITATION_DAYS", 7),
+        redis_url=redis_url,
+    )
 
 
 def validate_database_url(url: str) -> None:

@@ -6,6 +6,7 @@ from piccolo.table import Table
 
 
 def all_tables() -> list[type[Table]]:
-    from integrity.accounts.tables import Member
+    from integrity.accounts.tables import ApiToken, Invitation, Member, MemberSession, RecoveryCode
+    from integrity.security.tables import RateLimitCounter
 
-    return [Member]
+    return [Member, Invitation, MemberSession, ApiToken, RecoveryCode, RateLimitCounter]

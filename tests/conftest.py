@@ -237,3 +237,11 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture
+def accounts(app: Litestar, client: AsyncTestClient[Litestar], settings: Settings) -> Any:
+    """Members of any role and callers acting as them (`tests.factories.AccountFactory`)."""
+    from tests.factories import AccountFactory
+
+    return AccountFactory(app=app, client=client, settings=settings)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import AsyncIterator
 
-from piccolo.columns import UUID, Boolean, Bytea, Integer, Timestamptz, Varchar
+from piccolo.columns import UUID, BigInt, Boolean, Bytea, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from integrity.vault.references import KeyRewrap, register_reference_source
 
 
 class Role(enum.StrEnum):
@@ -38,7 +41,88 @@ class Member(Table, tablename="member"):
     #: The TOTP secret sealed with the key ring; null until enrolment starts.
     totp_secret_sealed = Bytea(null=True, default=None)
     totp_enabled = Boolean(default=False)
+    #: The time step of the last TOTP code accepted; codes of that step or earlier are refused.
+    totp_last_step = BigInt(null=True, default=None)
     is_active = Boolean(default=True)
     failed_logins = Integer(default=0)
     locked_until = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+#: Roles that must use a second factor before doing anything else.
+REVIEW_TEAM = frozenset({Role.reviewer, Role.editor, Role.admin})
+
+
+class Invitation(Table, tablename="invitation"):
+    """Registration is by invitation only; the one-time token is kept as its SHA-256 only."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    email = Varchar(length=320, index=True)
+    role = Varchar(length=20, choices=Role, default=Role.member.value)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    #: Null when the invitation came from the `integrity invite` command.
+    invited_by = ForeignKey(references=Member, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    accepted_at = Timestamptz(null=True, default=None)
+
+
+class MemberSession(Table, tablename="member_session"):
+    """A server-side session: the cookie holds a random id, the table only its SHA-256."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    id_hash = Varchar(length=64, unique=True, index=True)
+    member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    #: Absolute end, however busy the session is.
+    expires_at = Timestamptz()
+
+
+class ApiToken(Table, tablename="api_token"):
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=100)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+
+
+class RecoveryCode(Table, tablename="recovery_code"):
+    """Single-use codes for a lost second factor; only their SHA-256 is kept."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
+    code_hash = Varchar(length=64, unique=True)
+    used_at = Timestamptz(null=True, default=None)
+
+
+class TotpSecretKeys:
+    """Tells `integrity keys rotate` where the accounts domain keeps wrapped keys: the data keys of
+    sealed TOTP secrets (no blobs)."""
+
+    async def referenced_blob_ids(self) -> AsyncIterator[str]:
+        for _ in ():
+            yield _
+
+    async def rewrap_keys(self, rewrap: KeyRewrap) -> int:
+        from integrity.security.system_keys import rewrap_sealed
+
+        rows = await Member.select(Member.id, Member.totp_secret_sealed).where(
+            Member.totp_secret_sealed.is_not_null()
+        )
+        changed = 0
+        for row in rows:
+            sealed = bytes(row["totp_secret_sealed"])
+            rewrapped = rewrap_sealed(sealed, rewrap)
+            if rewrapped != sealed:
+                # Only if nobody re-enrolled meanwhile: a newer secret is already under the active key.
+                await Member.update({Member.totp_secret_sealed: rewrapped}).where(
+                    (Member.id == row["id"]) & (Member.totp_secret_sealed == sealed)
+                )
+                changed += 1
+        return changed
+
+
+register_reference_source("accounts.totp_secrets", TotpSecretKeys())

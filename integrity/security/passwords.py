@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import os
 import re
+from pathlib import Path
 
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -54,3 +57,26 @@ def burn_verification_time(password: str) -> None:
     if _DUMMY_HASH is None:
         _DUMMY_HASH = hash_password(os.urandom(16).hex())
     verify_password(password, _DUMMY_HASH)
+
+
+# The 20,000 most common passwords as compiled by Royce Williams (2017) from breach corpora, exactly
+# as Django ships them in `django/contrib/auth/common-passwords.txt.gz` (Django 5.2, BSD-3-Clause
+# licence, Copyright (c) Django Software Foundation and individual contributors).
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "common-passwords.txt.gz"
+_COMMON_TAIL = re.compile(r"[\d\W_]+$")
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip().lower() for line in lines if line.strip())
+
+
+def is_common_password(password: str) -> bool:
+    """True for a password on the common list, also with digits or symbols merely appended to it."""
+    lowered = password.strip().lower()
+    common = _common_passwords()
+    if lowered in common:
+        return True
+    stem = _COMMON_TAIL.sub("", lowered)
+    return len(stem) >= 4 and stem in common
