@@ -58,6 +58,27 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
     return _run(go())
 
 
+def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from integrity.accounts.service import invite
+    from integrity.accounts.tables import Role
+
+    try:
+        role = Role(args.role)
+    except ValueError:
+        raise IntegrityError(f"the role must be one of: {', '.join(r.value for r in Role)}") from None
+
+    async def go() -> int:
+        await _open_database(settings)
+        invitation, token = await invite(email=args.email, role=role, invited_by=None, accounts=settings.accounts)
+        expires = invitation.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        print(f"invited {invitation.email} as {invitation.role}; the invitation expires {expires}")
+        print(f"token: {token}")
+        print(f"accept: POST {settings.base_url}/api/v1/invitations/{token}/accept")
+        return 0
+
+    return _run(go())
+
+
 def _read_password_file(path: str) -> str:
     try:
         text = Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
@@ -122,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--password-file", required=True, help="file holding the password ('-' for stdin)")
     admin.add_argument("--display-name", default="Administrator")
     admin.set_defaults(handler=cmd_create_admin)
+
+    invitation = sub.add_parser("invite", help="invite a new member by e-mail; prints the one-time token")
+    invitation.add_argument("--email", required=True)
+    invitation.add_argument("--role", required=True, help="member, reviewer, editor or admin")
+    invitation.set_defaults(handler=cmd_invite)
 
     return parser
 

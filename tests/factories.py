@@ -42,7 +42,7 @@ def default_password_hash() -> str:
 
 
 @dataclass
-class TestMember:
+class FactoryMember:
     id: uuid.UUID
     email: str
     role: str
@@ -67,7 +67,7 @@ class Caller:
     """Sends requests as one member (session cookie and CSRF header) or as nobody."""
 
     client: AsyncTestClient[Litestar]
-    member: TestMember | None = None
+    member: FactoryMember | None = None
     session_token: str | None = field(default=None, repr=False)
     csrf_token: str | None = field(default=None, repr=False)
 
@@ -76,7 +76,9 @@ class Caller:
         # One client serves every caller of a test: only this caller's credentials may go along.
         self.client.cookies.clear()
         if self.session_token is not None:
-            headers.setdefault("cookie", f"{SESSION_COOKIE}={self.session_token}; {CSRF_COOKIE}={self.csrf_token}")
+            headers.setdefault(
+                "cookie", f"{SESSION_COOKIE}={self.session_token}; {CSRF_COOKIE}={self.csrf_token}"
+            )
             headers.setdefault(CSRF_HEADER, self.csrf_token or "")
         return await self.client.request(method, url, headers=headers, **kwargs)
 
@@ -116,7 +118,7 @@ class AccountFactory:
         profession: str = "other",
         totp: bool | None = None,
         is_active: bool = True,
-    ) -> TestMember:
+    ) -> FactoryMember:
         """A member in `role`; review roles get a confirmed TOTP second factor unless `totp=False`."""
         assert role in ROLES, role
         serial = next(_serial)
@@ -140,11 +142,11 @@ class AccountFactory:
                 is_active=is_active,
             )
         )
-        return TestMember(
+        return FactoryMember(
             id=member_id, email=email, role=role, display_name=display_name, totp_secret=secret
         )
 
-    async def caller(self, member: TestMember) -> Caller:
+    async def caller(self, member: FactoryMember) -> Caller:
         """A caller with a fresh session of `member` (as if they had just logged in)."""
         token = await open_session(member.id, self.settings.accounts)
         csrf = new_csrf_token(self.keys.hmac_key("csrf"), token)

@@ -174,7 +174,9 @@ class MeController(Controller):
     @post(
         "/totp", operation_id="start_totp_enrolment", status_code=HTTP_200_OK, opt={ALLOWED_BEFORE_TOTP: True}
     )
-    async def start_totp(self, principal: NamedDependency[Principal], keys: NamedDependency[SystemKeys]) -> TotpEnrolmentOut:
+    async def start_totp(
+        self, principal: NamedDependency[Principal], keys: NamedDependency[SystemKeys]
+    ) -> TotpEnrolmentOut:
         """A new TOTP secret and its otpauth:// URI; confirm it with a code to enable it."""
         enrolment = await service.start_totp_enrolment(principal, keys)
         return TotpEnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
@@ -217,7 +219,9 @@ class MeController(Controller):
         )
 
     @post("/tokens", operation_id="create_api_token", status_code=HTTP_201_CREATED)
-    async def create_token(self, data: JSONBody[TokenCreateIn], principal: NamedDependency[Principal]) -> TokenCreatedOut:
+    async def create_token(
+        self, data: JSONBody[TokenCreateIn], principal: NamedDependency[Principal]
+    ) -> TokenCreatedOut:
         """A named API token for `Authorization: Bearer`; the token is shown only in this answer."""
         row, token = await service.create_api_token(
             principal, name=data.name, expires_in_days=data.expires_in_days
@@ -229,7 +233,9 @@ class MeController(Controller):
         return [token_out(row) for row in await service.list_api_tokens(principal)]
 
     @delete("/tokens/{token_id:uuid}", operation_id="revoke_api_token", status_code=HTTP_204_NO_CONTENT)
-    async def revoke_token(self, token_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]) -> None:
+    async def revoke_token(
+        self, token_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
+    ) -> None:
         await service.revoke_api_token(principal, token_id)
 
 
@@ -240,7 +246,10 @@ class InvitationController(Controller):
 
     @post("/", operation_id="create_invitation", status_code=HTTP_201_CREATED)
     async def create(
-        self, data: JSONBody[InvitationIn], principal: NamedDependency[Principal], settings: NamedDependency[Settings]
+        self,
+        data: JSONBody[InvitationIn],
+        principal: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
     ) -> InvitationCreatedOut:
         """Invite someone by e-mail in a role; the one-time token is shown only in this answer."""
         invitation, token = await service.invite(
@@ -298,7 +307,10 @@ class MemberAdminController(Controller):
 
     @patch("/{member_id:uuid}", operation_id="update_member")
     async def update(
-        self, member_id: FromPath[uuid.UUID], data: JSONBody[MemberUpdateIn], principal: NamedDependency[Principal]
+        self,
+        member_id: FromPath[uuid.UUID],
+        data: JSONBody[MemberUpdateIn],
+        principal: NamedDependency[Principal],
     ) -> MemberAdminOut:
         """Change a member's role or (de)activate them; deactivation ends their sessions and tokens."""
         member = await service.update_member(principal, member_id, role=data.role, is_active=data.is_active)
