@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -88,7 +88,7 @@ class LocalBackend:
         path = self._path(name)
         temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
         try:
-            fd = await self._run(_create, temp)
+            fd = await self._run(_create, self.root / OBJECT_PREFIX, temp)
         except NotFound:
             raise StorageUnavailable("the vault folder is missing") from None
         written = 0
@@ -113,7 +113,7 @@ class LocalBackend:
     # -- reading and the rest ----------------------------------------------------------------------
 
     async def read(self, name: str, *, length: int | None = None) -> AsyncIterator[bytes]:
-        handle = await self._run(self._path(name).open, "rb")
+        handle = await self._run(self._open, self._path(name))
         try:
             remaining = length
             while remaining is None or remaining > 0:
@@ -127,6 +127,14 @@ class LocalBackend:
         finally:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(handle.close, limiter=self._limiter)
+
+    def _open(self, path: Path) -> BinaryIO:
+        try:
+            return path.open("rb")
+        except FileNotFoundError:
+            if not (self.root / OBJECT_PREFIX).is_dir():
+                raise StorageUnavailable("the vault folder is missing") from None
+            raise
 
     async def delete(self, name: str) -> None:
         with contextlib.suppress(NotFound):
@@ -161,8 +169,13 @@ class LocalBackend:
             await self._run(os.unlink, self._path(upload.name).with_name(upload.upload_id))
 
 
-def _create(temp: Path) -> int:
-    temp.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+def _create(blobs: Path, temp: Path) -> int:
+    # Only the two shard levels are created here: a vault folder that has gone (an unmounted volume)
+    # must fail, not be silently re-created on another disk.
+    if not blobs.is_dir():
+        raise FileNotFoundError(blobs)
+    temp.parent.parent.mkdir(mode=0o700, exist_ok=True)
+    temp.parent.mkdir(mode=0o700, exist_ok=True)
     return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
 
 

@@ -50,8 +50,9 @@ PART_SIZE = 8 * 1024 * 1024
 READ_SIZE = 1024 * 1024
 #: Deadline for calls that move no bulk data (stat, delete, list, create/complete/abort upload).
 CALL_TIMEOUT = 8.0
-#: Deadline for a call that moves one part (or a whole small object); the socket timeouts below
-#: still catch a server that stops answering long before this.
+#: Deadline for a call that moves one part (or a whole small object) over a slow link. A server that
+#: stops answering is caught long before by the socket timeout (`read_timeout`, which bounds every
+#: send and receive on the connection), so a dead store is `StorageUnavailable` within ten seconds.
 TRANSFER_TIMEOUT = 300.0
 _MISSING = frozenset({"NoSuchKey", "NoSuchObject", "NoSuchVersion"})
 
@@ -66,7 +67,7 @@ class S3Backend:
         part_size: int = PART_SIZE,
         max_threads: int = 16,
         connect_timeout: float = 3.0,
-        read_timeout: float = 20.0,
+        read_timeout: float = 8.0,
     ) -> None:
         if part_size < MIN_PART_SIZE:
             raise ValueError("S3 parts must be at least 5 MiB")
