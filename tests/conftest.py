@@ -241,7 +241,8 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def accounts(app: Litestar, client: AsyncTestClient[Litestar], settings: Settings) -> Any:
-    """Members of any role and callers acting as them (`tests.factories.AccountFactory`)."""
+    """Members of any role and callers acting as them (`tests.factories.AccountFactory`); with it,
+    tests may also query the database directly while the client runs, on PostgreSQL too."""
     from tests.factories import AccountFactory
 
     return AccountFactory(app=app, client=client, settings=settings)

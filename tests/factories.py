@@ -12,6 +12,7 @@ through the API on purpose.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 import uuid
@@ -98,11 +99,40 @@ class Caller:
         return await self.request("DELETE", url, **kwargs)
 
 
+class LoopBoundPool:
+    """PostgreSQL's pool as seen from a test: present only on the loop that created it.
+
+    The test client runs the app (and so the pool its lifespan opens) on a loop of its own; a query
+    from the test's loop must not borrow those connections, so there Piccolo sees no pool and opens
+    a connection of its own.
+    """
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+
+    def __bool__(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self._pool._loop
+        except RuntimeError:
+            return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
+
+
 @dataclass
 class AccountFactory:
+    """Build it (or take the `accounts` fixture) once the test client has started."""
+
     app: Litestar
     client: AsyncTestClient[Litestar]
     settings: Settings
+
+    def __post_init__(self) -> None:
+        engine = self.app.state.engine
+        pool = getattr(engine, "pool", None)
+        if pool is not None and not isinstance(pool, LoopBoundPool):
+            engine.pool = LoopBoundPool(pool)
 
     @property
     def keys(self) -> SystemKeys:
