@@ -242,8 +242,9 @@ class Vault:
         length = None if whole else stored_bytes_for(last, blob.size)
         try:
             async with aclosing(self.backend.read(object_name(blob.blob_id), length=length)) as stored:
-                async for piece in stored:
-                    plaintext = await self._crunch(opener.update, piece)
+                following = await anext(stored, None)
+                while following is not None:
+                    plaintext, following = await self._decrypt_while_fetching(opener, following, stored)
                     wanted = _within(plaintext, position, first, last)
                     position += len(plaintext)
                     if wanted:
@@ -270,6 +271,30 @@ class Vault:
         except TamperedBlob as exc:
             _alert(blob.blob_id, exc)
             raise
+
+    async def _decrypt_while_fetching(
+        self, opener: _Opener, piece: bytes, stored: AsyncIterator[bytes]
+    ) -> tuple[bytes, bytes | None]:
+        """Decrypt one stored piece while the next one is on its way (the two overlap in threads).
+
+        The task group is closed again before the caller yields, so no plaintext leaves while a
+        fetch is running, and a failure in either is raised here, the integrity one first.
+        """
+        plaintext = b""
+        following: bytes | None = None
+
+        async def fetch() -> None:
+            nonlocal following
+            following = await anext(stored, None)
+
+        try:
+            async with anyio.create_task_group() as group:
+                group.start_soon(fetch)
+                plaintext = await self._crunch(opener.update, piece)
+        except BaseExceptionGroup as errors:
+            tampered, others = errors.split(TamperedBlob)
+            raise (tampered or others or errors).exceptions[0] from None
+        return plaintext, following
 
     # -- the rest ----------------------------------------------------------------------------------
 

@@ -47,6 +47,8 @@ T = TypeVar("T")
 log = logging.getLogger("integrity.vault.s3")
 
 PART_SIZE = 8 * 1024 * 1024
+#: Parts of one upload in flight at once; with the part being filled, what bounds an upload's memory.
+UPLOAD_CONCURRENCY = 2
 READ_SIZE = 1024 * 1024
 #: Deadline for calls that move no bulk data (stat, delete, list, create/complete/abort upload).
 CALL_TIMEOUT = 8.0
@@ -65,6 +67,7 @@ class S3Backend:
         settings: S3Settings,
         *,
         part_size: int = PART_SIZE,
+        upload_concurrency: int = UPLOAD_CONCURRENCY,
         max_threads: int = 16,
         connect_timeout: float = 3.0,
         read_timeout: float = 8.0,
@@ -74,6 +77,7 @@ class S3Backend:
         self.settings = settings
         self.bucket = settings.bucket
         self.part_size = part_size
+        self.upload_concurrency = upload_concurrency
         self._limiter = anyio.CapacityLimiter(max_threads)
         self._http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
@@ -181,10 +185,12 @@ class S3Backend:
         etags: dict[int, str] = {}
         written = len(first)
         try:
-            send, receive = anyio.create_memory_object_stream[tuple[int, bytes]](max_buffer_size=1)
+            send, receive = anyio.create_memory_object_stream[tuple[int, bytes]](max_buffer_size=0)
             try:
                 async with anyio.create_task_group() as group:
-                    group.start_soon(self._upload_parts, name, upload_id, receive, etags)
+                    with receive:
+                        for _ in range(self.upload_concurrency):
+                            group.start_soon(self._upload_parts, name, upload_id, receive.clone(), etags)
                     async with send:
                         await send.send((1, first))
                         del first
