@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -20,10 +22,15 @@ from piccolo.engine.base import Engine
 
 from integrity import db
 from integrity.accounts.plugin import AccountsPlugin
+from integrity.custody import service as custody_service
+from integrity.custody.controller import PublicCustodyController
+from integrity.custody.signing import Signer, load_or_create_signer
 from integrity.health.controller import HealthController
 from integrity.problems import EXCEPTION_HANDLERS
 from integrity.settings import Settings
 from integrity.web.controller import PublicPagesController
+
+log = logging.getLogger(__name__)
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 API_SCHEMA_PATH = "/api/v1/schema"
@@ -82,6 +89,22 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
     return before_send
 
 
+CHECKPOINT_POLL_SECONDS = 300
+
+
+async def custody_checkpoints(signer: Signer) -> None:
+    """Sign a checkpoint at least hourly while new custody entries arrive.
+
+    Every replica runs this; checkpoints are unique per tree size, so they cannot double up.
+    """
+    while True:
+        await asyncio.sleep(CHECKPOINT_POLL_SECONDS)
+        try:
+            await custody_service.checkpoint_if_due(signer)
+        except Exception as exc:  # noqa: BLE001 - retried at the next tick
+            log.warning("periodic checkpoint failed: %s", type(exc).__name__)
+
+
 def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
     engine = engine or db.create_engine(settings.database)
     readiness: dict[str, ReadinessCheck] = {}
@@ -95,14 +118,22 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db.bind_engine(engine)
         pooled = await db.start_pool(engine)
+        checkpoints = asyncio.create_task(custody_checkpoints(signer))
         try:
             yield
         finally:
+            checkpoints.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checkpoints
             if pooled:
                 await engine.close_connection_pool()
 
+    signer = load_or_create_signer(
+        settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
+    )
     state: dict[str, Any] = {
         "settings": settings,
+        "signer": signer,
         "engine": engine,
         "readiness_checks": readiness,
     }
@@ -110,6 +141,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         route_handlers=[
             HealthController,
             PublicPagesController,
+            PublicCustodyController,
             create_static_files_router(
                 path="/static",
                 directories=[FRONTEND / "static"],

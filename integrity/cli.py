@@ -69,7 +69,9 @@ def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
 
     async def go() -> int:
         await _open_database(settings)
-        invitation, token = await invite(email=args.email, role=role, invited_by=None, accounts=settings.accounts)
+        invitation, token = await invite(
+            email=args.email, role=role, invited_by=None, accounts=settings.accounts
+        )
         expires = invitation.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
         print(f"invited {invitation.email} as {invitation.role}; the invitation expires {expires}")
         print(f"token: {token}")
@@ -117,6 +119,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_custody_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from integrity.custody.service import verify_log
+
+    async def go() -> int:
+        await _open_database(settings)
+        report = await verify_log()
+        if report.ok:
+            print(f"custody log verified: {report.entries} entries, {report.checkpoints} checkpoints")
+            return 0
+        for problem in report.problems:
+            print(f"custody log FAILED: {problem}", file=sys.stderr)
+        return 2
+
+    return _run(go())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="integrity",
@@ -148,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
     invitation.add_argument("--email", required=True)
     invitation.add_argument("--role", required=True, help="member, reviewer, editor or admin")
     invitation.set_defaults(handler=cmd_invite)
+
+    custody = sub.add_parser("custody", help="the tamper-evident custody log")
+    custody_sub = custody.add_subparsers(dest="custody_command", required=True, metavar="ACTION")
+    verify = custody_sub.add_parser(
+        "verify", help="re-compute the hash chain and every checkpoint; name the first bad entry"
+    )
+    verify.set_defaults(handler=cmd_custody_verify)
 
     return parser
 

@@ -8,12 +8,13 @@ import io
 import logging
 import os
 import warnings
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from integrity.errors import ConfigurationError, DatabaseUnavailable
 from integrity.settings import DatabaseSettings, validate_database_url
@@ -81,6 +82,26 @@ def bind_engine(engine: Engine) -> None:
     piccolo_conf.DB = engine
     for table in [*all_tables(), Migration]:
         table._meta.db = engine
+
+
+def bound_engine() -> Engine:
+    from integrity import piccolo_conf
+
+    if piccolo_conf.DB is None:
+        raise RuntimeError("no database is bound; call bind_engine first")
+    return piccolo_conf.DB
+
+
+def transaction() -> Any:
+    """A transaction on the bound engine; nested calls join the outer one.
+
+    On SQLite it is IMMEDIATE, so it holds the write lock from the start: concurrent writers queue
+    instead of failing halfway, and appends to the custody log are serialised.
+    """
+    engine = bound_engine()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
 
 
 def describe(database: DatabaseSettings) -> str:

@@ -7,6 +7,17 @@ from piccolo.table import Table
 
 def all_tables() -> list[type[Table]]:
     from integrity.accounts.tables import ApiToken, Invitation, Member, MemberSession, RecoveryCode
+    from integrity.custody.tables import Checkpoint, CustodyEntry, SigningKey
     from integrity.security.tables import RateLimitCounter
 
-    return [Member, Invitation, MemberSession, ApiToken, RecoveryCode, RateLimitCounter]
+    return [
+        Member,
+        Invitation,
+        MemberSession,
+        ApiToken,
+        RecoveryCode,
+        RateLimitCounter,
+        CustodyEntry,
+        Checkpoint,
+        SigningKey,
+    ]

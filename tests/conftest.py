@@ -141,6 +141,11 @@ def app(settings: Settings, engine: db.Engine) -> Litestar:
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        from tests.factories import isolate_test_pool
+
+        # The client runs the app, and the PostgreSQL pool its lifespan opens, on a loop of its own;
+        # the test's own queries must not borrow those connections.
+        isolate_test_pool(app)
         yield client
 
 

@@ -120,19 +120,24 @@ class LoopBoundPool:
         return getattr(self._pool, name)
 
 
+def isolate_test_pool(app: Litestar) -> None:
+    """Keep the test's own queries off the pool the app opened on the test client's loop."""
+    engine = app.state.engine
+    pool = getattr(engine, "pool", None)
+    if pool is not None and not isinstance(pool, LoopBoundPool):
+        engine.pool = LoopBoundPool(pool)
+
+
 @dataclass
 class AccountFactory:
     """Build it (or take the `accounts` fixture) once the test client has started."""
 
+    def __post_init__(self) -> None:
+        isolate_test_pool(self.app)
+
     app: Litestar
     client: AsyncTestClient[Litestar]
     settings: Settings
-
-    def __post_init__(self) -> None:
-        engine = self.app.state.engine
-        pool = getattr(engine, "pool", None)
-        if pool is not None and not isinstance(pool, LoopBoundPool):
-            engine.pool = LoopBoundPool(pool)
 
     @property
     def keys(self) -> SystemKeys:

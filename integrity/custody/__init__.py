@@ -1,0 +1,1 @@
+"""The tamper-evident custody log: hash-chained entries, Merkle checkpoints, signed receipts."""

@@ -1,0 +1,421 @@
+"""Rules of the custody log: appending entries, signing checkpoints, proofs and verification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from integrity import db
+from integrity.custody import merkle
+from integrity.custody.signing import Signer, canonical_json, utc_now, verify_signature
+from integrity.custody.tables import Checkpoint, CustodyEntry, SigningKey
+from integrity.errors import Invalid, NotFound
+
+log = logging.getLogger(__name__)
+
+ZERO_HASH = "00" * 32
+SYSTEM_ACTOR = "system"
+#: Arbitrary constant naming the custody log's PostgreSQL advisory lock.
+_ADVISORY_LOCK_KEY = 0x1C0571D7
+CHECKPOINT_MAX_AGE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+    def entry(self) -> dict[str, Any]:
+        return entry_object(self.seq, self.at, self.actor, self.action, self.subject, self.details)
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    tree_size: int
+    root_hash: str
+    signed_at: str
+    signature: str
+    key_id: str
+
+    def signed_payload(self) -> bytes:
+        return checkpoint_payload(self.tree_size, self.root_hash, self.signed_at)
+
+
+def entry_object(
+    seq: int, at: str, actor: str, action: str, subject: str, details: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "details": details,
+    }
+
+
+def compute_entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
+    """entry_hash = SHA-256(prev_hash || canonical JSON of the entry), as lowercase hex."""
+    return hashlib.sha256(bytes.fromhex(prev_hash) + canonical_json(entry)).hexdigest()
+
+
+def checkpoint_payload(tree_size: int, root_hash: str, signed_at: str) -> bytes:
+    return canonical_json({"tree_size": tree_size, "root_hash": root_hash, "signed_at": signed_at})
+
+
+def _record(row: dict[str, Any]) -> EntryRecord:
+    return EntryRecord(
+        seq=int(row["seq"]),
+        at=row["at"],
+        actor=row["actor"],
+        action=row["action"],
+        subject=row["subject"],
+        details=json.loads(row["details"]),
+        prev_hash=row["prev_hash"],
+        entry_hash=row["entry_hash"],
+    )
+
+
+async def _lock_log() -> None:
+    """Serialise appends. SQLite's IMMEDIATE transaction (see `db.transaction`) already holds the
+    write lock; PostgreSQL takes a transaction-scoped advisory lock."""
+    engine = CustodyEntry._meta.db
+    if engine.current_transaction.get() is None:
+        raise RuntimeError("custody entries are appended inside db.transaction()")
+    if isinstance(engine, PostgresEngine):
+        await CustodyEntry.raw(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK_KEY})")
+
+
+async def append_entry(
+    signer: Signer,
+    *,
+    actor_id: str | None,
+    action: str,
+    subject: str,
+    details: dict[str, Any],
+) -> EntryRecord:
+    """Append one entry; call it inside the `db.transaction()` that makes the change it records.
+
+    `details` becomes public if the entry later concerns a published file, so it must hold only
+    ids, hashes, sizes and states: never names, filenames, narratives or notes.
+    """
+    await _lock_log()
+    last = (
+        await CustodyEntry.select(CustodyEntry.seq, CustodyEntry.entry_hash)
+        .order_by(CustodyEntry.seq, ascending=False)
+        .first()
+    )
+    seq = 1 if last is None else int(last["seq"]) + 1
+    prev_hash = ZERO_HASH if last is None else last["entry_hash"]
+    actor = SYSTEM_ACTOR if actor_id is None else signer.pseudonym(str(actor_id))
+    at = utc_now()
+    # Round-trip through canonical JSON so what is stored is exactly what was hashed.
+    details = json.loads(canonical_json(details))
+    entry = entry_object(seq, at, actor, action, subject, details)
+    entry_hash = compute_entry_hash(prev_hash, entry)
+    await CustodyEntry.insert(
+        CustodyEntry(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            details=canonical_json(details).decode("utf-8"),
+            prev_hash=prev_hash,
+            entry_hash=entry_hash,
+        )
+    )
+    return EntryRecord(seq, at, actor, action, subject, details, prev_hash, entry_hash)
+
+
+async def record(
+    signer: Signer, *, actor_id: str | None, action: str, subject: str, details: dict[str, Any]
+) -> EntryRecord:
+    """Append an entry in a transaction of its own (for events that change nothing else)."""
+    async with db.transaction():
+        return await append_entry(signer, actor_id=actor_id, action=action, subject=subject, details=details)
+
+
+async def mark_public(seqs: list[int]) -> None:
+    if seqs:
+        await CustodyEntry.update({CustodyEntry.public: True}).where(CustodyEntry.seq.is_in(seqs))
+
+
+async def tree_size() -> int:
+    return int(await CustodyEntry.count())
+
+
+async def get_entry(seq: int) -> EntryRecord | None:
+    row = await CustodyEntry.select().where(CustodyEntry.seq == seq).first()
+    return None if row is None else _record(row)
+
+
+async def get_public_entry(seq: int) -> EntryRecord:
+    row = (
+        await CustodyEntry.select()
+        .where((CustodyEntry.seq == seq) & (CustodyEntry.public == True))  # noqa: E712
+        .first()
+    )
+    if row is None:
+        raise NotFound("no public custody entry with that number")
+    return _record(row)
+
+
+async def iter_entries(batch_size: int = 5000) -> AsyncIterator[EntryRecord]:
+    after = 0
+    while True:
+        rows = (
+            await CustodyEntry.select()
+            .where(CustodyEntry.seq > after)
+            .order_by(CustodyEntry.seq)
+            .limit(batch_size)
+        )
+        if not rows:
+            return
+        for row in rows:
+            yield _record(row)
+        after = int(rows[-1]["seq"])
+
+
+async def leaf_hashes(size: int) -> list[bytes]:
+    """Leaf hashes of the first `size` entries: SHA-256(0x00 || entry_hash)."""
+    leaves: list[bytes] = []
+    after = 0
+    while len(leaves) < size:
+        rows = (
+            await CustodyEntry.select(CustodyEntry.seq, CustodyEntry.entry_hash)
+            .where(CustodyEntry.seq > after)
+            .order_by(CustodyEntry.seq)
+            .limit(min(20000, size - len(leaves)))
+        )
+        if not rows:
+            break
+        leaves.extend(merkle.leaf_hash(bytes.fromhex(row["entry_hash"])) for row in rows)
+        after = int(rows[-1]["seq"])
+    if len(leaves) != size:
+        raise NotFound("the custody log is shorter than that tree size")
+    return leaves
+
+
+# --- keys and checkpoints -------------------------------------------------------------------
+
+
+async def register_key(signer: Signer) -> None:
+    """Record the signer's public key (once) so it stays listed after a key change."""
+    if not await SigningKey.exists().where(SigningKey.key_id == signer.key_id):
+        await SigningKey.insert(
+            SigningKey(
+                key_id=signer.key_id,
+                algorithm="Ed25519",
+                public_key=signer.public_key_b64,
+                created_at=utc_now(),
+            )
+        ).on_conflict(action="DO NOTHING")
+
+
+async def public_keys(signer: Signer) -> list[dict[str, str]]:
+    rows = await SigningKey.select().order_by(SigningKey.created_at)
+    keys = [
+        {
+            "key_id": row["key_id"],
+            "algorithm": row["algorithm"],
+            "public_key": row["public_key"],
+            "created_at": row["created_at"],
+        }
+        for row in rows
+    ]
+    if not any(key["key_id"] == signer.key_id for key in keys):
+        await register_key(signer)
+        return await public_keys(signer)
+    return keys
+
+
+def _checkpoint(row: dict[str, Any]) -> CheckpointRecord:
+    return CheckpointRecord(
+        tree_size=int(row["tree_size"]),
+        root_hash=row["root_hash"],
+        signed_at=row["signed_at"],
+        signature=row["signature"],
+        key_id=row["key_id"],
+    )
+
+
+async def latest_checkpoint() -> CheckpointRecord | None:
+    row = await Checkpoint.select().order_by(Checkpoint.tree_size, ascending=False).first()
+    return None if row is None else _checkpoint(row)
+
+
+async def list_checkpoints(*, page: int = 1, page_size: int = 100) -> tuple[list[CheckpointRecord], int]:
+    rows = (
+        await Checkpoint.select()
+        .order_by(Checkpoint.tree_size, ascending=False)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return [_checkpoint(row) for row in rows], int(await Checkpoint.count())
+
+
+async def sign_checkpoint(signer: Signer) -> CheckpointRecord | None:
+    """Sign the tree as it stands now (None while the log is empty). Idempotent per tree size."""
+    await register_key(signer)
+    async with db.transaction():
+        await _lock_log()
+        size = await tree_size()
+        if size == 0:
+            return None
+        existing = await Checkpoint.select().where(Checkpoint.tree_size == size).first()
+        if existing is not None:
+            return _checkpoint(existing)
+        root_hash = merkle.root(await leaf_hashes(size)).hex()
+        signed_at = utc_now()
+        signature = signer.sign(checkpoint_payload(size, root_hash, signed_at))
+        await Checkpoint.insert(
+            Checkpoint(
+                tree_size=size,
+                root_hash=root_hash,
+                signed_at=signed_at,
+                signature=signature,
+                key_id=signer.key_id,
+            )
+        )
+    return CheckpointRecord(size, root_hash, signed_at, signature, signer.key_id)
+
+
+async def checkpoint_if_due(signer: Signer, *, max_age: timedelta = CHECKPOINT_MAX_AGE) -> bool:
+    """Sign a checkpoint when entries arrived since the last one and it is older than `max_age`."""
+    size = await tree_size()
+    latest = await latest_checkpoint()
+    if size == 0 or (latest is not None and latest.tree_size >= size):
+        return False
+    if latest is not None:
+        signed = datetime.strptime(latest.signed_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        if datetime.now(UTC) - signed < max_age:
+            return False
+    await sign_checkpoint(signer)
+    return True
+
+
+# --- proofs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    seq: int
+    leaf_index: int
+    tree_size: int
+    entry_hash: str
+    audit_path: list[str]
+    root_hash: str
+
+
+async def inclusion_proof(seq: int, size: int | None = None) -> InclusionProof:
+    if size is None:
+        latest = await latest_checkpoint()
+        if latest is None:
+            raise NotFound("no checkpoint has been signed yet")
+        size = latest.tree_size
+    if seq < 1 or size < seq:
+        raise NotFound("that entry is not in a tree of that size")
+    if size > await tree_size():
+        raise NotFound("the custody log is shorter than that tree size")
+    leaves = await leaf_hashes(size)
+    entry = await get_entry(seq)
+    assert entry is not None
+    path = merkle.inclusion_proof(seq - 1, leaves, size)
+    return InclusionProof(
+        seq=seq,
+        leaf_index=seq - 1,
+        tree_size=size,
+        entry_hash=entry.entry_hash,
+        audit_path=[node.hex() for node in path],
+        root_hash=merkle.root(leaves, size).hex(),
+    )
+
+
+async def consistency_proof(first: int, second: int) -> list[str]:
+    if not 0 < first <= second:
+        raise Invalid("first and second must be tree sizes with 0 < first <= second")
+    if second > await tree_size():
+        raise NotFound("the custody log is shorter than that tree size")
+    leaves = await leaf_hashes(second)
+    return [node.hex() for node in merkle.consistency_proof(first, second, leaves)]
+
+
+# --- verification ---------------------------------------------------------------------------
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    checkpoints: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_problem(self) -> str | None:
+        return self.problems[0] if self.problems else None
+
+
+async def verify_log() -> VerifyReport:
+    """Re-compute the hash chain and every checkpoint's root and signature."""
+    report = VerifyReport()
+    keys = {row["key_id"]: row["public_key"] for row in await SigningKey.select()}
+    checkpoints = [_checkpoint(row) for row in await Checkpoint.select().order_by(Checkpoint.tree_size)]
+    wanted = {checkpoint.tree_size: checkpoint for checkpoint in checkpoints}
+    roots: dict[int, str] = {}
+    accumulator = merkle.Accumulator()
+    prev_hash = ZERO_HASH
+    expected_seq = 1
+    async for record in iter_entries():
+        if record.seq != expected_seq:
+            report.problems.append(f"entry {expected_seq} is missing (found {record.seq} next)")
+            break
+        if record.prev_hash != prev_hash:
+            report.problems.append(f"entry {record.seq}: prev_hash does not match entry {record.seq - 1}")
+            break
+        if compute_entry_hash(prev_hash, record.entry()) != record.entry_hash:
+            report.problems.append(f"entry {record.seq}: entry_hash does not match its contents")
+            break
+        accumulator.append(merkle.leaf_hash(bytes.fromhex(record.entry_hash)))
+        if accumulator.size in wanted:
+            roots[accumulator.size] = accumulator.root().hex()
+        prev_hash = record.entry_hash
+        expected_seq += 1
+        report.entries += 1
+    for checkpoint in checkpoints:
+        report.checkpoints += 1
+        if checkpoint.tree_size not in roots:
+            if report.ok:
+                report.problems.append(
+                    f"checkpoint of tree size {checkpoint.tree_size}: the log has only "
+                    f"{report.entries} entries"
+                )
+            continue
+        if roots[checkpoint.tree_size] != checkpoint.root_hash:
+            report.problems.append(
+                f"checkpoint of tree size {checkpoint.tree_size}: root hash does not match the entries"
+            )
+        public_key = keys.get(checkpoint.key_id)
+        if public_key is None or not verify_signature(
+            public_key, checkpoint.signed_payload(), checkpoint.signature
+        ):
+            report.problems.append(
+                f"checkpoint of tree size {checkpoint.tree_size}: signature does not verify"
+            )
+    return report

@@ -1,0 +1,40 @@
+"""Tables of the custody log. Entries and checkpoints are only ever inserted, never updated
+(apart from the `public` flag, which is not part of any hash)."""
+
+from __future__ import annotations
+
+from piccolo.columns import BigInt, Boolean, Text, Varchar
+from piccolo.table import Table
+
+
+class CustodyEntry(Table, tablename="custody_entry"):
+    seq = BigInt(primary_key=True)
+    #: RFC 3339 UTC time exactly as hashed.
+    at = Varchar(length=40)
+    #: Keyed-hash pseudonym of the member (or "system"); never an id or a name.
+    actor = Varchar(length=64)
+    action = Varchar(length=64)
+    subject = Varchar(length=200, index=True)
+    #: Canonical JSON of the details object, exactly as hashed.
+    details = Text()
+    prev_hash = Varchar(length=64)
+    entry_hash = Varchar(length=64, unique=True)
+    #: Set when the entry concerns a published file, so the public may read it.
+    public = Boolean(default=False, index=True)
+
+
+class Checkpoint(Table, tablename="custody_checkpoint"):
+    tree_size = BigInt(unique=True, index=True)
+    root_hash = Varchar(length=64)
+    signed_at = Varchar(length=40)
+    signature = Varchar(length=200)
+    key_id = Varchar(length=32)
+
+
+class SigningKey(Table, tablename="signing_key"):
+    """Every public key the platform has signed with, so old receipts stay verifiable."""
+
+    key_id = Varchar(length=32, unique=True, index=True)
+    algorithm = Varchar(length=20, default="Ed25519")
+    public_key = Varchar(length=100)
+    created_at = Varchar(length=40)
