@@ -216,8 +216,8 @@ async def reconcile(
 
     referenced: set[str] = set()
     for source in selected.values():
-        async for blob_id in source.referenced_blob_ids():
-            referenced.add(blob_id)
+        async for referenced_id in source.referenced_blob_ids():
+            referenced.add(referenced_id)
 
     backend = build_backend(settings)
     await backend.start()

@@ -15,7 +15,7 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -187,7 +187,7 @@ class Vault:
 
     async def _ciphertext(
         self, stream: ByteStream, sealer: _Sealer, expected_size: int | None
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         batch = bytearray()
         async for piece in _pieces(stream):
             sealer.size += len(piece)
@@ -204,7 +204,9 @@ class Vault:
 
     # -- open --------------------------------------------------------------------------------------
 
-    def open(self, blob: BlobRef, start: int | None = None, end: int | None = None) -> AsyncIterator[bytes]:
+    def open(
+        self, blob: BlobRef, start: int | None = None, end: int | None = None
+    ) -> AsyncGenerator[bytes, None]:
         """The blob's plaintext, or the range ``start`` (inclusive) to ``end`` (exclusive).
 
         Python slice semantics: byte offsets into the plaintext, ``end`` clamped to the size; HTTP's
@@ -234,7 +236,7 @@ class Vault:
 
     async def _open(
         self, blob: BlobRef, data_key: bytes, first: int, last: int, *, whole: bool
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         if first == last and not whole:
             return
         opener = _Opener(data_key, blob.blob_id, hashing=whole)
@@ -293,14 +295,21 @@ class Vault:
                 plaintext = await self._crunch(opener.update, piece)
         except BaseExceptionGroup as errors:
             tampered, others = errors.split(TamperedBlob)
-            raise (tampered or others or errors).exceptions[0] from None
+            error: BaseException = tampered or others or errors
+            while isinstance(error, BaseExceptionGroup):
+                error = error.exceptions[0]
+            raise error from None
         return plaintext, following
 
     # -- the rest ----------------------------------------------------------------------------------
 
     async def delete(self, blob: BlobRef | str) -> None:
-        """Remove the stored object (idempotent). Shredding is deleting the wrapped key with the row;
-        this removes the ciphertext too."""
+        """Remove the stored object (idempotent).
+
+        Shredding is deleting the row, and with it the wrapped key: without it no copy of the object
+        (a backup, an object-locked version kept until its retention ends) can be decrypted. This
+        removes the ciphertext too.
+        """
         blob_id = blob if isinstance(blob, str) else blob.blob_id
         if not is_blob_id(blob_id):
             raise Invalid("not a blob id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -81,7 +82,9 @@ async def test_a_server_that_never_answers_is_unavailable_within_ten_seconds(tmp
         await vault.aclose()
 
 
-async def test_killing_the_server_mid_put_leaves_nothing_after_reconcile(tmp_path: Path) -> None:
+async def test_killing_the_server_mid_put_leaves_nothing_after_reconcile(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     marker = b"PLAINTEXT-MARKER-that-must-never-be-on-disk:"
     with running_weed() as server:
         settings = s3_settings(tmp_path, server.endpoint)
@@ -98,8 +101,12 @@ async def test_killing_the_server_mid_put_leaves_nothing_after_reconcile(tmp_pat
                         await anyio.to_thread.run_sync(server.kill)
 
             started = time.monotonic()
-            with pytest.raises(StorageUnavailable):
+            with (
+                caplog.at_level(logging.WARNING, logger="integrity.vault"),
+                pytest.raises(StorageUnavailable),
+            ):
                 await vault.put(until_the_server_dies())
+            assert any("reconcile will" in r.getMessage() for r in caplog.records)
             assert time.monotonic() - started < 30
         finally:
             await vault.aclose()

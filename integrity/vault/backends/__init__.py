@@ -6,7 +6,7 @@ type, size of the plaintext or case id reaches them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -63,7 +63,7 @@ class Backend(Protocol):
         """
         ...
 
-    def read(self, name: str, *, length: int | None = None) -> AsyncIterator[bytes]:
+    def read(self, name: str, *, length: int | None = None) -> AsyncGenerator[bytes, None]:
         """The object's bytes from its start (the first ``length`` of them if given); `NotFound`."""
         ...
 

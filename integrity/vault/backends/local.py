@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
 from itertools import islice
@@ -112,7 +112,7 @@ class LocalBackend:
 
     # -- reading and the rest ----------------------------------------------------------------------
 
-    async def read(self, name: str, *, length: int | None = None) -> AsyncIterator[bytes]:
+    async def read(self, name: str, *, length: int | None = None) -> AsyncGenerator[bytes, None]:
         handle = await self._run(self._open, self._path(name))
         try:
             remaining = length

@@ -6,8 +6,9 @@ black-holed server from pinning a thread. An unreachable store is `StorageUnavai
 ten seconds.
 
 Uploads are multipart: an encrypting producer fills parts of `part_size` (>= 5 MiB, the S3 minimum)
-and hands them over a one-slot queue to the uploader, so at most three parts are in memory per upload
-(filling, queued, in flight) whatever the size of the file. Any error aborts the multipart upload.
+and hands them over an unbuffered queue to `upload_concurrency` uploaders, so about four parts are in
+memory per upload (filling, handed over, two in flight) whatever the size of the file. Any error
+aborts the multipart upload.
 `minio`'s public `put_object` would pull from a blocking ``read()`` and hold a worker thread for the
 whole upload (hours for a large file from a slow client over Tor), so the vault drives the same S3
 calls itself through the client's own `_create_multipart_upload` / `_upload_part` /
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import islice
@@ -56,6 +57,8 @@ CALL_TIMEOUT = 8.0
 #: stops answering is caught long before by the socket timeout (`read_timeout`, which bounds every
 #: send and receive on the connection), so a dead store is `StorageUnavailable` within ten seconds.
 TRANSFER_TIMEOUT = 300.0
+#: How long a failed put spends trying to abort or remove what it may have left.
+CLEANUP_TIMEOUT = 2.0
 _MISSING = frozenset({"NoSuchKey", "NoSuchObject", "NoSuchVersion"})
 
 
@@ -70,7 +73,7 @@ class S3Backend:
         upload_concurrency: int = UPLOAD_CONCURRENCY,
         max_threads: int = 16,
         connect_timeout: float = 3.0,
-        read_timeout: float = 8.0,
+        read_timeout: float = 6.0,
     ) -> None:
         if part_size < MIN_PART_SIZE:
             raise ValueError("S3 parts must be at least 5 MiB")
@@ -87,7 +90,7 @@ class S3Backend:
             ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
             retries=urllib3.Retry(
                 total=2,
-                connect=2,
+                connect=1,
                 read=0,
                 status=2,
                 backoff_factor=0.2,
@@ -104,12 +107,17 @@ class S3Backend:
         )
         self._object_lock = False
 
-    async def _call(self, fn: Callable[..., T], /, *, deadline: float = CALL_TIMEOUT, **kwargs: Any) -> T:
-        """``fn(**kwargs)`` in a worker thread under a deadline, with the client's errors mapped."""
+    async def _call(self, fn: Callable[..., T], /, *, transfer: bool = False, **kwargs: Any) -> T:
+        """``fn(**kwargs)`` in a worker thread under a deadline, with the client's errors mapped.
+
+        A call that moves no data is abandoned at its deadline (its thread ends at the socket timeout).
+        A transfer is never abandoned: a part still being sent after its upload was aborted, or a
+        response read from two threads, would be worse than waiting for the socket timeout.
+        """
         try:
-            with anyio.fail_after(deadline):
+            with anyio.fail_after(TRANSFER_TIMEOUT if transfer else CALL_TIMEOUT):
                 return await anyio.to_thread.run_sync(
-                    partial(fn, **kwargs), limiter=self._limiter, abandon_on_cancel=True
+                    partial(fn, **kwargs), limiter=self._limiter, abandon_on_cancel=not transfer
                 )
         except TimeoutError:
             raise StorageUnavailable("the object store did not answer in time") from None
@@ -165,14 +173,20 @@ class S3Backend:
         parts = _parts(pieces, self.part_size)
         first, last = await anext(parts)
         if last:
-            await self._call(
-                self._client._put_object,
-                deadline=TRANSFER_TIMEOUT,
-                bucket_name=self.bucket,
-                object_name=name,
-                data=first,
-                headers={"Content-Type": "application/octet-stream"},
-            )
+            try:
+                await self._call(
+                    self._client._put_object,
+                    transfer=True,
+                    bucket_name=self.bucket,
+                    object_name=name,
+                    data=first,
+                    headers={"Content-Type": "application/octet-stream"},
+                )
+            except BaseException:
+                # The server may have stored it and the answer got lost (or the caller gave up).
+                with anyio.CancelScope(shield=True):
+                    await self._remove_after_failure(name)
+                raise
             await self._retain(name, retain)
             return len(first)
 
@@ -226,7 +240,7 @@ class S3Backend:
             async for number, data in receive:
                 etags[number] = await self._call(
                     self._client._upload_part,
-                    deadline=TRANSFER_TIMEOUT,
+                    transfer=True,
                     bucket_name=self.bucket,
                     object_name=name,
                     data=data,
@@ -236,16 +250,21 @@ class S3Backend:
                 )
 
     async def _abort(self, name: str, upload_id: str) -> None:
-        try:
-            await self._call(
-                self._client._abort_multipart_upload,
-                bucket_name=self.bucket,
-                object_name=name,
-                upload_id=upload_id,
-            )
-        except (StorageUnavailable, NotFound):
-            # The store is gone; `integrity reconcile` aborts what is left once it is back.
-            log.warning("could not abort a failed multipart upload; reconcile will")
+        with anyio.move_on_after(CLEANUP_TIMEOUT):
+            try:
+                await self._call(
+                    self._client._abort_multipart_upload,
+                    bucket_name=self.bucket,
+                    object_name=name,
+                    upload_id=upload_id,
+                )
+                return
+            except NotFound:
+                return
+            except StorageUnavailable:
+                pass
+        # The store is gone; `integrity reconcile` aborts what is left once it is back.
+        log.warning("could not abort a failed multipart upload; reconcile will")
 
     async def _retain(self, name: str, retain: bool) -> None:
         """Object-lock retention (governance mode) for originals, when the bucket has object lock.
@@ -267,15 +286,22 @@ class S3Backend:
             )
         except BaseException:
             with anyio.CancelScope(shield=True):
-                try:
-                    await self.delete(name)
-                except StorageUnavailable:
-                    log.warning("could not remove an object whose retention failed; reconcile will")
+                await self._remove_after_failure(name)
             raise
+
+    async def _remove_after_failure(self, name: str) -> None:
+        """Best effort, and brief: the store is likely the thing that failed. `reconcile` is the net."""
+        with anyio.move_on_after(CLEANUP_TIMEOUT):
+            try:
+                await self.delete(name)
+                return
+            except StorageUnavailable:
+                pass
+        log.warning("could not remove the object of a failed put; reconcile will")
 
     # -- reading and the rest ----------------------------------------------------------------------
 
-    async def read(self, name: str, *, length: int | None = None) -> AsyncIterator[bytes]:
+    async def read(self, name: str, *, length: int | None = None) -> AsyncGenerator[bytes, None]:
         response = await self._call(
             self._client.get_object,
             bucket_name=self.bucket,
@@ -286,7 +312,7 @@ class S3Backend:
         complete = False
         try:
             while True:
-                piece = await self._call(response.read, amt=READ_SIZE, deadline=TRANSFER_TIMEOUT)
+                piece = await self._call(response.read, transfer=True, amt=READ_SIZE)
                 if not piece:
                     complete = True
                     return
