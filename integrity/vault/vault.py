@@ -213,7 +213,7 @@ class Vault:
         ``bytes=a-b`` is ``start=a, end=b + 1``. A range decrypts from the start of the blob and
         discards up to ``start`` (linear in the offset, about 1 GB/s), and stops after the chunk
         holding ``end``. Every byte yielded belongs to a chunk that has authenticated; a whole read
-        also checks the size and SHA-256 recorded at `put` before releasing the last chunk.
+        also checks the size and SHA-256 recorded at `put` before releasing its last piece.
 
         Bad ranges raise `Invalid` here; integrity failures raise `TamperedBlob` from the iterator
         (logged as an alert with the blob id); an unreachable store, `StorageUnavailable`. Iterate
@@ -242,6 +242,9 @@ class Vault:
         opener = _Opener(data_key, blob.blob_id, hashing=whole)
         position = 0
         length = None if whole else stored_bytes_for(last, blob.size)
+        # A whole read keeps its latest plaintext back until the next arrives, and the last until the
+        # size and sha256 have been checked: a reader never gets a complete file that fails them.
+        held = b""
         try:
             async with aclosing(self.backend.read(object_name(blob.blob_id), length=length)) as stored:
                 following = await anext(stored, None)
@@ -249,6 +252,8 @@ class Vault:
                     plaintext, following = await self._decrypt_while_fetching(opener, following, stored)
                     wanted = _within(plaintext, position, first, last)
                     position += len(plaintext)
+                    if whole and wanted:
+                        wanted, held = held, wanted
                     if wanted:
                         yield wanted
                     if not whole and position >= last:
@@ -260,6 +265,8 @@ class Vault:
                 actual = opener.digest.hexdigest().encode("ascii")
                 if position + len(tail) != blob.size or not hmac.compare_digest(actual, recorded):
                     raise TamperedBlob("stored evidence does not match its recorded size and sha256")
+                if held:
+                    yield held
             wanted = _within(tail, position, first, last)
             position += len(tail)
             if wanted:
