@@ -220,8 +220,10 @@ async def reconcile(
             referenced.add(referenced_id)
 
     backend = build_backend(settings)
-    await backend.start()
     try:
+        # Never `start()`: a wrong bucket or folder must fail here, not be created empty and make
+        # every row look missing.
+        await backend.check()
         stale: list[PendingUpload] = [u async for u in backend.list_pending() if u.started <= cutoff]
         objects: list[StoredObject] = [o async for o in backend.list_objects()]
         stored: set[str] = set()

@@ -2,17 +2,59 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
+
+from integrity.settings import Settings
 from integrity.vault import KeyRewrap, SealedBlob, Vault
 from integrity.vault.backends import object_name
 from integrity.vault.vault import BlobRef
+from tests.s3server import S3Endpoint
 
 MIB = 1024 * 1024
+
+
+def settings_for(tmp_path: Path, kind: str, request: pytest.FixtureRequest, **extra: str) -> Settings:
+    env = {"INTEGRITY_DATA_DIR": str(tmp_path / "storage"), **extra}
+    if kind == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        env.update(
+            {
+                "INTEGRITY_STORAGE": "s3",
+                "INTEGRITY_S3_ENDPOINT": endpoint.endpoint,
+                "INTEGRITY_S3_ACCESS_KEY": endpoint.access_key,
+                "INTEGRITY_S3_SECRET_KEY": endpoint.secret_key,
+                "INTEGRITY_S3_SECURE": "true" if endpoint.secure else "false",
+                "INTEGRITY_S3_BUCKET": "vault-test-" + secrets.token_hex(6),
+                **({"INTEGRITY_S3_REGION": endpoint.region} if endpoint.region else {}),
+                **extra,
+            }
+        )
+        request.addfinalizer(lambda: _remove_bucket(endpoint, env["INTEGRITY_S3_BUCKET"]))
+    return Settings.from_env(env)
+
+
+def _remove_bucket(endpoint: S3Endpoint, bucket: str) -> None:
+    """Leave a shared S3 server (INTEGRITY_TEST_S3_*) as we found it, as far as it lets us."""
+    client = endpoint.client()
+    with contextlib.suppress(Exception):
+        if not client.bucket_exists(bucket_name=bucket):
+            return
+        for item in client.list_objects(bucket_name=bucket, recursive=True):
+            client.remove_object(bucket_name=bucket, object_name=item.object_name)
+        for upload in client._list_multipart_uploads(bucket_name=bucket).uploads:
+            if upload.upload_id:
+                client._abort_multipart_upload(
+                    bucket_name=bucket, object_name=upload.object_name, upload_id=upload.upload_id
+                )
+        client.remove_bucket(bucket_name=bucket)
 
 
 async def read_all(vault: Vault, blob: BlobRef, start: int | None = None, end: int | None = None) -> bytes:

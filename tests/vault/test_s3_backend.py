@@ -21,8 +21,15 @@ from integrity.vault.backends import object_name
 from integrity.vault.backends.s3 import S3Backend
 from integrity.vault.keyring import Keyring
 from tests.s3server import S3Endpoint, free_port, running_weed
-from tests.vault.conftest import settings_for
-from tests.vault.helpers import MIB, MemoryReferences, generated, objects_in_store, pending_in_store, read_all
+from tests.vault.helpers import (
+    MIB,
+    MemoryReferences,
+    generated,
+    objects_in_store,
+    pending_in_store,
+    read_all,
+    settings_for,
+)
 
 
 def s3_settings(tmp_path: Path, endpoint: S3Endpoint) -> Settings:

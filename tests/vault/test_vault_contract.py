@@ -31,6 +31,7 @@ from tests.vault.helpers import (
     pending_in_store,
     read_all,
     replace_stored,
+    settings_for,
     stored_bytes,
     stream,
 )
@@ -428,6 +429,20 @@ async def test_reconcile_refuses_to_remove_anything_without_reference_sources(
     report = await reconcile(vault_settings, sources={}, grace=timedelta(0), now=later())
     assert "none registered" in report.summary()
     assert await vault.exists(blob)
+
+
+async def test_reconcile_never_creates_a_missing_store(
+    vault_settings: Settings, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    kind = vault_settings.storage
+    elsewhere = settings_for(tmp_path / "elsewhere", kind, request)
+    with pytest.raises(StorageUnavailable):
+        await reconcile(elsewhere, sources={"attachments": MemoryReferences()})
+    if kind == "local":
+        assert not (elsewhere.data_dir / "vault").exists()
+    else:
+        client = request.getfixturevalue("s3_endpoint").client()
+        assert not client.bucket_exists(bucket_name=elsewhere.s3.bucket)
 
 
 # -- memory stays flat -----------------------------------------------------------------------------
