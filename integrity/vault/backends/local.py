@@ -102,8 +102,9 @@ class LocalBackend:
                     buffer.clear()
             await self._run(_write_all, fd, bytes(buffer))
             written += len(buffer)
-            await self._run(_commit, fd, temp, path)
-            fd = -1
+            closing, fd = fd, -1  # closed by _finish whatever happens, never twice
+            await self._run(_finish, closing)
+            await self._run(_rename_into_place, temp, path)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_discard, fd, temp, limiter=self._limiter)
@@ -185,11 +186,14 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _commit(fd: int, temp: Path, path: Path) -> None:
+def _finish(fd: int) -> None:
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _rename_into_place(temp: Path, path: Path) -> None:
     os.replace(temp, path)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
