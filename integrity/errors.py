@@ -18,6 +18,13 @@ class IntegrityError(Exception):
         self.detail = detail or self.title
 
 
+class BadRequest(IntegrityError):
+    """A request that cannot be parsed at all (e.g. a malformed or truncated multipart body)."""
+
+    status_code = 400
+    title = "Bad request"
+
+
 class Invalid(IntegrityError):
     status_code = 422
     title = "Invalid input"
@@ -51,6 +58,19 @@ class TooLarge(IntegrityError):
 class UnsupportedType(IntegrityError):
     status_code = 415
     title = "File type not allowed"
+
+
+class RangeNotSatisfiable(IntegrityError):
+    """A `Range` header that selects no byte of the file; the response says how big the file is."""
+
+    status_code = 416
+    title = "Range not satisfiable"
+
+    def __init__(self, detail: str | None = None, *, size: int) -> None:
+        super().__init__(detail)
+        self.size = size
+        #: RFC 9110 section 14.4: a 416 should carry `Content-Range: bytes */<size>`.
+        self.content_range = f"bytes */{size}"
 
 
 class RateLimited(IntegrityError):
