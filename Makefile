@@ -27,6 +27,7 @@ migrate: install
 	$(BIN)/integrity migrate
 
 run: migrate
+	$(BIN)/integrity seed-demo --if-empty
 	$(BIN)/integrity serve --host $(HOST) --port $(PORT)
 
 test: install-test

@@ -22,12 +22,16 @@ from piccolo.engine.base import Engine
 
 from integrity import db
 from integrity.accounts.plugin import AccountsPlugin
+from integrity.cases.controller import CaseController, ReferenceDataController
 from integrity.custody import service as custody_service
 from integrity.custody.controller import PublicCustodyController
 from integrity.custody.signing import Signer, load_or_create_signer
+from integrity.errors import StorageUnavailable
 from integrity.health.controller import HealthController
 from integrity.problems import EXCEPTION_HANDLERS
 from integrity.settings import Settings
+from integrity.vault import Keyring, Vault
+from integrity.vault.backends import build_backend
 from integrity.web.controller import PublicPagesController
 
 log = logging.getLogger(__name__)
@@ -113,11 +117,20 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         await db.check_connection(engine, settings.database)
 
     readiness["database"] = database_ready
+    # One key ring for the process: evidence, case texts and account secrets alike.
+    keyring = Keyring.load_or_create(settings)
+    vault = Vault(build_backend(settings), keyring)
+    readiness["vault"] = vault.check_ready
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         db.bind_engine(engine)
         pooled = await db.start_pool(engine)
+        try:
+            await vault.start()
+        except StorageUnavailable as exc:
+            # Serve anyway: /readyz reports it, and uploads fail with 503 until the store is back.
+            log.warning("evidence storage not reachable at start: %s", exc.detail)
         checkpoints = asyncio.create_task(custody_checkpoints(signer))
         try:
             yield
@@ -125,6 +138,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             checkpoints.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await checkpoints
+            await vault.aclose()
             if pooled:
                 await engine.close_connection_pool()
 
@@ -134,6 +148,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
     state: dict[str, Any] = {
         "settings": settings,
         "signer": signer,
+        "vault": vault,
         "engine": engine,
         "readiness_checks": readiness,
     }
@@ -142,6 +157,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             HealthController,
             PublicPagesController,
             PublicCustodyController,
+            ReferenceDataController,
+            CaseController,
             create_static_files_router(
                 path="/static",
                 directories=[FRONTEND / "static"],
@@ -151,7 +168,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             ),
         ],
         state=State(state),
-        plugins=[AccountsPlugin(settings)],
+        plugins=[AccountsPlugin(settings, keyring=keyring)],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[security_headers(settings)],

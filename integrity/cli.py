@@ -135,6 +135,74 @@ def cmd_custody_verify(args: argparse.Namespace, settings: Settings) -> int:
     return _run(go())
 
 
+def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from integrity.vault import rotate_keys
+
+    async def go() -> int:
+        await _open_database(settings)  # also registers every domain's stored keys
+        report = await rotate_keys(settings)
+        print(report.summary())
+        return 0
+
+    return _run(go())
+
+
+def cmd_keys_retire(args: argparse.Namespace, settings: Settings) -> int:
+    from integrity.vault import retire_key
+
+    async def go() -> int:
+        await _open_database(settings)
+        report = await retire_key(settings, args.key_id)
+        print(report.summary())
+        return 0
+
+    return _run(go())
+
+
+def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from integrity.vault import reconcile
+
+    if args.grace_hours < 0:
+        raise IntegrityError("--grace-hours must not be negative")
+
+    async def go() -> int:
+        await _open_database(settings)  # also registers every domain's blob references
+        report = await reconcile(settings, apply=args.apply, grace=timedelta(hours=args.grace_hours))
+        print(report.summary())
+        return 1 if report.missing else 0
+
+    return _run(go())
+
+
+def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from integrity import demo
+    from integrity.custody.signing import load_or_create_signer
+    from integrity.vault import build_vault
+
+    async def go() -> int:
+        await _open_database(settings)
+        if not await demo.database_is_empty():
+            if args.if_empty:
+                print("the database already has members or cases: demo data not added")
+                return 0
+            raise IntegrityError("the database is not empty; demo data goes into a fresh one only")
+        signer = load_or_create_signer(
+            settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
+        )
+        vault = await build_vault(settings)
+        try:
+            accounts = await demo.seed_demo(settings, vault, signer)
+        finally:
+            await vault.aclose()
+        path = demo.write_credentials(settings, accounts)
+        print(f"demo data added; fictional accounts and their passwords are in {path}")
+        return 0
+
+    return _run(go())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="integrity",
@@ -166,6 +234,36 @@ def build_parser() -> argparse.ArgumentParser:
     invitation.add_argument("--email", required=True)
     invitation.add_argument("--role", required=True, help="member, reviewer, editor or admin")
     invitation.set_defaults(handler=cmd_invite)
+
+    seed = sub.add_parser("seed-demo", help="add fictional demo members, cases and files")
+    seed.add_argument(
+        "--if-empty", action="store_true", help="do nothing (and succeed) when the database has data"
+    )
+    seed.set_defaults(handler=cmd_seed_demo)
+
+    keys = sub.add_parser("keys", help="the key ring that wraps every data key")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    rotate = keys_sub.add_parser(
+        "rotate", help="add a new active key and re-wrap every stored data key (no object is rewritten)"
+    )
+    rotate.set_defaults(handler=cmd_keys_rotate)
+    retire = keys_sub.add_parser("retire", help="remove an old key once nothing is wrapped under it")
+    retire.add_argument("key_id")
+    retire.set_defaults(handler=cmd_keys_retire)
+
+    reconcile = sub.add_parser(
+        "reconcile",
+        help="compare the evidence store with the database: abort stale uploads, remove orphans "
+        "(dry run unless --apply), report rows whose object is missing (exit 1)",
+    )
+    reconcile.add_argument("--apply", action="store_true", help="remove what the dry run lists")
+    reconcile.add_argument(
+        "--grace-hours",
+        type=float,
+        default=24.0,
+        help="leave objects and uploads younger than this alone (default 24)",
+    )
+    reconcile.set_defaults(handler=cmd_reconcile)
 
     custody = sub.add_parser("custody", help="the tamper-evident custody log")
     custody_sub = custody.add_subparsers(dest="custody_command", required=True, metavar="ACTION")

@@ -15,7 +15,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from integrity.errors import IntegrityError, RateLimited
+from integrity.errors import IntegrityError, RangeNotSatisfiable, RateLimited
 
 log = logging.getLogger("integrity.errors")
 
@@ -72,6 +72,8 @@ def handle_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError)
     headers = None
     if isinstance(exc, RateLimited):
         headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, RangeNotSatisfiable):
+        headers = {"Content-Range": exc.content_range}
     if exc.status_code >= 500:
         log.error("%s on %s %s", type(exc).__name__, request.method, request.scope["path"])
     return problem_response(request, exc.status_code, exc.detail, title=exc.title, headers=headers)

@@ -7,6 +7,15 @@ from piccolo.table import Table
 
 def all_tables() -> list[type[Table]]:
     from integrity.accounts.tables import ApiToken, Invitation, Member, MemberSession, RecoveryCode
+    from integrity.cases.tables import (
+        Actor,
+        Attachment,
+        Case,
+        CaseActor,
+        CaseCategory,
+        CaseReferenceCounter,
+        Transition,
+    )
     from integrity.custody.tables import Checkpoint, CustodyEntry, SigningKey
     from integrity.security.tables import RateLimitCounter
 
@@ -20,4 +29,11 @@ def all_tables() -> list[type[Table]]:
         CustodyEntry,
         Checkpoint,
         SigningKey,
+        Case,
+        CaseCategory,
+        Actor,
+        CaseActor,
+        Attachment,
+        Transition,
+        CaseReferenceCounter,
     ]

@@ -25,18 +25,20 @@ from integrity.security.dependencies import provide_rate_limiter, provide_system
 from integrity.security.ratelimit import create_rate_limiter
 from integrity.security.system_keys import SystemKeys
 from integrity.settings import Settings
+from integrity.vault import Keyring
 
 #: Paths no credential is looked up for (static files carry no user data).
 UNAUTHENTICATED_PATHS = ["^/static/"]
 
 
 class AccountsPlugin(InitPluginProtocol):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, keyring: Keyring | None = None) -> None:
         self.settings = settings
+        self.keyring = keyring
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         settings = self.settings
-        keys = SystemKeys.load(settings)
+        keys = SystemKeys(self.keyring) if self.keyring is not None else SystemKeys.load(settings)
         limiter = create_rate_limiter(settings.accounts.redis_url, keys.hmac_key("rate-limit"))
         csrf_key = keys.hmac_key("csrf")
         state: dict[str, Any] = {"system_keys": keys, "rate_limiter": limiter}

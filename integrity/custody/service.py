@@ -89,9 +89,10 @@ def _record(row: dict[str, Any]) -> EntryRecord:
     )
 
 
-async def _lock_log() -> None:
-    """Serialise appends. SQLite's IMMEDIATE transaction (see `db.transaction`) already holds the
-    write lock; PostgreSQL takes a transaction-scoped advisory lock."""
+async def lock_log() -> None:
+    """Serialise appends, and any change that must not interleave with another (a case's status
+    check and its update). SQLite's IMMEDIATE transaction (see `db.transaction`) already holds the
+    write lock; PostgreSQL takes a transaction-scoped advisory lock. Taking it twice is harmless."""
     engine = CustodyEntry._meta.db
     if engine.current_transaction.get() is None:
         raise RuntimeError("custody entries are appended inside db.transaction()")
@@ -112,7 +113,7 @@ async def append_entry(
     `details` becomes public if the entry later concerns a published file, so it must hold only
     ids, hashes, sizes and states: never names, filenames, narratives or notes.
     """
-    await _lock_log()
+    await lock_log()
     last = (
         await CustodyEntry.select(CustodyEntry.seq, CustodyEntry.entry_hash)
         .order_by(CustodyEntry.seq, ascending=False)
@@ -272,7 +273,7 @@ async def sign_checkpoint(signer: Signer) -> CheckpointRecord | None:
     """Sign the tree as it stands now (None while the log is empty). Idempotent per tree size."""
     await register_key(signer)
     async with db.transaction():
-        await _lock_log()
+        await lock_log()
         size = await tree_size()
         if size == 0:
             return None

@@ -21,11 +21,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from integrity.accounts.service import create_api_token, invite, principal_from, start_totp_enrolment
 from integrity.accounts.tables import Member, Role
+from tests import samples
 from tests.factories import DEFAULT_PASSWORD, AccountFactory, Caller, FactoryMember
 
 CALLERS = ("anonymous", "member", "other_member", "reviewer", "editor", "admin")
@@ -38,6 +40,8 @@ class Req:
     path: str | None = None
     json: Any = None
     params: dict[str, Any] | None = None
+    content: bytes | None = None
+    headers: dict[str, str] | None = None
 
 
 @dataclass
@@ -155,16 +159,119 @@ async def other_member(world: World) -> Req:
     return Req(path=f"/api/v1/members/{target.id}", json={"role": "reviewer"})
 
 
+async def signed_log(world: World) -> None:
+    """At least one custody entry and a checkpoint covering it."""
+    from integrity.custody import service as custody
+
+    signer = world.accounts.app.state.signer
+    await custody.record(signer, actor_id=None, action="matrix.probe", subject="matrix", details={})
+    await custody.sign_checkpoint(signer)
+
+
+async def custody_checkpoint(world: World) -> Req:
+    await signed_log(world)
+    return Req()
+
+
 async def custody_entry(world: World) -> Req:
+    await signed_log(world)
+    # Entry 1 concerns no published file, so nobody may read it.
     return Req(path="/api/v1/public/custody/entries/1")
 
 
 async def custody_proof(world: World) -> Req:
+    await signed_log(world)
     return Req(params={"seq": 1})
 
 
 async def custody_consistency(world: World) -> Req:
+    await signed_log(world)
     return Req(params={"first": 1, "second": 1})
+
+
+CASE_BODY = {
+    "title": "Matrix case",
+    "narrative": "Filed by the access matrix.",
+    "incident_date": "2026-01-02",
+    "municipality": "cacak",
+    "categories": ["other"],
+}
+
+
+async def owners_case(world: World, *, submitted: bool, with_file: bool = False) -> tuple[str, str | None]:
+    """A case of `member` (draft or submitted), optionally with one file; (case id, file id)."""
+    from integrity.cases import service as cases
+    from integrity.cases.controller import provide_case_context
+    from integrity.cases.multipart import iter_form_parts
+    from integrity.cases.schemas import CaseIn
+
+    member = await Member.objects().where(Member.id == world.members["member"].id).first()
+    assert member is not None
+    principal = principal_from(member, via="session", credential_id=member.id)
+    ctx = provide_case_context(world.accounts.app.state)
+    case = await cases.create_case(ctx, principal, msgspec.convert(CASE_BODY, CaseIn))
+    file_id = None
+    if with_file:
+        body, content_type = samples.multipart([("note.txt", samples.text())])
+
+        async def once() -> Any:
+            yield body
+
+        stored = await cases.add_attachments(
+            ctx, principal, case.id, iter_form_parts(once(), content_type, max_part_bytes=1 << 20)
+        )
+        file_id = str(stored[0].id)
+    if submitted:
+        await cases.submit_case(ctx, principal, case.id)
+    return str(case.id), file_id
+
+
+async def new_case(world: World) -> Req:
+    return Req(json=CASE_BODY)
+
+
+async def submitted_case(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/api/v1/cases/{case_id}")
+
+
+async def draft_case_edit(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=False)
+    return Req(path=f"/api/v1/cases/{case_id}", json={"title": "Edited by the matrix"})
+
+
+async def draft_upload(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=False)
+    body, content_type = samples.multipart([("note.txt", samples.text())])
+    return Req(
+        path=f"/api/v1/cases/{case_id}/attachments", content=body, headers={"content-type": content_type}
+    )
+
+
+async def submitted_file(world: World) -> Req:
+    case_id, file_id = await owners_case(world, submitted=True, with_file=True)
+    return Req(path=f"/api/v1/cases/{case_id}/attachments/{file_id}/content")
+
+
+async def draft_file(world: World) -> Req:
+    case_id, file_id = await owners_case(world, submitted=False, with_file=True)
+    return Req(path=f"/api/v1/cases/{case_id}/attachments/{file_id}")
+
+
+async def draft_submission(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=False)
+    return Req(path=f"/api/v1/cases/{case_id}/submit")
+
+
+async def submitted_receipt(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/api/v1/cases/{case_id}/receipt")
+
+
+def case_team(status: int, **others: int) -> dict[str, int]:
+    """The owner and the case team (reviewers, editors) get `status`; other members and admins,
+    who run the platform without reading evidence, get 404."""
+    return logged_in(404, **{"member": status, "reviewer": status, "editor": status, **others})
 
 
 MATRIX: dict[str, Entry] = {
@@ -173,10 +280,10 @@ MATRIX: dict[str, Entry] = {
     "GET /healthz": Entry(everyone(200)),
     "GET /readyz": Entry(everyone(200)),
     "GET /api/v1/public/keys": Entry(everyone(200)),
-    "GET /api/v1/public/custody/checkpoint": Entry(everyone(404)),
+    "GET /api/v1/public/custody/checkpoint": Entry(everyone(200), custody_checkpoint),
     "GET /api/v1/public/custody/checkpoints": Entry(everyone(200)),
-    "GET /api/v1/public/custody/proof": Entry(everyone(404), custody_proof),
-    "GET /api/v1/public/custody/consistency": Entry(everyone(404), custody_consistency),
+    "GET /api/v1/public/custody/proof": Entry(everyone(200), custody_proof),
+    "GET /api/v1/public/custody/consistency": Entry(everyone(200), custody_consistency),
     "GET /api/v1/public/custody/entries/{seq:int}": Entry(everyone(404), custody_entry),
     # accounts: log-in and the caller's own account
     "POST /api/v1/auth/login": Entry(everyone(401), login_body),
@@ -200,6 +307,29 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/invitations/{token:str}/accept": Entry(everyone(201), acceptance),
     "GET /api/v1/members": Entry(admin_only(200)),
     "PATCH /api/v1/members/{member_id:uuid}": Entry(admin_only(200), other_member),
+    # cases: reference lists, filing, evidence, submission
+    "GET /api/v1/municipalities": Entry(everyone(200)),
+    "GET /api/v1/categories": Entry(everyone(200)),
+    "POST /api/v1/cases": Entry(logged_in(201), new_case),
+    "GET /api/v1/cases": Entry(logged_in(200)),
+    "GET /api/v1/cases/{case_id:uuid}": Entry(case_team(200), submitted_case),
+    # Drafts are the submitter's alone: the team cannot tell one from a missing case.
+    "PATCH /api/v1/cases/{case_id:uuid}": Entry(owner_only(200), draft_case_edit),
+    # An anonymous form post without the CSRF field is stopped by the CSRF check first (403).
+    "POST /api/v1/cases/{case_id:uuid}/attachments": Entry(
+        owner_only(201) | {"anonymous": 403}, draft_upload
+    ),
+    "GET /api/v1/cases/{case_id:uuid}/attachments/{attachment_id:uuid}/content": Entry(
+        case_team(200), submitted_file
+    ),
+    "DELETE /api/v1/cases/{case_id:uuid}/attachments/{attachment_id:uuid}": Entry(
+        owner_only(204), draft_file
+    ),
+    "POST /api/v1/cases/{case_id:uuid}/submit": Entry(owner_only(200), draft_submission),
+    # The team reads a filed case but the receipt is the submitter's: 403 for them.
+    "GET /api/v1/cases/{case_id:uuid}/receipt": Entry(
+        case_team(200, reviewer=403, editor=403), submitted_receipt
+    ),
 }
 
 
@@ -254,7 +384,12 @@ async def test_every_route_answers_every_caller_as_the_matrix_says(
             request = await entry.build(world) if entry.build else Req()
             caller = await world.caller(name)
             response = await caller.request(
-                method, request.path or path, json=request.json, params=request.params
+                method,
+                request.path or path,
+                json=request.json,
+                params=request.params,
+                content=request.content,
+                headers=request.headers,
             )
             expected = entry.expected[name]
             if response.status_code != expected:

@@ -1,0 +1,1 @@
+"""Cases: filing incidents with evidence, from draft to submission."""

@@ -1,0 +1,258 @@
+"""The cases API (API.md "Cases"): filing, drafts, evidence up- and download, submission."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.datastructures import CacheControlHeader, State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from integrity.cases import service
+from integrity.cases.multipart import iter_form_parts
+from integrity.cases.ranges import parse_range
+from integrity.cases.schemas import (
+    AttachmentOut,
+    CaseIn,
+    CaseOut,
+    CasePage,
+    CaseUpdate,
+    CategoryOut,
+    MunicipalityOut,
+    ReceiptOut,
+    SubmittedOut,
+)
+from integrity.cases.service import CaseContext
+from integrity.cases.tables import CaseStatus
+from integrity.errors import Invalid, TooLarge
+from integrity.reference import categories, municipalities
+from integrity.security.guards import Principal, requires_login
+
+#: Room for multipart boundaries and part headers on top of the file limit.
+MULTIPART_OVERHEAD = 1024 * 1024
+MAX_PARTS = 50
+REFERENCE_CACHE = CacheControlHeader(public=True, max_age=86400)
+
+
+def provide_case_context(state: State) -> CaseContext:
+    return CaseContext(vault=state.vault, signer=state.signer, settings=state.settings)
+
+
+class ReferenceDataController(Controller):
+    path = "/api/v1"
+    tags = ["reference"]
+
+    @get("/municipalities", operation_id="list_municipalities", cache_control=REFERENCE_CACHE)
+    async def municipalities(self) -> list[MunicipalityOut]:
+        return [
+            MunicipalityOut(
+                code=m.code,
+                name_latn=m.name_latn,
+                name_cyrl=m.name_cyrl,
+                district=m.district,
+                kind=m.kind,
+                parent=m.parent,
+            )
+            for m in municipalities()
+        ]
+
+    @get("/categories", operation_id="list_categories", cache_control=REFERENCE_CACHE)
+    async def categories(self) -> list[CategoryOut]:
+        return [
+            CategoryOut(
+                code=c.code,
+                name_latn=c.label_latn,
+                name_cyrl=c.label_cyrl,
+                name_en=c.label_en,
+                description_latn=c.description_latn,
+                description_cyrl=c.description_cyrl,
+                description_en=c.description_en,
+            )
+            for c in categories()
+        ]
+
+
+async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    """The request body, refused with 413 as soon as it passes `limit` bytes."""
+    total = 0
+    async for chunk in stream:
+        total += len(chunk)
+        if total > limit:
+            raise TooLarge("the upload is larger than the platform accepts")
+        yield chunk
+
+
+class CaseController(Controller):
+    path = "/api/v1/cases"
+    tags = ["cases"]
+    guards = [requires_login]
+    dependencies = {"ctx": Provide(provide_case_context, sync_to_thread=False)}
+
+    @post("/", operation_id="create_case", status_code=HTTP_201_CREATED)
+    async def create(
+        self, data: JSONBody[CaseIn], principal: NamedDependency[Principal], ctx: NamedDependency[CaseContext]
+    ) -> CaseOut:
+        return await service.create_case(ctx, principal, data)
+
+    @get("/", operation_id="list_cases")
+    async def list_cases(
+        self,
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+        status: Annotated[CaseStatus | None, QueryParameter()] = None,
+        municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        category: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        assigned_to_me: Annotated[bool, QueryParameter()] = False,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> CasePage:
+        return await service.list_cases(
+            ctx,
+            principal,
+            status=status,
+            municipality_code=municipality,
+            category_code=category,
+            assigned_to_me=assigned_to_me,
+            q=q,
+            page=page,
+            page_size=page_size,
+        )
+
+    @get("/{case_id:uuid}", operation_id="get_case")
+    async def read_case(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> CaseOut:
+        return await service.get_case(ctx, principal, case_id)
+
+    @patch("/{case_id:uuid}", operation_id="update_case")
+    async def update(
+        self,
+        case_id: FromPath[uuid.UUID],
+        data: JSONBody[CaseUpdate],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> CaseOut:
+        return await service.update_case(ctx, principal, case_id, data)
+
+    @post(
+        "/{case_id:uuid}/attachments",
+        operation_id="upload_attachments",
+        status_code=HTTP_201_CREATED,
+        # The body is streamed and limited per file by `_limited` and the multipart parser;
+        # Litestar's own limit would stop a large video before the first byte is read.
+        request_max_body_size=None,
+        description=(
+            "multipart/form-data with one or more `file` parts, streamed into the vault. "
+            "413 over INTEGRITY_MAX_UPLOAD_BYTES, 415 for a type that is not allowed."
+        ),
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> list[AttachmentOut]:
+        content_type = request.headers.get("content-type", "")
+        if not content_type.lower().startswith("multipart/form-data"):
+            raise Invalid("send the files as multipart/form-data")
+        limit = ctx.settings.max_upload_bytes + MULTIPART_OVERHEAD
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise TooLarge("the upload is larger than the platform accepts")
+        parts = iter_form_parts(
+            _limited(request.stream(), limit),
+            content_type,
+            max_part_bytes=ctx.settings.max_upload_bytes,
+            max_parts=MAX_PARTS,
+        )
+        async with aclosing(parts):
+            return await service.add_attachments(ctx, principal, case_id, parts)
+
+    @get(
+        "/{case_id:uuid}/attachments/{attachment_id:uuid}/content",
+        operation_id="download_attachment",
+        media_type="application/octet-stream",
+    )
+    async def download(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        attachment_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Stream:
+        header = request.headers.get("range")
+        download = await service.prepare_download(
+            ctx, principal, case_id, attachment_id, ranged=header is not None
+        )
+        wanted = parse_range(header, download.size)
+        headers = {
+            "accept-ranges": "bytes",
+            "content-disposition": "attachment; filename*=UTF-8''" + quote(download.filename, safe=""),
+            # Evidence is never rendered by the browser in our origin.
+            "content-security-policy": "sandbox; default-src 'none'",
+            "x-content-type-options": "nosniff",
+            "etag": f'"{download.sha256}"',
+        }
+        if wanted is None:
+            start, end, status = 0, download.size, HTTP_200_OK
+        else:
+            start, end, status = wanted.start, wanted.end, 206
+            headers["content-range"] = wanted.content_range
+        headers["content-length"] = str(end - start)
+        return Stream(
+            _plaintext(ctx, download, start, end),
+            status_code=status,
+            media_type=download.content_type,
+            headers=headers,
+        )
+
+    @delete(
+        "/{case_id:uuid}/attachments/{attachment_id:uuid}",
+        operation_id="delete_attachment",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def remove(
+        self,
+        case_id: FromPath[uuid.UUID],
+        attachment_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> None:
+        await service.delete_attachment(ctx, principal, case_id, attachment_id)
+
+    @post("/{case_id:uuid}/submit", operation_id="submit_case", status_code=HTTP_200_OK)
+    async def submit(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> SubmittedOut:
+        case, receipt = await service.submit_case(ctx, principal, case_id)
+        return SubmittedOut(case=case, receipt=receipt)
+
+    @get("/{case_id:uuid}/receipt", operation_id="get_receipt")
+    async def receipt(
+        self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
+    ) -> ReceiptOut:
+        return await service.get_receipt(principal, case_id)
+
+
+async def _plaintext(
+    ctx: CaseContext, download: service.Download, start: int, end: int
+) -> AsyncGenerator[bytes, None]:
+    async with aclosing(ctx.vault.open(download.blob, start, end)) as chunks:
+        async for chunk in chunks:
+            yield chunk

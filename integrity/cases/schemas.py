@@ -1,0 +1,155 @@
+"""What the cases API accepts and returns (API.md "Cases")."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import msgspec
+
+from integrity.cases.tables import ActorKind, ActorRole, CaseStatus, DatePrecision
+
+
+class ActorIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A new actor (`name`, `kind`) or an existing shared one (`actor_id`), with its role here."""
+
+    role: ActorRole
+    name: str | None = None
+    kind: ActorKind | None = None
+    actor_id: uuid.UUID | None = None
+    protect_identity: bool = False
+    aliases: list[str] = msgspec.field(default_factory=list)
+
+
+class CaseIn(msgspec.Struct, forbid_unknown_fields=True):
+    title: str
+    narrative: str
+    incident_date: datetime.date
+    municipality: str
+    categories: list[str]
+    incident_date_precision: DatePrecision = DatePrecision.day
+    location_detail: str | None = None
+    actors: list[ActorIn] = msgspec.field(default_factory=list)
+
+
+class CaseUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    title: str | None = None
+    narrative: str | None = None
+    incident_date: datetime.date | None = None
+    incident_date_precision: DatePrecision | None = None
+    municipality: str | None = None
+    categories: list[str] | None = None
+    location_detail: str | None = None
+    actors: list[ActorIn] | None = None
+
+
+class ActorOut(msgspec.Struct):
+    actor_id: uuid.UUID
+    name: str
+    kind: ActorKind
+    role: ActorRole
+    protect_identity: bool
+    aliases: list[str]
+
+
+class AttachmentOut(msgspec.Struct):
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime.datetime
+    custody_seq: int
+    frozen: bool
+
+
+class TransitionOut(msgspec.Struct):
+    from_status: CaseStatus
+    to_status: CaseStatus
+    action: str
+    at: datetime.datetime
+    by_me: bool
+    reason: str | None = None
+
+
+class SubmitterOut(msgspec.Struct):
+    id: uuid.UUID
+    display_name: str
+    profession: str
+
+
+class CaseOut(msgspec.Struct):
+    id: uuid.UUID
+    reference: str
+    status: CaseStatus
+    title: str
+    narrative: str
+    location_detail: str | None
+    incident_date: datetime.date
+    incident_date_precision: DatePrecision
+    municipality: str
+    categories: list[str]
+    actors: list[ActorOut]
+    attachments: list[AttachmentOut]
+    transitions: list[TransitionOut]
+    actions: list[str]
+    submitter: SubmitterOut
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    submitted_at: datetime.datetime | None
+    assigned_reviewer_id: uuid.UUID | None
+
+
+class CaseSummaryOut(msgspec.Struct):
+    id: uuid.UUID
+    reference: str
+    status: CaseStatus
+    title: str
+    municipality: str
+    categories: list[str]
+    incident_date: datetime.date
+    created_at: datetime.datetime
+    submitted_at: datetime.datetime | None
+    assigned_reviewer_id: uuid.UUID | None
+
+
+class CasePage(msgspec.Struct):
+    items: list[CaseSummaryOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class ReceiptOut(msgspec.Struct):
+    payload: str
+    signature: str
+    key_id: str
+
+
+class SubmittedOut(msgspec.Struct):
+    case: CaseOut
+    receipt: ReceiptOut
+
+
+class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):
+    action: str
+    reason: str | None = None
+
+
+class MunicipalityOut(msgspec.Struct):
+    code: str
+    name_latn: str
+    name_cyrl: str
+    district: str | None
+    kind: str
+    parent: str | None
+
+
+class CategoryOut(msgspec.Struct):
+    code: str
+    name_latn: str
+    name_cyrl: str
+    name_en: str
+    description_latn: str
+    description_cyrl: str
+    description_en: str

@@ -1,0 +1,187 @@
+"""Tables of the cases domain: cases, actors, attachments, status transitions, references."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import AsyncIterator
+
+from piccolo.columns import (
+    UUID,
+    BigInt,
+    Boolean,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from integrity.accounts.tables import Member
+from integrity.vault.references import KeyRewrap, register_reference_source
+
+
+class CaseStatus(enum.StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    in_review = "in_review"
+    needs_info = "needs_info"
+    verified = "verified"
+    approved = "approved"
+    published = "published"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+    retracted = "retracted"
+
+
+class DatePrecision(enum.StrEnum):
+    day = "day"
+    month = "month"
+    year = "year"
+
+
+class ActorKind(enum.StrEnum):
+    person = "person"
+    institution = "institution"
+    company = "company"
+    party = "party"
+    media = "media"
+
+
+class ActorRole(enum.StrEnum):
+    alleged_perpetrator = "alleged_perpetrator"
+    affected_person = "affected_person"
+    witness = "witness"
+    institution_involved = "institution_involved"
+    source = "source"
+
+
+class Case(Table, tablename="case_file"):
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    reference = Varchar(length=20, unique=True, index=True)
+    status = Varchar(length=20, choices=CaseStatus, default=CaseStatus.draft.value, index=True)
+    submitter = ForeignKey(references=Member, on_delete=OnDelete.restrict, index=True)
+    #: The case's own data key, wrapped by the key ring; it seals every private text of the case.
+    wrapped_key = Bytea()
+    key_id = Varchar(length=64)
+    title_sealed = Bytea()
+    narrative_sealed = Bytea()
+    location_sealed = Bytea(null=True, default=None)
+    incident_date = Date()
+    incident_date_precision = Varchar(length=5, choices=DatePrecision, default=DatePrecision.day.value)
+    municipality = Varchar(length=60, index=True)
+    sensitivity = Varchar(length=10, default="normal")
+    assigned_reviewer = ForeignKey(
+        references=Member, on_delete=OnDelete.set_null, null=True, default=None, index=True
+    )
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    submitted_at = Timestamptz(null=True, default=None)
+    #: The signed receipt handed out on submission (canonical JSON payload, signature, key id).
+    receipt_payload = Text(null=True, default=None)
+    receipt_signature = Varchar(length=200, null=True, default=None)
+    receipt_key_id = Varchar(length=32, null=True, default=None)
+
+
+class CaseCategory(Table, tablename="case_category"):
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    code = Varchar(length=40, index=True)
+
+
+class Actor(Table, tablename="actor"):
+    """A person or institution. Shared actors have a clear name; a protected actor created in a case
+    belongs to that case alone (`owner_case`) and its name and aliases are sealed with its key."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    kind = Varchar(length=20, choices=ActorKind)
+    name = Varchar(length=200, null=True, default=None)
+    aliases = Text(default="[]")
+    name_sealed = Bytea(null=True, default=None)
+    aliases_sealed = Bytea(null=True, default=None)
+    owner_case = ForeignKey(references=Case, on_delete=OnDelete.cascade, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CaseActor(Table, tablename="case_actor"):
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    actor = ForeignKey(references=Actor, on_delete=OnDelete.restrict, index=True)
+    role = Varchar(length=30, choices=ActorRole)
+    protect_identity = Boolean(default=False)
+
+
+class Attachment(Table, tablename="attachment"):
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    case = ForeignKey(references=Case, on_delete=OnDelete.restrict, index=True)
+    blob_id = Varchar(length=32, unique=True)
+    wrapped_key = Bytea()
+    key_id = Varchar(length=64)
+    size = BigInt()
+    sha256 = Varchar(length=64)
+    content_type = Varchar(length=100)
+    filename_sealed = Bytea()
+    uploader = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+    uploaded_at = Timestamptz(default=TimestamptzNow())
+    #: The custody entry that recorded the upload of exactly these bytes.
+    custody_seq = BigInt()
+    #: True once the material is frozen (on submission, or on provide_info for answers).
+    frozen = Boolean(default=False)
+
+
+class Transition(Table, tablename="case_transition"):
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    from_status = Varchar(length=20)
+    to_status = Varchar(length=20)
+    action = Varchar(length=30)
+    actor = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True, default=None)
+    reason_sealed = Bytea(null=True, default=None)
+    at = Timestamptz(default=TimestamptzNow())
+    custody_seq = BigInt()
+
+
+class CaseReferenceCounter(Table, tablename="case_reference_counter"):
+    year = Integer(unique=True)
+    last = Integer(default=0)
+
+
+async def _rewrap_rows(table: type[Case] | type[Attachment], rewrap: KeyRewrap) -> int:
+    """Re-wrap the data key of every row of `table` (rows with `id`, `wrapped_key`, `key_id`)."""
+    changed = 0
+    for row in await table.select(table.id, table.wrapped_key, table.key_id):
+        wrapped, key_id = rewrap(bytes(row["wrapped_key"]), row["key_id"])
+        if key_id != row["key_id"]:
+            await table.update({table.wrapped_key: wrapped, table.key_id: key_id}).where(
+                table.id == row["id"]
+            )
+            changed += 1
+    return changed
+
+
+class _CaseKeys:
+    """Case data keys for `integrity keys rotate`; cases hold no blobs themselves."""
+
+    async def referenced_blob_ids(self) -> AsyncIterator[str]:
+        return
+        yield  # an async generator that yields nothing
+
+    async def rewrap_keys(self, rewrap: KeyRewrap) -> int:
+        return await _rewrap_rows(Case, rewrap)
+
+
+class _AttachmentBlobs:
+    """Attachment blobs for `integrity reconcile` and their data keys for `integrity keys rotate`."""
+
+    async def referenced_blob_ids(self) -> AsyncIterator[str]:
+        for row in await Attachment.select(Attachment.blob_id):
+            yield row["blob_id"]
+
+    async def rewrap_keys(self, rewrap: KeyRewrap) -> int:
+        return await _rewrap_rows(Attachment, rewrap)
+
+
+register_reference_source("cases.case_keys", _CaseKeys())
+register_reference_source("cases.attachments", _AttachmentBlobs())

@@ -1,0 +1,219 @@
+"""`integrity seed-demo`: clearly fictional members, cases and files for trying the platform.
+
+Every person and organisation named here is invented. Places are real municipalities (they are
+reference data, not people). Passwords are generated per installation and written, mode 0600, to
+`demo-accounts.txt` in the data folder: never fixed in the code, so a demo seeded by mistake on a
+server does not open it to anyone who reads this file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import secrets
+import struct
+import zlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from integrity import db
+from integrity.accounts.service import create_member, principal_from
+from integrity.accounts.tables import Member, Profession, Role
+from integrity.cases import service as cases
+from integrity.cases.multipart import FormPart
+from integrity.cases.schemas import ActorIn, CaseIn
+from integrity.cases.tables import ActorKind, ActorRole, Case, DatePrecision
+from integrity.custody.signing import Signer
+from integrity.settings import Settings
+from integrity.vault import Vault
+
+DEMO_DOMAIN = "demo.integrity.invalid"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    password: str
+    role: Role
+    display_name: str
+    profession: Profession
+
+
+DEMO_PEOPLE = [
+    ("clan", Role.member, "Jelena Izmišljenović (demo)", Profession.journalist),
+    ("clan2", Role.member, "Milan Primerović (demo)", Profession.police),
+    ("recenzent", Role.reviewer, "Ana Probić (demo)", Profession.lawyer),
+    ("urednik", Role.editor, "Dragan Oglednić (demo)", Profession.academic),
+    ("admin", Role.admin, "Administrator (demo)", Profession.other),
+]
+
+
+class _DemoPart:
+    """A ready-made file, shaped like an uploaded form part, for the intake service."""
+
+    def __init__(self, filename: str, content: bytes) -> None:
+        self.name = cases.FILE_FIELD
+        self.filename = filename
+        self.content_type = None
+        self._content = content
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        yield self._content
+
+    async def skip(self) -> None:
+        return None
+
+
+async def _parts(files: list[tuple[str, bytes]]) -> AsyncIterator[FormPart]:
+    for filename, content in files:
+        yield _DemoPart(filename, content)  # type: ignore[misc]
+
+
+def _demo_png(width: int = 64, height: int = 48) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes((x * 4) % 256 for x in range(width))  # a grey gradient
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+DEMO_CASES = [
+    {
+        "author": "clan",
+        "submit": True,
+        "case": CaseIn(
+            title="Ugovor o javnoj rasveti dodeljen firmi povezanoj sa odbornikom (demo)",
+            narrative=(
+                "Izmišljeni primer. Opštinska uprava je raspisala tender za javnu rasvetu sa uslovima "
+                "koje je ispunjavala samo jedna firma, čiji je suvlasnik rođak odbornika vladajuće "
+                "stranke. Ponuda je bila 40% viša od procenjene vrednosti."
+            ),
+            incident_date=datetime.date(2026, 3, 14),
+            municipality="cacak",
+            categories=["procurement_public_money", "employment_patronage"],
+            actors=[
+                ActorIn(
+                    name="Svetlost Primer d.o.o. (demo)",
+                    kind=ActorKind.company,
+                    role=ActorRole.alleged_perpetrator,
+                ),
+                ActorIn(
+                    name="Opštinska uprava Primerovo (demo)",
+                    kind=ActorKind.institution,
+                    role=ActorRole.institution_involved,
+                ),
+                ActorIn(
+                    name="Vesna Zaštićenović (demo)",
+                    kind=ActorKind.person,
+                    role=ActorRole.source,
+                    protect_identity=True,
+                ),
+            ],
+        ),
+        "files": [
+            (
+                "zapisnik-sa-otvaranja-ponuda.txt",
+                "Izmišljeni zapisnik sa otvaranja ponuda (demo).\n".encode(),
+            ),
+            ("fotografija-table.png", None),
+        ],
+    },
+    {
+        "author": "clan2",
+        "submit": True,
+        "case": CaseIn(
+            title="Pritisak na lokalnog novinara posle teksta o deponiji (demo)",
+            narrative=(
+                "Izmišljeni primer. Posle objavljenog teksta o nelegalnoj deponiji, novinar je "
+                "pozvan na 'informativni razgovor' bez pisanog poziva."
+            ),
+            incident_date=datetime.date(2026, 5, 1),
+            incident_date_precision=DatePrecision.month,
+            municipality="novi-sad",
+            categories=["media_capture", "intimidation"],
+        ),
+        "files": [("beleska.txt", "Izmišljena beleška sa razgovora (demo).\n".encode())],
+    },
+    {
+        "author": "clan",
+        "submit": False,
+        "case": CaseIn(
+            title="Zapošljavanje u JKP pred izbore (nacrt, demo)",
+            narrative="Izmišljeni primer u pripremi: spisak novozaposlenih pred lokalne izbore.",
+            incident_date=datetime.date(2026, 1, 1),
+            incident_date_precision=DatePrecision.year,
+            municipality="nis-medijana",
+            categories=["public_companies_utilities", "elections_vote_buying"],
+        ),
+        "files": [],
+    },
+]
+
+
+async def seed_demo(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAccount]:
+    """Create the demo members and cases in one transaction (all or nothing); returns the accounts
+    with their generated passwords."""
+    async with db.transaction():
+        return await _seed(settings, vault, signer)
+
+
+async def _seed(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAccount]:
+    accounts: dict[str, tuple[DemoAccount, Member]] = {}
+    for handle, role, name, profession in DEMO_PEOPLE:
+        account = DemoAccount(
+            email=f"{handle}@{DEMO_DOMAIN}",
+            password=secrets.token_urlsafe(12),
+            role=role,
+            display_name=name,
+            profession=profession,
+        )
+        member = await create_member(
+            email=account.email,
+            password=account.password,
+            display_name=name,
+            role=role,
+            profession=profession,
+        )
+        accounts[handle] = (account, member)
+
+    ctx = cases.CaseContext(vault=vault, signer=signer, settings=settings)
+    for demo in DEMO_CASES:
+        _, member = accounts[str(demo["author"])]
+        principal = principal_from(member, via="session", credential_id=member.id)
+        created = await cases.create_case(ctx, principal, demo["case"])  # type: ignore[arg-type]
+        files = [
+            (name, content if content is not None else _demo_png())
+            for name, content in demo["files"]  # type: ignore[union-attr]
+        ]
+        if files:
+            await cases.add_attachments(ctx, principal, created.id, _parts(files))
+        if demo["submit"]:
+            await cases.submit_case(ctx, principal, created.id)
+    return [account for account, _ in accounts.values()]
+
+
+async def database_is_empty() -> bool:
+    return not await Member.exists() and not await Case.exists()
+
+
+def write_credentials(settings: Settings, accounts: list[DemoAccount]) -> Path:
+    path = settings.data_dir / "demo-accounts.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "Demo accounts (fictional people; for trying the platform on this machine only).",
+        "Reviewers, editors and the admin enrol a second factor (TOTP) at their first log-in.",
+        "",
+        *(f"{a.role.value:9} {a.email:32} {a.password}" for a in accounts),
+        "",
+    ]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+    return path
