@@ -27,6 +27,7 @@ async def test_readyz_reports_the_database(client: AsyncTestClient[Litestar]) ->
     body = response.json()
     assert body["status"] == "ok"
     assert body["checks"]["database"] == "ok"
+    assert body["checks"]["vault"] == "ok"
 
 
 async def test_readyz_is_503_and_names_the_database_when_it_is_gone(settings: Settings) -> None:
@@ -118,3 +119,21 @@ async def test_openapi_document_is_served(client: AsyncTestClient[Litestar]) -> 
     page = await client.get("/api/v1/schema")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
+
+
+async def test_readyz_is_503_and_names_the_vault_when_the_store_is_gone(settings: Settings, engine) -> None:
+    from tests.s3server import free_port
+
+    gone = settings.with_overrides(
+        storage="s3",
+        s3=type(settings.s3)(endpoint=f"127.0.0.1:{free_port()}", access_key="a", secret_key="b"),
+    )
+    app = create_app(gone, engine=engine)
+    async with AsyncTestClient(app=app) as client:
+        response = await client.get("/readyz")
+        health = await client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["vault"] != "ok" and "evidence storage" in body["checks"]["vault"]
+    assert health.status_code == 200
