@@ -33,6 +33,7 @@ from integrity.settings import Settings
 from integrity.vault import Keyring, Vault
 from integrity.vault.backends import build_backend
 from integrity.web.controller import PublicPagesController
+from integrity.web.plugin import WebPlugin, configure_templates
 
 log = logging.getLogger(__name__)
 
@@ -168,13 +169,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             ),
         ],
         state=State(state),
-        plugins=[AccountsPlugin(settings, keyring=keyring)],
+        plugins=[AccountsPlugin(settings, keyring=keyring), WebPlugin(secure=settings.is_https)],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_send=[security_headers(settings)],
         template_config=TemplateConfig(
             directory=FRONTEND / "templates",
             engine=JinjaTemplateEngine,
+            engine_callback=configure_templates,
         ),
         openapi_config=OpenAPIConfig(
             title="Integrity Network API",

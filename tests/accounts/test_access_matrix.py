@@ -274,6 +274,146 @@ def case_team(status: int, **others: int) -> dict[str, int]:
     return logged_in(404, **{"member": status, "reviewer": status, "editor": status, **others})
 
 
+# --- HTML pages (integrity/web): anonymous visitors of members' pages are sent to /login (303);
+# form posts without the CSRF field are refused (403) before anything else.
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def anonymous_form(world: World, fields: dict[str, str]) -> Req:
+    """A form post carrying a fresh anonymous CSRF token as cookie, field and header, so it passes the
+    CSRF check for every caller (the cookie header replaces a caller's session: they post as nobody)."""
+    from urllib.parse import urlencode
+
+    from integrity.security.csrf import new_csrf_token
+
+    token = new_csrf_token(world.accounts.keys.hmac_key("csrf"), None)
+    return Req(
+        content=urlencode({"_csrf_token": token, **fields}).encode(),
+        headers={**FORM, "cookie": f"csrftoken={token}", "x-csrftoken": token},
+    )
+
+
+async def page_login(world: World) -> Req:
+    return anonymous_form(
+        world, {"email": f"nobody{next(_serial)}@example.org", "password": "not the password"}
+    )
+
+
+async def page_join(world: World) -> Req:
+    _, token = await world.invitation()
+    request = anonymous_form(
+        world,
+        {
+            "display_name": "Invitee",
+            "profession": "journalist",
+            "password": DEFAULT_PASSWORD,
+            "password_again": DEFAULT_PASSWORD,
+        },
+    )
+    request.path = f"/join/{token}"
+    return request
+
+
+async def page_wrong_totp_code(world: World) -> Req:
+    await wrong_totp_code(world)
+    return Req(content=b"code=000000", headers=FORM)
+
+
+def case_form_fields(title: str = "Matrix case") -> dict[str, str]:
+    return {
+        "title": title,
+        "narrative": "Filed by the access matrix.",
+        "incident_date": "2026-01-02",
+        "incident_date_precision": "day",
+        "municipality": "cacak",
+        "categories": "other",
+    }
+
+
+async def page_new_case(world: World) -> Req:
+    from tests.web.helpers import multipart_form
+
+    body, content_type = multipart_form(list(case_form_fields().items()), [("note.txt", samples.text())])
+    return Req(content=body, headers={"content-type": content_type})
+
+
+async def page_submitted_case(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/app/cases/{case_id}")
+
+
+async def page_draft(world: World, suffix: str = "") -> Req:
+    case_id, _ = await owners_case(world, submitted=False)
+    return Req(path=f"/app/cases/{case_id}{suffix}")
+
+
+async def page_draft_edit(world: World) -> Req:
+    from urllib.parse import urlencode
+
+    request = await page_draft(world, "/edit")
+    request.content = urlencode(case_form_fields("Edited by the matrix")).encode()
+    request.headers = FORM
+    return request
+
+
+async def page_draft_files(world: World) -> Req:
+    request = await page_draft(world, "/files")
+    body, content_type = samples.multipart([("note.txt", samples.text())])
+    request.content, request.headers = body, {"content-type": content_type}
+    return request
+
+
+async def page_draft_file_delete(world: World) -> Req:
+    case_id, file_id = await owners_case(world, submitted=False, with_file=True)
+    return Req(path=f"/app/cases/{case_id}/files/{file_id}/delete")
+
+
+async def page_draft_submit(world: World) -> Req:
+    return await page_draft(world, "/submit")
+
+
+async def page_receipt(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/app/cases/{case_id}/receipt")
+
+
+async def page_receipt_json(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/app/cases/{case_id}/receipt.json")
+
+
+async def page_member_update(world: World) -> Req:
+    target = await world.accounts.create("member")
+    return Req(path=f"/app/admin/members/{target.id}", content=b"role=reviewer", headers=FORM)
+
+
+async def page_new_invitation(world: World) -> Req:
+    return Req(content=f"email=new{next(_serial)}%40example.org&role=member".encode(), headers=FORM)
+
+
+async def page_invitation_revoke(world: World) -> Req:
+    invitation_id, _ = await world.invitation()
+    return Req(path=f"/app/admin/invitations/{invitation_id}/revoke")
+
+
+def member_pages(status: int, **others: int) -> dict[str, int]:
+    """Members' pages: anonymous visitors go to the log-in page (303), members get `status`."""
+    return {**logged_in(status, **others), "anonymous": 303}
+
+
+def case_pages(status: int, **others: int) -> dict[str, int]:
+    return {**case_team(status, **others), "anonymous": 303}
+
+
+def owner_pages(status: int, **others: int) -> dict[str, int]:
+    return {**owner_only(status, **others), "anonymous": 303}
+
+
+def admin_pages(status: int, **others: int) -> dict[str, int]:
+    return {**admin_only(status), "anonymous": 303, **others}
+
+
 MATRIX: dict[str, Entry] = {
     # public
     "GET /": Entry(everyone(200)),
@@ -329,6 +469,45 @@ MATRIX: dict[str, Entry] = {
     # The team reads a filed case but the receipt is the submitter's: 403 for them.
     "GET /api/v1/cases/{case_id:uuid}/receipt": Entry(
         case_team(200, reviewer=403, editor=403), submitted_receipt
+    ),
+    # HTML pages: log-in, second factor, invitations
+    "GET /login": Entry({**everyone(303), "anonymous": 200}),
+    "POST /login": Entry(everyone(401), page_login),
+    # No pending first step: back to the log-in form.
+    "POST /login/code": Entry(everyone(401)),
+    "POST /logout": Entry(everyone(303)),
+    "GET /app/totp": Entry(member_pages(200)),
+    "POST /app/totp": Entry(everyone(303)),
+    # A wrong code for an enrolment in progress re-renders the form (422); finished ones go back.
+    "POST /app/totp/confirm": Entry(
+        member_pages(422, reviewer=303, editor=303, admin=303) | {"anonymous": 403}, page_wrong_totp_code
+    ),
+    "GET /join/{token:str}": Entry(everyone(200)),
+    "POST /join/{token:str}": Entry(everyone(200), page_join),
+    # HTML pages: cases
+    "GET /app": Entry(member_pages(200)),
+    "GET /app/cases/new": Entry(member_pages(200)),
+    "POST /app/cases/new": Entry(member_pages(303) | {"anonymous": 403}, page_new_case),
+    "GET /app/cases/{case_id:uuid}": Entry(case_pages(200), page_submitted_case),
+    "GET /app/cases/{case_id:uuid}/edit": Entry(owner_pages(200), page_draft),
+    "POST /app/cases/{case_id:uuid}/edit": Entry(owner_pages(303) | {"anonymous": 403}, page_draft_edit),
+    "POST /app/cases/{case_id:uuid}/files": Entry(owner_pages(303) | {"anonymous": 403}, page_draft_files),
+    "POST /app/cases/{case_id:uuid}/files/{attachment_id:uuid}/delete": Entry(
+        owner_pages(303), page_draft_file_delete
+    ),
+    "GET /app/cases/{case_id:uuid}/submit": Entry(owner_pages(200), page_draft_submit),
+    "POST /app/cases/{case_id:uuid}/submit": Entry(owner_pages(303), page_draft_submit),
+    "GET /app/cases/{case_id:uuid}/receipt": Entry(case_pages(200, reviewer=403, editor=403), page_receipt),
+    "GET /app/cases/{case_id:uuid}/receipt.json": Entry(
+        case_pages(200, reviewer=403, editor=403), page_receipt_json
+    ),
+    # HTML pages: administration
+    "GET /app/admin/members": Entry(admin_pages(200)),
+    "POST /app/admin/members/{member_id:uuid}": Entry(admin_pages(303, anonymous=403), page_member_update),
+    "GET /app/admin/invitations": Entry(admin_pages(200)),
+    "POST /app/admin/invitations": Entry(admin_pages(201, anonymous=403), page_new_invitation),
+    "POST /app/admin/invitations/{invitation_id:uuid}/revoke": Entry(
+        admin_pages(303), page_invitation_revoke
     ),
 }
 
@@ -390,6 +569,8 @@ async def test_every_route_answers_every_caller_as_the_matrix_says(
                 params=request.params,
                 content=request.content,
                 headers=request.headers,
+                # Pages answer with redirects (303); the matrix pins those, not where they lead.
+                follow_redirects=False,
             )
             expected = entry.expected[name]
             if response.status_code != expected:

@@ -19,7 +19,7 @@ def test_home_page_in_chromium(browser, live_server: LiveServer) -> None:
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    response = page.goto(live_server.url + "/")
+    response = page.goto(live_server.url + "/?lang=en")
     assert response is not None and response.status == 200
     assert page.title() == "Case files · Integrity Network"
     headers = response.headers

@@ -1,0 +1,51 @@
+// Upload progress for the forms that send files (new case, add files). Progressive enhancement only:
+// without this script the same forms post normally and the server answers the same way.
+// The form is sent as the browser would send it (FormData keeps the fields in page order, so the
+// CSRF token stays the first part and the files the last).
+
+function enhance(form) {
+  const box = form.querySelector("[data-upload-progress]");
+  if (!box || !window.XMLHttpRequest || !window.FormData) return;
+  const bar = box.querySelector("progress");
+  const label = box.querySelector("[data-upload-percent]");
+
+  form.addEventListener("submit", (event) => {
+    if (!form.checkValidity()) return;
+    event.preventDefault();
+    const buttons = form.querySelectorAll("button[type=submit]");
+    buttons.forEach((button) => { button.disabled = true; });
+    box.hidden = false;
+
+    const request = new XMLHttpRequest();
+    request.open("POST", form.action);
+    request.setRequestHeader("Accept", "text/html");
+    request.upload.addEventListener("progress", (progress) => {
+      if (!progress.lengthComputable) return;
+      const percent = Math.floor((progress.loaded / progress.total) * 100);
+      bar.value = percent;
+      label.textContent = percent + " %";
+    });
+    request.addEventListener("load", () => {
+      const landed = new URL(request.responseURL || form.action, window.location.href);
+      const posted = new URL(form.action, window.location.href);
+      if (request.status < 400 && landed.pathname !== posted.pathname) {
+        // The server answered with a redirect (303) to the page to show next.
+        window.location.assign(landed.href);
+        return;
+      }
+      // A page with the form and its messages (or an error page): show it as a normal post would.
+      const page = new DOMParser().parseFromString(request.responseText, "text/html");
+      document.replaceChild(document.adoptNode(page.documentElement), document.documentElement);
+      window.scrollTo(0, 0);
+    });
+    request.addEventListener("error", () => {
+      // The network failed mid-way: fall back to the plain form post.
+      box.hidden = true;
+      buttons.forEach((button) => { button.disabled = false; });
+      form.submit();
+    });
+    request.send(new FormData(form));
+  });
+}
+
+document.querySelectorAll("form[data-upload-form][enctype='multipart/form-data']").forEach(enhance);

@@ -1,0 +1,258 @@
+"""Log-in, log-out, second-factor enrolment and joining by invitation, as HTML pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from integrity.accounts import service
+from integrity.accounts.authentication import SESSION_COOKIE
+from integrity.accounts.controller import session_cookie
+from integrity.accounts.tables import Profession
+from integrity.errors import Invalid, NotAuthenticated, NotFound, RateLimited, WrongState
+from integrity.security.csrf import CSRF_COOKIE, csrf_cookie, new_csrf_token
+from integrity.security.guards import ALLOWED_BEFORE_TOTP, Principal
+from integrity.security.ratelimit import RateLimiter, client_key
+from integrity.security.system_keys import SystemKeys
+from integrity.settings import Settings
+from integrity.web import signin
+from integrity.web.forms import MESSAGES
+from integrity.web.pages import (
+    HOME_PATH,
+    LOGIN_PATH,
+    PAGE_EXCEPTION_HANDLERS,
+    TOTP_PATH,
+    current_principal,
+    ensure_csrf_state,
+    page,
+    requires_page_login,
+    safe_next,
+    see_other,
+)
+
+MAX_FIELD = 1024
+
+
+def _client(request: Request[Any, Any, Any]) -> str:
+    return client_key(request.scope.get("client"))
+
+
+def _field(form: Any, name: str, limit: int = MAX_FIELD) -> str:
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _logged_in(result: service.LoggedIn, next_path: str, settings: Settings, csrf_key: bytes) -> Redirect:
+    target = TOTP_PATH if result.totp_required else safe_next(next_path)
+    response = see_other(target)
+    # A token bound to the new session, as the API hands out, for the forms of the next pages.
+    csrf = new_csrf_token(csrf_key, result.session_token)
+    response.cookies.extend(
+        [session_cookie(result.session_token, settings), csrf_cookie(csrf, secure=settings.is_https)]
+    )
+    return response
+
+
+class LoginPages(Controller):
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+    before_request = ensure_csrf_state
+
+    @get(LOGIN_PATH, operation_id="login_page", name="login")
+    async def form(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        next_path = safe_next(request.query_params.get("next"))
+        if request.user is not None:
+            return see_other(next_path)
+        return page("auth/login.html", next=next_path, email="", error=None)
+
+    @post(LOGIN_PATH, operation_id="login_submit", status_code=200)
+    async def log_in(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        limiter: NamedDependency[RateLimiter],
+        keys: NamedDependency[SystemKeys],
+        csrf_key: NamedDependency[bytes],
+    ) -> Template | Redirect:
+        form = await request.form()
+        email = _field(form, "email", 320)
+        next_path = safe_next(_field(form, "next"))
+        try:
+            result = await signin.log_in_first_step(
+                email=email,
+                password=_field(form, "password"),
+                client=_client(request),
+                limiter=limiter,
+                keys=keys,
+                accounts=settings.accounts,
+            )
+        except (NotAuthenticated, RateLimited) as exc:
+            return page("auth/login.html", exc.status_code, next=next_path, email=email, error=exc.detail)
+        if isinstance(result, signin.SecondFactorNeeded):
+            return page("auth/second_factor.html", pending=result.pending, next=next_path, error=None)
+        return _logged_in(result, next_path, settings, csrf_key)
+
+    @post(f"{LOGIN_PATH}/code", operation_id="login_code_submit", status_code=200)
+    async def second_factor(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        limiter: NamedDependency[RateLimiter],
+        keys: NamedDependency[SystemKeys],
+        csrf_key: NamedDependency[bytes],
+    ) -> Template | Redirect:
+        form = await request.form()
+        pending = _field(form, "pending", 4096)
+        next_path = safe_next(_field(form, "next"))
+        try:
+            result = await signin.log_in_second_step(
+                pending=pending,
+                code=_field(form, "code", 64),
+                client=_client(request),
+                limiter=limiter,
+                keys=keys,
+                accounts=settings.accounts,
+            )
+        except (NotAuthenticated, RateLimited) as exc:
+            return page(
+                "auth/second_factor.html", exc.status_code, pending=pending, next=next_path, error=exc.detail
+            )
+        if result is None:
+            return page("auth/login.html", 401, next=next_path, email="", error=MESSAGES["login_expired"])
+        return _logged_in(result, next_path, settings, csrf_key)
+
+    @post(
+        "/logout",
+        operation_id="logout_submit",
+        guards=[requires_page_login],
+        opt={ALLOWED_BEFORE_TOTP: True},
+        status_code=303,
+    )
+    async def log_out(self, request: Request[Any, Any, Any]) -> Redirect:
+        await service.log_out(current_principal(request))
+        response = see_other(LOGIN_PATH)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        response.delete_cookie(CSRF_COOKIE, path="/")
+        return response
+
+
+class SecondFactorPages(Controller):
+    """Enrolment of a TOTP second factor: mandatory for the review team, open to every member."""
+
+    path = TOTP_PATH
+    include_in_schema = False
+    guards = [requires_page_login]
+    opt = {ALLOWED_BEFORE_TOTP: True}
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+    before_request = ensure_csrf_state
+
+    @get("/", operation_id="totp_page")
+    async def show(
+        self, principal: NamedDependency[Principal], keys: NamedDependency[SystemKeys]
+    ) -> Template:
+        if principal.totp_enabled:
+            unused = await service.unused_recovery_codes(principal.id)
+            return page("auth/totp.html", enabled=True, unused=unused, enrolment=None, error=None)
+        enrolment = await signin.pending_enrolment(principal, keys)
+        return page("auth/totp.html", enabled=False, enrolment=enrolment, error=None, **_secret(enrolment))
+
+    @post("/", operation_id="totp_start", status_code=303)
+    async def start(
+        self, principal: NamedDependency[Principal], keys: NamedDependency[SystemKeys]
+    ) -> Redirect:
+        if not principal.totp_enabled:
+            await service.start_totp_enrolment(principal, keys)
+        return see_other(TOTP_PATH)
+
+    @post("/confirm", operation_id="totp_confirm", status_code=200)
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        limiter: NamedDependency[RateLimiter],
+        keys: NamedDependency[SystemKeys],
+    ) -> Template | Redirect:
+        form = await request.form()
+        try:
+            codes = await service.confirm_totp(
+                principal, _field(form, "code", 64), client=_client(request), limiter=limiter, keys=keys
+            )
+        except (Invalid, RateLimited) as exc:
+            enrolment = await signin.pending_enrolment(principal, keys)
+            return page(
+                "auth/totp.html",
+                exc.status_code,
+                enabled=False,
+                enrolment=enrolment,
+                error=exc.detail,
+                **_secret(enrolment),
+            )
+        except WrongState:
+            return see_other(TOTP_PATH)
+        return page("auth/recovery_codes.html", codes=codes, next=HOME_PATH)
+
+
+def _secret(enrolment: signin.Enrolment | None) -> dict[str, str]:
+    return {"grouped_secret": signin.grouped_secret(enrolment.secret)} if enrolment else {}
+
+
+PROFESSION_CODES = [p.value for p in Profession]
+
+
+class JoinPages(Controller):
+    """Accepting an invitation: the link an admin hands over leads here."""
+
+    path = "/join"
+    include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+    before_request = ensure_csrf_state
+
+    @get("/{token:str}", operation_id="join_page")
+    async def form(self, token: FromPath[str]) -> Template:
+        return page("auth/join.html", token=token, professions=PROFESSION_CODES, values={}, errors={})
+
+    @post("/{token:str}", operation_id="join_submit", status_code=200)
+    async def join(
+        self, request: Request[Any, Any, Any], token: FromPath[str], limiter: NamedDependency[RateLimiter]
+    ) -> Template | Response[Any]:
+        form = await request.form()
+        values = {
+            "display_name": _field(form, "display_name", 200),
+            "profession": _field(form, "profession", 20),
+        }
+        password = _field(form, "password")
+        errors: dict[str, str] = {}
+        if values["profession"] not in PROFESSION_CODES:
+            errors["profession"] = MESSAGES["choose_profession"]
+        if password != _field(form, "password_again"):
+            errors["password_again"] = MESSAGES["passwords_differ"]
+        if not errors:
+            try:
+                await service.accept_invitation(
+                    token,
+                    display_name=values["display_name"],
+                    profession=Profession(values["profession"]),
+                    password=password,
+                    client=_client(request),
+                    limiter=limiter,
+                )
+            except Invalid as exc:
+                field = "display_name" if "display name" in exc.detail else "password"
+                errors[field] = exc.detail
+            except (NotFound, RateLimited, WrongState) as exc:
+                errors["form"] = exc.detail
+        if errors:
+            status = 404 if "form" in errors and "no such invitation" in errors["form"] else 422
+            return page(
+                "auth/join.html",
+                status,
+                token=token,
+                professions=PROFESSION_CODES,
+                values=values,
+                errors=errors,
+            )
+        return page("auth/joined.html")

@@ -1,0 +1,341 @@
+"""The members' case pages under /app/: my cases, filing with evidence, the case, editing a draft,
+adding and removing files, submission with a confirmation step, and the signed receipt.
+
+Handlers call the same service functions as the JSON API (`integrity.cases.service`). Uploads are
+streamed exactly as the API streams them: the form's text fields come first (the CSRF token first of
+all), then the files, which go part by part from the request into the vault through
+`iter_form_parts`; nothing is spooled.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from integrity.cases import service as cases
+from integrity.cases.controller import MAX_PARTS, MULTIPART_OVERHEAD, provide_case_context
+from integrity.cases.multipart import FormPart, iter_form_parts
+from integrity.cases.schemas import CaseOut, CaseUpdate, ReceiptOut
+from integrity.cases.service import CaseContext
+from integrity.cases.tables import ActorKind, ActorRole, CaseStatus, DatePrecision
+from integrity.errors import BadRequest, Invalid, TooLarge, UnsupportedType
+from integrity.security.guards import Principal
+from integrity.web.forms import (
+    MESSAGES,
+    CaseForm,
+    category_codes,
+    field_of_problem,
+    form_fields,
+    municipality_groups,
+    parse_case_form,
+)
+from integrity.web.i18n import language_of_scope
+from integrity.web.pages import (
+    PAGE_EXCEPTION_HANDLERS,
+    ensure_csrf_state,
+    page,
+    requires_page_login,
+    see_other,
+)
+
+#: Text fields of the case form; the narrative may be long (100 000 characters of UTF-8).
+MAX_FIELD_BYTES = 512 * 1024
+PAGE_SIZE = 20
+
+
+async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    # The same cut-off as the API's upload route: refused with 413 as soon as the body passes it.
+    total = 0
+    async for chunk in stream:
+        total += len(chunk)
+        if total > limit:
+            raise TooLarge("the upload is larger than the platform accepts")
+        yield chunk
+
+
+def _form_parts(request: Request[Any, Any, Any], ctx: CaseContext) -> AsyncIterator[FormPart]:
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise BadRequest("the form data is not valid multipart/form-data")
+    limit = ctx.settings.max_upload_bytes + MULTIPART_OVERHEAD
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise TooLarge("the upload is larger than the platform accepts")
+    return iter_form_parts(
+        _limited(request.stream(), limit),
+        content_type,
+        max_part_bytes=ctx.settings.max_upload_bytes,
+        max_parts=MAX_PARTS,
+        max_field_bytes=MAX_FIELD_BYTES,
+    )
+
+
+async def _then(first: FormPart, rest: AsyncIterator[FormPart]) -> AsyncIterator[FormPart]:
+    yield first
+    async for part in rest:
+        yield part
+
+
+async def _drain(parts: AsyncIterator[FormPart]) -> None:
+    async for part in parts:
+        await part.skip()
+
+
+def _form_page(
+    request: Request[Any, Any, Any], form: CaseForm, *, case: CaseOut | None, status: int = 200
+) -> Template:
+    lang = language_of_scope(request.scope)
+    return page(
+        "app/case_form.html",
+        status,
+        form=form,
+        case=case,
+        municipality_groups=municipality_groups(lang),
+        category_codes=category_codes(),
+        precisions=[p.value for p in DatePrecision],
+        actor_kinds=[k.value for k in ActorKind],
+        actor_roles=[r.value for r in ActorRole],
+    )
+
+
+def _case_page(case: CaseOut, status: int = 200, **context: Any) -> Template:
+    context.setdefault("upload_error", None)
+    return page("app/case.html", status, case=case, **context)
+
+
+class CasePages(Controller):
+    path = "/app"
+    include_in_schema = False
+    guards = [requires_page_login]
+    dependencies = {"ctx": Provide(provide_case_context, sync_to_thread=False)}
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+    before_request = ensure_csrf_state
+
+    @get("/", operation_id="my_cases_page", name="my_cases")
+    async def my_cases(
+        self,
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+        status: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Template:
+        wanted = CaseStatus(status) if status in CaseStatus.__members__ else None
+        found = await cases.list_cases(ctx, principal, status=wanted, page=page_number, page_size=PAGE_SIZE)
+        pages = max(1, -(-found.total // PAGE_SIZE))
+        return page(
+            "app/cases.html",
+            cases=found.items,
+            total=found.total,
+            page_number=page_number,
+            pages=pages,
+            status=wanted.value if wanted else "",
+            statuses=[s.value for s in CaseStatus],
+        )
+
+    @get("/cases/new", operation_id="new_case_page")
+    async def new_case_form(self, request: Request[Any, Any, Any]) -> Template:
+        return _form_page(request, CaseForm(), case=None)
+
+    @post("/cases/new", operation_id="new_case_submit", status_code=303, request_max_body_size=None)
+    async def file_case(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template | Redirect:
+        """Text fields first, then the files: the case is created once the last text field has
+        arrived, and the files stream straight into it."""
+        async with aclosing(_form_parts(request, ctx)) as parts:
+            fields: list[tuple[str, str]] = []
+            first_file: FormPart | None = None
+            async for part in parts:
+                if part.filename is None:
+                    fields.append((part.name, await part.read_text(MAX_FIELD_BYTES)))
+                    continue
+                first_file = part
+                break
+            form, data = parse_case_form(form_fields(fields))
+            chose_files = first_file is not None and bool(first_file.filename)
+            if data is None:
+                if first_file is not None:
+                    await _drain(_then(first_file, parts))
+                if chose_files:
+                    form.errors.setdefault("file", MESSAGES["files_lost"])
+                return _form_page(request, form, case=None, status=422)
+            try:
+                case = await cases.create_case(ctx, principal, data)
+            except Invalid as exc:
+                if first_file is not None:
+                    await _drain(_then(first_file, parts))
+                form.errors[field_of_problem(exc.detail)] = exc.detail
+                if chose_files:
+                    form.errors.setdefault("file", MESSAGES["files_lost"])
+                return _form_page(request, form, case=None, status=422)
+            if not chose_files or first_file is None:
+                if first_file is not None:
+                    await _drain(_then(first_file, parts))
+                return see_other(f"/app/cases/{case.id}")
+            try:
+                await cases.add_attachments(ctx, principal, case.id, _then(first_file, parts))
+            except (Invalid, UnsupportedType, TooLarge, BadRequest) as exc:
+                # The case is saved as a draft; the files were refused all together.
+                saved = await cases.get_case(ctx, principal, case.id)
+                return _case_page(saved, exc.status_code, upload_error=exc.detail, just_filed=True)
+        return see_other(f"/app/cases/{case.id}")
+
+    @get("/cases/{case_id:uuid}", operation_id="case_page")
+    async def view(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template:
+        return _case_page(await cases.get_case(ctx, principal, case_id))
+
+    @get("/cases/{case_id:uuid}/edit", operation_id="edit_case_page")
+    async def edit_form(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template | Redirect:
+        case = await cases.get_case(ctx, principal, case_id)
+        if "edit" not in case.actions:
+            return see_other(f"/app/cases/{case.id}")
+        return _form_page(request, CaseForm.from_case(case), case=case)
+
+    @post("/cases/{case_id:uuid}/edit", operation_id="edit_case_submit", status_code=303)
+    async def edit(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template | Redirect:
+        submitted = await request.form()
+        form, data = parse_case_form(form_fields(submitted.multi_items()))
+        case = await cases.get_case(ctx, principal, case_id)
+        if data is not None:
+            update = CaseUpdate(
+                title=data.title,
+                narrative=data.narrative,
+                incident_date=data.incident_date,
+                incident_date_precision=data.incident_date_precision,
+                municipality=data.municipality,
+                categories=data.categories,
+                location_detail=data.location_detail or "",
+                actors=data.actors,
+            )
+            try:
+                await cases.update_case(ctx, principal, case_id, update)
+            except Invalid as exc:
+                form.errors[field_of_problem(exc.detail)] = exc.detail
+            else:
+                return see_other(f"/app/cases/{case_id}")
+        return _form_page(request, form, case=case, status=422)
+
+    @post(
+        "/cases/{case_id:uuid}/files",
+        operation_id="add_files_submit",
+        status_code=303,
+        request_max_body_size=None,
+    )
+    async def add_files(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template | Redirect:
+        async with aclosing(_form_parts(request, ctx)) as parts:
+            try:
+                await cases.add_attachments(ctx, principal, case_id, parts)
+            except (Invalid, UnsupportedType, TooLarge, BadRequest) as exc:
+                case = await cases.get_case(ctx, principal, case_id)
+                detail = exc.detail if not isinstance(exc, Invalid) else MESSAGES["no_files"]
+                return _case_page(case, exc.status_code, upload_error=detail)
+        return see_other(f"/app/cases/{case_id}#files")
+
+    @post(
+        "/cases/{case_id:uuid}/files/{attachment_id:uuid}/delete",
+        operation_id="delete_file_submit",
+        status_code=303,
+    )
+    async def delete_file(
+        self,
+        case_id: FromPath[uuid.UUID],
+        attachment_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Redirect:
+        await cases.delete_attachment(ctx, principal, case_id, attachment_id)
+        return see_other(f"/app/cases/{case_id}#files")
+
+    @get("/cases/{case_id:uuid}/submit", operation_id="submit_case_page")
+    async def confirm_submission(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template | Redirect:
+        case = await cases.get_case(ctx, principal, case_id)
+        if "submit" not in case.actions:
+            return see_other(f"/app/cases/{case.id}")
+        return page("app/submit.html", case=case)
+
+    @post("/cases/{case_id:uuid}/submit", operation_id="submit_case_submit", status_code=303)
+    async def submit(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Redirect:
+        await cases.submit_case(ctx, principal, case_id)
+        return see_other(f"/app/cases/{case_id}/receipt")
+
+    @get("/cases/{case_id:uuid}/receipt", operation_id="receipt_page")
+    async def receipt(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template:
+        receipt = await cases.get_receipt(principal, case_id)
+        case = await cases.get_case(ctx, principal, case_id)
+        return page(
+            "app/receipt.html",
+            case=case,
+            receipt=receipt,
+            payload=json.loads(receipt.payload),
+            receipt_json=_receipt_json(receipt),
+            base_url=ctx.settings.base_url,
+        )
+
+    @get("/cases/{case_id:uuid}/receipt.json", operation_id="receipt_download", media_type="application/json")
+    async def receipt_file(
+        self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
+    ) -> Response[str]:
+        receipt = await cases.get_receipt(principal, case_id)
+        reference = json.loads(receipt.payload)["reference"]
+        return Response(
+            _receipt_json(receipt),
+            media_type="application/json",
+            headers={"content-disposition": f'attachment; filename="receipt-{reference}.json"'},
+        )
+
+
+def _receipt_json(receipt: ReceiptOut) -> str:
+    return json.dumps(
+        {"payload": receipt.payload, "signature": receipt.signature, "key_id": receipt.key_id},
+        indent=2,
+        ensure_ascii=False,
+    )

@@ -1,0 +1,187 @@
+"""The members' pages in Debian's Chromium against a real server: log in, file a case with a file,
+submit it and see the receipt, with JavaScript on and off; a reviewer enrols TOTP; screenshots of the
+main pages on a desktop and a phone go to INTEGRITY_TEST_ARTIFACTS."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
+
+from integrity import db
+from integrity.accounts import service as accounts
+from integrity.accounts.tables import Role
+from integrity.settings import DatabaseSettings
+from tests import samples
+from tests.conftest import LiveServer, run_async
+
+ARTIFACTS = Path(os.environ.get("INTEGRITY_TEST_ARTIFACTS", "test-artifacts"))
+PASSWORD = "violet harbour lantern 42"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+pytestmark = pytest.mark.browser
+
+
+async def _create(url: str, email: str, role: Role) -> None:
+    engine = db.create_engine(DatabaseSettings(url=url))
+    db.bind_engine(engine)
+    await accounts.create_member(email=email, password=PASSWORD, display_name=email.split("@")[0], role=role)
+
+
+def create_member(server: LiveServer, email: str, role: Role = Role.member) -> str:
+    run_async(_create(server.env["INTEGRITY_DATABASE_URL"], email, role))
+    return email
+
+
+class Session:
+    """One browser context (a person), failing the test on any console error."""
+
+    def __init__(self, browser: Any, server: LiveServer, *, javascript: bool = True, viewport: Any = None):
+        self.server = server
+        self.context = browser.new_context(java_script_enabled=javascript, viewport=viewport or DESKTOP)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def goto(self, path: str) -> Any:
+        response = self.page.goto(self.server.url + path)
+        assert response is not None
+        return response
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def log_in(self, email: str, *, lang: str = "en") -> None:
+        self.goto(f"/login?lang={lang}")
+        self.page.get_by_label(re.compile("E-mail|Adresa")).fill(email)
+        self.page.get_by_label(re.compile("Password|Lozinka")).fill(PASSWORD)
+        self.page.locator("main button[type=submit]").click()
+
+    def close(self) -> None:
+        assert self.errors == [], self.errors
+        self.context.close()
+
+
+def file_a_case(session: Session, tmp_path: Path, *, suffix: str) -> str:
+    """Fill the new-case form (with one file) and submit it; returns the receipt page's text."""
+    page = session.page
+    page.get_by_role("link", name="File a new case").first.click()
+    page.wait_for_url("**/app/cases/new")
+    page.get_by_label("Title").fill(f"Tender for school repairs {suffix}")
+    page.get_by_label("Narrative").fill("The contract went to the mayor's brother.\n\nNobody else bid.")
+    page.get_by_label("Date of the incident").fill("2026-03-12")
+    page.get_by_label("Municipality or city").select_option("cacak")
+    page.get_by_label("Public procurement and public money").check()
+    page.get_by_label("Name").first.fill("Petar Petrović")
+    page.locator("#actor-0-kind").select_option("person")
+    page.locator("#actor-0-role").select_option("alleged_perpetrator")
+    page.locator("#actor-0-protect").check()
+    evidence = tmp_path / f"evidence-{suffix}.pdf"
+    evidence.write_bytes(samples.pdf("Ugovor o javnoj nabavci"))
+    page.get_by_label("Files (optional)").set_input_files(str(evidence))
+    session.shot(f"case-new-filled-{suffix}")
+    page.get_by_role("button", name="Save as draft").click()
+    page.wait_for_url(re.compile(r".*/app/cases/[0-9a-f-]{36}(#files)?$"))
+    assert page.get_by_role("link", name=f"evidence-{suffix}.pdf").count() == 1
+    session.shot(f"case-draft-{suffix}")
+    page.get_by_role("link", name="Submit to the review team").click()
+    page.wait_for_url("**/submit")
+    session.shot(f"case-submit-confirm-{suffix}")
+    page.get_by_role("button", name="Yes, submit the case").click()
+    page.wait_for_url("**/receipt")
+    session.shot(f"case-receipt-{suffix}")
+    return page.locator("main").inner_text()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_member_files_a_case_with_evidence_and_gets_the_receipt(
+    browser: Any, live_server: LiveServer, tmp_path: Path, javascript: bool
+) -> None:
+    suffix = "js" if javascript else "nojs"
+    email = create_member(live_server, f"member-{suffix}@example.org")
+    session = Session(browser, live_server, javascript=javascript)
+    session.goto("/app/")
+    assert "/login" in session.page.url
+    session.shot(f"login-{suffix}")
+    session.log_in(email)
+    session.page.wait_for_url("**/app/")
+    session.shot(f"my-cases-empty-{suffix}")
+    text = file_a_case(session, tmp_path, suffix=suffix)
+    assert re.search(r"Receipt for case IN-\d{4}-\d{4}", text)
+    assert "SHA-256" in text
+    # The case list shows it as submitted.
+    session.goto("/app/")
+    assert "Submitted" in session.page.locator("table").inner_text()
+    session.shot(f"my-cases-{suffix}")
+    session.close()
+
+
+def test_pages_on_a_phone_and_in_serbian(browser: Any, live_server: LiveServer, tmp_path: Path) -> None:
+    email = create_member(live_server, "phone@example.org")
+    session = Session(browser, live_server, viewport=PHONE)
+    session.log_in(email, lang="sr-Latn")
+    session.page.wait_for_url("**/app/")
+    assert session.page.locator("html").get_attribute("lang") == "sr-Latn"
+    session.goto("/app/cases/new")
+    assert session.page.get_by_role("heading", level=1).inner_text() == "Prijavi novi slučaj"
+    # Nothing wider than the phone's screen.
+    assert session.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    session.shot("phone-case-new-sr-latn")
+    session.goto("/app/?lang=sr-Cyrl")
+    assert session.page.locator("html").get_attribute("lang") == "sr-Cyrl"
+    assert "Моји случајеви" in session.page.locator("h1").inner_text()
+    # The choice is kept in the cookie.
+    session.goto("/app/cases/new")
+    assert session.page.locator("html").get_attribute("lang") == "sr-Cyrl"
+    session.shot("phone-case-new-sr-cyrl")
+    session.close()
+
+
+def _code(secret: str, at: float) -> str:
+    raw = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return TOTP(raw, 6, SHA1(), 30, enforce_key_length=False).generate(int(at)).decode()  # noqa: S303
+
+
+def test_a_reviewer_must_enrol_a_second_factor_before_anything_else(
+    browser: Any, live_server: LiveServer
+) -> None:
+    email = create_member(live_server, "reviewer@example.org", Role.reviewer)
+    session = Session(browser, live_server)
+    session.log_in(email)
+    session.page.wait_for_url("**/app/totp")
+    # Every other members' page sends them back here.
+    session.goto("/app/")
+    assert session.page.url.endswith("/app/totp")
+    session.page.get_by_role("button", name="Set up the second factor").click()
+    session.page.wait_for_url("**/app/totp")
+    assert session.page.locator("svg.qr-code").count() == 1
+    session.shot("totp-enrolment")
+    secret = session.page.locator("#totp-secret").get_attribute("data-secret")
+    assert secret and re.fullmatch(r"[A-Z2-7]+", secret)
+    session.page.get_by_label("Enter the code the app shows now").fill(_code(secret, time.time()))
+    session.page.get_by_role("button", name="Turn on the second factor").click()
+    codes = session.page.locator("#recovery-codes li").all_inner_texts()
+    assert len(codes) == 10
+    session.shot("totp-recovery-codes")
+    session.page.get_by_role("link", name="I have saved the codes: continue").click()
+    session.page.wait_for_url("**/app/")
+    assert session.page.get_by_role("heading", level=1).inner_text() == "Filed cases"
+    # Log out, and in again: now the code is asked for.
+    session.page.get_by_role("button", name="Log out").click()
+    session.page.wait_for_url("**/login")
+    session.log_in(email)
+    session.page.get_by_label("Code from your authenticator app").fill(_code(secret, time.time() + 30))
+    session.shot("login-second-factor")
+    session.page.get_by_role("button", name="Continue").click()
+    session.page.wait_for_url("**/app/")
+    session.close()
