@@ -28,6 +28,7 @@ from integrity.custody.controller import PublicCustodyController
 from integrity.custody.signing import Signer, load_or_create_signer
 from integrity.errors import StorageUnavailable
 from integrity.health.controller import HealthController
+from integrity.notifications.controller import NotificationController
 from integrity.problems import EXCEPTION_HANDLERS
 from integrity.settings import Settings
 from integrity.vault import Keyring, Vault
@@ -160,6 +161,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             PublicCustodyController,
             ReferenceDataController,
             CaseController,
+            NotificationController,
             create_static_files_router(
                 path="/static",
                 directories=[FRONTEND / "static"],

@@ -34,6 +34,12 @@ KNOWN_VARIABLES = frozenset(
         "INTEGRITY_SESSION_IDLE_MINUTES",
         "INTEGRITY_SESSION_MAX_HOURS",
         "INTEGRITY_INVITATION_DAYS",
+        "INTEGRITY_SMTP_HOST",
+        "INTEGRITY_SMTP_PORT",
+        "INTEGRITY_SMTP_USERNAME",
+        "INTEGRITY_SMTP_PASSWORD",
+        "INTEGRITY_SMTP_SENDER",
+        "INTEGRITY_SMTP_STARTTLS",
     }
 )
 
@@ -77,6 +83,16 @@ class AccountSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    username: str = ""
+    password: str = field(default="", repr=False)
+    sender: str = "Integrity Network <no-reply@localhost>"
+    starttls: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
     database: DatabaseSettings
@@ -90,6 +106,8 @@ class Settings:
     base_url: str
     log_level: str = "INFO"
     accounts: AccountSettings = field(default_factory=AccountSettings)
+    #: Notification e-mail; None (the default) sends none.
+    smtp: SmtpSettings | None = None
 
     @property
     def is_https(self) -> bool:
@@ -148,6 +166,7 @@ class Settings:
             base_url=base_url,
             log_level=get("LOG_LEVEL", "INFO").upper(),
             accounts=_account_settings(get),
+            smtp=_smtp_settings(get),
         )
 
 
@@ -166,6 +185,23 @@ def _account_settings(get: Callable[[str, str], str]) -> AccountSettings:
         session_max_hours=positive("SESSION_MAX_HOURS", 12),
         invitation_days=positive("INVITATION_DAYS", 7),
         redis_url=redis_url,
+    )
+
+
+def _smtp_settings(get: Callable[[str, str], str]) -> SmtpSettings | None:
+    host = get("SMTP_HOST", "")
+    if not host:
+        return None
+    port = _parse_int("INTEGRITY_SMTP_PORT", get("SMTP_PORT", "587"))
+    if not 0 < port < 65536:
+        raise ConfigurationError("INTEGRITY_SMTP_PORT must be a port number")
+    return SmtpSettings(
+        host=host,
+        port=port,
+        username=get("SMTP_USERNAME", ""),
+        password=get("SMTP_PASSWORD", ""),
+        sender=get("SMTP_SENDER", f"Integrity Network <no-reply@{host}>"),
+        starttls=_parse_bool("INTEGRITY_SMTP_STARTTLS", get("SMTP_STARTTLS", "true")),
     )
 
 

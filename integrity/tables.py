@@ -14,9 +14,12 @@ def all_tables() -> list[type[Table]]:
         CaseActor,
         CaseCategory,
         CaseReferenceCounter,
+        Comment,
+        Conflict,
         Transition,
     )
     from integrity.custody.tables import Checkpoint, CustodyEntry, SigningKey
+    from integrity.notifications.tables import Notification
     from integrity.security.tables import RateLimitCounter
 
     return [
@@ -36,4 +39,7 @@ def all_tables() -> list[type[Table]]:
         Attachment,
         Transition,
         CaseReferenceCounter,
+        Comment,
+        Conflict,
+        Notification,
     ]

@@ -120,6 +120,8 @@ class WeedServer:
         self.process = subprocess.Popen(
             args,
             cwd=self.folder,
+            # weed puts its unix sockets in TMPDIR: keep them in this server's folder.
+            env={**os.environ, "TMPDIR": str(self.folder)},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -134,7 +136,8 @@ class WeedServer:
         last: Exception | None = None
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"weed exited early; see {self.folder / 'weed.log'}")
+                log_tail = (self.folder / "weed.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"weed exited early:\n{log_tail}")
             try:
                 client.make_bucket(bucket_name=probe)
                 client.remove_bucket(bucket_name=probe)
@@ -190,7 +193,17 @@ def running_weed() -> Iterator[WeedServer]:
         secret_key=os.environ.get("INTEGRITY_TEST_S3_SECRET_KEY") or secrets.token_hex(20),
     )
     try:
-        server.start()
+        # Ports are picked free and then handed to weed; another process on this machine may take
+        # one in between. That shows as an early exit: try again on fresh ports.
+        for attempt in range(3):
+            try:
+                server.start()
+                break
+            except RuntimeError:
+                server.stop()
+                if attempt == 2:
+                    raise
+                server.s3_port = free_port()
         yield server
     finally:
         server.stop()

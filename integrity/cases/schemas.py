@@ -7,7 +7,7 @@ import uuid
 
 import msgspec
 
-from integrity.cases.tables import ActorKind, ActorRole, CaseStatus, DatePrecision
+from integrity.cases.tables import ActorKind, ActorRole, CaseStatus, CommentKind, DatePrecision
 
 
 class ActorIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,6 +72,31 @@ class TransitionOut(msgspec.Struct):
     reason: str | None = None
 
 
+class CommentOut(msgspec.Struct):
+    id: uuid.UUID
+    kind: CommentKind
+    body: str
+    created_at: datetime.datetime
+    by_me: bool
+    from_submitter: bool
+    #: Shown to the review team; the submitter sees the team's comments without names.
+    author_name: str | None
+
+
+class CommentIn(msgspec.Struct, forbid_unknown_fields=True):
+    body: str
+    kind: CommentKind
+
+
+class AssignmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    reviewer_id: uuid.UUID
+
+
+class ConflictOut(msgspec.Struct):
+    case_id: uuid.UUID
+    declared_at: datetime.datetime
+
+
 class SubmitterOut(msgspec.Struct):
     id: uuid.UUID
     display_name: str
@@ -93,6 +118,9 @@ class CaseOut(msgspec.Struct):
     attachments: list[AttachmentOut]
     transitions: list[TransitionOut]
     actions: list[str]
+    comments: list[CommentOut]
+    conflict_declared: bool
+    verified_by_id: uuid.UUID | None
     submitter: SubmitterOut
     created_at: datetime.datetime
     updated_at: datetime.datetime

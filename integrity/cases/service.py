@@ -32,6 +32,7 @@ from integrity.cases.schemas import (
     CasePage,
     CaseSummaryOut,
     CaseUpdate,
+    CommentOut,
     ReceiptOut,
     SubmitterOut,
     TransitionOut,
@@ -45,11 +46,16 @@ from integrity.cases.tables import (
     CaseCategory,
     CaseReferenceCounter,
     CaseStatus,
+    Comment,
+    CommentKind,
+    Conflict,
     Transition,
 )
 from integrity.custody import service as custody
 from integrity.custody.signing import Signer, canonical_json, rfc3339
 from integrity.errors import Forbidden, Invalid, NotFound, TooLarge, WrongState
+from integrity.notifications import service as notifications
+from integrity.notifications.tables import NotificationKind
 from integrity.reference import category, fold, municipality
 from integrity.security.guards import EDITOR, REVIEWER, Principal
 from integrity.settings import Settings
@@ -57,6 +63,8 @@ from integrity.vault import SealedBlob, Vault, open_sealed, seal_bytes
 
 log = logging.getLogger(__name__)
 
+#: Transitions whose reason only the review team reads.
+INTERNAL_REASONS = frozenset({"send_back"})
 #: Roles that read and work on filed cases. Admins run the platform without reading evidence.
 CASE_TEAM = frozenset({REVIEWER, EDITOR})
 
@@ -366,6 +374,19 @@ async def update_case(
     return await get_case(ctx, principal, case_id)
 
 
+async def review_team_for(
+    case_id: uuid.UUID, *, exclude: set[uuid.UUID], roles: frozenset[str] = CASE_TEAM
+) -> list[uuid.UUID]:
+    """Active members of `roles` who may work on the case (not conflicted, not in `exclude`)."""
+    from integrity.accounts.tables import Member
+
+    conflicted = (await case_facts(case_id)).conflicted
+    rows = await Member.select(Member.id).where(
+        Member.role.is_in(list(roles)) & (Member.is_active == True)  # noqa: E712
+    )
+    return [row["id"] for row in rows if row["id"] not in exclude and row["id"] not in conflicted]
+
+
 def msgspec_fields(data: CaseUpdate) -> list[tuple[str, Any]]:
     return [(name, getattr(data, name)) for name in data.__struct_fields__]
 
@@ -373,10 +394,49 @@ def msgspec_fields(data: CaseUpdate) -> list[tuple[str, Any]]:
 # --- reading --------------------------------------------------------------------------------
 
 
+async def case_facts(case_id: uuid.UUID) -> workflow.CaseFacts:
+    conflicted = await Conflict.select(Conflict.member).where(Conflict.case == case_id)
+    return workflow.CaseFacts(conflicted=frozenset(row["member"] for row in conflicted))
+
+
 async def get_case(ctx: CaseContext, principal: Principal, case_id: uuid.UUID) -> CaseOut:
     row = await load_case_row(principal, case_id)
     key = case_key(ctx, row)
     return await _case_out(key, principal, row)
+
+
+def in_team(principal: Principal) -> bool:
+    return principal.role in CASE_TEAM
+
+
+async def _comments_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> list[CommentOut]:
+    team = in_team(principal) and row["submitter"] != principal.id
+    query = Comment.select(
+        Comment.id,
+        Comment.kind,
+        Comment.body_sealed,
+        Comment.created_at,
+        Comment.author,
+        Comment.author.display_name,
+    ).where(Comment.case == row["id"])
+    if not team:
+        # Internal notes are the review team's alone.
+        query = query.where(Comment.kind != CommentKind.note.value)
+    comments = []
+    for c in await query.order_by(Comment.created_at):
+        by_submitter = c["author"] == row["submitter"]
+        comments.append(
+            CommentOut(
+                id=c["id"],
+                kind=CommentKind(c["kind"]),
+                body=key.open_text(f"comment:{c['id']}", c["body_sealed"]),
+                created_at=c["created_at"],
+                by_me=c["author"] == principal.id,
+                from_submitter=by_submitter,
+                author_name=c["author.display_name"] if team or by_submitter else None,
+            )
+        )
+    return comments
 
 
 async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> CaseOut:
@@ -403,6 +463,7 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
         )
         for a in await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.uploaded_at)
     ]
+    team = in_team(principal) and row["submitter"] != principal.id
     transitions = [
         TransitionOut(
             from_status=CaseStatus(t["from_status"]),
@@ -410,10 +471,14 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
             action=t["action"],
             at=t["at"],
             by_me=t["actor"] == principal.id,
-            reason=key.open("reason:" + str(t["id"]), t["reason_sealed"]),
+            # Sending a case back is between editor and reviewer: its reason is an internal note.
+            reason=key.open("reason:" + str(t["id"]), t["reason_sealed"])
+            if team or t["action"] not in INTERNAL_REASONS
+            else None,
         )
         for t in await Transition.select().where(Transition.case == case_id).order_by(Transition.id)
     ]
+    facts = await case_facts(case_id)
     submitter = (
         await Member.select(Member.id, Member.display_name, Member.profession)
         .where(Member.id == row["submitter"])
@@ -433,7 +498,10 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
         actors=actors,
         attachments=attachments,
         transitions=transitions,
-        actions=workflow.allowed_actions(principal, row),
+        actions=workflow.allowed_actions(principal, row, facts),
+        comments=await _comments_out(key, principal, row),
+        conflict_declared=principal.id in facts.conflicted,
+        verified_by_id=row["verified_by"] if team else None,
         submitter=SubmitterOut(
             id=submitter["id"],
             display_name=submitter["display_name"],
@@ -592,7 +660,9 @@ async def add_attachments(
     row = await load_case_row(principal, case_id)
     _require_submitter(principal, row, "add evidence")
     if not workflow.accepts_evidence(row):
-        raise WrongState("evidence can be added to a draft, or as an answer to a request for information")
+        raise WrongState(
+            "evidence can be added to a draft, or as part of an answer to a request for information"
+        )
     key = case_key(ctx, row)
     stored: list[_Stored] = []
     try:
@@ -752,7 +822,7 @@ async def delete_attachment(
         if attachment is None:
             raise NotFound("no such file")
         current = await Case.select(Case.status).where(Case.id == case_id).first()
-        if current["status"] != CaseStatus.draft or attachment["frozen"]:
+        if attachment["frozen"] or not workflow.accepts_evidence(current):
             raise WrongState("filed evidence can no longer be removed")
         await Attachment.delete().where(Attachment.id == attachment_id)
         await custody.append_entry(
@@ -779,7 +849,7 @@ async def submit_case(
     async with db.transaction():
         await custody.lock_log()
         current = await Case.select().where(Case.id == case_id).first()
-        _require_draft(current)
+        workflow.check(principal, current, await case_facts(case_id), "submit")
         files = [
             {"sha256": a["sha256"], "size": int(a["size"])}
             for a in await Attachment.select(Attachment.sha256, Attachment.size)
@@ -816,6 +886,12 @@ async def submit_case(
             }
         ).where(Case.id == case_id)
         await Attachment.update({Attachment.frozen: True}).where(Attachment.case == case_id)
+        await notifications.notify(
+            await review_team_for(case_id, exclude={principal.id}),
+            NotificationKind.new_submission,
+            case_id=case_id,
+            reference=current["reference"],
+        )
         await Transition.insert(
             Transition(
                 case=case_id,
@@ -828,6 +904,12 @@ async def submit_case(
             )
         )
     await custody.register_key(ctx.signer)
+    await notifications.send_emails(
+        ctx.settings,
+        await review_team_for(case_id, exclude={principal.id}),
+        NotificationKind.new_submission,
+        reference=current["reference"],
+    )
     receipt = ReceiptOut(payload=payload, signature=signature, key_id=ctx.signer.key_id)
     return await get_case(ctx, principal, case_id), receipt
 

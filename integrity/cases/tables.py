@@ -79,6 +79,8 @@ class Case(Table, tablename="case_file"):
     assigned_reviewer = ForeignKey(
         references=Member, on_delete=OnDelete.set_null, null=True, default=None, index=True
     )
+    #: Who verified the case: approval needs an editor other than them (four eyes).
+    verified_by = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     submitted_at = Timestamptz(null=True, default=None)
@@ -140,6 +142,33 @@ class Transition(Table, tablename="case_transition"):
     actor = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True, default=None)
     reason_sealed = Bytea(null=True, default=None)
     at = Timestamptz(default=TimestamptzNow())
+    custody_seq = BigInt()
+
+
+class CommentKind(enum.StrEnum):
+    note = "note"
+    request = "request"
+    answer = "answer"
+
+
+class Comment(Table, tablename="case_comment"):
+    """An internal note (review team only), a request for information, or the submitter's answer."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    author = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+    kind = Varchar(length=10, choices=CommentKind)
+    body_sealed = Bytea()
+    created_at = Timestamptz(default=TimestamptzNow())
+    custody_seq = BigInt()
+
+
+class Conflict(Table, tablename="case_conflict"):
+    """A review-team member's declared conflict of interest: they may no longer work on the case."""
+
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    member = ForeignKey(references=Member, on_delete=OnDelete.restrict, index=True)
+    declared_at = Timestamptz(default=TimestamptzNow())
     custody_seq = BigInt()
 
 

@@ -1,30 +1,168 @@
-"""The case state machine: which actions exist in which state, and who may take them.
+"""The case state machine as one explicit table: (state, action) -> next state, who, extra rule.
 
-The review transitions (triage, verification, approval and publication) join this table with the
-review workflow; intake needs the first step, `submit`, and the rule that says when evidence may
-still be added.
+`check` answers whether a caller may take an action now: `Forbidden` (403) when their role may
+never take it, `WrongState` (409) when the case's state or a rule stands in the way, with a detail
+naming the rule. The same table feeds `allowed_actions`, which the API and the pages show.
+Publication (`publish`, `correct`, `retract`) joins the table with the publication workflow.
 """
 
 from __future__ import annotations
 
+import enum
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from integrity.cases.tables import CaseStatus
-from integrity.security.guards import Principal
+from integrity.errors import Forbidden, WrongState
+from integrity.security.guards import EDITOR, REVIEWER, Principal
+
+S = CaseStatus
 
 
-def is_submitter(principal: Principal, row: dict[str, Any]) -> bool:
-    return row["submitter"] == principal.id
+class Who(enum.Enum):
+    submitter = "the member who filed the case"
+    team = "a reviewer or an editor"
+    editor = "an editor"
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the rules look at besides the case row."""
+
+    conflicted: frozenset[uuid.UUID]
+
+
+Rule = Callable[[Principal, dict[str, Any], CaseFacts], str | None]
+
+
+def not_own_case(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> str | None:
+    if row["submitter"] == principal.id:
+        return "nobody reviews, verifies or approves a case they filed"
+    return None
+
+
+def no_conflict(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> str | None:
+    if principal.id in facts.conflicted:
+        return "you declared a conflict of interest on this case"
+    return None
+
+
+def four_eyes(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> str | None:
+    if row.get("verified_by") == principal.id:
+        return "approval needs an editor other than the reviewer who verified the case (four eyes)"
+    return None
+
+
+@dataclass(frozen=True)
+class Step:
+    to: CaseStatus
+    who: Who
+    rules: tuple[Rule, ...] = ()
+    needs_reason: bool = False
+
+
+INDEPENDENT = (not_own_case, no_conflict)
+
+TABLE: dict[tuple[CaseStatus, str], Step] = {
+    (S.draft, "submit"): Step(S.submitted, Who.submitter),
+    (S.draft, "withdraw"): Step(S.withdrawn, Who.submitter),
+    (S.submitted, "withdraw"): Step(S.withdrawn, Who.submitter),
+    (S.in_review, "withdraw"): Step(S.withdrawn, Who.submitter),
+    (S.needs_info, "withdraw"): Step(S.withdrawn, Who.submitter),
+    (S.submitted, "start_review"): Step(S.in_review, Who.team, INDEPENDENT),
+    (S.in_review, "request_info"): Step(S.needs_info, Who.team, INDEPENDENT, needs_reason=True),
+    (S.needs_info, "provide_info"): Step(S.in_review, Who.submitter),
+    (S.in_review, "verify"): Step(S.verified, Who.team, INDEPENDENT),
+    (S.verified, "send_back"): Step(S.in_review, Who.editor, INDEPENDENT, needs_reason=True),
+    (S.verified, "approve"): Step(S.approved, Who.editor, (*INDEPENDENT, four_eyes)),
+    (S.submitted, "reject"): Step(S.rejected, Who.team, INDEPENDENT, needs_reason=True),
+    (S.in_review, "reject"): Step(S.rejected, Who.team, INDEPENDENT, needs_reason=True),
+    (S.needs_info, "reject"): Step(S.rejected, Who.team, INDEPENDENT, needs_reason=True),
+    (S.verified, "reject"): Step(S.rejected, Who.team, INDEPENDENT, needs_reason=True),
+    (S.rejected, "reopen"): Step(S.in_review, Who.editor, INDEPENDENT),
+}
+
+#: Every action the API accepts; those not yet in the table for any state are always 409.
+ACTIONS = (
+    "submit",
+    "start_review",
+    "request_info",
+    "provide_info",
+    "verify",
+    "reject",
+    "reopen",
+    "send_back",
+    "approve",
+    "publish",
+    "correct",
+    "retract",
+    "withdraw",
+)
+
+
+def _who_for(action: str) -> set[Who]:
+    return {step.who for (_, name), step in TABLE.items() if name == action}
+
+
+def _is(principal: Principal, row: dict[str, Any], who: Who) -> bool:
+    if who is Who.submitter:
+        return row["submitter"] == principal.id
+    if who is Who.team:
+        return principal.role in {REVIEWER, EDITOR}
+    return principal.role == EDITOR
+
+
+def check(principal: Principal, row: dict[str, Any], facts: CaseFacts, action: str) -> Step:
+    """The step `action` takes from the case's state, if the caller may take it now."""
+    whos = _who_for(action)
+    if whos and not any(_is(principal, row, who) for who in whos):
+        needed = " or ".join(sorted(who.value for who in whos))
+        raise Forbidden(f"only {needed} may {action.replace('_', ' ')}")
+    step = TABLE.get((CaseStatus(row["status"]), action))
+    if step is None:
+        raise WrongState(f"{action.replace('_', ' ')} is not possible while the case is {row['status']}")
+    if not _is(principal, row, step.who):
+        raise Forbidden(f"only {step.who.value} may {action.replace('_', ' ')} now")
+    for rule in step.rules:
+        problem = rule(principal, row, facts)
+        if problem:
+            raise WrongState(problem)
+    return step
+
+
+def allowed_actions(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> list[str]:
+    """What the caller may do with the case now, for the API's `actions` and the pages' buttons."""
+    actions: list[str] = []
+    if row["submitter"] == principal.id and accepts_evidence(row):
+        actions.append("add_attachments")
+        if row["status"] == S.draft:
+            actions.append("edit")
+    for (state, action), step in TABLE.items():
+        if state != row["status"] or action in actions:
+            continue
+        if _is(principal, row, step.who) and not any(rule(principal, row, facts) for rule in step.rules):
+            actions.append(action)
+    return actions
 
 
 def accepts_evidence(row: dict[str, Any]) -> bool:
-    """Evidence is filed with a draft; after submission the filed material is frozen."""
-    return row["status"] == CaseStatus.draft
+    """Evidence is filed with a draft, or later only as part of an answer to a request for
+    information; everything filed before is frozen."""
+    return row["status"] in {S.draft, S.needs_info}
 
 
-def allowed_actions(principal: Principal, row: dict[str, Any]) -> list[str]:
-    """What the caller may do with the case now, for the API's `actions` and the pages' buttons."""
-    actions: list[str] = []
-    if is_submitter(principal, row) and row["status"] == CaseStatus.draft:
-        actions += ["edit", "add_attachments", "submit"]
-    return actions
+def may_comment(principal: Principal, row: dict[str, Any], kind: str) -> str | None:
+    """Why the caller may not add a comment of `kind` now (None when they may)."""
+    if kind == "answer":
+        if row["submitter"] != principal.id:
+            return "only the member who filed the case answers requests for information"
+        if row["status"] != S.needs_info:
+            return "answers are given while the case waits for information"
+        return None
+    if principal.role not in {REVIEWER, EDITOR}:
+        return "notes and requests come from the review team"
+    if row["status"] == S.draft:
+        return "the case has not been submitted"
+    return None

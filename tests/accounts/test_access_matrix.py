@@ -268,6 +268,40 @@ async def submitted_receipt(world: World) -> Req:
     return Req(path=f"/api/v1/cases/{case_id}/receipt")
 
 
+async def review_step(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/api/v1/cases/{case_id}/transitions", json={"action": "start_review"})
+
+
+async def team_note(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/api/v1/cases/{case_id}/comments", json={"kind": "note", "body": "Matrix note"})
+
+
+async def conflict_declaration(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/api/v1/cases/{case_id}/conflicts")
+
+
+async def assignment(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(
+        path=f"/api/v1/cases/{case_id}/assignment", json={"reviewer_id": str(world.members["reviewer"].id)}
+    )
+
+
+async def owners_notification(world: World) -> Req:
+    import uuid
+
+    from integrity.notifications.service import notify
+    from integrity.notifications.tables import Notification, NotificationKind
+
+    owner = world.members["member"].id
+    await notify([owner], NotificationKind.info_requested, case_id=uuid.uuid4(), reference="IN-2026-9999")
+    row = await Notification.select(Notification.id).where(Notification.member == owner).first()
+    return Req(path=f"/api/v1/me/notifications/{row['id']}/read")
+
+
 def case_team(status: int, **others: int) -> dict[str, int]:
     """The owner and the case team (reviewers, editors) get `status`; other members and admins,
     who run the platform without reading evidence, get 404."""
@@ -467,6 +501,15 @@ MATRIX: dict[str, Entry] = {
     ),
     "POST /api/v1/cases/{case_id:uuid}/submit": Entry(owner_only(200), draft_submission),
     # The team reads a filed case but the receipt is the submitter's: 403 for them.
+    # review: the submitter may read the case but never take a review step (403)
+    "POST /api/v1/cases/{case_id:uuid}/transitions": Entry(case_team(200, member=403), review_step),
+    "POST /api/v1/cases/{case_id:uuid}/comments": Entry(case_team(201, member=403), team_note),
+    "POST /api/v1/cases/{case_id:uuid}/conflicts": Entry(case_team(201, member=403), conflict_declaration),
+    "POST /api/v1/cases/{case_id:uuid}/assignment": Entry(
+        case_team(200, member=403, reviewer=403), assignment
+    ),
+    "GET /api/v1/me/notifications": Entry(logged_in(200)),
+    "POST /api/v1/me/notifications/{notification_id:uuid}/read": Entry(owner_only(204), owners_notification),
     "GET /api/v1/cases/{case_id:uuid}/receipt": Entry(
         case_team(200, reviewer=403, editor=403), submitted_receipt
     ),

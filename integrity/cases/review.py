@@ -1,0 +1,276 @@
+"""Rules of the review workflow: transitions, comments, conflicts of interest and assignment.
+
+Every change runs in one transaction with its custody entry and Transition row, under the custody
+lock, so the state a rule was checked against is the state the change applies to.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from integrity import db
+from integrity.accounts.tables import Member
+from integrity.cases import workflow
+from integrity.cases.schemas import CaseOut, CommentOut, ConflictOut
+from integrity.cases.service import (
+    CASE_TEAM,
+    CaseContext,
+    case_facts,
+    case_key,
+    get_case,
+    load_case_row,
+    review_team_for,
+    submit_case,
+)
+from integrity.cases.tables import Attachment, Case, CaseStatus, Comment, CommentKind, Conflict, Transition
+from integrity.custody import service as custody
+from integrity.errors import Forbidden, Invalid, NotFound, WrongState
+from integrity.notifications import service as notifications
+from integrity.notifications.tables import NotificationKind
+from integrity.security.guards import EDITOR, Principal
+
+MAX_REASON = 5_000
+MAX_COMMENT = 20_000
+
+Mail = tuple[list[uuid.UUID], NotificationKind, str]
+
+
+def _clean(text: str | None, what: str, limit: int) -> str | None:
+    if text is None:
+        return None
+    cleaned = text.replace("\r\n", "\n").strip()
+    if len(cleaned) > limit:
+        raise Invalid(f"the {what} must have at most {limit} characters")
+    if "\x00" in cleaned:
+        raise Invalid(f"the {what} must not contain NUL characters")
+    return cleaned or None
+
+
+async def _fresh_row(case_id: uuid.UUID) -> dict[str, Any]:
+    row = await Case.select().where(Case.id == case_id).first()
+    if row is None:
+        raise NotFound("no such case")
+    return row
+
+
+async def transition(
+    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, action: str, reason: str | None
+) -> CaseOut:
+    """Take `action` on the case if the table and its rules allow it now."""
+    if action not in workflow.ACTIONS:
+        raise Invalid(f"action must be one of: {', '.join(workflow.ACTIONS)}")
+    await load_case_row(principal, case_id)
+    if action == "submit":
+        case, _ = await submit_case(ctx, principal, case_id)
+        return case
+    reason = _clean(reason, "reason", MAX_REASON)
+    mails: list[Mail] = []
+    async with db.transaction():
+        await custody.lock_log()
+        row = await _fresh_row(case_id)
+        step = workflow.check(principal, row, await case_facts(case_id), action)
+        if step.needs_reason and not reason:
+            raise Invalid(f"{action.replace('_', ' ')} needs a reason")
+        key = case_key(ctx, row)
+        entry = await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action=f"case.{action}",
+            subject=f"case:{case_id}",
+            details={"from": row["status"], "to": step.to.value},
+        )
+        now = datetime.datetime.now(datetime.UTC)
+        changes: dict[Any, Any] = {Case.status: step.to.value, Case.updated_at: now}
+        if action == "start_review":
+            changes[Case.assigned_reviewer] = principal.id
+        elif action == "verify":
+            changes[Case.verified_by] = principal.id
+        elif action in {"send_back", "reopen"}:
+            changes[Case.verified_by] = None
+        await Case.update(changes).where(Case.id == case_id)
+
+        transition_row = Transition(
+            case=case_id,
+            from_status=row["status"],
+            to_status=step.to.value,
+            action=action,
+            actor=principal.id,
+            at=now,
+            custody_seq=entry.seq,
+        )
+        await transition_row.save()
+        if reason:
+            await Transition.update(
+                {Transition.reason_sealed: key.seal(f"reason:{transition_row.id}", reason)}
+            ).where(Transition.id == transition_row.id)
+
+        reference = row["reference"]
+        if action == "request_info":
+            assert reason is not None
+            await _insert_comment(key, case_id, principal, CommentKind.request, reason, entry.seq)
+            recipients = [row["submitter"]]
+            mails.append((recipients, NotificationKind.info_requested, reference))
+        elif action == "provide_info":
+            # What was added while answering is filed now: frozen like the original material.
+            await Attachment.update({Attachment.frozen: True}).where(
+                (Attachment.case == case_id) & (Attachment.frozen == False)  # noqa: E712
+            )
+            if row["assigned_reviewer"] is not None:
+                mails.append(([row["assigned_reviewer"]], NotificationKind.info_provided, reference))
+        elif action == "verify":
+            editors = await review_team_for(
+                case_id, exclude={principal.id, row["submitter"]}, roles=frozenset({EDITOR})
+            )
+            mails.append((editors, NotificationKind.ready_to_approve, reference))
+        for recipients, kind, ref in mails:
+            await notifications.notify(recipients, kind, case_id=case_id, reference=ref)
+    for recipients, kind, ref in mails:
+        await notifications.send_emails(ctx.settings, recipients, kind, reference=ref)
+    return await get_case(ctx, principal, case_id)
+
+
+async def _insert_comment(
+    key: Any, case_id: uuid.UUID, principal: Principal, kind: CommentKind, body: str, seq: int
+) -> tuple[uuid.UUID, datetime.datetime]:
+    comment_id = uuid.uuid4()
+    now = datetime.datetime.now(datetime.UTC)
+    await Comment.insert(
+        Comment(
+            id=comment_id,
+            case=case_id,
+            author=principal.id,
+            kind=kind.value,
+            body_sealed=key.seal(f"comment:{comment_id}", body),
+            created_at=now,
+            custody_seq=seq,
+        )
+    )
+    return comment_id, now
+
+
+async def add_comment(
+    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, body: str, kind: CommentKind
+) -> CommentOut:
+    """A note (review team only), a request (moves the case to `needs_info`) or an answer."""
+    text = _clean(body, "comment", MAX_COMMENT)
+    if not text:
+        raise Invalid("the comment must not be empty")
+    row = await load_case_row(principal, case_id)
+    if kind is CommentKind.request:
+        await transition(ctx, principal, case_id, "request_info", text)
+        latest = (
+            await Comment.select(Comment.id, Comment.created_at)
+            .where((Comment.case == case_id) & (Comment.kind == CommentKind.request.value))
+            .order_by(Comment.created_at, ascending=False)
+            .first()
+        )
+        return CommentOut(
+            id=latest["id"],
+            kind=kind,
+            body=text,
+            created_at=latest["created_at"],
+            by_me=True,
+            from_submitter=False,
+            author_name=principal.display_name,
+        )
+    if kind is CommentKind.answer and row["submitter"] != principal.id:
+        raise Forbidden("only the member who filed the case answers requests for information")
+    if kind is CommentKind.note and principal.role not in CASE_TEAM:
+        raise Forbidden("internal notes come from the review team")
+    async with db.transaction():
+        await custody.lock_log()
+        row = await _fresh_row(case_id)
+        if kind is CommentKind.answer and row["status"] != CaseStatus.needs_info:
+            raise WrongState("answers are given while the case waits for information")
+        if kind is CommentKind.note and row["status"] == CaseStatus.draft:
+            raise WrongState("the case has not been submitted")
+        entry = await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="comment.added",
+            subject=f"case:{case_id}",
+            details={"kind": kind.value},
+        )
+        comment_id, now = await _insert_comment(case_key(ctx, row), case_id, principal, kind, text, entry.seq)
+    return CommentOut(
+        id=comment_id,
+        kind=kind,
+        body=text,
+        created_at=now,
+        by_me=True,
+        from_submitter=row["submitter"] == principal.id,
+        author_name=principal.display_name,
+    )
+
+
+async def declare_conflict(ctx: CaseContext, principal: Principal, case_id: uuid.UUID) -> ConflictOut:
+    """A review-team member steps away from a case; if it was assigned to them, it is unassigned."""
+    await load_case_row(principal, case_id)
+    if principal.role not in CASE_TEAM:
+        raise Forbidden("conflicts of interest are declared by the review team")
+    async with db.transaction():
+        await custody.lock_log()
+        row = await _fresh_row(case_id)
+        if await Conflict.exists().where((Conflict.case == case_id) & (Conflict.member == principal.id)):
+            raise WrongState("you have already declared a conflict of interest on this case")
+        entry = await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="conflict.declared",
+            subject=f"case:{case_id}",
+            details={},
+        )
+        now = datetime.datetime.now(datetime.UTC)
+        await Conflict.insert(
+            Conflict(case=case_id, member=principal.id, declared_at=now, custody_seq=entry.seq)
+        )
+        if row["assigned_reviewer"] == principal.id:
+            await Case.update({Case.assigned_reviewer: None}).where(Case.id == case_id)
+    return ConflictOut(case_id=case_id, declared_at=now)
+
+
+async def assign(
+    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, reviewer_id: uuid.UUID
+) -> CaseOut:
+    """An editor (re)assigns a case to a reviewer or editor who may work on it."""
+    await load_case_row(principal, case_id)
+    if principal.role != EDITOR:
+        raise Forbidden("only an editor assigns cases")
+    async with db.transaction():
+        await custody.lock_log()
+        row = await _fresh_row(case_id)
+        if row["status"] not in {
+            CaseStatus.submitted,
+            CaseStatus.in_review,
+            CaseStatus.needs_info,
+            CaseStatus.verified,
+        }:
+            raise WrongState(f"a case that is {row['status']} is not assigned")
+        assignee = (
+            await Member.select(Member.id, Member.role, Member.is_active)
+            .where(Member.id == reviewer_id)
+            .first()
+        )
+        if assignee is None or not assignee["is_active"] or assignee["role"] not in CASE_TEAM:
+            raise Invalid("reviewer_id must be an active reviewer or editor")
+        if assignee["id"] == row["submitter"]:
+            raise WrongState("nobody reviews a case they filed")
+        if assignee["id"] in (await case_facts(case_id)).conflicted:
+            raise WrongState("that reviewer declared a conflict of interest on this case")
+        await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="case.assigned",
+            subject=f"case:{case_id}",
+            details={},
+        )
+        await Case.update({Case.assigned_reviewer: reviewer_id}).where(Case.id == case_id)
+        await notifications.notify(
+            [reviewer_id], NotificationKind.assigned, case_id=case_id, reference=row["reference"]
+        )
+    await notifications.send_emails(
+        ctx.settings, [reviewer_id], NotificationKind.assigned, reference=row["reference"]
+    )
+    return await get_case(ctx, principal, case_id)

@@ -1,0 +1,1 @@
+"""Notifications: what needs a member's action, in the app and (when configured) by e-mail."""
