@@ -138,6 +138,7 @@ def test_pages_on_a_phone_and_in_serbian(browser: Any, live_server: LiveServer, 
     assert session.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     session.shot("phone-case-new-sr-latn")
     session.goto("/app/?lang=sr-Cyrl")
+    session.shot("phone-my-cases-sr-cyrl")
     assert session.page.locator("html").get_attribute("lang") == "sr-Cyrl"
     assert "Моји случајеви" in session.page.locator("h1").inner_text()
     # The choice is kept in the cookie.
@@ -152,6 +153,24 @@ def _code(secret: str, at: float) -> str:
     return TOTP(raw, 6, SHA1(), 30, enforce_key_length=False).generate(int(at)).decode()  # noqa: S303
 
 
+def enrol_second_factor(session: Session, *, shots: bool = False) -> str:
+    """On the second-factor page: start, read the key from the page, confirm with a code."""
+    page = session.page
+    page.get_by_role("button", name="Set up the second factor").click()
+    page.wait_for_url("**/app/totp")
+    assert page.locator("svg.qr-code").count() == 1
+    if shots:
+        session.shot("totp-enrolment")
+    secret = page.locator("#totp-secret").get_attribute("data-secret")
+    assert secret and re.fullmatch(r"[A-Z2-7]+", secret)
+    page.get_by_label("Enter the code the app shows now").fill(_code(secret, time.time()))
+    page.get_by_role("button", name="Turn on the second factor").click()
+    assert len(page.locator("#recovery-codes li").all_inner_texts()) == 10
+    if shots:
+        session.shot("totp-recovery-codes")
+    return secret
+
+
 def test_a_reviewer_must_enrol_a_second_factor_before_anything_else(
     browser: Any, live_server: LiveServer
 ) -> None:
@@ -162,17 +181,7 @@ def test_a_reviewer_must_enrol_a_second_factor_before_anything_else(
     # Every other members' page sends them back here.
     session.goto("/app/")
     assert session.page.url.endswith("/app/totp")
-    session.page.get_by_role("button", name="Set up the second factor").click()
-    session.page.wait_for_url("**/app/totp")
-    assert session.page.locator("svg.qr-code").count() == 1
-    session.shot("totp-enrolment")
-    secret = session.page.locator("#totp-secret").get_attribute("data-secret")
-    assert secret and re.fullmatch(r"[A-Z2-7]+", secret)
-    session.page.get_by_label("Enter the code the app shows now").fill(_code(secret, time.time()))
-    session.page.get_by_role("button", name="Turn on the second factor").click()
-    codes = session.page.locator("#recovery-codes li").all_inner_texts()
-    assert len(codes) == 10
-    session.shot("totp-recovery-codes")
+    secret = enrol_second_factor(session, shots=True)
     session.page.get_by_role("link", name="I have saved the codes: continue").click()
     session.page.wait_for_url("**/app/")
     assert session.page.get_by_role("heading", level=1).inner_text() == "Filed cases"
@@ -185,3 +194,50 @@ def test_a_reviewer_must_enrol_a_second_factor_before_anything_else(
     session.page.get_by_role("button", name="Continue").click()
     session.page.wait_for_url("**/app/")
     session.close()
+
+
+def test_an_admin_invites_and_manages_members(browser: Any, live_server: LiveServer) -> None:
+    email = create_member(live_server, "admin@example.org", Role.admin)
+    create_member(live_server, "journalist@example.org")
+    session = Session(browser, live_server)
+    session.log_in(email)
+    session.page.wait_for_url("**/app/totp")
+    enrol_second_factor(session)
+    session.page.get_by_role("link", name="I have saved the codes: continue").click()
+    session.page.get_by_role("link", name="Invitations").click()
+    session.page.get_by_label("E-mail address").fill("new.member@example.org")
+    session.page.get_by_label("Role", exact=True).select_option("reviewer")
+    session.page.get_by_role("button", name="Create the invitation").click()
+    link = session.page.locator("#invitation-link").input_value()
+    assert "/join/" in link
+    session.shot("admin-invitation-created")
+    session.page.get_by_role("link", name="Members").click()
+    session.page.get_by_role("row", name=re.compile("journalist@example.org")).get_by_role(
+        "button", name="Deactivate"
+    ).click()
+    assert (
+        "deactivated"
+        in session.page.get_by_role("row", name=re.compile("journalist@example.org")).inner_text()
+    )
+    session.shot("admin-members")
+    session.page.set_viewport_size(PHONE)
+    session.goto("/app/admin/members?lang=sr-Latn")
+    session.shot("phone-admin-members-sr-latn")
+    # An error is a page too.
+    session.goto("/app/cases/00000000-0000-4000-8000-000000000000")
+    assert session.page.get_by_role("heading", level=1).inner_text() == "Nije pronađeno"
+    session.errors.clear()  # the browser logs the 404 itself
+    session.shot("phone-error-sr-latn")
+    session.close()
+
+    # The invited person joins through the link, with JavaScript off.
+    guest = Session(browser, live_server, javascript=False, viewport=PHONE)
+    guest.page.goto(link + "?lang=en")
+    guest.page.get_by_label("Your name as the review team sees it").fill("Nova")
+    guest.page.get_by_label("Profession").select_option("journalist")
+    guest.page.get_by_label("Password", exact=True).fill(PASSWORD)
+    guest.page.get_by_label("The same password again").fill(PASSWORD)
+    guest.shot("phone-join")
+    guest.page.get_by_role("button", name="Join").click()
+    assert "Welcome to the Integrity Network" in guest.page.locator("h1").inner_text()
+    guest.close()
