@@ -20,6 +20,15 @@ def all_tables() -> list[type[Table]]:
     )
     from integrity.custody.tables import Checkpoint, CustodyEntry, SigningKey
     from integrity.notifications.tables import Notification
+    from integrity.publication.tables import (
+        AttachmentDecision,
+        PublicationDraft,
+        PublicCase,
+        PublishedActor,
+        PublishedFile,
+        PublishedRevision,
+        Rendition,
+    )
     from integrity.security.tables import RateLimitCounter
 
     return [
@@ -42,4 +51,11 @@ def all_tables() -> list[type[Table]]:
         Comment,
         Conflict,
         Notification,
+        PublicationDraft,
+        Rendition,
+        AttachmentDecision,
+        PublicCase,
+        PublishedRevision,
+        PublishedFile,
+        PublishedActor,
     ]

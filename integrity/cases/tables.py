@@ -177,10 +177,10 @@ class CaseReferenceCounter(Table, tablename="case_reference_counter"):
     last = Integer(default=0)
 
 
-async def _rewrap_rows(table: type[Case] | type[Attachment], rewrap: KeyRewrap) -> int:
+async def rewrap_rows(table: type[Table], rewrap: KeyRewrap) -> int:
     """Re-wrap the data key of every row of `table` (rows with `id`, `wrapped_key`, `key_id`)."""
     changed = 0
-    for row in await table.select(table.id, table.wrapped_key, table.key_id):
+    for row in await table.select(table.id, table.wrapped_key, table.key_id):  # type: ignore[attr-defined]
         wrapped, key_id = rewrap(bytes(row["wrapped_key"]), row["key_id"])
         if key_id != row["key_id"]:
             await table.update({table.wrapped_key: wrapped, table.key_id: key_id}).where(
@@ -198,7 +198,7 @@ class _CaseKeys:
         yield  # an async generator that yields nothing
 
     async def rewrap_keys(self, rewrap: KeyRewrap) -> int:
-        return await _rewrap_rows(Case, rewrap)
+        return await rewrap_rows(Case, rewrap)
 
 
 class _AttachmentBlobs:
@@ -209,7 +209,7 @@ class _AttachmentBlobs:
             yield row["blob_id"]
 
     async def rewrap_keys(self, rewrap: KeyRewrap) -> int:
-        return await _rewrap_rows(Attachment, rewrap)
+        return await rewrap_rows(Attachment, rewrap)
 
 
 register_reference_source("cases.case_keys", _CaseKeys())

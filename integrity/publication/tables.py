@@ -1,0 +1,148 @@
+"""Tables of the publication domain: drafts, renditions, and the immutable published revisions.
+
+Drafts are sealed with the case's key until published; published revisions hold only public text,
+stored in the clear (it is public), and never change: a correction adds a revision.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import AsyncIterator
+
+from piccolo.columns import (
+    UUID,
+    BigInt,
+    Boolean,
+    Bytea,
+    Date,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from integrity.accounts.tables import Member
+from integrity.cases.tables import Attachment, Case, rewrap_rows
+from integrity.vault.references import KeyRewrap, register_reference_source
+
+
+class Decision(enum.StrEnum):
+    withhold = "withhold"
+    publish_redacted = "publish_redacted"
+    publish_as_filed = "publish_as_filed"
+
+
+class PublicationDraft(Table, tablename="publication_draft"):
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, unique=True, index=True)
+    title_sealed = Bytea()
+    summary_sealed = Bytea()
+    body_sealed = Bytea()
+    #: JSON list of actor ids shown publicly (never protected ones).
+    public_actor_ids = Text(default="[]")
+    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+
+
+class Rendition(Table, tablename="rendition"):
+    """A copy of an attachment made for publication (redacted, or cleaned of metadata)."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    attachment = ForeignKey(references=Attachment, on_delete=OnDelete.restrict, index=True)
+    #: "redacted" (boxes burned in) or "cleaned" (re-encoded, no boxes).
+    kind = Varchar(length=10)
+    blob_id = Varchar(length=32, unique=True)
+    wrapped_key = Bytea()
+    key_id = Varchar(length=64)
+    size = BigInt()
+    sha256 = Varchar(length=64)
+    content_type = Varchar(length=100)
+    extension = Varchar(length=10)
+    pages = Integer(default=1)
+    #: JSON of the boxes drawn (fractions of the page), for the record.
+    boxes = Text(default="[]")
+    created_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())
+    #: The custody entry that recorded the creation of exactly these bytes.
+    custody_seq = BigInt()
+
+
+class AttachmentDecision(Table, tablename="attachment_decision"):
+    attachment = ForeignKey(references=Attachment, on_delete=OnDelete.cascade, unique=True, index=True)
+    decision = Varchar(length=20, choices=Decision)
+    #: The rendition to publish (the latest redaction, or the cleaned copy when "as filed").
+    rendition = ForeignKey(references=Rendition, on_delete=OnDelete.set_null, null=True, default=None)
+
+
+class PublicCase(Table, tablename="public_case"):
+    """One row per published case: where its revisions hang, and whether it was retracted."""
+
+    case = ForeignKey(references=Case, on_delete=OnDelete.restrict, unique=True, index=True)
+    reference = Varchar(length=20, unique=True, index=True)
+    latest_revision = Integer(default=1)
+    first_published_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    retracted = Boolean(default=False)
+    retraction_note = Text(null=True, default=None)
+    retracted_at = Timestamptz(null=True, default=None)
+
+
+class PublishedRevision(Table, tablename="published_revision"):
+    """An immutable public revision of a case file."""
+
+    public_case = ForeignKey(references=PublicCase, on_delete=OnDelete.restrict, index=True)
+    reference = Varchar(length=20, index=True)
+    revision = Integer()
+    title = Text()
+    summary = Text()
+    body = Text()
+    municipality = Varchar(length=60, index=True)
+    district = Varchar(length=60, null=True, default=None, index=True)
+    #: JSON list of category codes.
+    categories = Text(default="[]")
+    incident_date = Date()
+    incident_date_precision = Varchar(length=5)
+    #: JSON list of public actors: [{id, name, kind, role}].
+    actors = Text(default="[]")
+    published_at = Timestamptz(default=TimestamptzNow())
+    #: The public note of a correction (revision 2 and later).
+    correction_note = Text(null=True, default=None)
+    #: Title, summary, body and actor names folded (script, case, diacritics) for search.
+    search_text = Text(default="")
+    is_current = Boolean(default=True, index=True)
+
+
+class PublishedFile(Table, tablename="published_file"):
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    revision = ForeignKey(references=PublishedRevision, on_delete=OnDelete.restrict, index=True)
+    rendition = ForeignKey(references=Rendition, on_delete=OnDelete.restrict)
+    #: A neutral public name (the reference and a number); never the filed name.
+    filename = Varchar(length=100)
+    content_type = Varchar(length=100)
+    size = BigInt()
+    sha256 = Varchar(length=64)
+    custody_seq = BigInt()
+    source_seq = BigInt()
+
+
+class PublishedActor(Table, tablename="published_actor"):
+    """Which shared actor appears in which current revision, for actor pages and the filter."""
+
+    actor_id = UUID(index=True)
+    revision = ForeignKey(references=PublishedRevision, on_delete=OnDelete.cascade, index=True)
+
+
+class _RenditionBlobs:
+    async def referenced_blob_ids(self) -> AsyncIterator[str]:
+        for row in await Rendition.select(Rendition.blob_id):
+            yield row["blob_id"]
+
+    async def rewrap_keys(self, rewrap: KeyRewrap) -> int:
+        return await rewrap_rows(Rendition, rewrap)
+
+
+register_reference_source("publication.renditions", _RenditionBlobs())
