@@ -50,7 +50,9 @@ async def test_home_page_renders_with_security_headers(client: AsyncTestClient[L
     response = await client.get("/", headers={"accept": "text/html"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "<title>Case files · Integrity Network</title>" in response.text
+    # Serbian in Latin script is the default language of the pages.
+    assert '<html lang="sr-Latn">' in response.text
+    assert "<title>Slučajevi · Integrity Network</title>" in response.text
     for name, value in SECURITY_HEADERS.items():
         assert response.headers[name] == value
     csp = response.headers["content-security-policy"]
@@ -85,10 +87,12 @@ async def test_unknown_api_path_is_a_problem_document(client: AsyncTestClient[Li
 
 
 async def test_unknown_page_is_a_friendly_html_page(client: AsyncTestClient[Litestar]) -> None:
-    response = await client.get("/no-such-page", headers={"accept": "text/html"})
+    response = await client.get("/no-such-page?lang=en", headers={"accept": "text/html"})
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "Back to the case files" in response.text
+    serbian = await client.get("/no-such-page", headers={"accept": "text/html"})
+    assert serbian.status_code == 404 and "Nazad na slučajeve" in serbian.text
 
 
 async def test_an_unexpected_error_never_leaks_a_traceback(settings: Settings, caplog) -> None:

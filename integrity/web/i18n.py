@@ -207,6 +207,14 @@ def _ngettext(context: Any, singular: str, plural: str, n: int) -> str:
 
 
 @pass_context
+def viewer(context: Any) -> Any:
+    """The logged-in member (a `Principal`) or None, also on pages rendered before authentication ran
+    (an unknown address's 404 page, where `request.user` cannot be read)."""
+    request = context.get("request")
+    return request.scope.get("user") if request is not None else None
+
+
+@pass_context
 def page_lang(context: Any) -> str:
     return _lang(context)
 
@@ -293,6 +301,7 @@ def install(environment: Any, extra_globals: dict[str, Callable[..., Any]] | Non
     environment.globals.update(
         {
             "page_lang": page_lang,
+            "viewer": viewer,
             "language_links": language_links,
             "fmt_date": fmt_date,
             "fmt_datetime": fmt_datetime,
