@@ -30,6 +30,7 @@ from integrity.errors import StorageUnavailable
 from integrity.health.controller import HealthController
 from integrity.notifications.controller import NotificationController
 from integrity.problems import EXCEPTION_HANDLERS
+from integrity.publication.controller import PublicationController
 from integrity.settings import Settings
 from integrity.vault import Keyring, Vault
 from integrity.vault.backends import build_backend
@@ -162,6 +163,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             ReferenceDataController,
             CaseController,
             NotificationController,
+            PublicationController,
             create_static_files_router(
                 path="/static",
                 directories=[FRONTEND / "static"],

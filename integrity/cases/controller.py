@@ -39,6 +39,7 @@ from integrity.cases.tables import CaseStatus
 from integrity.errors import Invalid, TooLarge
 from integrity.reference import categories, municipalities
 from integrity.security.guards import Principal, requires_login
+from integrity.vault import SealedBlob, Vault
 
 #: Room for multipart boundaries and part headers on top of the file limit.
 MULTIPART_OVERHEAD = 1024 * 1024
@@ -218,7 +219,7 @@ class CaseController(Controller):
             headers["content-range"] = wanted.content_range
         headers["content-length"] = str(end - start)
         return Stream(
-            _plaintext(ctx, download, start, end),
+            plaintext_stream(ctx.vault, download.blob, start, end),
             status_code=status,
             media_type=download.content_type,
             headers=headers,
@@ -294,9 +295,10 @@ class CaseController(Controller):
         return await service.get_receipt(principal, case_id)
 
 
-async def _plaintext(
-    ctx: CaseContext, download: service.Download, start: int, end: int
+async def plaintext_stream(
+    vault: Vault, blob: SealedBlob, start: int | None = None, end: int | None = None
 ) -> AsyncGenerator[bytes, None]:
-    async with aclosing(ctx.vault.open(download.blob, start, end)) as chunks:
+    """A blob's plaintext for a streamed response; the vault's reader is closed however it ends."""
+    async with aclosing(vault.open(blob, start, end)) as chunks:
         async for chunk in chunks:
             yield chunk

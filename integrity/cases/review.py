@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from integrity import db
@@ -29,6 +30,7 @@ from integrity.custody import service as custody
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
+from integrity.publication import service as publication
 from integrity.security.guards import EDITOR, Principal
 
 MAX_REASON = 5_000
@@ -67,19 +69,32 @@ async def transition(
         return case
     reason = _clean(reason, "reason", MAX_REASON)
     mails: list[Mail] = []
+    problem = None
+    if action in workflow.NEEDS_PUBLICATION_CHECK:
+        # Reads and checks every file to publish: done before the transaction takes the lock.
+        problem = await publication.publication_problem(ctx, await _fresh_row(case_id))
     async with db.transaction():
         await custody.lock_log()
         row = await _fresh_row(case_id)
-        step = workflow.check(principal, row, await case_facts(case_id), action)
+        facts = replace(await case_facts(case_id), publication_problem=problem)
+        step = workflow.check(principal, row, facts, action)
         if step.needs_reason and not reason:
             raise Invalid(f"{action.replace('_', ' ')} needs a reason")
         key = case_key(ctx, row)
+        details: dict[str, Any] = {"from": row["status"], "to": step.to.value}
+        if action in {"publish", "correct"}:
+            details |= await publication.write_revision(
+                ctx, row, correction_note=reason if action == "correct" else None
+            )
+        elif action == "retract":
+            assert reason is not None
+            details |= await publication.retract_publication(row, reason)
         entry = await custody.append_entry(
             ctx.signer,
             actor_id=str(principal.id),
             action=f"case.{action}",
             subject=f"case:{case_id}",
-            details={"from": row["status"], "to": step.to.value},
+            details=details,
         )
         now = datetime.datetime.now(datetime.UTC)
         changes: dict[Any, Any] = {Case.status: step.to.value, Case.updated_at: now}
@@ -126,6 +141,9 @@ async def transition(
             mails.append((editors, NotificationKind.ready_to_approve, reference))
         for recipients, kind, ref in mails:
             await notifications.notify(recipients, kind, case_id=case_id, reference=ref)
+    if action in {"publish", "correct", "retract"}:
+        # Everything public is covered by a signed checkpoint, so its proofs verify at once.
+        await custody.sign_checkpoint(ctx.signer)
     for recipients, kind, ref in mails:
         await notifications.send_emails(ctx.settings, recipients, kind, reference=ref)
     return await get_case(ctx, principal, case_id)

@@ -3,7 +3,9 @@
 `check` answers whether a caller may take an action now: `Forbidden` (403) when their role may
 never take it, `WrongState` (409) when the case's state or a rule stands in the way, with a detail
 naming the rule. The same table feeds `allowed_actions`, which the API and the pages show.
-Publication (`publish`, `correct`, `retract`) joins the table with the publication workflow.
+Approving, publishing and correcting also need a complete publication draft whose leak check
+passes; that costs file reads, so callers compute it (`CaseFacts.publication_problem`) only for
+those steps.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class CaseFacts:
     """What the rules look at besides the case row."""
 
     conflicted: frozenset[uuid.UUID]
+    #: Why the publication draft cannot go out yet; looked at only for the steps that need it.
+    publication_problem: str | None = None
 
 
 Rule = Callable[[Principal, dict[str, Any], CaseFacts], str | None]
@@ -55,6 +59,10 @@ def four_eyes(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> st
     return None
 
 
+def draft_complete(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> str | None:
+    return facts.publication_problem
+
+
 @dataclass(frozen=True)
 class Step:
     to: CaseStatus
@@ -76,7 +84,12 @@ TABLE: dict[tuple[CaseStatus, str], Step] = {
     (S.needs_info, "provide_info"): Step(S.in_review, Who.submitter),
     (S.in_review, "verify"): Step(S.verified, Who.team, INDEPENDENT),
     (S.verified, "send_back"): Step(S.in_review, Who.editor, INDEPENDENT, needs_reason=True),
-    (S.verified, "approve"): Step(S.approved, Who.editor, (*INDEPENDENT, four_eyes)),
+    (S.verified, "approve"): Step(S.approved, Who.editor, (*INDEPENDENT, four_eyes, draft_complete)),
+    (S.approved, "publish"): Step(S.published, Who.editor, (*INDEPENDENT, draft_complete)),
+    (S.published, "correct"): Step(
+        S.published, Who.editor, (*INDEPENDENT, draft_complete), needs_reason=True
+    ),
+    (S.published, "retract"): Step(S.retracted, Who.editor, INDEPENDENT, needs_reason=True),
     (S.submitted, "reject"): Step(S.rejected, Who.team, INDEPENDENT, needs_reason=True),
     (S.in_review, "reject"): Step(S.rejected, Who.team, INDEPENDENT, needs_reason=True),
     (S.needs_info, "reject"): Step(S.rejected, Who.team, INDEPENDENT, needs_reason=True),
@@ -84,7 +97,7 @@ TABLE: dict[tuple[CaseStatus, str], Step] = {
     (S.rejected, "reopen"): Step(S.in_review, Who.editor, INDEPENDENT),
 }
 
-#: Every action the API accepts; those not yet in the table for any state are always 409.
+#: Every action the API accepts.
 ACTIONS = (
     "submit",
     "start_review",
@@ -100,6 +113,10 @@ ACTIONS = (
     "retract",
     "withdraw",
 )
+
+
+#: Steps that need `CaseFacts.publication_problem` worked out.
+NEEDS_PUBLICATION_CHECK = frozenset({"approve", "publish", "correct"})
 
 
 def _who_for(action: str) -> set[Who]:

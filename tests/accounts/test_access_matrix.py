@@ -64,6 +64,11 @@ class World:
             return self.accounts.anonymous()
         return await self.accounts.caller(self.members[name])
 
+    async def principal(self, name: str) -> Any:
+        member = await Member.objects().where(Member.id == self.members[name].id).first()
+        assert member is not None
+        return principal_from(member, via="session", credential_id=member.id)
+
     async def owner_token_id(self) -> str:
         member = await Member.objects().where(Member.id == self.members["member"].id).first()
         assert member is not None
@@ -198,8 +203,11 @@ CASE_BODY = {
 }
 
 
-async def owners_case(world: World, *, submitted: bool, with_file: bool = False) -> tuple[str, str | None]:
-    """A case of `member` (draft or submitted), optionally with one file; (case id, file id)."""
+async def owners_case(
+    world: World, *, submitted: bool, with_file: bool = False, in_review: bool = False
+) -> tuple[str, str | None]:
+    """A case of `member` (draft, submitted, or in review with the editor), optionally with one
+    file (a small PNG); (case id, file id)."""
     from integrity.cases import service as cases
     from integrity.cases.controller import provide_case_context
     from integrity.cases.multipart import iter_form_parts
@@ -212,7 +220,7 @@ async def owners_case(world: World, *, submitted: bool, with_file: bool = False)
     case = await cases.create_case(ctx, principal, msgspec.convert(CASE_BODY, CaseIn))
     file_id = None
     if with_file:
-        body, content_type = samples.multipart([("note.txt", samples.text())])
+        body, content_type = samples.multipart([("photo.png", samples.png(width=32, height=16))])
 
         async def once() -> Any:
             yield body
@@ -221,8 +229,12 @@ async def owners_case(world: World, *, submitted: bool, with_file: bool = False)
             ctx, principal, case.id, iter_form_parts(once(), content_type, max_part_bytes=1 << 20)
         )
         file_id = str(stored[0].id)
-    if submitted:
+    if submitted or in_review:
         await cases.submit_case(ctx, principal, case.id)
+    if in_review:
+        from integrity.cases import review
+
+        await review.transition(ctx, await world.principal("editor"), case.id, "start_review", None)
     return str(case.id), file_id
 
 
@@ -300,6 +312,64 @@ async def owners_notification(world: World) -> Req:
     await notify([owner], NotificationKind.info_requested, case_id=uuid.uuid4(), reference="IN-2026-9999")
     row = await Notification.select(Notification.id).where(Notification.member == owner).first()
     return Req(path=f"/api/v1/me/notifications/{row['id']}/read")
+
+
+async def publication_draft(world: World) -> Req:
+    case_id, file_id = await owners_case(world, submitted=True, with_file=True, in_review=True)
+    body = {
+        "public_title": "Javni naslov",
+        "public_summary": "Sažetak",
+        "public_body": "Tekst",
+        "attachments": [{"attachment_id": file_id, "decision": "withhold"}],
+    }
+    return Req(path=f"/api/v1/cases/{case_id}/publication", json=body)
+
+
+async def saved_draft(world: World) -> Req:
+    import uuid
+
+    from integrity.cases.controller import provide_case_context
+    from integrity.publication import service as publication
+    from integrity.publication.schemas import DraftIn
+
+    request = await publication_draft(world)
+    case_id = request.path.split("/")[4]
+    await publication.save_draft(
+        provide_case_context(world.accounts.app.state),
+        await world.principal("editor"),
+        uuid.UUID(case_id),
+        msgspec.convert(request.json, DraftIn),
+    )
+    return Req(path=f"/api/v1/cases/{case_id}/publication/preview")
+
+
+async def redaction(world: World) -> Req:
+    case_id, file_id = await owners_case(world, submitted=True, with_file=True, in_review=True)
+    boxes = [{"page": 1, "x": 0.1, "y": 0.1, "width": 0.5, "height": 0.5}]
+    return Req(path=f"/api/v1/cases/{case_id}/attachments/{file_id}/redactions", json={"boxes": boxes})
+
+
+async def page_preview(world: World) -> Req:
+    case_id, file_id = await owners_case(world, submitted=True, with_file=True)
+    return Req(path=f"/api/v1/cases/{case_id}/attachments/{file_id}/pages/1.png")
+
+
+async def rendition_download(world: World) -> Req:
+    import uuid
+
+    from integrity.cases.controller import provide_case_context
+    from integrity.publication import service as publication
+    from integrity.publication.schemas import BoxIn
+
+    case_id, file_id = await owners_case(world, submitted=True, with_file=True, in_review=True)
+    made = await publication.create_redaction(
+        provide_case_context(world.accounts.app.state),
+        await world.principal("editor"),
+        uuid.UUID(case_id),
+        uuid.UUID(file_id or ""),
+        [BoxIn(page=1, x=0, y=0, width=0.5, height=0.5)],
+    )
+    return Req(path=f"/api/v1/cases/{case_id}/renditions/{made.id}/content")
 
 
 def case_team(status: int, **others: int) -> dict[str, int]:
@@ -507,6 +577,19 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/cases/{case_id:uuid}/conflicts": Entry(case_team(201, member=403), conflict_declaration),
     "POST /api/v1/cases/{case_id:uuid}/assignment": Entry(
         case_team(200, member=403, reviewer=403), assignment
+    ),
+    # publication: the review team only; the submitter reads the case but is refused (403)
+    "PUT /api/v1/cases/{case_id:uuid}/publication": Entry(case_team(200, member=403), publication_draft),
+    "GET /api/v1/cases/{case_id:uuid}/publication": Entry(case_team(200, member=403), publication_draft),
+    "GET /api/v1/cases/{case_id:uuid}/publication/preview": Entry(case_team(200, member=403), saved_draft),
+    "POST /api/v1/cases/{case_id:uuid}/attachments/{attachment_id:uuid}/redactions": Entry(
+        case_team(201, member=403), redaction
+    ),
+    "GET /api/v1/cases/{case_id:uuid}/attachments/{attachment_id:uuid}/pages/{page_file:str}": Entry(
+        case_team(200, member=403), page_preview
+    ),
+    "GET /api/v1/cases/{case_id:uuid}/renditions/{rendition_id:uuid}/content": Entry(
+        case_team(200, member=403), rendition_download
     ),
     "GET /api/v1/me/notifications": Entry(logged_in(200)),
     "POST /api/v1/me/notifications/{notification_id:uuid}/read": Entry(owner_only(204), owners_notification),

@@ -20,6 +20,22 @@ async def act(caller: Caller, case_id: str, action: str, reason: str | None = No
     return await caller.post(f"/api/v1/cases/{case_id}/transitions", json=body)
 
 
+async def withhold_everything(caller: Caller, case_id: str) -> None:
+    """A complete publication draft that publishes no file, so approval can be tested."""
+    view = (await caller.get(f"/api/v1/cases/{case_id}")).json()
+    response = await caller.put(
+        f"/api/v1/cases/{case_id}/publication",
+        json={
+            "public_title": "Javni naslov",
+            "public_summary": "Kratak javni opis.",
+            "public_body": "Javni tekst slučaja.",
+            "attachments": [{"attachment_id": a["id"], "decision": "withhold"} for a in view["attachments"]],
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["missing"] == []
+
+
 async def submitted(
     accounts: AccountFactory, submitter: Caller | None = None
 ) -> tuple[Caller, dict[str, Any]]:
@@ -69,6 +85,9 @@ async def test_the_whole_path_from_submission_to_approval(accounts: AccountFacto
     verified = await act(reviewer, case_id, "verify")
     assert verified.status_code == 200 and verified.json()["status"] == "verified"
     assert "approve" in (await editor.get(f"/api/v1/cases/{case_id}")).json()["actions"]
+    incomplete = await act(editor, case_id, "approve")
+    assert incomplete.status_code == 409 and "publication draft" in incomplete.json()["detail"]
+    await withhold_everything(reviewer, case_id)
     approved = await act(editor, case_id, "approve")
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
@@ -133,6 +152,7 @@ async def test_approval_needs_a_second_editor(accounts: AccountFactory) -> None:
     reviewer = await accounts.as_role("reviewer")
     await act(editor, case["id"], "start_review")
     await act(editor, case["id"], "verify")
+    await withhold_everything(editor, case["id"])
     assert (await act(reviewer, case["id"], "approve")).status_code == 403
     same = await act(editor, case["id"], "approve")
     assert same.status_code == 409 and "four eyes" in same.json()["detail"]

@@ -28,6 +28,9 @@ from integrity.cases.schemas import CaseIn
 from integrity.cases.tables import Attachment, Case, CaseStatus, CommentKind, Conflict, Transition
 from integrity.custody.signing import load_or_create_signer
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
+from integrity.publication import service as publication
+from integrity.publication.schemas import DecisionIn, DraftIn
+from integrity.publication.tables import Decision
 from integrity.security.guards import EDITOR, REVIEWER, Principal
 from integrity.settings import Settings
 from integrity.vault import Keyring, Vault
@@ -169,6 +172,8 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
             if action == "approve":
                 assert principal.role == EDITOR
                 assert principal.id != before["verified_by"], "the verifier approved (no four eyes)"
+                problem = world.run(publication.publication_problem(world.ctx, after))
+                assert problem is None, "approved without a complete publication draft"
             if action == "submit":
                 self.submitted_material = self.material()
             world.done[action] = world.done.get(action, 0) + 1
@@ -178,6 +183,24 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
             principal = world.people[who if who != "submitter" else self.filer]
             try:
                 world.run(review.add_comment(world.ctx, principal, self.case_id, "Komentar.", kind))
+            except EXPECTED_REFUSALS:
+                return
+
+        @rule(who=st.sampled_from(["reviewer_a", "reviewer_b", "editor_a", "editor_b"]))
+        def draft_the_publication(self, who: str) -> None:
+            """A complete draft that withholds every file (refused where the rules say so)."""
+            case = world.run(Case.select(Case.id).where(Case.id == self.case_id).first())
+            attachments = world.run(Attachment.select(Attachment.id).where(Attachment.case == case["id"]))
+            draft = DraftIn(
+                public_title="Javni naslov",
+                public_summary="Sažetak.",
+                public_body="Javni tekst.",
+                attachments=[
+                    DecisionIn(attachment_id=a["id"], decision=Decision.withhold) for a in attachments
+                ],
+            )
+            try:
+                world.run(publication.save_draft(world.ctx, world.people[who], self.case_id, draft))
             except EXPECTED_REFUSALS:
                 return
 

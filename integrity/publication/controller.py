@@ -1,0 +1,115 @@
+"""The publication API for the review team (API.md "Publication"): drafts, redactions, previews."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from litestar import Controller, Response, get, post, put
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.response import Stream
+from litestar.status_codes import HTTP_201_CREATED
+
+from integrity.cases.controller import plaintext_stream, provide_case_context
+from integrity.cases.service import CaseContext
+from integrity.errors import NotFound
+from integrity.publication import service
+from integrity.publication.schemas import DraftIn, DraftOut, PreviewOut, RedactionIn, RenditionOut
+from integrity.security.guards import Principal, requires_login
+
+_PAGE = re.compile(r"([1-9][0-9]{0,3})\.png")
+
+
+class PublicationController(Controller):
+    path = "/api/v1/cases/{case_id:uuid}"
+    tags = ["publication"]
+    guards = [requires_login]
+    dependencies = {"ctx": Provide(provide_case_context, sync_to_thread=False)}
+
+    @put("/publication", operation_id="save_publication_draft")
+    async def save_draft(
+        self,
+        case_id: FromPath[uuid.UUID],
+        data: JSONBody[DraftIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> DraftOut:
+        return await service.save_draft(ctx, principal, case_id, data)
+
+    @get("/publication", operation_id="get_publication_draft")
+    async def get_draft(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> DraftOut:
+        return await service.get_draft(ctx, principal, case_id)
+
+    @get("/publication/preview", operation_id="preview_publication")
+    async def preview(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> PreviewOut:
+        return await service.preview(ctx, principal, case_id)
+
+    @post(
+        "/attachments/{attachment_id:uuid}/redactions",
+        operation_id="create_redaction",
+        status_code=HTTP_201_CREATED,
+    )
+    async def redact(
+        self,
+        case_id: FromPath[uuid.UUID],
+        attachment_id: FromPath[uuid.UUID],
+        data: JSONBody[RedactionIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> RenditionOut:
+        return await service.create_redaction(ctx, principal, case_id, attachment_id, data.boxes)
+
+    @get(
+        "/attachments/{attachment_id:uuid}/pages/{page_file:str}",
+        operation_id="preview_page",
+        media_type="image/png",
+        description="`{n}.png`: a PNG of page n (1 for an image) for drawing redaction boxes.",
+    )
+    async def page(
+        self,
+        case_id: FromPath[uuid.UUID],
+        attachment_id: FromPath[uuid.UUID],
+        page_file: FromPath[str],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Response[bytes]:
+        match = _PAGE.fullmatch(page_file)
+        if match is None:
+            raise NotFound("pages are named like 1.png")
+        png = await service.preview_page(ctx, principal, case_id, attachment_id, int(match.group(1)))
+        return Response(png, media_type="image/png", headers={"x-content-type-options": "nosniff"})
+
+    @get(
+        "/renditions/{rendition_id:uuid}/content",
+        operation_id="download_rendition",
+        media_type="application/octet-stream",
+    )
+    async def rendition(
+        self,
+        case_id: FromPath[uuid.UUID],
+        rendition_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Stream:
+        row, blob = await service.open_rendition(ctx, principal, case_id, rendition_id)
+        return Stream(
+            plaintext_stream(ctx.vault, blob),
+            media_type=row["content_type"],
+            headers={
+                "content-length": str(row["size"]),
+                "content-disposition": f'attachment; filename="rendition.{row["extension"]}"',
+                "content-security-policy": "sandbox; default-src 'none'",
+                "etag": f'"{row["sha256"]}"',
+            },
+        )

@@ -1,0 +1,112 @@
+"""What the publication (review team) API accepts and returns (API.md "Publication")."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import msgspec
+
+from integrity.publication.tables import Decision
+
+
+class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    attachment_id: uuid.UUID
+    decision: Decision
+
+
+class DraftIn(msgspec.Struct, forbid_unknown_fields=True):
+    public_title: str
+    public_summary: str
+    public_body: str
+    public_actor_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
+    attachments: list[DecisionIn] = msgspec.field(default_factory=list)
+
+
+class FindingOut(msgspec.Struct):
+    location: str
+    actor_id: uuid.UUID
+    start: int
+    end: int
+    #: The text around the match with every protected name masked.
+    excerpt: str
+
+
+class LeakCheckOut(msgspec.Struct):
+    ok: bool
+    findings: list[FindingOut]
+
+
+class DecisionOut(msgspec.Struct):
+    attachment_id: uuid.UUID
+    decision: Decision | None
+    rendition_id: uuid.UUID | None
+    content_type: str
+
+
+class DraftOut(msgspec.Struct):
+    public_title: str
+    public_summary: str
+    public_body: str
+    public_actor_ids: list[uuid.UUID]
+    attachments: list[DecisionOut]
+    leak_check: LeakCheckOut
+    #: What still stands between this draft and approval (empty when it is complete).
+    missing: list[str]
+    updated_at: datetime.datetime | None
+
+
+class BoxIn(msgspec.Struct, forbid_unknown_fields=True):
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+class RedactionIn(msgspec.Struct, forbid_unknown_fields=True):
+    boxes: list[BoxIn]
+
+
+class RenditionOut(msgspec.Struct):
+    id: uuid.UUID
+    content_type: str
+    size: int
+    sha256: str
+    pages: int
+    kind: str
+
+
+class PublicFileOut(msgspec.Struct):
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    custody_seq: int
+    source_seq: int
+
+
+class PublicActorOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    kind: str
+    role: str
+
+
+class PreviewOut(msgspec.Struct):
+    """The public case file exactly as publishing would show it (API.md "Public" shape)."""
+
+    reference: str
+    revision: int
+    title: str
+    summary: str
+    body: str
+    municipality: str
+    categories: list[str]
+    incident_date: datetime.date
+    actors: list[PublicActorOut]
+    files: list[PublicFileOut]
+    published_at: datetime.datetime | None
+    corrections: list[dict[str, object]]
+    retraction: dict[str, object] | None = None

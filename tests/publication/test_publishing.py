@@ -1,0 +1,250 @@
+"""From a verified case to a published one: draft, leak check, redaction, approval, publication,
+correction and retraction, with every published file's custody proof checked as an outsider would."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from typing import Any
+
+import pypdfium2 as pdfium
+from PIL import Image
+
+from integrity.publication.tables import PublicCase, PublishedFile, PublishedRevision
+from tests import samples
+from tests.cases.test_intake import NEW_CASE, upload
+from tests.custody import rfc9162
+from tests.factories import AccountFactory, Caller
+from tests.redaction.handmade import photo_jpeg, text_pdf
+
+WITNESS = "Petar Izmišljenović"
+
+
+async def act(caller: Caller, case_id: str, action: str, reason: str | None = None) -> Any:
+    body: dict[str, Any] = {"action": action}
+    if reason:
+        body["reason"] = reason
+    return await caller.post(f"/api/v1/cases/{case_id}/transitions", json=body)
+
+
+async def verified_case(
+    accounts: AccountFactory,
+) -> tuple[dict[str, Any], Caller, Caller, list[dict[str, Any]]]:
+    member = await accounts.as_role("member")
+    reviewer = await accounts.as_role("reviewer")
+    editor = await accounts.as_role("editor")
+    created = await member.post("/api/v1/cases", json=NEW_CASE)
+    case = created.json()
+    pdf = text_pdf(b"BT /F1 14 Tf 72 700 Td (Svedok Petar Izmisljenovic je video ugovor.) Tj ET")
+    files = await upload(
+        member,
+        case["id"],
+        [
+            ("foto.jpg", photo_jpeg(orientation=1)),
+            ("zapisnik.pdf", pdf),
+            ("beleska.txt", samples.text("interno")),
+        ],
+    )
+    assert files.status_code == 201, files.text
+    await member.post(f"/api/v1/cases/{case['id']}/submit")
+    await act(reviewer, case["id"], "start_review")
+    await act(reviewer, case["id"], "verify")
+    return case, reviewer, editor, files.json()
+
+
+def draft(files: list[dict[str, Any]], body: str, actors: list[str] | None = None) -> dict[str, Any]:
+    photo, pdf, note = files
+    return {
+        "public_title": "Nameštena nabavka javne rasvete",
+        "public_summary": "Ugovor je dodeljen povezanoj firmi.",
+        "public_body": body,
+        "public_actor_ids": actors or [],
+        "attachments": [
+            {"attachment_id": photo["id"], "decision": "publish_redacted"},
+            {"attachment_id": pdf["id"], "decision": "publish_as_filed"},
+            {"attachment_id": note["id"], "decision": "withhold"},
+        ],
+    }
+
+
+async def test_a_verified_case_is_redacted_approved_and_published(accounts: AccountFactory) -> None:
+    case, reviewer, editor, files = await verified_case(accounts)
+    case_id = case["id"]
+    photo, pdf, note = files
+    view = (await reviewer.get(f"/api/v1/cases/{case_id}")).json()
+    company = next(a for a in view["actors"] if not a["protect_identity"])
+    witness = next(a for a in view["actors"] if a["protect_identity"])
+
+    # The leak check catches the protected name in Cyrillic, without diacritics, declined.
+    leaky = await reviewer.put(
+        f"/api/v1/cases/{case_id}/publication",
+        json=draft(
+            files, "Према речима сведока Петра Измишљеновића, уговор је намештен.", [company["actor_id"]]
+        ),
+    )
+    assert leaky.status_code == 200, leaky.text
+    check = leaky.json()["leak_check"]
+    assert not check["ok"]
+    assert [(f["location"], f["actor_id"]) for f in check["findings"]] == [
+        ("public_body", witness["actor_id"])
+    ]
+    assert "Петра" not in check["findings"][0]["excerpt"]
+    assert any("no redacted copy" in item for item in leaky.json()["missing"])
+
+    # A protected actor can never be made public.
+    exposed = await reviewer.put(
+        f"/api/v1/cases/{case_id}/publication", json=draft(files, "Tekst.", [witness["actor_id"]])
+    )
+    assert exposed.status_code == 422
+
+    # Approval is refused while the draft leaks or misses a rendition.
+    refused = await act(editor, case_id, "approve")
+    assert refused.status_code == 409 and "leak check" in refused.json()["detail"]
+
+    # The drawing tool: a preview of the photo, then a box over its left half.
+    preview = await reviewer.get(f"/api/v1/cases/{case_id}/attachments/{photo['id']}/pages/1.png")
+    assert preview.status_code == 200 and preview.content.startswith(b"\x89PNG")
+    redacted = await reviewer.post(
+        f"/api/v1/cases/{case_id}/attachments/{photo['id']}/redactions",
+        json={"boxes": [{"page": 1, "x": 0.0, "y": 0.0, "width": 0.5, "height": 1.0}]},
+    )
+    assert redacted.status_code == 201, redacted.text
+    rendition = redacted.json()
+    assert (
+        await reviewer.get(f"/api/v1/cases/{case_id}/attachments/{note['id']}/pages/1.png")
+    ).status_code == 422
+
+    clean = await reviewer.put(
+        f"/api/v1/cases/{case_id}/publication",
+        json=draft(files, "Prema rečima svedoka, ugovor je nameštena.", [company["actor_id"]]),
+    )
+    assert clean.json()["leak_check"] == {"ok": True, "findings": []}
+    assert clean.json()["missing"] == []
+    decisions = {d["attachment_id"]: d for d in clean.json()["attachments"]}
+    assert decisions[photo["id"]]["rendition_id"] == rendition["id"]
+
+    shown = (await reviewer.get(f"/api/v1/cases/{case_id}/publication/preview")).json()
+    assert shown["title"] == "Nameštena nabavka javne rasvete"
+    assert [f["content_type"] for f in shown["files"]] == ["image/jpeg", "application/pdf"]
+    assert shown["actors"] == [
+        {"id": company["actor_id"], "name": company["name"], "kind": "company", "role": company["role"]}
+    ]
+    assert WITNESS not in json.dumps(shown, ensure_ascii=False)
+
+    # Four eyes, then publication by an editor.
+    approved = await act(editor, case_id, "approve")
+    assert approved.status_code == 200, approved.text
+    published = await act(editor, case_id, "publish")
+    assert published.status_code == 200, published.text
+    assert published.json()["status"] == "published"
+
+    revision = (
+        await PublishedRevision.select().where(PublishedRevision.reference == case["reference"]).first()
+    )
+    assert revision["revision"] == 1 and revision["is_current"]
+    assert WITNESS not in revision["body"] and "Izmisljenovic" not in revision["search_text"]
+    public_files = (
+        await PublishedFile.select()
+        .where(PublishedFile.revision == revision["id"])
+        .order_by(PublishedFile.filename)
+    )
+    assert len(public_files) == 2 and all(f["filename"].startswith(case["reference"]) for f in public_files)
+
+    # The public photo: black where the box was, the rest kept, no metadata at all.
+    photo_bytes = (
+        await reviewer.get(f"/api/v1/cases/{case_id}/renditions/{rendition['id']}/content")
+    ).content
+    assert hashlib.sha256(photo_bytes).hexdigest() == rendition["sha256"]
+    image = Image.open(io.BytesIO(photo_bytes))
+    assert image.getpixel((20, 50)) == (0, 0, 0)
+    red, green, blue = image.getpixel((180, 50))
+    assert blue > 150 and red < 90
+    assert not image.getexif() and b"Exif" not in photo_bytes and b"GPS" not in photo_bytes
+
+    # The public PDF has no text layer at all.
+    pdf_file = next(f for f in public_files if f["content_type"] == "application/pdf")
+    pdf_bytes = (
+        await reviewer.get(f"/api/v1/cases/{case_id}/renditions/{pdf_file['rendition']}/content")
+    ).content
+    document = pdfium.PdfDocument(pdf_bytes)
+    assert all(document[i].get_textpage().get_text_range() == "" for i in range(len(document)))
+    assert b"Izmisljenovic" not in pdf_bytes
+
+    # Every published file proves it was recorded: its entry is public and in a signed checkpoint.
+    keys = (await accounts.anonymous().get("/api/v1/public/keys")).json()["keys"]
+    checkpoint = (await accounts.anonymous().get("/api/v1/public/custody/checkpoint")).json()
+    message = rfc9162.canonical({k: checkpoint[k] for k in ("tree_size", "root_hash", "signed_at")})
+    public_key = {k["key_id"]: k["public_key"] for k in keys}[checkpoint["key_id"]]
+    assert rfc9162.ed25519_verifies(public_key, message, checkpoint["signature"])
+    for public_file in public_files:
+        for seq in (public_file["custody_seq"], public_file["source_seq"]):
+            entry = (await accounts.anonymous().get(f"/api/v1/public/custody/entries/{seq}")).json()
+            recomputed = hashlib.sha256(
+                bytes.fromhex(entry["prev_hash"]) + rfc9162.canonical(entry["entry"])
+            ).hexdigest()
+            assert recomputed == entry["entry_hash"]
+            proof = (
+                await accounts.anonymous().get("/api/v1/public/custody/proof", params={"seq": seq})
+            ).json()
+            leaf = rfc9162.hash_leaf(bytes.fromhex(proof["entry_hash"]))
+            path = [bytes.fromhex(node) for node in proof["audit_path"]]
+            assert rfc9162.verifies_inclusion(
+                seq - 1, proof["tree_size"], leaf, path, bytes.fromhex(checkpoint["root_hash"])
+            )
+        made = (
+            await accounts.anonymous().get(f"/api/v1/public/custody/entries/{public_file['custody_seq']}")
+        ).json()
+        assert made["entry"]["details"]["sha256"] == public_file["sha256"]
+    withheld_upload = note["custody_seq"]
+    assert (
+        await accounts.anonymous().get(f"/api/v1/public/custody/entries/{withheld_upload}")
+    ).status_code == 404
+
+    # A correction adds revision 2 with a public note; a retraction keeps the page with a notice.
+    assert (await act(editor, case_id, "correct")).status_code == 422
+    await reviewer.put(
+        f"/api/v1/cases/{case_id}/publication",
+        json=draft(files, "Ispravljen tekst: ugovor je dodeljen bez tendera.", [company["actor_id"]]),
+    )
+    corrected = await act(editor, case_id, "correct", reason="Ispravljen datum ugovora.")
+    assert corrected.status_code == 200, corrected.text
+    revisions = (
+        await PublishedRevision.select()
+        .where(PublishedRevision.reference == case["reference"])
+        .order_by(PublishedRevision.revision)
+    )
+    assert [(r["revision"], r["is_current"], r["correction_note"]) for r in revisions] == [
+        (1, False, None),
+        (2, True, "Ispravljen datum ugovora."),
+    ]
+    retracted = await act(editor, case_id, "retract", reason="Izvor je povukao izjavu.")
+    assert retracted.status_code == 200 and retracted.json()["status"] == "retracted"
+    public = await PublicCase.select().where(PublicCase.reference == case["reference"]).first()
+    assert public["retracted"] and public["retraction_note"] == "Izvor je povukao izjavu."
+
+
+async def test_only_images_and_pdfs_can_be_published(accounts: AccountFactory) -> None:
+    case, reviewer, _, files = await verified_case(accounts)
+    body = draft(files, "Tekst.")
+    body["attachments"][2]["decision"] = "publish_as_filed"
+    response = await reviewer.put(f"/api/v1/cases/{case['id']}/publication", json=body)
+    assert response.status_code == 422 and "withheld" in response.json()["detail"]
+    note = files[2]
+    redaction = await reviewer.post(
+        f"/api/v1/cases/{case['id']}/attachments/{note['id']}/redactions",
+        json={"boxes": [{"page": 1, "x": 0, "y": 0, "width": 1, "height": 1}]},
+    )
+    assert redaction.status_code == 422
+
+
+async def test_the_submitter_and_outsiders_cannot_touch_the_publication(accounts: AccountFactory) -> None:
+    case, _, _, files = await verified_case(accounts)
+    submitter = await accounts.caller(
+        next(m for m in [await accounts.create("member")] if m)  # another member: cannot see the case
+    )
+    assert (await submitter.get(f"/api/v1/cases/{case['id']}/publication")).status_code == 404
+    admin = await accounts.as_role("admin")
+    assert (
+        await admin.put(f"/api/v1/cases/{case['id']}/publication", json=draft(files, "x"))
+    ).status_code == 404
