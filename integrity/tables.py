@@ -16,6 +16,7 @@ def all_tables() -> list[type[Table]]:
         CaseReferenceCounter,
         Comment,
         Conflict,
+        IdempotentUpload,
         Transition,
     )
     from integrity.custody.tables import Checkpoint, CustodyEntry, SigningKey
@@ -50,6 +51,7 @@ def all_tables() -> list[type[Table]]:
         CaseReferenceCounter,
         Comment,
         Conflict,
+        IdempotentUpload,
         Notification,
         PublicationDraft,
         Rendition,

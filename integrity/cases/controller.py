@@ -160,7 +160,9 @@ class CaseController(Controller):
         request_max_body_size=None,
         description=(
             "multipart/form-data with one or more `file` parts, streamed into the vault. "
-            "413 over INTEGRITY_MAX_UPLOAD_BYTES, 415 for a type that is not allowed."
+            "413 over INTEGRITY_MAX_UPLOAD_BYTES, 415 for a type that is not allowed. With an "
+            "`Idempotency-Key` header a retry with the same files gets the same answer and stores "
+            "nothing; the same key with other files is 422."
         ),
     )
     async def upload(
@@ -184,7 +186,9 @@ class CaseController(Controller):
             max_parts=MAX_PARTS,
         )
         async with aclosing(parts):
-            return await service.add_attachments(ctx, principal, case_id, parts)
+            return await service.add_attachments(
+                ctx, principal, case_id, parts, idempotency_key=request.headers.get("idempotency-key")
+            )
 
     @get(
         "/{case_id:uuid}/attachments/{attachment_id:uuid}/content",

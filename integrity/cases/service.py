@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import hashlib
 import json
 import logging
 import uuid
@@ -49,6 +50,7 @@ from integrity.cases.tables import (
     Comment,
     CommentKind,
     Conflict,
+    IdempotentUpload,
     Transition,
 )
 from integrity.custody import service as custody
@@ -649,22 +651,51 @@ class _Stored:
     display_name: str
 
 
+def _idempotency_hash(principal: Principal, case_id: uuid.UUID, idempotency_key: str) -> str:
+    if not 1 <= len(idempotency_key) <= 200 or not idempotency_key.isprintable():
+        raise Invalid("Idempotency-Key must be 1 to 200 printable characters")
+    return hashlib.sha256(f"{principal.id}\x00{case_id}\x00{idempotency_key}".encode()).hexdigest()
+
+
+def _files_digest(files: list[tuple[str, str]]) -> str:
+    """One hash over what was sent: each file's name and content hash, in order."""
+    digest = hashlib.sha256()
+    for filename, sha256 in files:
+        digest.update(
+            hashlib.sha256(filename.encode("utf-8", "surrogatepass")).digest() + bytes.fromhex(sha256)
+        )
+    return digest.hexdigest()
+
+
 async def add_attachments(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, parts: AsyncIterator[FormPart]
+    ctx: CaseContext,
+    principal: Principal,
+    case_id: uuid.UUID,
+    parts: AsyncIterator[FormPart],
+    *,
+    idempotency_key: str | None = None,
 ) -> list[AttachmentOut]:
     """Stream every `file` part into the vault, then record them all in one transaction.
 
     All or nothing: if any file is refused or the request breaks, the blobs already stored for it
-    are deleted and no row is written.
+    are deleted and no row is written. With an `idempotency_key`, a retry of a completed upload
+    with the same files stores nothing and gets the same answer; other files under the same key
+    are refused (422).
     """
     row = await load_case_row(principal, case_id)
     _require_submitter(principal, row, "add evidence")
+    key_hash = _idempotency_hash(principal, case_id, idempotency_key) if idempotency_key else None
+    if key_hash is not None:
+        earlier = await IdempotentUpload.select().where(IdempotentUpload.key_hash == key_hash).first()
+        if earlier is not None:
+            return await _replay(ctx, principal, case_id, earlier, parts)
     if not workflow.accepts_evidence(row):
         raise WrongState(
             "evidence can be added to a draft, or as part of an answer to a request for information"
         )
     key = case_key(ctx, row)
     stored: list[_Stored] = []
+    sent: list[tuple[str, str]] = []
     try:
         async for part in parts:
             # A form's empty file input arrives with an empty filename: nothing was chosen.
@@ -686,15 +717,42 @@ async def add_attachments(
                     display_name=safe_display_name(part.filename, extension=detected.extension),
                 )
             )
+            sent.append((part.filename, blob.sha256))
         if not stored:
             raise Invalid("send one or more files in multipart/form-data parts named 'file'")
-        return await _record_attachments(ctx, principal, case_id, key, stored)
+        idempotency = (key_hash, _files_digest(sent)) if key_hash is not None else None
+        results = await _record_attachments(ctx, principal, case_id, key, stored, idempotency)
+        return results
     except BaseException:
         with anyio.CancelScope(shield=True):
             for item in stored:
                 with contextlib.suppress(Exception):
                     await ctx.vault.delete(item.blob)
         raise
+
+
+async def _replay(
+    ctx: CaseContext,
+    principal: Principal,
+    case_id: uuid.UUID,
+    earlier: dict[str, Any],
+    parts: AsyncIterator[FormPart],
+) -> list[AttachmentOut]:
+    """A retry of a completed upload: hash what was sent (storing nothing) and compare."""
+    sent: list[tuple[str, str]] = []
+    async for part in parts:
+        if part.name != FILE_FIELD or not part.filename:
+            await part.skip()
+            continue
+        digest = hashlib.sha256()
+        async for chunk in part.chunks():
+            digest.update(chunk)
+        sent.append((part.filename, digest.hexdigest()))
+    if _files_digest(sent) != earlier["files_digest"]:
+        raise Invalid("this Idempotency-Key was used for other files; use a new key for a new upload")
+    ids = [uuid.UUID(value) for value in json.loads(earlier["attachment_ids"])]
+    shown = {a.id: a for a in (await get_case(ctx, principal, case_id)).attachments}
+    return [shown[attachment_id] for attachment_id in ids if attachment_id in shown]
 
 
 async def _rest(head: bytes, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -705,11 +763,21 @@ async def _rest(head: bytes, chunks: AsyncIterator[bytes]) -> AsyncIterator[byte
 
 
 async def _record_attachments(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, key: CaseKey, stored: list[_Stored]
+    ctx: CaseContext,
+    principal: Principal,
+    case_id: uuid.UUID,
+    key: CaseKey,
+    stored: list[_Stored],
+    idempotency: tuple[str, str] | None = None,
 ) -> list[AttachmentOut]:
     results = []
     async with db.transaction():
         await custody.lock_log()
+        if idempotency is not None and await IdempotentUpload.exists().where(
+            IdempotentUpload.key_hash == idempotency[0]
+        ):
+            # A concurrent request with the same key got here first; this one stores nothing.
+            raise WrongState("an upload with this Idempotency-Key has just been recorded: retry it")
         current = await Case.select(Case.status, Case.submitter).where(Case.id == case_id).first()
         if current is None or not workflow.accepts_evidence(current):
             raise WrongState("the case no longer accepts evidence")
@@ -756,6 +824,14 @@ async def _record_attachments(
                 )
             )
         await Case.update({Case.updated_at: datetime.datetime.now(datetime.UTC)}).where(Case.id == case_id)
+        if idempotency is not None:
+            await IdempotentUpload.insert(
+                IdempotentUpload(
+                    key_hash=idempotency[0],
+                    files_digest=idempotency[1],
+                    attachment_ids=json.dumps([str(item.id) for item in results]),
+                )
+            )
     return results
 
 

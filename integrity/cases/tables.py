@@ -172,6 +172,19 @@ class Conflict(Table, tablename="case_conflict"):
     custody_seq = BigInt()
 
 
+class IdempotentUpload(Table, tablename="idempotent_upload"):
+    """An upload made with an `Idempotency-Key`: a retry with the same key and files gets the same
+    answer and stores nothing; the same key with other files is refused."""
+
+    #: SHA-256 of member, case and key: the key itself is the client's and is not kept.
+    key_hash = Varchar(length=64, unique=True)
+    #: SHA-256 over the files sent (name and content hash of each, in order).
+    files_digest = Varchar(length=64)
+    #: JSON list of the attachment ids the upload created.
+    attachment_ids = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class CaseReferenceCounter(Table, tablename="case_reference_counter"):
     year = Integer(unique=True)
     last = Integer(default=0)

@@ -433,3 +433,50 @@ async def test_on_s3_the_bucket_holds_only_ciphertext_under_random_names(
     assert marker not in stored_bytes and photo[:64] not in stored_bytes
     minio_client.remove_object(bucket_name=bucket, object_name=names[0])
     minio_client.remove_bucket(bucket_name=bucket)
+
+
+async def test_an_idempotency_key_makes_a_retried_upload_safe(
+    accounts: AccountFactory, settings: Settings
+) -> None:
+    member = await accounts.as_role("member")
+    case = await file_case(member)
+    files = [("a.txt", samples.text("prvi")), ("b.png", samples.png())]
+    body, content_type = samples.multipart(files)
+    headers = {"content-type": content_type, "idempotency-key": "upload-7f3a"}
+    first = await member.post(f"/api/v1/cases/{case['id']}/attachments", content=body, headers=headers)
+    assert first.status_code == 201, first.text
+    # The retry comes with a fresh boundary, as a new request from the client would.
+    again_body, again_type = samples.multipart(files)
+    again = await member.post(
+        f"/api/v1/cases/{case['id']}/attachments",
+        content=again_body,
+        headers={"content-type": again_type, "idempotency-key": "upload-7f3a"},
+    )
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert await Attachment.count() == 2
+    assert len(stored_objects(settings)) == 2
+
+    other_body, other_type = samples.multipart([("a.txt", samples.text("drugi"))])
+    other = await member.post(
+        f"/api/v1/cases/{case['id']}/attachments",
+        content=other_body,
+        headers={"content-type": other_type, "idempotency-key": "upload-7f3a"},
+    )
+    assert other.status_code == 422 and "Idempotency-Key" in other.json()["detail"]
+    assert await Attachment.count() == 2 and len(stored_objects(settings)) == 2
+
+    fresh = await member.post(
+        f"/api/v1/cases/{case['id']}/attachments",
+        content=other_body,
+        headers={"content-type": other_type, "idempotency-key": "upload-8b1c"},
+    )
+    assert fresh.status_code == 201 and await Attachment.count() == 3
+    # Keys belong to their member and case: another case may use the same key.
+    second = await file_case(member)
+    elsewhere = await member.post(
+        f"/api/v1/cases/{second['id']}/attachments",
+        content=other_body,
+        headers={"content-type": other_type, "idempotency-key": "upload-7f3a"},
+    )
+    assert elsewhere.status_code == 201
