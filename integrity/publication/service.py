@@ -49,6 +49,7 @@ from integrity.redaction import (
     clean_image,
     clean_pdf,
     extract_text,
+    pdf_page_count,
     preview_pdf_page_png,
     preview_png,
     redact_image,
@@ -739,3 +740,17 @@ async def retract_publication(row: dict[str, Any], note: str) -> dict[str, Any]:
         }
     ).where(PublicCase.id == public["id"])
     return {"reference": row["reference"]}
+
+
+async def page_count(
+    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID
+) -> int:
+    """How many pages the redaction tool offers for a file (1 for an image)."""
+    await _team_row(principal, case_id)
+    attachment = await _attachment(case_id, attachment_id)
+    kind = redaction_kind(attachment["content_type"])
+    if kind is None:
+        raise Invalid("this type of file has no page preview")
+    if kind == "image":
+        return 1
+    return await run_in_worker(pdf_page_count, await _read_blob(ctx, attachment))

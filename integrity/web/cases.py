@@ -45,6 +45,7 @@ from integrity.web.pages import (
     requires_page_login,
     see_other,
 )
+from integrity.web.review import case_page
 
 #: Text fields of the case form; the narrative may be long (100 000 characters of UTF-8).
 MAX_FIELD_BYTES = 512 * 1024
@@ -104,11 +105,6 @@ def _form_page(
         actor_kinds=[k.value for k in ActorKind],
         actor_roles=[r.value for r in ActorRole],
     )
-
-
-def _case_page(case: CaseOut, status: int = 200, **context: Any) -> Template:
-    context.setdefault("upload_error", None)
-    return page("app/case.html", status, case=case, **context)
 
 
 class CasePages(Controller):
@@ -188,7 +184,9 @@ class CasePages(Controller):
             except (Invalid, UnsupportedType, TooLarge, BadRequest) as exc:
                 # The case is saved as a draft; the files were refused all together.
                 saved = await cases.get_case(ctx, principal, case.id)
-                return _case_page(saved, exc.status_code, upload_error=exc.detail, just_filed=True)
+                return await case_page(
+                    principal, saved, exc.status_code, upload_error=exc.detail, just_filed=True
+                )
         return see_other(f"/app/cases/{case.id}")
 
     @get("/cases/{case_id:uuid}", operation_id="case_page")
@@ -198,7 +196,7 @@ class CasePages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[CaseContext],
     ) -> Template:
-        return _case_page(await cases.get_case(ctx, principal, case_id))
+        return await case_page(principal, await cases.get_case(ctx, principal, case_id))
 
     @get("/cases/{case_id:uuid}/edit", operation_id="edit_case_page")
     async def edit_form(
@@ -262,7 +260,7 @@ class CasePages(Controller):
             except (Invalid, UnsupportedType, TooLarge, BadRequest) as exc:
                 case = await cases.get_case(ctx, principal, case_id)
                 detail = exc.detail if not isinstance(exc, Invalid) else MESSAGES["no_files"]
-                return _case_page(case, exc.status_code, upload_error=detail)
+                return await case_page(principal, case, exc.status_code, upload_error=detail)
         return see_other(f"/app/cases/{case_id}#files")
 
     @post(

@@ -73,6 +73,39 @@ ACTIONS = {
     "retract": N_("Retraction"),
     "withdraw": N_("Withdrawal"),
 }
+#: What the button of each workflow step says.
+ACTION_BUTTONS = {
+    "start_review": N_("Start the review"),
+    "request_info": N_("Ask the member for information"),
+    "provide_info": N_("Send the information to the review team"),
+    "verify": N_("Mark as verified"),
+    "reject": N_("Reject the case"),
+    "reopen": N_("Reopen the review"),
+    "send_back": N_("Send back to review"),
+    "approve": N_("Approve for publication"),
+    "publish": N_("Publish"),
+    "correct": N_("Publish a correction"),
+    "retract": N_("Retract the publication"),
+    "withdraw": N_("Withdraw the case"),
+}
+#: The label of the text field of steps that take one.
+REASON_LABELS = {
+    "request_info": N_("What do you need from the member? (they read this)"),
+    "reject": N_("Reason for the rejection (the member reads it)"),
+    "send_back": N_("What needs more work (only the review team reads it)"),
+    "correct": N_("Correction notice (published with the new revision)"),
+    "retract": N_("Retraction notice (published on the case page)"),
+}
+COMMENT_KINDS = {
+    "note": N_("Internal note"),
+    "request": N_("Request for information"),
+    "answer": N_("Answer"),
+}
+DECISIONS = {
+    "withhold": N_("Withhold"),
+    "publish_redacted": N_("Publish the redacted copy"),
+    "publish_as_filed": N_("Publish as filed (cleaned of metadata)"),
+}
 MEMBER_ROLES = {
     "member": N_("Member"),
     "reviewer": N_("Reviewer"),
@@ -281,6 +314,10 @@ TEMPLATE_GLOBALS = {
     "actor_role_label": _label(ACTOR_ROLES),
     "precision_label": _label(DATE_PRECISIONS),
     "action_label": _label(ACTIONS),
+    "action_button": _label(ACTION_BUTTONS),
+    "reason_label": _label(REASON_LABELS),
+    "comment_kind_label": _label(COMMENT_KINDS),
+    "decision_label": _label(DECISIONS),
     "role_label": _label(MEMBER_ROLES),
     "profession_label": _label(PROFESSIONS),
     "problem_text": problem_text,

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.utils.scope.state import ScopeState
 
+from integrity.cases.service import CASE_TEAM
 from integrity.errors import Forbidden, IntegrityError, NotAuthenticated, RateLimited
 from integrity.problems import handle_unexpected
 from integrity.security.guards import ADMIN, ALLOWED_BEFORE_TOTP, Principal, principal_of
@@ -48,6 +49,16 @@ def requires_page_admin(connection: ASGIConnection[Any, Any, Any, Any], handler:
     requires_page_login(connection, handler)
     principal = principal_of(connection)
     if principal is None or principal.role != ADMIN:
+        raise Forbidden("your role does not allow this")
+
+
+def requires_page_review_team(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """Reviewers' and editors' pages (admins run the platform without reading cases)."""
+    requires_page_login(connection, handler)
+    principal = principal_of(connection)
+    if principal is None or principal.role not in CASE_TEAM:
         raise Forbidden("your role does not allow this")
 
 

@@ -14,6 +14,8 @@ from integrity.web.admin import AdminPages
 from integrity.web.auth import JoinPages, LoginPages, SecondFactorPages
 from integrity.web.cases import CasePages
 from integrity.web.labels import TEMPLATE_GLOBALS
+from integrity.web.publication import PublicationPages
+from integrity.web.review import ReviewPages
 
 
 class WebPlugin(InitPluginProtocol):
@@ -23,6 +25,7 @@ class WebPlugin(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend([LoginPages, SecondFactorPages, JoinPages, CasePages, AdminPages])
+        app_config.route_handlers.extend([ReviewPages, PublicationPages])
         app_config.middleware.append(DefineMiddleware(i18n.LanguageMiddleware, secure=self.secure))
         return app_config
 

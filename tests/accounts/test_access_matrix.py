@@ -501,6 +501,66 @@ async def page_invitation_revoke(world: World) -> Req:
     return Req(path=f"/app/admin/invitations/{invitation_id}/revoke")
 
 
+async def page_review_case(world: World, suffix: str, fields: dict[str, str] | None = None) -> Req:
+    """A submitted case of `member`, with a form post's body when `fields` are given."""
+    from urllib.parse import urlencode
+
+    case_id, _ = await owners_case(world, submitted=True)
+    body = urlencode(fields).encode() if fields is not None else None
+    return Req(path=f"/app/cases/{case_id}{suffix}", content=body, headers=FORM if body else None)
+
+
+async def page_transition(world: World) -> Req:
+    return await page_review_case(world, "/transitions", {"action": "start_review"})
+
+
+async def page_comment(world: World) -> Req:
+    return await page_review_case(world, "/comments", {"kind": "note", "body": "Matrix note"})
+
+
+async def page_conflict(world: World) -> Req:
+    return await page_review_case(world, "/conflicts")
+
+
+async def page_assignment(world: World) -> Req:
+    return await page_review_case(world, "/assignment", {"reviewer_id": str(world.members["reviewer"].id)})
+
+
+async def page_in_review(world: World, suffix: str = "", fields: dict[str, str] | None = None) -> Req:
+    """A case of `member` in review with one PNG file; `{file}` in `suffix` is the file's id."""
+    from urllib.parse import urlencode
+
+    case_id, file_id = await owners_case(world, submitted=True, with_file=True, in_review=True)
+    body = urlencode(fields).encode() if fields is not None else None
+    return Req(
+        path=f"/app/cases/{case_id}{suffix.replace('{file}', file_id or '')}",
+        content=body,
+        headers=FORM if body else None,
+    )
+
+
+async def page_publication(world: World) -> Req:
+    return await page_in_review(world, "/publication")
+
+
+async def page_publication_save(world: World) -> Req:
+    fields = {"public_title": "Javni naslov", "public_summary": "Sažetak", "public_body": "Tekst"}
+    return await page_in_review(world, "/publication", fields)
+
+
+async def page_publication_preview(world: World) -> Req:
+    return await page_in_review(world, "/publication/preview")
+
+
+async def page_redaction(world: World) -> Req:
+    return await page_in_review(world, "/files/{file}/redact")
+
+
+async def page_redaction_create(world: World) -> Req:
+    box = {"box-0-page": "1", "box-0-x": "10", "box-0-y": "10", "box-0-width": "50", "box-0-height": "50"}
+    return await page_in_review(world, "/files/{file}/redact", {"do": "create", **box})
+
+
 def member_pages(status: int, **others: int) -> dict[str, int]:
     """Members' pages: anonymous visitors go to the log-in page (303), members get `status`."""
     return {**logged_in(status, **others), "anonymous": 303}
@@ -626,6 +686,34 @@ MATRIX: dict[str, Entry] = {
     "GET /app/cases/{case_id:uuid}/receipt": Entry(case_pages(200, reviewer=403, editor=403), page_receipt),
     "GET /app/cases/{case_id:uuid}/receipt.json": Entry(
         case_pages(200, reviewer=403, editor=403), page_receipt_json
+    ),
+    # HTML pages: review (members and admins are refused with a page; form posts with fields but no
+    # CSRF field are refused before anything else)
+    "GET /app/queue": Entry(member_pages(403, reviewer=200, editor=200)),
+    "POST /app/cases/{case_id:uuid}/transitions": Entry(
+        case_pages(303, member=403) | {"anonymous": 403}, page_transition
+    ),
+    "POST /app/cases/{case_id:uuid}/comments": Entry(
+        case_pages(303, member=403) | {"anonymous": 403}, page_comment
+    ),
+    "POST /app/cases/{case_id:uuid}/conflicts": Entry(case_pages(303, member=403), page_conflict),
+    "POST /app/cases/{case_id:uuid}/assignment": Entry(
+        case_pages(303, member=403, reviewer=403) | {"anonymous": 403}, page_assignment
+    ),
+    "GET /app/cases/{case_id:uuid}/publication": Entry(
+        member_pages(403, reviewer=200, editor=200), page_publication
+    ),
+    "POST /app/cases/{case_id:uuid}/publication": Entry(
+        member_pages(403, reviewer=200, editor=200) | {"anonymous": 403}, page_publication_save
+    ),
+    "GET /app/cases/{case_id:uuid}/publication/preview": Entry(
+        member_pages(403, reviewer=200, editor=200), page_publication_preview
+    ),
+    "GET /app/cases/{case_id:uuid}/files/{attachment_id:uuid}/redact": Entry(
+        member_pages(403, reviewer=200, editor=200), page_redaction
+    ),
+    "POST /app/cases/{case_id:uuid}/files/{attachment_id:uuid}/redact": Entry(
+        member_pages(403, reviewer=201, editor=201) | {"anonymous": 403}, page_redaction_create
     ),
     # HTML pages: administration
     "GET /app/admin/members": Entry(admin_pages(200)),

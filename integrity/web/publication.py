@@ -1,0 +1,413 @@
+"""The review team's publication pages under /app/cases/{id}/: the draft of the public version (texts,
+public actors, a decision per file, the leak check after every save), the redaction tool, and the
+preview with the approve / publish / correct / retract steps.
+
+The redaction tool works without JavaScript: boxes are rows of numbers (page, and x, y, width,
+height as percentages of the page); `redact.js` lets people draw them on the preview instead and
+fills in the same rows. The rows go to `create_redaction` as fractions.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+
+from integrity.cases import service as cases
+from integrity.cases.controller import provide_case_context
+from integrity.cases.schemas import AttachmentOut, CaseOut
+from integrity.cases.service import CaseContext
+from integrity.errors import Invalid, WrongState
+from integrity.publication import service as publication
+from integrity.publication.schemas import BoxIn, DecisionIn, DraftIn, DraftOut
+from integrity.publication.tables import Decision
+from integrity.security.guards import Principal
+from integrity.web.forms import form_fields
+from integrity.web.labels import N_
+from integrity.web.pages import (
+    PAGE_EXCEPTION_HANDLERS,
+    ensure_csrf_state,
+    page,
+    requires_page_review_team,
+)
+from integrity.web.review import PUBLICATION_ACTIONS, TEXT_ACTIONS
+
+#: Empty box rows the redaction form offers, and how many "more rows" adds.
+BLANK_BOXES = 3
+MAX_BOXES = 200
+
+MESSAGES = {
+    "no_draft": N_("Nothing has been saved yet."),
+    "texts": N_("Write the public title, summary and body."),
+    "undecided": N_("Choose what happens to %(file)s."),
+    "no_copy": N_("Make a redacted copy of %(file)s, or choose another decision for it."),
+    "leak": N_("The leak check found protected names: remove them (see the findings)."),
+    "box_number": N_("Give every value of the box as a number."),
+    "box_page": N_("This page does not exist."),
+    "box_range": N_("The box must lie within the page (values from 0 to 100) and have a width and a height."),
+    "no_boxes": N_("Enter or draw at least one box."),
+}
+LOCATIONS = {
+    "public_title": N_("the public title"),
+    "public_summary": N_("the summary"),
+    "public_body": N_("the body"),
+    "actor": N_("the public actors"),
+}
+
+
+# --- the draft ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """A message to translate and its values (filled in after translation)."""
+
+    message: str
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def _filename(case: CaseOut, attachment_id: uuid.UUID | str) -> str:
+    for attachment in case.attachments:
+        if str(attachment.id) == str(attachment_id):
+            return attachment.filename
+    return str(attachment_id)
+
+
+def where_found(case: CaseOut, location: str) -> Problem:
+    """A leak-check location (`public_body`, `file:<id>`, `actor:<id>`) in words."""
+    if location.startswith("file:"):
+        return Problem("%(file)s", {"file": _filename(case, location.removeprefix("file:"))})
+    return Problem(LOCATIONS.get(location.split(":")[0], location))
+
+
+def what_is_missing(case: CaseOut, draft: DraftOut) -> list[Problem]:
+    """What stands between the draft and approval, in the page's words (the service's `missing`
+    names files by id)."""
+    if draft.updated_at is None:
+        return [Problem(MESSAGES["no_draft"])]
+    problems = []
+    if not (draft.public_title.strip() and draft.public_summary.strip() and draft.public_body.strip()):
+        problems.append(Problem(MESSAGES["texts"]))
+    for item in draft.attachments:
+        name = _filename(case, item.attachment_id)
+        if item.decision is None:
+            problems.append(Problem(MESSAGES["undecided"], {"file": name}))
+        elif item.decision != Decision.withhold and item.rendition_id is None:
+            problems.append(Problem(MESSAGES["no_copy"], {"file": name}))
+    if draft.leak_check.findings:
+        problems.append(Problem(MESSAGES["leak"]))
+    return problems
+
+
+def decisions_for(attachment: AttachmentOut) -> list[str]:
+    """What the file's type allows: audio, video and office files are only withheld."""
+    if publication.redaction_kind(attachment.content_type) is None:
+        return [Decision.withhold.value]
+    return [d.value for d in Decision]
+
+
+@dataclass
+class DraftForm:
+    public_title: str
+    public_summary: str
+    public_body: str
+    actor_ids: set[str]
+    decisions: dict[str, str]
+
+    @classmethod
+    def from_draft(cls, case: CaseOut, draft: DraftOut) -> DraftForm:
+        fresh = draft.updated_at is None
+        return cls(
+            # A first draft starts from what was filed; the reviewer edits it down.
+            public_title=case.title if fresh else draft.public_title,
+            public_summary=draft.public_summary,
+            public_body=case.narrative if fresh else draft.public_body,
+            actor_ids={str(a) for a in draft.public_actor_ids},
+            decisions={str(d.attachment_id): d.decision.value for d in draft.attachments if d.decision},
+        )
+
+    @classmethod
+    def parse(cls, case: CaseOut, fields: Mapping[str, list[str]]) -> DraftForm:
+        def one(name: str) -> str:
+            return (fields.get(name) or [""])[0]
+
+        allowed = {str(a.id): decisions_for(a) for a in case.attachments}
+        decisions = {}
+        for attachment_id, choices in allowed.items():
+            chosen = one(f"decision-{attachment_id}")
+            if chosen in choices:
+                decisions[attachment_id] = chosen
+        return cls(
+            public_title=one("public_title"),
+            public_summary=one("public_summary"),
+            public_body=one("public_body"),
+            actor_ids=set(fields.get("public_actor", [])),
+            decisions=decisions,
+        )
+
+    def draft_in(self, case: CaseOut) -> DraftIn:
+        return DraftIn(
+            public_title=self.public_title,
+            public_summary=self.public_summary,
+            public_body=self.public_body,
+            public_actor_ids=[
+                a.actor_id
+                for a in case.actors
+                if str(a.actor_id) in self.actor_ids and not a.protect_identity
+            ],
+            attachments=[
+                DecisionIn(attachment_id=uuid.UUID(k), decision=Decision(v))
+                for k, v in self.decisions.items()
+            ],
+        )
+
+
+def _draft_page(
+    case: CaseOut, draft: DraftOut, form: DraftForm, status_code: int = 200, **context: Any
+) -> Template:
+    context.setdefault("error", None)
+    context.setdefault("saved", False)
+    return page(
+        "app/publication.html",
+        status_code,
+        case=case,
+        draft=draft,
+        form=form,
+        missing=what_is_missing(case, draft),
+        findings=[(where_found(case, f.location), f) for f in draft.leak_check.findings],
+        renditions={str(d.attachment_id): d.rendition_id for d in draft.attachments},
+        choices={str(a.id): decisions_for(a) for a in case.attachments},
+        public_actors=[a for a in case.actors if not a.protect_identity],
+        **context,
+    )
+
+
+# --- the redaction tool ---------------------------------------------------------------------------
+
+
+@dataclass
+class BoxRow:
+    page: str = "1"
+    x: str = ""
+    y: str = ""
+    width: str = ""
+    height: str = ""
+    error: str | None = None
+
+    @property
+    def blank(self) -> bool:
+        return not (self.x.strip() or self.y.strip() or self.width.strip() or self.height.strip())
+
+    def numbers(self) -> tuple[int, float, float, float, float] | None:
+        try:
+            values = [float(v.strip().replace(",", ".")) for v in (self.x, self.y, self.width, self.height)]
+            number = int(self.page)
+        except ValueError:
+            return None
+        if not all(math.isfinite(v) for v in values):
+            return None
+        return (number, *values)  # type: ignore[return-value]
+
+
+def parse_boxes(fields: Mapping[str, list[str]]) -> list[BoxRow]:
+    rows: dict[int, BoxRow] = {}
+    for name, values in fields.items():
+        parts = name.split("-")
+        if len(parts) != 3 or parts[0] != "box" or not parts[1].isdigit() or len(parts[1]) > 3:
+            continue
+        if parts[2] not in ("page", "x", "y", "width", "height"):
+            continue
+        setattr(rows.setdefault(int(parts[1]), BoxRow()), parts[2], (values[0] if values else "")[:20])
+    return [rows[i] for i in sorted(rows) if not rows[i].blank][:MAX_BOXES]
+
+
+def check_boxes(rows: list[BoxRow], pages: int) -> list[BoxIn]:
+    """The boxes as fractions; marks the rows that are not boxes on a page."""
+    boxes = []
+    for row in rows:
+        numbers = row.numbers()
+        if numbers is None:
+            row.error = MESSAGES["box_number"]
+            continue
+        number, x, y, width, height = numbers
+        if not 1 <= number <= pages:
+            row.error = MESSAGES["box_page"]
+        elif min(x, y) < 0 or width <= 0 or height <= 0 or x + width > 100.001 or y + height > 100.001:
+            row.error = MESSAGES["box_range"]
+        else:
+            boxes.append(
+                BoxIn(
+                    page=number,
+                    x=x / 100,
+                    y=y / 100,
+                    width=min(width, 100 - x) / 100,
+                    height=min(height, 100 - y) / 100,
+                )
+            )
+    return boxes
+
+
+def _redact_page(
+    case: CaseOut,
+    attachment: AttachmentOut,
+    pages: int,
+    current: int,
+    rows: list[BoxRow],
+    status_code: int = 200,
+    *,
+    blank: int = BLANK_BOXES,
+    **context: Any,
+) -> Template:
+    context.setdefault("rendition", None)
+    context.setdefault("error", None)
+    shown = [*rows, *(BoxRow(page=str(current)) for _ in range(blank))]
+    on_page = []
+    for row in rows:
+        numbers = row.numbers()
+        if numbers is not None and numbers[0] == current and row.error is None:
+            on_page.append(numbers[1:])
+    return page(
+        "app/redact.html",
+        status_code,
+        case=case,
+        attachment=attachment,
+        pages=pages,
+        current=current,
+        rows=shown,
+        on_page=on_page,
+        **context,
+    )
+
+
+def _attachment_of(case: CaseOut, attachment_id: uuid.UUID) -> AttachmentOut:
+    for attachment in case.attachments:
+        if attachment.id == attachment_id:
+            return attachment
+    from integrity.errors import NotFound
+
+    raise NotFound("no such file")
+
+
+# --- the preview ----------------------------------------------------------------------------------
+
+
+async def preview_page(
+    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, status_code: int = 200, **context: Any
+) -> Template:
+    case = await cases.get_case(ctx, principal, case_id)
+    context.setdefault("action_error", None)
+    context.setdefault("failed_action", None)
+    try:
+        shown = await publication.preview(ctx, principal, case_id)
+    except WrongState:
+        shown = None
+    return page(
+        "app/preview.html",
+        status_code,
+        case=case,
+        preview=shown,
+        step_actions=[a for a in case.actions if a in PUBLICATION_ACTIONS],
+        text_actions=TEXT_ACTIONS,
+        **context,
+    )
+
+
+class PublicationPages(Controller):
+    path = "/app/cases/{case_id:uuid}"
+    include_in_schema = False
+    guards = [requires_page_review_team]
+    dependencies = {"ctx": Provide(provide_case_context, sync_to_thread=False)}
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+    before_request = ensure_csrf_state
+
+    @get("/publication", operation_id="publication_draft_page")
+    async def draft(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template:
+        draft = await publication.get_draft(ctx, principal, case_id)
+        case = await cases.get_case(ctx, principal, case_id)
+        return _draft_page(case, draft, DraftForm.from_draft(case, draft))
+
+    @post("/publication", operation_id="publication_draft_submit", status_code=200)
+    async def save(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template:
+        case = await cases.get_case(ctx, principal, case_id)
+        form = DraftForm.parse(case, form_fields((await request.form()).multi_items()))
+        try:
+            draft = await publication.save_draft(ctx, principal, case_id, form.draft_in(case))
+        except (Invalid, WrongState) as exc:
+            draft = await publication.get_draft(ctx, principal, case_id)
+            return _draft_page(case, draft, form, exc.status_code, error=exc.detail)
+        return _draft_page(case, draft, DraftForm.from_draft(case, draft), saved=True)
+
+    @get("/publication/preview", operation_id="publication_preview_page")
+    async def preview(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template:
+        return await preview_page(ctx, principal, case_id)
+
+    @get("/files/{attachment_id:uuid}/redact", operation_id="redaction_page")
+    async def redact_form(
+        self,
+        case_id: FromPath[uuid.UUID],
+        attachment_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Template:
+        pages = await publication.page_count(ctx, principal, case_id, attachment_id)
+        case = await cases.get_case(ctx, principal, case_id)
+        current = min(page_number, pages)
+        return _redact_page(case, _attachment_of(case, attachment_id), pages, current, [])
+
+    @post("/files/{attachment_id:uuid}/redact", operation_id="redaction_submit", status_code=200)
+    async def redact(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        attachment_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template:
+        pages = await publication.page_count(ctx, principal, case_id, attachment_id)
+        case = await cases.get_case(ctx, principal, case_id)
+        attachment = _attachment_of(case, attachment_id)
+        fields = form_fields((await request.form()).multi_items())
+        rows = parse_boxes(fields)
+        doing = (fields.get("do") or ["create"])[0]
+        try:
+            current = min(max(1, int((fields.get("view_page") or ["1"])[0])), pages)
+        except ValueError:
+            current = 1
+        boxes = check_boxes(rows, pages)
+        if doing == "more":
+            return _redact_page(case, attachment, pages, current, rows, blank=BLANK_BOXES * 2)
+        if doing == "view":
+            return _redact_page(case, attachment, pages, current, rows)
+        if any(row.error for row in rows):
+            return _redact_page(case, attachment, pages, current, rows, 422)
+        if not boxes:
+            return _redact_page(case, attachment, pages, current, rows, 422, error=MESSAGES["no_boxes"])
+        try:
+            rendition = await publication.create_redaction(ctx, principal, case_id, attachment_id, boxes)
+        except (Invalid, WrongState) as exc:
+            return _redact_page(case, attachment, pages, current, rows, exc.status_code, error=exc.detail)
+        return _redact_page(case, attachment, pages, current, rows, 201, rendition=rendition)

@@ -1,0 +1,245 @@
+"""The review team's pages under /app/: the review queue, and the case page's forms for comments,
+workflow steps, conflicts of interest and assignment (also the member's answer to a request).
+
+Which forms a case page shows comes from the case's `actions` (the workflow's `allowed_actions`);
+the services check every rule again when a form is sent, and a refused step re-renders the page
+with the service's reason next to the forms.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+
+from integrity.accounts import service as accounts
+from integrity.cases import review
+from integrity.cases import service as cases
+from integrity.cases.controller import provide_case_context
+from integrity.cases.schemas import CaseOut
+from integrity.cases.service import CASE_TEAM, CaseContext
+from integrity.cases.tables import CaseStatus, CommentKind
+from integrity.errors import Invalid, WrongState
+from integrity.publication.service import DRAFT_STATES, redaction_kind
+from integrity.reference import category, municipality
+from integrity.security.guards import EDITOR, Principal
+from integrity.web.forms import category_codes, municipality_groups
+from integrity.web.i18n import language_of_scope
+from integrity.web.pages import (
+    PAGE_EXCEPTION_HANDLERS,
+    ensure_csrf_state,
+    page,
+    requires_page_login,
+    requires_page_review_team,
+    see_other,
+)
+
+PAGE_SIZE = 20
+#: Steps whose form has a text field: a reason, or (request_info) the request itself.
+TEXT_ACTIONS = frozenset({"request_info", "reject", "send_back", "correct", "retract"})
+#: Steps taken on the publication preview (where the public version can be read first).
+PUBLICATION_ACTIONS = ("approve", "publish", "correct", "retract")
+#: Steps the member who filed the case takes from their own sections of the page.
+SUBMITTER_ACTIONS = frozenset({"edit", "add_attachments", "submit", "provide_info", "withdraw"})
+ASSIGNABLE_STATES = frozenset(
+    {CaseStatus.submitted, CaseStatus.in_review, CaseStatus.needs_info, CaseStatus.verified}
+)
+RETURN_PAGES = {"case": "", "preview": "/publication/preview"}
+
+
+async def assignable_team(case: CaseOut) -> list[Any]:
+    """Active reviewers and editors an editor may hand the case to (never its submitter)."""
+    return [
+        m
+        for m in await accounts.list_members()
+        if m.is_active and m.role in CASE_TEAM and m.id != case.submitter.id
+    ]
+
+
+def latest_request(case: CaseOut) -> Any:
+    requests = [c for c in case.comments if c.kind == CommentKind.request]
+    return requests[-1] if requests else None
+
+
+async def case_page(principal: Principal, case: CaseOut, status_code: int = 200, **context: Any) -> Template:
+    """The case page with everything its sections need for this viewer."""
+    team_view = principal.role in CASE_TEAM and case.submitter.id != principal.id
+    context.setdefault("upload_error", None)
+    context.setdefault("action_error", None)
+    context.setdefault("values", {})
+    team = []
+    if team_view and principal.role == EDITOR and case.status in ASSIGNABLE_STATES:
+        team = await assignable_team(case)
+    return page(
+        "app/case.html",
+        status_code,
+        case=case,
+        team_view=team_view,
+        team=team,
+        request_comment=latest_request(case),
+        step_actions=[a for a in case.actions if a not in SUBMITTER_ACTIONS],
+        text_actions=TEXT_ACTIONS,
+        publication_actions=PUBLICATION_ACTIONS,
+        drafting=team_view and case.status in DRAFT_STATES and not case.conflict_declared,
+        redactable={a.id for a in case.attachments if redaction_kind(a.content_type)},
+        **context,
+    )
+
+
+async def _text(request: Request[Any, Any, Any], name: str, limit: int = 25_000) -> str:
+    form = await request.form()
+    value = form.get(name)
+    return value[:limit] if isinstance(value, str) else ""
+
+
+class ReviewPages(Controller):
+    path = "/app"
+    include_in_schema = False
+    guards = [requires_page_login]
+    dependencies = {"ctx": Provide(provide_case_context, sync_to_thread=False)}
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+    before_request = ensure_csrf_state
+
+    @get("/queue", operation_id="review_queue_page", guards=[requires_page_review_team])
+    async def queue(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+        status: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        municipality_code: Annotated[str | None, QueryParameter(name="municipality", max_length=60)] = None,
+        category_code: Annotated[str | None, QueryParameter(name="category", max_length=40)] = None,
+        assigned: Annotated[str | None, QueryParameter(max_length=5)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+    ) -> Template:
+        wanted = CaseStatus(status) if status in CaseStatus.__members__ and status != "draft" else None
+        place = municipality_code if municipality_code and municipality(municipality_code) else ""
+        topic = category_code if category_code and category(category_code) else ""
+        mine = assigned == "1"
+        found = await cases.list_cases(
+            ctx,
+            principal,
+            status=wanted,
+            municipality_code=place or None,
+            category_code=topic or None,
+            assigned_to_me=mine,
+            q=q,
+            page=page_number,
+            page_size=PAGE_SIZE,
+        )
+        filters = {
+            "status": wanted.value if wanted else "",
+            "municipality": place,
+            "category": topic,
+            "assigned": "1" if mine else "",
+            "q": (q or "").strip(),
+        }
+        return page(
+            "app/queue.html",
+            cases=found.items,
+            total=found.total,
+            page_number=page_number,
+            pages=max(1, -(-found.total // PAGE_SIZE)),
+            filters=filters,
+            filter_query=[(k, v) for k, v in filters.items() if v],
+            statuses=[s.value for s in CaseStatus if s != CaseStatus.draft],
+            municipality_groups=municipality_groups(language_of_scope(request.scope)),
+            category_codes=category_codes(),
+            me=principal.id,
+        )
+
+    @post("/cases/{case_id:uuid}/transitions", operation_id="case_transition_submit", status_code=303)
+    async def take_step(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template | Redirect:
+        action = await _text(request, "action", 40)
+        reason = await _text(request, "reason")
+        back = await _text(request, "return_to", 20)
+        suffix = RETURN_PAGES.get(back, "")
+        try:
+            await review.transition(ctx, principal, case_id, action, reason or None)
+        except (WrongState, Invalid) as exc:
+            if suffix:
+                from integrity.web.publication import preview_page
+
+                return await preview_page(
+                    ctx, principal, case_id, exc.status_code, action_error=exc.detail, failed_action=action
+                )
+            case = await cases.get_case(ctx, principal, case_id)
+            return await case_page(
+                principal,
+                case,
+                exc.status_code,
+                action_error=exc.detail,
+                values={"action": action, "reason": reason},
+            )
+        if action == "withdraw" or action == "start_review":
+            return see_other(f"/app/cases/{case_id}")
+        return see_other(f"/app/cases/{case_id}{suffix}")
+
+    @post("/cases/{case_id:uuid}/comments", operation_id="case_comment_submit", status_code=303)
+    async def comment(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template | Redirect:
+        kind = await _text(request, "kind", 20)
+        body = await _text(request, "body")
+        if kind not in CommentKind.__members__:
+            kind = CommentKind.note.value
+        try:
+            await review.add_comment(ctx, principal, case_id, body, CommentKind(kind))
+        except (WrongState, Invalid) as exc:
+            case = await cases.get_case(ctx, principal, case_id)
+            return await case_page(
+                principal,
+                case,
+                exc.status_code,
+                action_error=exc.detail,
+                values={"comment_kind": kind, "body": body},
+            )
+        return see_other(f"/app/cases/{case_id}#comments")
+
+    @post("/cases/{case_id:uuid}/conflicts", operation_id="case_conflict_submit", status_code=303)
+    async def conflict(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template | Redirect:
+        try:
+            await review.declare_conflict(ctx, principal, case_id)
+        except WrongState as exc:
+            case = await cases.get_case(ctx, principal, case_id)
+            return await case_page(principal, case, exc.status_code, action_error=exc.detail)
+        return see_other(f"/app/cases/{case_id}")
+
+    @post("/cases/{case_id:uuid}/assignment", operation_id="case_assignment_submit", status_code=303)
+    async def assignment(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[CaseContext],
+    ) -> Template | Redirect:
+        try:
+            reviewer = uuid.UUID(await _text(request, "reviewer_id", 40))
+        except ValueError:
+            reviewer = uuid.UUID(int=0)
+        try:
+            await review.assign(ctx, principal, case_id, reviewer)
+        except (WrongState, Invalid) as exc:
+            case = await cases.get_case(ctx, principal, case_id)
+            return await case_page(principal, case, exc.status_code, action_error=exc.detail)
+        return see_other(f"/app/cases/{case_id}")

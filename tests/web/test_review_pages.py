@@ -1,0 +1,237 @@
+"""The review team's pages through the test client: the queue and its filters, the case page's forms
+(notes, requests and answers, steps with reasons, conflicts, assignment), the publication draft with
+the leak check, the redaction tool without JavaScript, and the preview with approval and publication."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests import samples
+from tests.factories import AccountFactory, Caller
+from tests.web.helpers import visible_text
+from tests.web.test_pages import CASE_FIELDS, HTML, case_id_of, file_case, post_form
+
+
+async def submitted_case(member: Caller, files: tuple[tuple[str, bytes], ...] | None = None) -> str:
+    if files is None:
+        files = (("evidence.png", samples.png(width=40, height=20)),)
+    filed = await file_case(member, files=files)
+    case_id = case_id_of(filed)
+    done = await post_form(member, f"/app/cases/{case_id}/submit", {}, follow=False)
+    assert done.status_code == 303, done.text
+    return case_id
+
+
+def csrf_fields(response: httpx.Response) -> int:
+    return response.text.count('name="_csrf_token"')
+
+
+def file_id_of(page: httpx.Response) -> str:
+    match = re.search(r"/files/([0-9a-f-]{36})/redact", page.text)
+    assert match, "no redaction link"
+    return match.group(1)
+
+
+async def test_a_member_cannot_see_the_queue_and_the_team_can_filter_it(
+    client: AsyncTestClient[Litestar], accounts: AccountFactory
+) -> None:
+    member = await accounts.as_role("member")
+    reviewer = await accounts.as_role("reviewer")
+    case_id = await submitted_case(member)
+    refused = await member.get("/app/queue?lang=en", headers=HTML)
+    assert refused.status_code == 403
+    assert "Your role does not allow this." in refused.text and "<form" in refused.text
+    admin = await accounts.as_role("admin")
+    assert (await admin.get("/app/queue", headers=HTML)).status_code == 403
+
+    queue = await reviewer.get("/app/queue?lang=en", headers=HTML)
+    assert queue.status_code == 200
+    assert f"/app/cases/{case_id}" in queue.text and "1 case" in visible_text(queue.text)
+    for query in (
+        "status=in_review",
+        "municipality=beograd-vracar",
+        "category=media_capture",
+        "assigned=1",
+        "q=nepostojece",
+    ):
+        filtered = await reviewer.get(f"/app/queue?lang=en&{query}", headers=HTML)
+        assert filtered.status_code == 200 and case_id not in filtered.text, query
+    for query in ("status=submitted", "municipality=cacak", "category=procurement_public_money", "q=skole"):
+        filtered = await reviewer.get(f"/app/queue?{query}", headers=HTML)
+        assert case_id in filtered.text, query
+
+
+async def test_the_review_team_takes_steps_writes_notes_and_asks_the_member(
+    client: AsyncTestClient[Litestar], accounts: AccountFactory
+) -> None:
+    member = await accounts.as_role("member")
+    reviewer = await accounts.as_role("reviewer")
+    case_id = await submitted_case(member)
+    url = f"/app/cases/{case_id}"
+
+    page = await reviewer.get(url + "?lang=en", headers=HTML)
+    text = visible_text(page.text)
+    assert "Start the review" in text and "Reject the case" in text
+    assert "Declare a conflict of interest" in text and "Internal note" in text
+    assert csrf_fields(page) >= 4
+
+    started = await post_form(reviewer, url + "/transitions?lang=en", {"action": "start_review"})
+    assert started.status_code == 200 and "Ask the member for information" in started.text
+    # A step that needs a reason is refused without one, with the message on the page.
+    refused = await post_form(reviewer, url + "/transitions?lang=en", {"action": "reject", "reason": ""})
+    assert refused.status_code == 422 and "Reject needs a reason." in visible_text(refused.text)
+    noted = await post_form(
+        reviewer, url + "/comments", {"kind": "note", "body": "Provera kod opštine u toku."}
+    )
+    assert "Provera kod opštine u toku." in noted.text
+    asked = await post_form(
+        reviewer, url + "/transitions", {"action": "request_info", "reason": "Pošaljite kopiju ugovora."}
+    )
+    assert asked.status_code == 200 and "Pošaljite kopiju ugovora." in asked.text
+
+    # The member sees the request, answers it, adds a file and provides the information; never the note.
+    mine = await member.get(url + "?lang=en", headers=HTML)
+    text = visible_text(mine.text)
+    assert "The review team needs more information" in text and "Pošaljite kopiju ugovora." in text
+    assert "Provera kod opštine" not in mine.text and "Internal note" not in text
+    answered = await post_form(member, url + "/comments", {"kind": "answer", "body": "Ugovor je u prilogu."})
+    assert "Ugovor je u prilogu." in answered.text
+    provided = await post_form(member, url + "/transitions", {"action": "provide_info"})
+    assert provided.status_code == 200 and "Provera kod opštine" not in provided.text
+    # A member may not write notes: a friendly page, not a stack trace.
+    refused = await post_form(member, url + "/comments?lang=en", {"kind": "note", "body": "x"})
+    assert refused.status_code == 403 and "<html" in refused.text
+
+    verified = await post_form(reviewer, url + "/transitions?lang=en", {"action": "verify"})
+    assert "status status-verified" in verified.text
+
+
+async def test_editors_assign_and_reviewers_declare_conflicts(
+    client: AsyncTestClient[Litestar], accounts: AccountFactory
+) -> None:
+    member = await accounts.as_role("member")
+    reviewer_member = await accounts.create("reviewer", display_name="Rada Recenzentkinja")
+    reviewer = await accounts.caller(reviewer_member)
+    editor = await accounts.as_role("editor")
+    case_id = await submitted_case(member)
+    url = f"/app/cases/{case_id}"
+    page = await editor.get(url, headers=HTML)
+    assert 'name="reviewer_id"' in page.text and "Rada Recenzentkinja" in page.text
+    assigned = await post_form(editor, url + "/assignment", {"reviewer_id": str(reviewer_member.id)})
+    assert assigned.status_code == 200
+    queue = await reviewer.get("/app/queue?assigned=1", headers=HTML)
+    assert case_id in queue.text
+    stepped_away = await post_form(reviewer, url + "/conflicts?lang=en", {})
+    assert "You declared a conflict of interest" in stepped_away.text
+    refused = await post_form(reviewer, url + "/transitions?lang=en", {"action": "start_review"})
+    assert refused.status_code == 409 and "That step was not taken" in refused.text
+
+
+async def test_publication_draft_redaction_preview_approval_and_publication(
+    client: AsyncTestClient[Litestar], accounts: AccountFactory
+) -> None:
+    member = await accounts.as_role("member")
+    reviewer = await accounts.as_role("reviewer")
+    editor = await accounts.as_role("editor")
+    case_id = await submitted_case(member, files=(("ugovor.pdf", samples.pdf("Ugovor o nabavci")),))
+    url = f"/app/cases/{case_id}"
+    await post_form(reviewer, url + "/transitions", {"action": "start_review"})
+
+    draft = await reviewer.get(url + "/publication?lang=en", headers=HTML)
+    assert draft.status_code == 200 and csrf_fields(draft) >= 2
+    # A first draft starts from the narrative; the protected actor is not offered.
+    assert "Ugovor je dobio gradonačelnikov brat." in draft.text
+    assert "Opštinska uprava Čačak" in draft.text and 'value="Petar Petrović"' not in draft.text
+    assert "Nothing has been saved yet." in draft.text
+
+    attachment_id = file_id_of(await reviewer.get(url, headers=HTML))
+    actor_id = re.search(r'name="public_actor" type="checkbox" value="([0-9a-f-]{36})"', draft.text).group(1)
+    fields = {
+        "public_title": "Tender za školu",
+        "public_summary": "Ugovor je dobio Pera, brat gradonačelnika.",
+        "public_body": "Ugovor je dobio gradonačelnikov brat.",
+        "public_actor": actor_id,
+        f"decision-{attachment_id}": "publish_redacted",
+    }
+    saved = await post_form(reviewer, url + "/publication?lang=en", fields)
+    text = visible_text(saved.text)
+    assert saved.status_code == 200 and "The draft was saved." in text
+    assert "A protected name was found 1 time" in text and "the summary" in text
+    assert "Pera" not in re.search(r'<q class="excerpt">(.*?)</q>', saved.text).group(1)
+    assert "Make a redacted copy of ugovor.pdf" in text
+
+    tool = await reviewer.get(f"{url}/files/{attachment_id}/redact?lang=en", headers=HTML)
+    assert tool.status_code == 200
+    assert f"/api/v1/cases/{case_id}/attachments/{attachment_id}/pages/1.png" in tool.text
+    assert 'name="box-0-x"' in tool.text and 'name="box-2-height"' in tool.text
+    more = await post_form(reviewer, f"{url}/files/{attachment_id}/redact", {"do": "more", "box-0-x": "5"})
+    assert 'name="box-5-x"' in more.text
+    wrong = await post_form(
+        reviewer,
+        f"{url}/files/{attachment_id}/redact?lang=en",
+        {
+            "do": "create",
+            "box-0-page": "1",
+            "box-0-x": "80",
+            "box-0-y": "0",
+            "box-0-width": "40",
+            "box-0-height": "5",
+        },
+    )
+    assert wrong.status_code == 422 and "The box must lie within the page" in wrong.text
+    made = await post_form(
+        reviewer,
+        f"{url}/files/{attachment_id}/redact?lang=en",
+        {
+            "do": "create",
+            "box-0-page": "1",
+            "box-0-x": "10",
+            "box-0-y": "10",
+            "box-0-width": "50",
+            "box-0-height": "20",
+        },
+    )
+    assert made.status_code == 201 and "Redacted copy created" in made.text
+    sha = re.search(r'<code class="rendition-sha256">([0-9a-f]{64})</code>', made.text).group(1)
+    link = re.search(r'href="(/api/v1/cases/[^"]+/renditions/[^"]+/content)"', made.text).group(1)
+    download = await reviewer.get(link)
+    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+
+    fields["public_summary"] = "Ugovor je dobio brat gradonačelnika."
+    saved = await post_form(reviewer, url + "/publication?lang=en", fields)
+    text = visible_text(saved.text)
+    assert "No protected name was found" in text and "The draft is complete" in text
+
+    await post_form(reviewer, url + "/transitions", {"action": "verify"})
+    preview = await editor.get(url + "/publication/preview?lang=en", headers=HTML)
+    assert preview.status_code == 200 and "Tender za školu" in preview.text and sha in preview.text
+    assert "Approve for publication" in preview.text
+    approved = await post_form(editor, url + "/transitions", {"action": "approve", "return_to": "preview"})
+    assert approved.status_code == 200 and "/publication/preview" in str(approved.url)
+    published = await post_form(
+        editor, url + "/transitions?lang=en", {"action": "publish", "return_to": "preview"}
+    )
+    assert published.status_code == 200 and "Retract the publication" in published.text
+    refused = await post_form(
+        editor, url + "/transitions?lang=en", {"action": "correct", "reason": "", "return_to": "preview"}
+    )
+    assert refused.status_code == 422 and "That step was not taken" in refused.text
+    assert (await client.get("/api/v1/public/cases")).json()["total"] == 1
+
+
+async def test_a_member_cannot_open_the_publication_pages(
+    client: AsyncTestClient[Litestar], accounts: AccountFactory
+) -> None:
+    member = await accounts.as_role("member")
+    case_id = await submitted_case(member)
+    for suffix in ("/publication", "/publication/preview"):
+        refused = await member.get(f"/app/cases/{case_id}{suffix}", headers=HTML)
+        assert refused.status_code == 403 and "<html" in refused.text
+
+
+def test_case_fields_still_name_a_protected_actor() -> None:
+    assert ("actor-0-protect", "1") in CASE_FIELDS
