@@ -106,7 +106,58 @@ def _safe_validation_errors(extra: Any) -> list[dict[str, str]]:
     return cleaned
 
 
+#: SQLite's words for a database file it cannot reach (folder gone, unreadable, disk failing, busy).
+_SQLITE_UNAVAILABLE = (
+    "unable to open database file",
+    "disk i/o error",
+    "database is locked",
+    "readonly database",
+)
+_DRIVER_MODULES = ("asyncpg", "aiosqlite", "sqlite3")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error the drivers raised means the database is out of reach (503), not a bug (500).
+
+    Drivers raise their own types, or a bare `OSError` / `TimeoutError` from the socket they were
+    opening; those count only when raised inside a driver, so a stray `OSError` stays a 500.
+    """
+    import sqlite3
+
+    if isinstance(exc, sqlite3.OperationalError):
+        return any(words in str(exc).lower() for words in _SQLITE_UNAVAILABLE)
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - a dependency; SQLite-only installs may drop it
+        asyncpg = None
+    if asyncpg is not None and isinstance(
+        exc,
+        asyncpg.PostgresConnectionError
+        | asyncpg.ConnectionDoesNotExistError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.TooManyConnectionsError,
+    ):
+        return True
+    if isinstance(exc, OSError | TimeoutError):
+        return any(
+            str(frame.f_globals.get("__name__", "")).startswith(_DRIVER_MODULES)
+            for frame, _ in traceback.walk_tb(exc.__traceback__)
+        )
+    return False
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if database_unavailable(exc):
+        log.error(
+            "database unavailable (%s) on %s %s", type(exc).__name__, request.method, request.scope["path"]
+        )
+        return problem_response(
+            request,
+            503,
+            "the database cannot be reached; nothing was changed, try again shortly",
+            title="Database unavailable",
+            headers={"Retry-After": "10"},
+        )
     frames = "".join(traceback.format_tb(exc.__traceback__))
     log.error(
         "unexpected %s on %s %s\n%s",

@@ -223,7 +223,7 @@ class CaseController(Controller):
             headers["content-range"] = wanted.content_range
         headers["content-length"] = str(end - start)
         return Stream(
-            plaintext_stream(ctx.vault, download.blob, start, end),
+            await opened_stream(ctx.vault, download.blob, start, end),
             status_code=status,
             media_type=download.content_type,
             headers=headers,
@@ -297,6 +297,32 @@ class CaseController(Controller):
         self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
     ) -> ReceiptOut:
         return await service.get_receipt(principal, case_id)
+
+
+async def opened_stream(
+    vault: Vault, blob: SealedBlob, start: int | None = None, end: int | None = None
+) -> AsyncGenerator[bytes, None]:
+    """`plaintext_stream` with its first piece already fetched.
+
+    The status line goes out with the first piece of a streamed body; once it has, an unreachable
+    store can only break the connection. Fetching the first piece before the response starts makes
+    a store that is down a 503 problem document instead.
+    """
+    chunks = plaintext_stream(vault, blob, start, end)
+    try:
+        first = await anext(chunks, None)
+    except BaseException:
+        await chunks.aclose()
+        raise
+
+    async def whole() -> AsyncGenerator[bytes, None]:
+        async with aclosing(chunks):
+            if first is not None:
+                yield first
+            async for chunk in chunks:
+                yield chunk
+
+    return whole()
 
 
 async def plaintext_stream(
