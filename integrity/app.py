@@ -31,6 +31,7 @@ from integrity.health.controller import HealthController
 from integrity.notifications.controller import NotificationController
 from integrity.problems import EXCEPTION_HANDLERS
 from integrity.publication.controller import PublicationController
+from integrity.publication.public_controller import FeedController, PublicCasesController
 from integrity.settings import Settings
 from integrity.vault import Keyring, Vault
 from integrity.vault.backends import build_backend
@@ -88,7 +89,17 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
             headers[name] = value
         path = scope["path"]
         is_schema_page = path == API_SCHEMA_PATH or path.startswith(API_SCHEMA_PATH + "/swagger")
-        headers["content-security-policy"] = SCHEMA_PAGE_POLICY if is_schema_page else CONTENT_SECURITY_POLICY
+        # A handler may set a stricter policy of its own (files served with `sandbox`); it keeps it,
+        # with frame-ancestors 'none' in any case.
+        own = headers.get("content-security-policy", "")
+        if own.startswith("sandbox"):
+            headers["content-security-policy"] = (
+                own if "frame-ancestors" in own else own + "; frame-ancestors 'none'"
+            )
+        else:
+            headers["content-security-policy"] = (
+                SCHEMA_PAGE_POLICY if is_schema_page else CONTENT_SECURITY_POLICY
+            )
         # Public handlers set their own caching; everything else must never be stored.
         if "cache-control" not in headers:
             headers["cache-control"] = "no-store"
@@ -160,6 +171,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             HealthController,
             PublicPagesController,
             PublicCustodyController,
+            PublicCasesController,
+            FeedController,
             ReferenceDataController,
             CaseController,
             NotificationController,

@@ -141,7 +141,10 @@ class CSRFMiddleware:
 
         async def wrapped(message: Any) -> None:
             if message["type"] == "http.response.start":
-                MutableScopeHeaders.from_message(message).add("set-cookie", header)
+                headers = MutableScopeHeaders.from_message(message)
+                # An answer any cache may keep and hand to others must not carry anyone's token.
+                if "public" not in (headers.get("cache-control") or "").lower():
+                    headers.add("set-cookie", header)
             await send(message)
 
         return wrapped

@@ -372,6 +372,40 @@ async def rendition_download(world: World) -> Req:
     return Req(path=f"/api/v1/cases/{case_id}/renditions/{made.id}/content")
 
 
+async def published_case(world: World) -> Any:
+    """A case published with one file and one shared actor (rows as the publishing side writes them);
+    one per matrix run, since public routes only read it."""
+    from tests.publication.factories import Publisher
+
+    case = getattr(world, "_published_case", None)
+    if case is None:
+        case = await Publisher(world.accounts.app).publish(
+            shared_actors=[("Opština Matrica", "institution")], files=[samples.png()]
+        )
+        world._published_case = case  # type: ignore[attr-defined]
+    return case
+
+
+async def public_case_file(world: World) -> Req:
+    case = await published_case(world)
+    return Req(path=f"/api/v1/public/cases/{case.reference}")
+
+
+async def public_revision(world: World) -> Req:
+    case = await published_case(world)
+    return Req(path=f"/api/v1/public/cases/{case.reference}/revisions/1")
+
+
+async def public_file(world: World) -> Req:
+    case = await published_case(world)
+    return Req(path=f"/api/v1/public/cases/{case.reference}/files/{case.files[0].id}")
+
+
+async def public_actor(world: World) -> Req:
+    case = await published_case(world)
+    return Req(path=f"/api/v1/public/actors/{case.actor_ids['Opština Matrica']}")
+
+
 def case_team(status: int, **others: int) -> dict[str, int]:
     """The owner and the case team (reviewers, editors) get `status`; other members and admins,
     who run the platform without reading evidence, get 404."""
@@ -589,6 +623,17 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/public/custody/proof": Entry(everyone(200), custody_proof),
     "GET /api/v1/public/custody/consistency": Entry(everyone(200), custody_consistency),
     "GET /api/v1/public/custody/entries/{seq:int}": Entry(everyone(404), custody_entry),
+    "GET /api/v1/public/cases": Entry(everyone(200)),
+    "GET /api/v1/public/cases/{reference:str}": Entry(everyone(200), public_case_file),
+    "GET /api/v1/public/cases/{reference:str}/revisions/{revision:int}": Entry(
+        everyone(200), public_revision
+    ),
+    "GET /api/v1/public/cases/{reference:str}/files/{file_id:uuid}": Entry(everyone(200), public_file),
+    "GET /api/v1/public/actors/{actor_id:uuid}": Entry(everyone(200), public_actor),
+    "GET /api/v1/public/stats": Entry(everyone(200)),
+    "GET /api/v1/public/export.csv": Entry(everyone(200)),
+    "GET /api/v1/public/export.json": Entry(everyone(200)),
+    "GET /feed.atom": Entry(everyone(200)),
     # accounts: log-in and the caller's own account
     "POST /api/v1/auth/login": Entry(everyone(401), login_body),
     "POST /api/v1/auth/logout": Entry(logged_in(204)),

@@ -1,0 +1,216 @@
+"""The public API (API.md "Public (no login)"): case list and search, case files, published files,
+actor pages, statistics, open-data exports and the Atom feed, all cacheable by anyone.
+
+Every JSON, export and feed answer carries a strong `ETag` (a hash of the body), `Last-Modified`
+(when anything public last changed) and `Cache-Control: public, max-age=60`, and is 304 for a
+matching `If-None-Match` or, without one, an `If-Modified-Since` not older than the last change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.utils
+import hashlib
+import uuid
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import Annotated, Any, cast
+from urllib.parse import quote
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.datastructures import State
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Response, Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+
+from integrity.publication import public
+from integrity.publication.public_schemas import (
+    PublicActorOut,
+    PublicCaseOut,
+    PublicCasePage,
+    PublicExport,
+    PublicStats,
+)
+from integrity.vault import Vault
+
+MAX_AGE = 60
+#: A published file's bytes never change for its id.
+FILE_MAX_AGE = 86400
+JSON = "application/json"
+#: Published files are never rendered in our origin; frame-ancestors keeps the baseline's rule.
+FILE_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """`If-None-Match` against our strong `etag` (weak comparison, as RFC 9110 asks for GET)."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+
+
+def not_modified_since(header: str | None, last_modified: datetime.datetime | None) -> bool:
+    if not header or last_modified is None:
+        return False
+    try:
+        since = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        return False
+    return last_modified.replace(microsecond=0) <= since
+
+
+def cached(
+    request: AnyRequest,
+    body: bytes,
+    *,
+    media_type: str = JSON,
+    last_modified: datetime.datetime | None,
+    max_age: int = MAX_AGE,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    """The answer with its validators, or 304 when the caller's copy is still good."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+    validators = {"etag": etag, "cache-control": f"public, max-age={max_age}"}
+    if last_modified is not None:
+        validators["last-modified"] = public.http_date(last_modified)
+    if_none_match = request.headers.get("if-none-match")
+    fresh = (
+        etag_matches(if_none_match, etag)
+        if if_none_match
+        else not_modified_since(request.headers.get("if-modified-since"), last_modified)
+    )
+    if fresh:
+        return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=validators)
+    # The body is encoded once, here, so the ETag is the hash of exactly what is sent.
+    return Response(content=cast(Any, body), media_type=media_type, headers={**validators, **(headers or {})})
+
+
+def _json(value: msgspec.Struct) -> bytes:
+    return msgspec.json.encode(value)
+
+
+class PublicCasesController(Controller):
+    path = "/api/v1/public"
+    tags = ["public"]
+
+    @get("/cases", operation_id="public_list_cases")
+    async def list_cases(
+        self,
+        request: AnyRequest,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        district: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        category: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        year: Annotated[int | None, QueryParameter(ge=1900, le=2999)] = None,
+        actor: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=public.MAX_PAGE_SIZE)] = 20,
+    ) -> Response[PublicCasePage]:
+        filters = public.CaseFilters(
+            q=q, municipality=municipality, district=district, category=category, year=year, actor=actor
+        )
+        result = await public.list_cases(filters, page=page, page_size=page_size)
+        return cached(request, _json(result), last_modified=await public.last_modified())
+
+    @get("/cases/{reference:str}", operation_id="public_get_case")
+    async def get_case(self, request: AnyRequest, reference: FromPath[str]) -> Response[PublicCaseOut]:
+        result = await public.get_case(reference)
+        return cached(request, _json(result), last_modified=await public.case_last_modified(reference))
+
+    @get("/cases/{reference:str}/revisions/{revision:int}", operation_id="public_get_revision")
+    async def get_revision(
+        self, request: AnyRequest, reference: FromPath[str], revision: FromPath[int]
+    ) -> Response[PublicCaseOut]:
+        result = await public.get_case(reference, revision)
+        return cached(request, _json(result), last_modified=await public.case_last_modified(reference))
+
+    @get(
+        "/cases/{reference:str}/files/{file_id:uuid}",
+        operation_id="public_download_file",
+        description="The published (redacted or cleaned) file; its sha256 is the ETag.",
+    )
+    async def download(
+        self, request: AnyRequest, state: State, reference: FromPath[str], file_id: FromPath[uuid.UUID]
+    ) -> Response[Any]:
+        download = await public.prepare_download(reference, file_id)
+        headers = {
+            "etag": f'"{download.sha256}"',
+            "cache-control": f"public, max-age={FILE_MAX_AGE}",
+            "x-content-type-options": "nosniff",
+            "content-security-policy": FILE_POLICY,
+        }
+        if etag_matches(request.headers.get("if-none-match"), headers["etag"]):
+            return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+        headers["content-disposition"] = "attachment; filename*=UTF-8''" + quote(download.filename, safe="")
+        headers["content-length"] = str(download.size)
+        return Stream(
+            _plaintext(state.vault, download),
+            status_code=HTTP_200_OK,
+            media_type=download.content_type,
+            headers=headers,
+        )
+
+    @get("/actors/{actor_id:uuid}", operation_id="public_get_actor")
+    async def get_actor(self, request: AnyRequest, actor_id: FromPath[uuid.UUID]) -> Response[PublicActorOut]:
+        result = await public.get_actor(actor_id)
+        return cached(request, _json(result), last_modified=await public.last_modified())
+
+    @get("/stats", operation_id="public_stats")
+    async def stats(self, request: AnyRequest) -> Response[PublicStats]:
+        result = await public.stats()
+        return cached(request, _json(result), last_modified=await public.last_modified())
+
+    @get(
+        "/export.csv",
+        operation_id="public_export_csv",
+        media_type="text/csv",
+        description="Every current published revision as CSV (UTF-8 with a BOM, CRLF, a header row).",
+    )
+    async def export_csv(self, request: AnyRequest) -> Response[bytes]:
+        body = public.export_csv(await public.export_rows())
+        return cached(
+            request,
+            body,
+            media_type="text/csv",
+            last_modified=await public.last_modified(),
+            headers={"content-disposition": 'attachment; filename="integrity-cases.csv"'},
+        )
+
+    @get("/export.json", operation_id="public_export_json")
+    async def export_json(self, request: AnyRequest) -> Response[PublicExport]:
+        rows = await public.export_rows()
+        body = _json(PublicExport(items=rows, total=len(rows)))
+        return cached(request, body, last_modified=await public.last_modified())
+
+
+class FeedController(Controller):
+    path = "/"
+    tags = ["public"]
+
+    @get(
+        "/feed.atom",
+        operation_id="public_feed",
+        media_type="application/atom+xml",
+        description="Atom feed of publications, corrections and retractions (newest first, 50 at most).",
+    )
+    async def feed(self, request: AnyRequest, state: State) -> Response[bytes]:
+        body = public.atom_feed(await public.feed_events(), state.settings.base_url)
+        return cached(
+            request,
+            body,
+            media_type="application/atom+xml; charset=utf-8",
+            last_modified=await public.last_modified(),
+        )
+
+
+async def _plaintext(vault: Vault, download: public.PublicDownload) -> AsyncGenerator[bytes, None]:
+    async with aclosing(vault.open(download.blob)) as chunks:
+        async for chunk in chunks:
+            yield chunk
