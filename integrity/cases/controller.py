@@ -193,7 +193,6 @@ class CaseController(Controller):
     @get(
         "/{case_id:uuid}/attachments/{attachment_id:uuid}/content",
         operation_id="download_attachment",
-        media_type="application/octet-stream",
     )
     async def download(
         self,

@@ -93,7 +93,6 @@ class PublicationController(Controller):
     @get(
         "/renditions/{rendition_id:uuid}/content",
         operation_id="download_rendition",
-        media_type="application/octet-stream",
     )
     async def rendition(
         self,

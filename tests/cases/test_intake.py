@@ -77,6 +77,8 @@ async def test_a_member_files_a_case_with_three_files_and_gets_a_verifiable_rece
         assert download.status_code == 200
         assert download.content == content
         assert download.headers["content-disposition"].startswith("attachment;")
+        assert download.headers["content-type"].startswith(item["content_type"])
+        assert download.headers["content-security-policy"].startswith("sandbox")
 
     # A range comes back byte-identical too.
     ranged = await member.get(
