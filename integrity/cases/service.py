@@ -56,6 +56,7 @@ from integrity.cases.tables import (
 from integrity.custody import service as custody
 from integrity.custody.signing import Signer, canonical_json, rfc3339
 from integrity.errors import Forbidden, Invalid, NotFound, TooLarge, WrongState
+from integrity.faults import fault_point
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
 from integrity.reference import category, fold, municipality
@@ -721,7 +722,9 @@ async def add_attachments(
         if not stored:
             raise Invalid("send one or more files in multipart/form-data parts named 'file'")
         idempotency = (key_hash, _files_digest(sent)) if key_hash is not None else None
+        fault_point("upload.stored")
         results = await _record_attachments(ctx, principal, case_id, key, stored, idempotency)
+        fault_point("upload.committed")
         return results
     except BaseException:
         with anyio.CancelScope(shield=True):
