@@ -58,7 +58,9 @@ async def test_home_page_renders_with_security_headers(client: AsyncTestClient[L
     csp = response.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
-    assert response.headers["cache-control"] == "no-store"
+    # The public pages are the same for every anonymous reader in a language: cacheable for a minute.
+    assert response.headers["cache-control"] == "public, max-age=60"
+    assert response.headers["vary"] == "Cookie"
     assert "strict-transport-security" not in response.headers
 
 

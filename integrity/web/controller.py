@@ -1,14 +1,214 @@
-"""The public pages."""
+"""The public pages: the case list with search and filters, case files with their revisions, actor
+pages, statistics with server-drawn charts, the about page with the platform's keys, and /verify.
+
+They read only the public read service (`integrity.publication.public`). Pages for anonymous
+readers are the same for everyone in a language, so they are cacheable by anyone for a minute
+(`Vary: Cookie`: the language comes from a cookie) and carry an ETag of their bytes; a logged-in
+member's copy (with their name and a log-out form) is private.
+"""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+import hashlib
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
+
+from integrity.custody import service as custody
+from integrity.errors import BadRequest, TooLarge
+from integrity.publication import public
+from integrity.reference import category, district, districts, municipality
+from integrity.security.guards import principal_of
+from integrity.web import verify
+from integrity.web.charts import bar_chart
+from integrity.web.forms import category_codes, municipality_groups
+from integrity.web.i18n import LANG_PARAM, SR_CYRL, SR_LATN, gettext_for, language_of_scope
+from integrity.web.labels import N_, category_label_in
+from integrity.web.pages import PAGE_EXCEPTION_HANDLERS, ensure_csrf_state, page
+
+AnyRequest = Request[Any, Any, Any]
+PAGE_SIZE = 20
+MAX_AGE = 60
+CHART_TITLES = {
+    "category": N_("Published cases by category"),
+    "district": N_("Published cases by district"),
+    "year": N_("Published cases by year of the incident"),
+}
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    return header.strip() == "*" or any(t.strip().removeprefix("W/") == etag for t in header.split(","))
+
+
+def public_page(request: AnyRequest, template: str, status_code: int = 200, **context: Any) -> Response[Any]:
+    """A public page: shared-cacheable with an ETag for anonymous readers, private otherwise."""
+    private = principal_of(request) is not None or LANG_PARAM in request.query_params
+    if private or status_code != 200:
+        # A member's copy shows their name; a `?lang=` answer sets the language cookie.
+        return page(
+            template, status_code, headers={"cache-control": "private, no-cache", "vary": "Cookie"}, **context
+        )
+    engine = request.app.template_engine
+    html = engine.get_template(template).render(request=request, csrf_input="", csrf_token="", **context)
+    body = html.encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+    headers = {"cache-control": f"public, max-age={MAX_AGE}", "vary": "Cookie", "etag": etag}
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(content=body, media_type=MediaType.HTML, headers=headers)
+
+
+def _script(lang: str) -> str:
+    return SR_CYRL if lang == SR_CYRL else SR_LATN
 
 
 class PublicPagesController(Controller):
     include_in_schema = False
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+    before_request = ensure_csrf_state
 
     @get("/", operation_id="home_page", name="home")
-    async def home(self) -> Template:
-        return Template(template_name="home.html", context={})
+    async def home(
+        self,
+        request: AnyRequest,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        municipality_code: Annotated[str | None, QueryParameter(name="municipality", max_length=60)] = None,
+        district_code: Annotated[str | None, QueryParameter(name="district", max_length=60)] = None,
+        category_code: Annotated[str | None, QueryParameter(name="category", max_length=40)] = None,
+        year: Annotated[str | None, QueryParameter(max_length=4)] = None,
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+    ) -> Response[Any]:
+        lang = language_of_scope(request.scope)
+        filters = {
+            "q": (q or "").strip(),
+            "municipality": municipality_code
+            if municipality_code and municipality(municipality_code)
+            else "",
+            "district": district_code if district_code and district(district_code) else "",
+            "category": category_code if category_code and category(category_code) else "",
+            "year": year if year and year.isdigit() and 1900 <= int(year) <= 2999 else "",
+        }
+        found = await public.list_cases(
+            public.CaseFilters(
+                q=filters["q"] or None,
+                municipality=filters["municipality"] or None,
+                district=filters["district"] or None,
+                category=filters["category"] or None,
+                year=int(filters["year"]) if filters["year"] else None,
+            ),
+            page=page_number,
+            page_size=PAGE_SIZE,
+        )
+        stats = await public.stats()
+        return public_page(
+            request,
+            "public/home.html",
+            cases=found.items,
+            total=found.total,
+            page_number=page_number,
+            pages=max(1, -(-found.total // PAGE_SIZE)),
+            filters=filters,
+            filter_query=[(k, v) for k, v in filters.items() if v],
+            searched=any(filters.values()),
+            municipality_groups=municipality_groups(lang),
+            districts=[(d.code, d.name(_script(lang))) for d in districts()],
+            category_codes=category_codes(),
+            years=sorted(stats.by_year, reverse=True),
+        )
+
+    @get("/cases/{reference:str}", operation_id="public_case_page")
+    async def case(
+        self,
+        request: AnyRequest,
+        reference: FromPath[str],
+        revision: Annotated[int | None, QueryParameter(ge=1, le=100_000)] = None,
+    ) -> Response[Any]:
+        shown = await public.get_case(reference[:40], revision)
+        return public_page(request, "public/case.html", preview=shown, public_links=True)
+
+    @get("/actors/{actor_id:uuid}", operation_id="public_actor_page")
+    async def actor(self, request: AnyRequest, actor_id: FromPath[uuid.UUID]) -> Response[Any]:
+        return public_page(request, "public/actor.html", actor=await public.get_actor(actor_id))
+
+    @get("/stats", operation_id="public_stats_page")
+    async def stats(self, request: AnyRequest) -> Response[Any]:
+        lang = language_of_scope(request.scope)
+        t = gettext_for(lang)
+        counts = await public.stats()
+
+        def ranked(items: dict[str, int], name: Any) -> list[tuple[str, int]]:
+            return sorted(((name(code), count) for code, count in items.items()), key=lambda r: (-r[1], r[0]))
+
+        def district_name(code: str) -> str:
+            found = district(code)
+            return found.name(_script(lang)) if found else code
+
+        rows = {
+            "category": ranked(counts.by_category, lambda code: category_label_in(lang, code)),
+            "district": ranked(counts.by_district, district_name),
+            "year": sorted(counts.by_year.items(), reverse=True),
+        }
+        charts = [
+            (t.gettext(CHART_TITLES[name]), bar_chart(t.gettext(CHART_TITLES[name]), data, f"chart-{name}"))
+            for name, data in rows.items()
+        ]
+        return public_page(request, "public/stats.html", stats=counts, charts=charts)
+
+    @get("/about", operation_id="about_page")
+    async def about(self, request: AnyRequest, state: State) -> Response[Any]:
+        keys = await custody.public_keys(state.signer)
+        return public_page(request, "public/about.html", keys=keys, base_url=state.settings.base_url)
+
+    @get("/verify", operation_id="verify_page")
+    async def verify_page(
+        self, request: AnyRequest, sha256: Annotated[str | None, QueryParameter(max_length=64)] = None
+    ) -> Template:
+        # Not shared-cacheable: its forms carry this visitor's CSRF token.
+        lookup = None
+        if sha256:
+            wanted = sha256.strip().lower()
+            lookup = {"sha256": wanted, "valid": bool(verify.SHA256.match(wanted))}
+            lookup["matches"] = await verify.published_with(wanted)
+        return page("public/verify.html", lookup=lookup, receipt=None, receipt_text="", upload=None)
+
+    @post("/verify/receipt", operation_id="verify_receipt_submit", status_code=200)
+    async def verify_receipt(self, request: AnyRequest, state: State) -> Template:
+        form = await request.form()
+        text = form.get("receipt")
+        text = text[: verify.MAX_RECEIPT] if isinstance(text, str) else ""
+        checked = await verify.check_receipt(state.signer, text)
+        return page(
+            "public/verify.html",
+            200 if checked.ok else 422,
+            lookup=None,
+            receipt=checked,
+            receipt_text=text,
+            upload=None,
+        )
+
+    @post("/verify/file", operation_id="verify_file_submit", status_code=200, request_max_body_size=None)
+    async def verify_file(self, request: AnyRequest, state: State) -> Template:
+        limit = state.settings.max_upload_bytes
+        try:
+            sha256, size = await verify.hash_uploaded_file(
+                request.stream(), request.headers.get("content-type", ""), limit + 64 * 1024
+            )
+        except (BadRequest, TooLarge) as exc:
+            return page(
+                "public/verify.html",
+                exc.status_code,
+                lookup=None,
+                receipt=None,
+                receipt_text="",
+                upload=None,
+                upload_error=exc.detail,
+            )
+        upload = {"sha256": sha256, "size": size, "matches": await verify.published_with(sha256)}
+        return page("public/verify.html", lookup=None, receipt=None, receipt_text="", upload=upload)

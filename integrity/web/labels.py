@@ -13,8 +13,8 @@ from typing import Any
 from jinja2 import pass_context
 
 from integrity.accounts import service as accounts
-from integrity.reference import category, district, municipality
-from integrity.web.i18n import SR_CYRL, gettext_for
+from integrity.reference import category, district, municipality, to_cyrillic, to_latin
+from integrity.web.i18n import SR_CYRL, SR_LATN, gettext_for
 from integrity.web.i18n import _lang as language_of_context
 
 
@@ -292,6 +292,30 @@ def category_description(context: Any, code: str) -> str:
     return found.description(language_of_context(context)) if found else ""
 
 
+def category_label_in(lang: str, code: str) -> str:
+    found = category(code)
+    return found.label(lang) if found else code
+
+
+@pass_context
+def in_script(context: Any, text: str) -> str:
+    """Published Serbian text in the reader's script (English pages show it as written)."""
+    lang = language_of_context(context)
+    if lang == SR_CYRL:
+        return to_cyrillic(text)
+    if lang == SR_LATN:
+        return to_latin(text)
+    return text
+
+
+@pass_context
+def district_name(context: Any, code: str | None) -> str:
+    found = district(code) if code else None
+    if found is None:
+        return code or ""
+    return found.name(SR_CYRL if language_of_context(context) == SR_CYRL else SR_LATN)
+
+
 @pass_context
 def municipality_name(context: Any, code: str) -> str:
     found = municipality(code)
@@ -325,4 +349,6 @@ TEMPLATE_GLOBALS = {
     "category_label": category_label,
     "category_description": category_description,
     "municipality_name": municipality_name,
+    "district_name": district_name,
+    "in_script": in_script,
 }

@@ -595,6 +595,32 @@ async def page_redaction_create(world: World) -> Req:
     return await page_in_review(world, "/files/{file}/redact", {"do": "create", **box})
 
 
+async def page_public_case(world: World) -> Req:
+    case = await published_case(world)
+    return Req(path=f"/cases/{case.reference}")
+
+
+async def page_public_actor(world: World) -> Req:
+    case = await published_case(world)
+    return Req(path=f"/actors/{case.actor_ids['Opština Matrica']}")
+
+
+async def page_receipt_check(world: World) -> Req:
+    return anonymous_form(world, {"receipt": '{"payload": "{}", "signature": "AA==", "key_id": "none"}'})
+
+
+async def page_file_check(world: World) -> Req:
+    from integrity.security.csrf import new_csrf_token
+    from tests.web.helpers import multipart_form
+
+    token = new_csrf_token(world.accounts.keys.hmac_key("csrf"), None)
+    body, content_type = multipart_form([], [("copy.png", samples.png())], csrf=token)
+    return Req(
+        content=body,
+        headers={"content-type": content_type, "cookie": f"csrftoken={token}", "x-csrftoken": token},
+    )
+
+
 def member_pages(status: int, **others: int) -> dict[str, int]:
     """Members' pages: anonymous visitors go to the log-in page (303), members get `status`."""
     return {**logged_in(status, **others), "anonymous": 303}
@@ -702,6 +728,14 @@ MATRIX: dict[str, Entry] = {
         case_team(200, reviewer=403, editor=403), submitted_receipt
     ),
     # HTML pages: log-in, second factor, invitations
+    "GET /cases/{reference:str}": Entry(everyone(200), page_public_case),
+    "GET /actors/{actor_id:uuid}": Entry(everyone(200), page_public_actor),
+    "GET /stats": Entry(everyone(200)),
+    "GET /about": Entry(everyone(200)),
+    "GET /verify": Entry(everyone(200)),
+    # A receipt that does not verify (422); a file that no case publishes (200, "no match").
+    "POST /verify/receipt": Entry(everyone(422), page_receipt_check),
+    "POST /verify/file": Entry(everyone(200), page_file_check),
     "GET /login": Entry({**everyone(303), "anonymous": 200}),
     "POST /login": Entry(everyone(401), page_login),
     # No pending first step: back to the log-in form.

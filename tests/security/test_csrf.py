@@ -84,7 +84,7 @@ async def test_an_anonymous_form_needs_the_cookie_and_the_field_to_match(
     client: AsyncTestClient[Litestar], accounts: AccountFactory
 ) -> None:
     member = await accounts.create("member")
-    page = await client.get("/")
+    page = await client.get("/login")
     token = page.cookies["csrftoken"]
     form = {"email": member.email, "password": "violet harbour lantern 42", "_csrf_token": token}
     # The form passes the CSRF check; the API then wants JSON, which is a different refusal.

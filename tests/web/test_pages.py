@@ -286,7 +286,12 @@ async def test_a_draft_is_edited_given_files_and_submitted_with_a_receipt(accoun
     assert json.loads(receipt["payload"])["case_id"] == case_id
     # Filed material is frozen: no edit, no upload, no delete offered; editing is refused.
     page = await member.get(f"/app/cases/{case_id}")
-    assert "/edit" not in page.text and 'action="/app/cases/' not in page.text
+    assert "/edit" not in page.text and "/files" not in page.text
+    # Only withdrawing the case is still offered.
+    assert re.findall(r'action="/app/cases/[^"]+"', page.text) == [
+        f'action="/app/cases/{case_id}/transitions"'
+    ]
+    assert 'name="action" value="withdraw"' in page.text
     refused = await post_form(member, f"/app/cases/{case_id}/edit", CASE_FIELDS)
     assert refused.status_code == 409 and "slučaj je podnet" in refused.text.lower()
 

@@ -26,6 +26,16 @@ async def submitted_case(member: Caller, files: tuple[tuple[str, bytes], ...] | 
     return case_id
 
 
+async def post_en(caller: Caller, url: str, fields: dict[str, str]) -> httpx.Response:
+    """Post a form; after a redirect, show where it leads in English."""
+    response = await post_form(caller, url, fields, follow=False)
+    if response.status_code != 303:
+        return response
+    target = response.headers["location"]
+    path, _, fragment = target.partition("#")
+    return await caller.get(path + ("&" if "?" in path else "?") + "lang=en", headers=HTML)
+
+
 def csrf_fields(response: httpx.Response) -> int:
     return response.text.count('name="_csrf_token"')
 
@@ -79,7 +89,7 @@ async def test_the_review_team_takes_steps_writes_notes_and_asks_the_member(
     assert "Declare a conflict of interest" in text and "Internal note" in text
     assert csrf_fields(page) >= 4
 
-    started = await post_form(reviewer, url + "/transitions?lang=en", {"action": "start_review"})
+    started = await post_en(reviewer, url + "/transitions?lang=en", {"action": "start_review"})
     assert started.status_code == 200 and "Ask the member for information" in started.text
     # A step that needs a reason is refused without one, with the message on the page.
     refused = await post_form(reviewer, url + "/transitions?lang=en", {"action": "reject", "reason": ""})
@@ -125,7 +135,7 @@ async def test_editors_assign_and_reviewers_declare_conflicts(
     assert assigned.status_code == 200
     queue = await reviewer.get("/app/queue?assigned=1", headers=HTML)
     assert case_id in queue.text
-    stepped_away = await post_form(reviewer, url + "/conflicts?lang=en", {})
+    stepped_away = await post_en(reviewer, url + "/conflicts?lang=en", {})
     assert "You declared a conflict of interest" in stepped_away.text
     refused = await post_form(reviewer, url + "/transitions?lang=en", {"action": "start_review"})
     assert refused.status_code == 409 and "That step was not taken" in refused.text
@@ -212,7 +222,7 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
     assert "Approve for publication" in preview.text
     approved = await post_form(editor, url + "/transitions", {"action": "approve", "return_to": "preview"})
     assert approved.status_code == 200 and "/publication/preview" in str(approved.url)
-    published = await post_form(
+    published = await post_en(
         editor, url + "/transitions?lang=en", {"action": "publish", "return_to": "preview"}
     )
     assert published.status_code == 200 and "Retract the publication" in published.text

@@ -1,0 +1,138 @@
+"""The public pages through the test client: search in either script, filters, the case file with
+its revisions, corrections and retraction, actor pages, statistics drawn as SVG, the about page with
+the keys, and /verify for receipts and files (uploaded and hashed, or hashed in the browser)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests import samples
+from tests.factories import AccountFactory
+from tests.publication.factories import Publisher
+from tests.web.helpers import multipart_form, visible_text
+from tests.web.test_pages import HTML, NO_HEADER, file_case, post_form
+
+
+async def test_search_filters_and_the_case_file(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+    publisher = Publisher(app)
+    png = samples.png(b"published")
+    case = await publisher.publish(
+        title="Žmirić i tender za vrtić",
+        summary="Ugovor je dobila firma povezana sa odbornikom.",
+        shared_actors=[("Opštinska uprava Čačak", "institution")],
+        protected_actors=["Tajni Svedok"],
+        files=[png],
+    )
+    await publisher.publish(
+        title="Pritisak na novinare", municipality_code="beograd-vracar", categories=["media_capture"]
+    )
+    await publisher.correct(case, note="Ispravljen datum.", title="Žmirić i tender za vrtić (ispravljeno)")
+
+    home = await client.get("/?lang=en", headers=HTML)
+    assert home.status_code == 200 and "Pritisak na novinare" in home.text
+    for query in ("q=Жмирић", "q=zmiric", "q=ŽMIRIĆ"):
+        found = await client.get(f"/?{query}&lang=en", headers=HTML)
+        assert case.reference in found.text and "Pritisak" not in found.text, query
+    cyrillic = await client.get("/?q=Жмирић&lang=sr-Cyrl", headers=HTML)
+    assert "Жмирић и тендер за вртић" in cyrillic.text
+    filtered = await client.get("/?municipality=beograd-vracar&lang=en", headers=HTML)
+    assert "Pritisak na novinare" in filtered.text and case.reference not in filtered.text
+    assert case.reference not in (await client.get("/?category=media_capture", headers=HTML)).text
+    assert case.reference not in (await client.get("/?year=2019", headers=HTML)).text
+    assert case.reference in (await client.get("/?district=moravicki", headers=HTML)).text
+
+    page = await client.get(f"/cases/{case.reference}?lang=en", headers=HTML)
+    text = visible_text(page.text)
+    assert page.status_code == 200 and "(ispravljeno)" in text and "Ispravljen datum." in text
+    assert (
+        hashlib.sha256(png).hexdigest() in page.text
+        and f"/verify?sha256={hashlib.sha256(png).hexdigest()}" in page.text
+    )
+    assert "Tajni Svedok" not in page.text and "Interni naslov" not in page.text
+    older = await client.get(f"/cases/{case.reference}?revision=1&lang=en", headers=HTML)
+    assert "not the latest one" in older.text and "(ispravljeno)" not in older.text
+    actor = await client.get(f"/actors/{case.actor_ids['Opštinska uprava Čačak']}", headers=HTML)
+    assert actor.status_code == 200 and case.reference in actor.text
+
+    await publisher.retract(case, note="Izvor je povukao izjavu.")
+    retracted = await client.get(f"/cases/{case.reference}?lang=en", headers=HTML)
+    assert "This case file was retracted" in retracted.text and "Izvor je povukao izjavu." in retracted.text
+
+    missing = await client.get("/cases/IN-2026-9999?lang=en", headers=HTML)
+    assert missing.status_code == 404 and "<html" in missing.text
+
+
+async def test_public_pages_are_cacheable_with_etags(
+    client: AsyncTestClient[Litestar], accounts: AccountFactory
+) -> None:
+    first = await client.get("/stats", headers=HTML)
+    assert first.headers["cache-control"] == "public, max-age=60"
+    assert first.headers["vary"] == "Cookie" and "set-cookie" not in first.headers
+    again = await client.get("/stats", headers={**HTML, "if-none-match": first.headers["etag"]})
+    assert again.status_code == 304
+    # A member's copy names them: never shared.
+    member = await accounts.as_role("member")
+    mine = await member.get("/", headers=HTML)
+    assert mine.headers["cache-control"].startswith("private")
+
+
+async def test_statistics_are_drawn_as_svg(client: AsyncTestClient[Litestar], app: Litestar) -> None:
+    publisher = Publisher(app)
+    await publisher.publish(categories=["procurement_public_money", "employment_patronage"])
+    await publisher.publish(categories=["procurement_public_money"], municipality_code="novi-sad")
+    page = await client.get("/stats?lang=en", headers=HTML)
+    assert page.status_code == 200
+    assert page.text.count('<svg class="chart"') == 3 and page.text.count('class="chart-bar"') == 5
+    assert "Public procurement and public money: 2" in page.text and "<script" not in page.text
+
+
+async def test_about_lists_the_keys(client: AsyncTestClient[Litestar]) -> None:
+    keys = (await client.get("/api/v1/public/keys")).json()["keys"]
+    page = await client.get("/about?lang=en", headers=HTML)
+    assert page.status_code == 200 and keys[0]["public_key"] in page.text and keys[0]["key_id"] in page.text
+
+
+async def test_verify_a_receipt_and_a_file(
+    client: AsyncTestClient[Litestar], app: Litestar, accounts: AccountFactory
+) -> None:
+    member = await accounts.as_role("member")
+    filed = await file_case(member, files=[("a.txt", samples.text("receipt"))])
+    case_id = filed.headers["location"].rsplit("/", 1)[1].split("#")[0]
+    await post_form(member, f"/app/cases/{case_id}/submit", {}, follow=False)
+    receipt = (await member.get(f"/app/cases/{case_id}/receipt.json")).text
+
+    visitor = accounts.anonymous()
+    await client.get("/verify")
+    visitor.csrf_token = client.cookies.get("csrftoken")
+    cookie = {"cookie": f"csrftoken={visitor.csrf_token}"}
+    good = await client.post(
+        "/verify/receipt?lang=en",
+        data={"_csrf_token": visitor.csrf_token, "receipt": receipt},
+        headers={**HTML, **NO_HEADER, **cookie},
+    )
+    assert good.status_code == 200 and "The signature is valid" in good.text
+    altered = json.loads(receipt)
+    altered["payload"] = altered["payload"].replace('"size":', '"size":1')
+    bad = await client.post(
+        "/verify/receipt?lang=en",
+        data={"_csrf_token": visitor.csrf_token, "receipt": json.dumps(altered)},
+        headers={**HTML, **NO_HEADER, **cookie},
+    )
+    assert bad.status_code == 422 and "The receipt does not verify." in bad.text
+
+    png = samples.png(b"verify me")
+    await Publisher(app).publish(title="Proverljiv slučaj", files=[png])
+    body, content_type = multipart_form([], [("copy.png", png)], csrf=visitor.csrf_token)
+    checked = await client.post(
+        "/verify/file?lang=en",
+        content=body,
+        headers={"content-type": content_type, **HTML, **NO_HEADER, **cookie},
+    )
+    assert checked.status_code == 200 and hashlib.sha256(png).hexdigest() in checked.text
+    assert "This file is published with" in checked.text and "Proverljiv slučaj" in checked.text
+    other = await client.get(f"/verify?sha256={'0' * 64}&lang=en", headers=HTML)
+    assert "No published file has this hash" in other.text

@@ -1,0 +1,153 @@
+"""The review team's pages and the public site in Debian's Chromium, with JavaScript on and off: a
+member files a case, a reviewer takes it through review, redacts its PDF (drawing the box with the
+mouse, or typing its numbers), drafts the public version; an editor approves and publishes it; the
+public finds it by searching in Cyrillic and checks a file. Screenshots on a desktop and a phone go to
+INTEGRITY_TEST_ARTIFACTS."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from integrity.accounts.tables import Role
+from tests.conftest import LiveServer
+from tests.web.test_members_browser import (
+    PHONE,
+    Session,
+    create_member,
+    enrol_second_factor,
+    file_a_case,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def team_session(browser: Any, server: LiveServer, email: str, *, javascript: bool) -> Session:
+    create_member(server, email, Role.reviewer if email.startswith("reviewer") else Role.editor)
+    session = Session(browser, server, javascript=javascript)
+    session.log_in(email)
+    session.page.wait_for_url("**/app/totp")
+    enrol_second_factor(session)
+    session.page.get_by_role("link", name="I have saved the codes: continue").click()
+    session.page.wait_for_url("**/app/")
+    return session
+
+
+def take_step(session: Session, name: str) -> None:
+    session.page.get_by_role("button", name=name, exact=True).click()
+    session.page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_case_goes_from_review_through_redaction_to_the_public(
+    browser: Any, live_server: LiveServer, tmp_path: Path, javascript: bool
+) -> None:
+    suffix = "js" if javascript else "nojs"
+    member = Session(browser, live_server, javascript=javascript)
+    member.log_in(create_member(live_server, f"member-{suffix}@example.org"))
+    member.page.wait_for_url("**/app/")
+    file_a_case(member, tmp_path, suffix=suffix)
+    member.close()
+
+    reviewer = team_session(browser, live_server, f"reviewer-{suffix}@example.org", javascript=javascript)
+    page = reviewer.page
+    page.get_by_role("link", name="Review queue").first.click()
+    page.get_by_label("Status").select_option("submitted")
+    page.get_by_role("button", name="Show").click()
+    reviewer.shot(f"review-queue-{suffix}")
+    page.get_by_role("link", name=re.compile(f"Tender for school repairs {suffix}")).click()
+    take_step(reviewer, "Start the review")
+    page.get_by_label("Internal note").fill("Checking the tender documents with the municipality.")
+    page.get_by_role("button", name="Add the note").click()
+    assert "Checking the tender documents" in page.locator("#comments").inner_text()
+    reviewer.shot(f"review-case-{suffix}")
+
+    # The public version: texts from scratch, the PDF to be published redacted.
+    page.get_by_role("link", name="Publication draft").first.click()
+    page.get_by_label("Public title").fill(f"Žmirić i tender za popravku škole {suffix}")
+    page.get_by_label("Summary").fill("Ugovor o popravci škole dobila je firma povezana sa opštinom.")
+    page.get_by_label("Body").fill("Opštinska uprava je raspisala tender.\n\nDrugih ponuda nije bilo.")
+    page.get_by_label("Publish the redacted copy").check()
+    page.get_by_role("button", name="Save and check").click()
+    assert "The draft was saved." in page.locator("main").inner_text()
+    assert "Make a redacted copy of evidence-" in page.locator(".missing").inner_text()
+    reviewer.shot(f"publication-draft-{suffix}")
+
+    page.get_by_role("link", name="Open the redaction tool").click()
+    page.locator("[data-redact-image]").wait_for()
+    page.wait_for_function("document.querySelector('[data-redact-image]').naturalWidth > 0")
+    if javascript:
+        # Draw the box over the top of the page with the mouse.
+        box = page.locator("[data-redact-image]").bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.05)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2, steps=6)
+        page.mouse.up()
+        assert float(page.locator("input[name=box-0-x]").input_value()) == pytest.approx(10, abs=1)
+        assert float(page.locator("input[name=box-0-width]").input_value()) == pytest.approx(70, abs=1)
+        assert page.locator("[data-redact-svg] rect").count() == 1
+        # And one more with the keyboard.
+        page.locator("[data-redact-canvas]").focus()
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Shift+ArrowRight")
+        page.keyboard.press("Enter")
+        assert page.locator("input[name=box-1-y]").input_value() == "11"
+        assert page.locator("input[name=box-1-width]").input_value() == "31"
+    else:
+        page.get_by_label("Box 1: x").fill("10")
+        page.get_by_label("Box 1: y").fill("5")
+        page.get_by_label("Box 1: width").fill("70")
+        page.get_by_label("Box 1: height").fill("15")
+        page.get_by_role("button", name="More rows").click()
+        assert page.locator("input[name=box-5-x]").count() == 1
+        assert page.locator("[data-redact-svg] rect").count() == 1  # drawn by the server
+    reviewer.shot(f"redaction-{suffix}")
+    page.get_by_role("button", name="Create the redacted copy").click()
+    assert "Redacted copy created" in page.locator("main").inner_text()
+    assert re.fullmatch(r"[0-9a-f]{64}", page.locator(".rendition-sha256").inner_text())
+    reviewer.shot(f"redaction-done-{suffix}")
+    page.get_by_role("link", name="Publication draft").last.click()
+    page.get_by_role("button", name="Save and check").click()
+    text = page.locator("main").inner_text()
+    assert "No protected name was found" in text and "The draft is complete" in text
+    page.get_by_role("link", name=re.compile("IN-")).first.click()
+    take_step(reviewer, "Mark as verified")
+    reviewer.close()
+
+    editor = team_session(browser, live_server, f"editor-{suffix}@example.org", javascript=javascript)
+    page = editor.page
+    page.get_by_role("link", name="Review queue").first.click()
+    page.get_by_role("link", name=re.compile(f"Tender for school repairs {suffix}")).click()
+    page.get_by_role("link", name="Publication preview").first.click()
+    assert "Žmirić i tender" in page.locator("article").inner_text()
+    editor.shot(f"publication-preview-{suffix}")
+    take_step(editor, "Approve for publication")
+    take_step(editor, "Publish")
+    assert "Retract the publication" in page.locator("main").inner_text()
+    editor.page.set_viewport_size(PHONE)
+    editor.goto("/app/queue")
+    editor.shot(f"phone-review-queue-{suffix}")
+    editor.close()
+
+    reader = Session(browser, live_server, javascript=javascript, viewport=PHONE if not javascript else None)
+    reader.goto("/?lang=sr-Cyrl")
+    reader.page.get_by_role("searchbox").fill("Жмирић")
+    reader.page.get_by_role("button", name="Претражи").click()
+    results = reader.page.locator(".case-list").inner_text()
+    assert "Жмирић и тендер за поправку школе" in results
+    reader.shot(f"public-search-cyrillic-{suffix}")
+    reader.page.locator(".case-list a").first.click()
+    assert "Објављене датотеке" in reader.page.locator("main").inner_text()
+    reader.shot(f"public-case-{suffix}")
+    reader.page.get_by_role("link", name="Провери").first.click()
+    assert "Ова датотека је објављена уз" in reader.page.locator("main").inner_text()
+    reader.goto("/stats?lang=en")
+    assert reader.page.locator("svg.chart").count() == 3
+    reader.shot(f"public-stats-{suffix}")
+    reader.goto("/about")
+    reader.shot(f"public-about-{suffix}")
+    reader.close()
