@@ -186,6 +186,29 @@ SERVICE_MESSAGES = [
     N_("the form data is not valid multipart/form-data"),
     N_("the form data ended before its closing boundary"),
     N_("something went wrong on our side; nothing you sent has been logged"),
+    # integrity.cases.review, integrity.cases.workflow, integrity.publication.service
+    N_("request info needs a reason"),
+    N_("reject needs a reason"),
+    N_("send back needs a reason"),
+    N_("correct needs a reason"),
+    N_("retract needs a reason"),
+    N_("nobody reviews, verifies or approves a case they filed"),
+    N_("you declared a conflict of interest on this case"),
+    N_("you have already declared a conflict of interest on this case"),
+    N_("that reviewer declared a conflict of interest on this case"),
+    N_("approval needs an editor other than the reviewer who verified the case (four eyes)"),
+    N_("nobody reviews a case they filed"),
+    N_("answers are given while the case waits for information"),
+    N_("the comment must not be empty"),
+    N_("internal notes come from the review team"),
+    N_("only the member who filed the case answers requests for information"),
+    N_("the public version is written by the review team"),
+    N_("nobody prepares the publication of a case they filed"),
+    N_("draw at least one box (to publish without boxes, choose publish as filed)"),
+    N_("this type of file has no redaction path yet: it can only be withheld"),
+    N_("this type of file has no page preview"),
+    N_("an actor whose identity is protected is never shown publicly"),
+    N_("choose a file"),
 ]
 
 #: Replacements for messages written for API clients, where a person needs other words.
@@ -199,6 +222,10 @@ FRIENDLIER = {
         "Your role needs a second factor: set it up on the second-factor page first."
     ),
     "log in first": N_("Log in first."),
+    # integrity.publication.service.publication_problem (names files by id)
+    "the publication draft is not complete": N_(
+        "The publication draft is not complete yet: the draft page lists what is missing."
+    ),
 }
 
 #: The rate limits' messages (`integrity.accounts.service`), in the pages' words, per rule.

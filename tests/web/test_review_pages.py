@@ -245,3 +245,20 @@ async def test_a_member_cannot_open_the_publication_pages(
 
 def test_case_fields_still_name_a_protected_actor() -> None:
     assert ("actor-0-protect", "1") in CASE_FIELDS
+
+
+def test_the_review_services_still_send_the_messages_the_pages_translate() -> None:
+    import inspect
+
+    from integrity.cases import review, workflow
+    from integrity.publication import service
+    from integrity.web import labels, verify
+
+    source = "".join(inspect.getsource(module) for module in (review, workflow, service, verify))
+    first = labels.SERVICE_MESSAGES.index("request info needs a reason")
+    for message in labels.SERVICE_MESSAGES[first:]:
+        if message.endswith(" needs a reason"):
+            assert "f\"{action.replace('_', ' ')} needs a reason\"" in source
+        else:
+            assert message in source, message
+    assert '"the publication draft is not complete: "' in source
