@@ -7,6 +7,7 @@ INTEGRITY_TEST_ARTIFACTS."""
 from __future__ import annotations
 
 import re
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from integrity.accounts.tables import Role
 from tests.conftest import LiveServer
 from tests.web.test_members_browser import (
+    DESKTOP,
     PHONE,
     Session,
     create_member,
@@ -110,6 +112,10 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     assert "Redacted copy created" in page.locator("main").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", page.locator(".rendition-sha256").inner_text())
     reviewer.shot(f"redaction-done-{suffix}")
+    reviewer.page.set_viewport_size(PHONE)
+    assert reviewer.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    reviewer.shot(f"phone-redaction-done-{suffix}")
+    reviewer.page.set_viewport_size(DESKTOP)
     page.get_by_role("link", name="Publication draft").last.click()
     page.get_by_role("button", name="Save and check").click()
     text = page.locator("main").inner_text()
@@ -143,8 +149,20 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     reader.page.locator(".case-list a").first.click()
     assert "Објављене датотеке" in reader.page.locator("main").inner_text()
     reader.shot(f"public-case-{suffix}")
+    published = reader.page.locator(".files a[download]").first.get_attribute("href")
+    assert published
+    copy = tmp_path / "downloaded.pdf"
+    with urllib.request.urlopen(live_server.url + published) as response:  # noqa: S310 - loopback
+        copy.write_bytes(response.read())
     reader.page.get_by_role("link", name="Провери").first.click()
     assert "Ова датотека је објављена уз" in reader.page.locator("main").inner_text()
+    # Checking a copy: hashed in the browser with JavaScript, uploaded and hashed without it.
+    reader.goto("/verify")
+    reader.page.get_by_label("Датотека").set_input_files(str(copy))
+    reader.page.get_by_role("button", name="Провери датотеку").click()
+    reader.page.wait_for_url(re.compile(r"/verify\?sha256=[0-9a-f]{64}" if javascript else r"/verify/file$"))
+    assert "Ова датотека је објављена уз" in reader.page.locator("#file").inner_text()
+    reader.shot(f"public-verify-{suffix}")
     reader.goto("/stats?lang=en")
     assert reader.page.locator("svg.chart").count() == 3
     reader.shot(f"public-stats-{suffix}")
