@@ -39,6 +39,8 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python benchmarks/vault.py
+	$(BIN)/python benchmarks/upload.py
+	$(BIN)/python benchmarks/custody_verify.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
