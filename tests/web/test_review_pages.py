@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests import samples
 from tests.factories import AccountFactory, Caller
-from tests.web.helpers import visible_text
-from tests.web.test_pages import CASE_FIELDS, HTML, case_id_of, file_case, post_form
+from tests.web.helpers import html_lang, visible_text
+from tests.web.test_pages import CASE_FIELDS, HTML, _serbian_msgids, case_id_of, file_case, post_form
 
 
 async def submitted_case(member: Caller, files: tuple[tuple[str, bytes], ...] | None = None) -> str:
@@ -262,3 +263,49 @@ def test_the_review_services_still_send_the_messages_the_pages_translate() -> No
         else:
             assert message in source, message
     assert '"the publication draft is not complete: "' in source
+
+
+@pytest.mark.parametrize("lang", ["sr-Latn", "sr-Cyrl", "en"])
+async def test_the_new_pages_render_in_every_language(
+    client: AsyncTestClient[Litestar], app: Litestar, accounts: AccountFactory, lang: str
+) -> None:
+    from tests.publication.factories import Publisher
+
+    member = await accounts.as_role("member")
+    reviewer = await accounts.as_role("reviewer")
+    case_id = await submitted_case(member, files=(("ugovor.pdf", samples.pdf("Ugovor")),))
+    url = f"/app/cases/{case_id}"
+    await post_form(reviewer, url + "/transitions", {"action": "start_review"})
+    await post_form(reviewer, url + "/transitions", {"action": "request_info", "reason": "Pošaljite ugovor."})
+    attachment_id = file_id_of(await reviewer.get(url, headers=HTML))
+    published = await Publisher(app).publish(
+        shared_actors=[("Opština Jezik", "institution")], files=[samples.png()]
+    )
+    anonymous = accounts.anonymous()
+    pages = [
+        (reviewer, "/app/queue"),
+        (reviewer, url),
+        (member, url),
+        (reviewer, url + "/publication"),
+        (reviewer, url + "/publication/preview"),
+        (reviewer, f"{url}/files/{attachment_id}/redact"),
+        (anonymous, "/"),
+        (anonymous, "/?q=opstina&year=2025"),
+        (anonymous, f"/cases/{published.reference}"),
+        (anonymous, f"/actors/{published.actor_ids['Opština Jezik']}"),
+        (anonymous, "/stats"),
+        (anonymous, "/about"),
+        (anonymous, "/verify"),
+        (anonymous, f"/verify?sha256={'0' * 64}"),
+    ]
+    english = _serbian_msgids() if lang != "en" else []
+    for caller, page_url in pages:
+        separator = "&" if "?" in page_url else "?"
+        response = await caller.get(f"{page_url}{separator}lang={lang}", headers=HTML)
+        assert response.status_code == 200, (page_url, response.status_code)
+        assert html_lang(response) == lang, page_url
+        text = visible_text(response.text)
+        left = [msgid for msgid in english if msgid in text]
+        assert not left, f"{page_url} in {lang} still says: {left}"
+        if lang == "sr-Cyrl":
+            assert "Slučajevi" not in text and "Sledeći koraci" not in text
