@@ -39,6 +39,8 @@ from integrity.web.pages import (
 )
 from integrity.web.review import PUBLICATION_ACTIONS, TEXT_ACTIONS
 
+#: What `publication.preview` says when nothing has been drafted yet.
+NO_DRAFT = "there is no publication draft yet"
 #: Empty box rows the redaction form offers, and how many "more rows" adds.
 BLANK_BOXES = 3
 MAX_BOXES = 200
@@ -306,7 +308,10 @@ async def preview_page(
     context.setdefault("failed_action", None)
     try:
         shown = await publication.preview(ctx, principal, case_id)
-    except WrongState:
+    except WrongState as exc:
+        # Only a missing draft is shown as such; a conflict or an own case is refused as a page.
+        if exc.detail != NO_DRAFT:
+            raise
         shown = None
     return page(
         "app/preview.html",

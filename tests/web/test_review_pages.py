@@ -138,6 +138,8 @@ async def test_editors_assign_and_reviewers_declare_conflicts(
     assert case_id in queue.text
     stepped_away = await post_en(reviewer, url + "/conflicts?lang=en", {})
     assert "You declared a conflict of interest" in stepped_away.text
+    preview = await reviewer.get(url + "/publication/preview?lang=en", headers=HTML)
+    assert preview.status_code == 409 and "You declared a conflict of interest on this case." in preview.text
     refused = await post_form(reviewer, url + "/transitions?lang=en", {"action": "start_review"})
     assert refused.status_code == 409 and "That step was not taken" in refused.text
 
