@@ -287,7 +287,7 @@ def test_random_workflows_keep_every_rule(settings: Settings, database_url: str)
 def settings_for_machine() -> Any:
     return hypothesis_settings(
         max_examples=EXAMPLES,
-        stateful_step_count=20,
+        stateful_step_count=10,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         database=None,
