@@ -193,6 +193,8 @@ class CaseController(Controller):
     @get(
         "/{case_id:uuid}/attachments/{attachment_id:uuid}/content",
         operation_id="download_attachment",
+        # The file's own type is sent (the header below); the document says it can be any.
+        media_type="*/*",
     )
     async def download(
         self,
@@ -208,6 +210,7 @@ class CaseController(Controller):
         )
         wanted = parse_range(header, download.size)
         headers = {
+            "content-type": download.content_type,
             "accept-ranges": "bytes",
             "content-disposition": "attachment; filename*=UTF-8''" + quote(download.filename, safe=""),
             # Evidence is never rendered by the browser in our origin.

@@ -93,6 +93,8 @@ class PublicationController(Controller):
     @get(
         "/renditions/{rendition_id:uuid}/content",
         operation_id="download_rendition",
+        # The rendition's own type is sent (the header below); the document says it can be any.
+        media_type="*/*",
     )
     async def rendition(
         self,
@@ -106,6 +108,7 @@ class PublicationController(Controller):
             plaintext_stream(ctx.vault, blob),
             media_type=row["content_type"],
             headers={
+                "content-type": row["content_type"],
                 "content-length": str(row["size"]),
                 "content-disposition": f'attachment; filename="rendition.{row["extension"]}"',
                 "content-security-policy": "sandbox; default-src 'none'",
