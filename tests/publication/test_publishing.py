@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import shutil
+import subprocess
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -19,6 +22,16 @@ from tests.factories import AccountFactory, Caller
 from tests.redaction.handmade import photo_jpeg, text_pdf
 
 WITNESS = "Petar Izmišljenović"
+
+
+def pdftotext(data: bytes) -> str:
+    """poppler's pdftotext on `data` (CI installs poppler-utils; elsewhere the check is skipped)."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        if os.environ.get("CI"):
+            raise AssertionError("CI must have pdftotext (apt-get install -y poppler-utils)")
+        return ""
+    return subprocess.run([tool, "-q", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
 
 
 async def act(caller: Caller, case_id: str, action: str, reason: str | None = None) -> Any:
@@ -162,7 +175,7 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
     assert blue > 150 and red < 90
     assert not image.getexif() and b"Exif" not in photo_bytes and b"GPS" not in photo_bytes
 
-    # The public PDF has no text layer at all.
+    # The public PDF has no text layer at all: neither PDFium nor poppler's pdftotext finds any.
     pdf_file = next(f for f in public_files if f["content_type"] == "application/pdf")
     pdf_bytes = (
         await reviewer.get(f"/api/v1/cases/{case_id}/renditions/{pdf_file['rendition']}/content")
@@ -170,6 +183,7 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
     document = pdfium.PdfDocument(pdf_bytes)
     assert all(document[i].get_textpage().get_text_range() == "" for i in range(len(document)))
     assert b"Izmisljenovic" not in pdf_bytes
+    assert pdftotext(pdf_bytes).strip() == ""
 
     # Every published file proves it was recorded: its entry is public and in a signed checkpoint.
     keys = (await accounts.anonymous().get("/api/v1/public/keys")).json()["keys"]
