@@ -51,6 +51,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def weed_http_port() -> int:
+    """A free port for one of weed's HTTP listeners. Some of its components reach a peer's gRPC at
+    that peer's HTTP port + 10000 whatever they are told, so the port must leave room for it."""
+    while True:
+        port = free_port()
+        if port + 10000 <= 65535:
+            return port
+
+
 def weed_binary() -> str:
     beside_python = Path(sys.executable).with_name("weed")
     if beside_python.exists():
@@ -92,7 +101,7 @@ class WeedServer:
         )
         data = self.folder / "data"
         data.mkdir(exist_ok=True)
-        ports = {name: free_port() for name in ("master", "volume", "filer", "webdav", "admin")}
+        ports = {name: weed_http_port() for name in ("master", "volume", "filer", "webdav", "admin")}
         # gRPC ports default to http port + 10000; pick them explicitly so nothing collides.
         args = [
             weed_binary(),
@@ -188,7 +197,7 @@ def running_weed() -> Iterator[WeedServer]:
     folder = Path(tempfile.mkdtemp(prefix="integrity-weed-"))
     server = WeedServer(
         folder=folder,
-        s3_port=free_port(),
+        s3_port=weed_http_port(),
         access_key=os.environ.get("INTEGRITY_TEST_S3_ACCESS_KEY") or secrets.token_hex(10),
         secret_key=os.environ.get("INTEGRITY_TEST_S3_SECRET_KEY") or secrets.token_hex(20),
     )
@@ -203,7 +212,7 @@ def running_weed() -> Iterator[WeedServer]:
                 server.stop()
                 if attempt == 2:
                     raise
-                server.s3_port = free_port()
+                server.s3_port = weed_http_port()
         yield server
     finally:
         server.stop()
