@@ -85,7 +85,7 @@ class ReferenceDataController(Controller):
         ]
 
 
-async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+async def limited_body(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
     """The request body, refused with 413 as soon as it passes `limit` bytes."""
     total = 0
     async for chunk in stream:
@@ -155,7 +155,7 @@ class CaseController(Controller):
         "/{case_id:uuid}/attachments",
         operation_id="upload_attachments",
         status_code=HTTP_201_CREATED,
-        # The body is streamed and limited per file by `_limited` and the multipart parser;
+        # The body is streamed and limited per file by `limited_body` and the multipart parser;
         # Litestar's own limit would stop a large video before the first byte is read.
         request_max_body_size=None,
         description=(
@@ -180,7 +180,7 @@ class CaseController(Controller):
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise TooLarge("the upload is larger than the platform accepts")
         parts = iter_form_parts(
-            _limited(request.stream(), limit),
+            limited_body(request.stream(), limit),
             content_type,
             max_part_bytes=ctx.settings.max_upload_bytes,
             max_parts=MAX_PARTS,

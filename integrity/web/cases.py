@@ -21,7 +21,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from integrity.cases import service as cases
-from integrity.cases.controller import MAX_PARTS, MULTIPART_OVERHEAD, provide_case_context
+from integrity.cases.controller import MAX_PARTS, MULTIPART_OVERHEAD, limited_body, provide_case_context
 from integrity.cases.multipart import FormPart, iter_form_parts
 from integrity.cases.schemas import CaseOut, CaseUpdate, ReceiptOut
 from integrity.cases.service import CaseContext
@@ -52,16 +52,6 @@ MAX_FIELD_BYTES = 512 * 1024
 PAGE_SIZE = 20
 
 
-async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
-    # The same cut-off as the API's upload route: refused with 413 as soon as the body passes it.
-    total = 0
-    async for chunk in stream:
-        total += len(chunk)
-        if total > limit:
-            raise TooLarge("the upload is larger than the platform accepts")
-        yield chunk
-
-
 def _form_parts(request: Request[Any, Any, Any], ctx: CaseContext) -> AsyncIterator[FormPart]:
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
@@ -71,7 +61,7 @@ def _form_parts(request: Request[Any, Any, Any], ctx: CaseContext) -> AsyncItera
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise TooLarge("the upload is larger than the platform accepts")
     return iter_form_parts(
-        _limited(request.stream(), limit),
+        limited_body(request.stream(), limit),
         content_type,
         max_part_bytes=ctx.settings.max_upload_bytes,
         max_parts=MAX_PARTS,

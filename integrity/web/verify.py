@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from integrity.cases.controller import limited_body
 from integrity.cases.multipart import iter_form_parts
 from integrity.custody import service as custody
 from integrity.custody.signing import Signer, verify_signature
-from integrity.errors import BadRequest, TooLarge
+from integrity.errors import BadRequest
 from integrity.publication import public
 from integrity.web.labels import N_
 
@@ -81,15 +82,6 @@ async def published_with(sha256: str) -> list[Match]:
     ]
 
 
-async def _limited(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
-    total = 0
-    async for chunk in stream:
-        total += len(chunk)
-        if total > limit:
-            raise TooLarge("the upload is larger than the platform accepts")
-        yield chunk
-
-
 async def hash_uploaded_file(stream: AsyncIterator[bytes], content_type: str, limit: int) -> tuple[str, int]:
     """The SHA-256 and size of the form's `file` part, read in chunks and kept nowhere."""
     if not content_type.lower().startswith("multipart/form-data"):
@@ -98,7 +90,7 @@ async def hash_uploaded_file(stream: AsyncIterator[bytes], content_type: str, li
     size = 0
     found = False
     async for part in iter_form_parts(
-        _limited(stream, limit), content_type, max_part_bytes=limit, max_parts=8, max_field_bytes=4096
+        limited_body(stream, limit), content_type, max_part_bytes=limit, max_parts=8, max_field_bytes=4096
     ):
         if part.filename is None or part.name != "file" or found:
             await part.skip()
