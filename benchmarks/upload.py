@@ -9,8 +9,13 @@ decrypted and checked. The direct path is `minio`'s `put_object` / `get_object` 
 Prints throughput ratios API / direct (1.00 = no overhead) and the server process's peak RSS above
 its idle RSS (`/proc/<pid>/status` VmHWM after the transfers, VmRSS before; the peak is reset after
 start-up through `/proc/<pid>/clear_refs`). Starts its own SeaweedFS (tests/s3server.py) unless
-`INTEGRITY_TEST_S3_ENDPOINT` names another server. On a 2-core machine the client, the server and
-SeaweedFS share the cores, which weighs on both ratios.
+`INTEGRITY_TEST_S3_ENDPOINT` names another server.
+
+It also prints the CPU time each process spent per MiB moved (`/proc/<pid>/stat` utime + stime of the
+server and of SeaweedFS when this script started it; `getrusage` of this client), on both paths, in
+the same rounds. On a machine with few cores the transfer is CPU-bound and the wall-time ratio follows
+from these: the API path adds the server's work (decrypting, hashing, HTTP) to what the S3 server
+and the client already spend.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -69,6 +75,39 @@ def proc_status_kib(pid: int, field: str) -> int:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise RuntimeError(f"{field} not in /proc/{pid}/status")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (`/proc/<pid>/stat` fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Meter:
+    """Wall time and CPU time of the server, the S3 server (when known) and this client, per path."""
+
+    def __init__(self, server_pid: int, s3_pid: int | None) -> None:
+        self.pids = {"server": server_pid, **({"S3 server": s3_pid} if s3_pid else {})}
+        self.wall: dict[str, list[float]] = {}
+        self.cpu: dict[str, dict[str, float]] = {}
+
+    def _cpu(self) -> dict[str, float]:
+        return {"client": own_cpu_seconds()} | {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    @contextlib.contextmanager
+    def measure(self, path: str) -> Iterator[None]:
+        cpu_before, started = self._cpu(), time.perf_counter()
+        yield
+        elapsed, cpu_after = time.perf_counter() - started, self._cpu()
+        self.wall.setdefault(path, []).append(elapsed)
+        spent = self.cpu.setdefault(path, {})
+        for name, seconds in cpu_after.items():
+            spent[name] = spent.get(name, 0.0) + seconds - cpu_before[name]
 
 
 def reset_peak_rss(pid: int) -> bool:
@@ -139,7 +178,7 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[
             time.sleep(0.2)
 
 
-def run(endpoint: S3Endpoint, size: int, rounds: int) -> None:
+def run(endpoint: S3Endpoint, size: int, rounds: int, s3_pid: int | None = None) -> None:
     data = Evidence(size, os.urandom(MIB))
     bucket = "upload-bench-" + secrets.token_hex(4)
     client = endpoint.client()
@@ -161,7 +200,7 @@ def run(endpoint: S3Endpoint, size: int, rounds: int) -> None:
         }
         token = asyncio.run(make_member_token(env["INTEGRITY_DATABASE_URL"]))
         server = start_server(env, port, Path(folder) / "server.log")
-        times: dict[str, list[float]] = {"api up": [], "api down": [], "direct up": [], "direct down": []}
+        meter = Meter(server.pid, s3_pid)
         try:
             api = httpx.Client(
                 base_url=env["INTEGRITY_BASE_URL"],
@@ -172,14 +211,14 @@ def run(endpoint: S3Endpoint, size: int, rounds: int) -> None:
             case.raise_for_status()
             case_id = case.json()["id"]
             # Warm-up, untimed: the S3 server allocates its volumes on the first large writes.
-            _direct_round(client, bucket, data, {"direct up": [], "direct down": []})
+            _direct_round(client, bucket, data, Meter(server.pid, s3_pid))
             for _ in range(3):
                 api.get("/readyz")
             idle_kib = proc_status_kib(server.pid, "VmRSS")
             peak_reset = reset_peak_rss(server.pid)
             for _ in range(rounds):
-                _api_round(api, case_id, data, times)
-                _direct_round(client, bucket, data, times)
+                _api_round(api, case_id, data, meter)
+                _direct_round(client, bucket, data, meter)
             peak_kib = proc_status_kib(server.pid, "VmHWM")
             api.close()
         finally:
@@ -193,7 +232,7 @@ def run(endpoint: S3Endpoint, size: int, rounds: int) -> None:
             with contextlib.suppress(Exception):
                 client.remove_bucket(bucket_name=bucket)
 
-    best = {key: min(values) for key, values in times.items()}
+    best = {key: min(values) for key, values in meter.wall.items()}
     mib = size / MIB
     print(f"upload benchmark: {mib:.0f} MiB through integrity serve (S3) and minio, {endpoint.endpoint}")
     print(f"  best of {rounds} rounds; throughput ratio API / direct (1.00 = no overhead)")
@@ -204,6 +243,19 @@ def run(endpoint: S3Endpoint, size: int, rounds: int) -> None:
             f"API {through_api:6.2f} s ({mib / through_api:7.1f} MiB/s)   "
             f"ratio API/direct {direct / through_api:.2f}"
         )
+    print(f"  CPU time per MiB moved, ms (mean of {rounds} rounds; the machine has {os.cpu_count()} cores):")
+    for key, spent in meter.cpu.items():
+        parts = "   ".join(
+            f"{name} {seconds * 1000 / (mib * rounds):5.2f}" for name, seconds in spent.items()
+        )
+        total = sum(spent.values()) * 1000 / (mib * rounds)
+        print(f"    {key:11}: {parts}   all {total:5.2f}")
+    totals = {key: sum(spent.values()) for key, spent in meter.cpu.items()}
+    print(
+        "    when the cores are saturated, throughput API/direct cannot pass CPU direct / CPU API: "
+        f"upload {totals['direct up'] / totals['api up']:.2f}, "
+        f"download {totals['direct down'] / totals['api down']:.2f}"
+    )
     note = "" if peak_reset else " (peak not reset after start-up: includes it)"
     print(
         f"  server RSS: idle {idle_kib / 1024:.0f} MiB, peak {peak_kib / 1024:.0f} MiB, "
@@ -211,55 +263,53 @@ def run(endpoint: S3Endpoint, size: int, rounds: int) -> None:
     )
 
 
-def _api_round(api: httpx.Client, case_id: str, data: Evidence, times: dict[str, list[float]]) -> None:
+def _api_round(api: httpx.Client, case_id: str, data: Evidence, meter: Meter) -> None:
     boundary = "bench-" + secrets.token_hex(8)
     body, length = multipart(data, boundary)
-    started = time.perf_counter()
-    response = api.post(
-        f"/api/v1/cases/{case_id}/attachments",
-        content=body,
-        headers={"content-type": f"multipart/form-data; boundary={boundary}", "content-length": str(length)},
-    )
-    times["api up"].append(time.perf_counter() - started)
+    with meter.measure("api up"):
+        response = api.post(
+            f"/api/v1/cases/{case_id}/attachments",
+            content=body,
+            headers={
+                "content-type": f"multipart/form-data; boundary={boundary}",
+                "content-length": str(length),
+            },
+        )
     response.raise_for_status()
     attachment = response.json()[0]
     assert attachment["size"] == data.size
     url = f"/api/v1/cases/{case_id}/attachments/{attachment['id']}"
-    started = time.perf_counter()
     got = 0
-    with api.stream("GET", url + "/content") as download:
+    with meter.measure("api down"), api.stream("GET", url + "/content") as download:
         download.raise_for_status()
         for piece in download.iter_raw(MIB):
             got += len(piece)
-    times["api down"].append(time.perf_counter() - started)
     assert got == data.size
     api.delete(url).raise_for_status()
 
 
-def _direct_round(client: object, bucket: str, data: Evidence, times: dict[str, list[float]]) -> None:
+def _direct_round(client: object, bucket: str, data: Evidence, meter: Meter) -> None:
     from minio import Minio
 
     minio = cast(Minio, client)
     if not minio.bucket_exists(bucket_name=bucket):
         minio.make_bucket(bucket_name=bucket)
     name = "direct/" + secrets.token_hex(8)
-    started = time.perf_counter()
-    minio.put_object(
-        bucket_name=bucket,
-        object_name=name,
-        data=cast(BinaryIO, data.reader()),
-        length=data.size,
-        part_size=PART_SIZE,
-    )
-    times["direct up"].append(time.perf_counter() - started)
-    started = time.perf_counter()
-    response = minio.get_object(bucket_name=bucket, object_name=name)
-    try:
-        got = sum(len(piece) for piece in response.stream(MIB))
-    finally:
-        response.close()
-        response.release_conn()
-    times["direct down"].append(time.perf_counter() - started)
+    with meter.measure("direct up"):
+        minio.put_object(
+            bucket_name=bucket,
+            object_name=name,
+            data=cast(BinaryIO, data.reader()),
+            length=data.size,
+            part_size=PART_SIZE,
+        )
+    with meter.measure("direct down"):
+        response = minio.get_object(bucket_name=bucket, object_name=name)
+        try:
+            got = sum(len(piece) for piece in response.stream(MIB))
+        finally:
+            response.close()
+            response.release_conn()
     assert got == data.size
     minio.remove_object(bucket_name=bucket, object_name=name)
 
@@ -277,7 +327,7 @@ def main() -> None:
         run(configured, size, args.rounds)
         return
     with running_weed() as server:
-        run(server.endpoint, size, args.rounds)
+        run(server.endpoint, size, args.rounds, server.process.pid if server.process else None)
 
 
 if __name__ == "__main__":
