@@ -19,7 +19,7 @@ def all_tables() -> list[type[Table]]:
         IdempotentUpload,
         Transition,
     )
-    from integrity.custody.tables import Checkpoint, CustodyEntry, SigningKey
+    from integrity.custody.tables import Checkpoint, CustodyEntry, CustodyNode, SigningKey
     from integrity.notifications.tables import Notification
     from integrity.publication.tables import (
         AttachmentDecision,
@@ -41,6 +41,7 @@ def all_tables() -> list[type[Table]]:
         RateLimitCounter,
         CustodyEntry,
         Checkpoint,
+        CustodyNode,
         SigningKey,
         Case,
         CaseCategory,

@@ -46,39 +46,87 @@ def root(leaves: Sequence[bytes], size: int | None = None) -> bytes:
     return _mth(leaves, 0, size)
 
 
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges [lo, hi) whose MTHs make up PATH(index, D[size]) (RFC 6962 section 2.1.1),
+    in proof order. The proof is ``[MTH(D[lo:hi]) for lo, hi in inclusion_ranges(index, size)]``."""
+    if not 0 <= index < size:
+        raise ValueError("leaf index or tree size out of range")
+    ranges: list[tuple[int, int]] = []
+    lo, hi, m = 0, size, index
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if m < k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, m = lo + k, m - k
+    ranges.reverse()
+    return ranges
+
+
+def consistency_ranges(first: int, second: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose MTHs make up PROOF(first, D[second]) (RFC 6962 section 2.1.2), in order."""
+    if not 0 < first <= second:
+        raise ValueError("tree sizes out of range")
+    ranges: list[tuple[int, int]] = []
+    lo, hi, m, complete = 0, second, first, True
+    while m != hi - lo:
+        k = _split(hi - lo)
+        if m <= k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, m, complete = lo + k, m - k, False
+    if not complete:
+        ranges.append((lo, hi))
+    ranges.reverse()
+    return ranges
+
+
+def perfect_subtrees(lo: int, hi: int) -> list[tuple[int, int]]:
+    """[lo, hi) as the perfect subtrees (start, height) whose right fold is MTH(D[lo:hi]), left to right.
+
+    RFC 6962 splits n leaves at the largest power of two below n, so a range is its binary digits,
+    largest first; every range a proof or a root asks for starts aligned to its largest subtree, and
+    so does each subtree here (``start`` is a multiple of ``2**height``).
+    """
+    subtrees: list[tuple[int, int]] = []
+    start, n = lo, hi - lo
+    while n:
+        height = n.bit_length() - 1
+        if start % (1 << height):
+            raise ValueError("the range does not start on its subtree boundary")
+        subtrees.append((start, height))
+        start += 1 << height
+        n -= 1 << height
+    return subtrees
+
+
+def fold(hashes: Sequence[bytes]) -> bytes:
+    """The root over perfect subtrees' hashes, left to right (`perfect_subtrees` order)."""
+    if not hashes:
+        return EMPTY_ROOT
+    current = hashes[-1]
+    for left in reversed(hashes[:-1]):
+        current = node_hash(left, current)
+    return current
+
+
 def inclusion_proof(index: int, leaves: Sequence[bytes], size: int | None = None) -> list[bytes]:
     """PATH(m, D[n]) of RFC 6962 section 2.1.1 for leaf `index` in the tree of `size` leaves."""
     size = len(leaves) if size is None else size
     if not 0 <= index < size <= len(leaves):
         raise ValueError("leaf index or tree size out of range")
-
-    def path(m: int, lo: int, hi: int) -> list[bytes]:
-        n = hi - lo
-        if n == 1:
-            return []
-        k = _split(n)
-        if m < k:
-            return [*path(m, lo, lo + k), _mth(leaves, lo + k, hi)]
-        return [*path(m - k, lo + k, hi), _mth(leaves, lo, lo + k)]
-
-    return path(index, 0, size)
+    return [_mth(leaves, lo, hi) for lo, hi in inclusion_ranges(index, size)]
 
 
 def consistency_proof(first: int, second: int, leaves: Sequence[bytes]) -> list[bytes]:
     """PROOF(m, D[n]) of RFC 6962 section 2.1.2, between tree sizes `first` and `second`."""
     if not 0 < first <= second <= len(leaves):
         raise ValueError("tree sizes out of range")
-
-    def subproof(m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
-        n = hi - lo
-        if m == n:
-            return [] if complete else [_mth(leaves, lo, hi)]
-        k = _split(n)
-        if m <= k:
-            return [*subproof(m, lo, lo + k, complete), _mth(leaves, lo + k, hi)]
-        return [*subproof(m - k, lo + k, hi, False), _mth(leaves, lo, lo + k)]
-
-    return subproof(first, 0, second, True)
+    return [_mth(leaves, lo, hi) for lo, hi in consistency_ranges(first, second)]
 
 
 def verify_inclusion(

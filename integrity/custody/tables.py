@@ -38,3 +38,12 @@ class SigningKey(Table, tablename="signing_key"):
     algorithm = Varchar(length=20, default="Ed25519")
     public_key = Varchar(length=100)
     created_at = Varchar(length=40)
+
+
+class CustodyNode(Table, tablename="custody_node"):
+    """The hash of a complete subtree of the log's Merkle tree (see `integrity.custody.tree`):
+    derived from the entries, stored so checkpoints and proofs need not read every entry."""
+
+    #: ``height << 48 | index``: the index-th subtree of 2**height leaves, from leaf ``index << height``.
+    node = BigInt(unique=True, index=True)
+    hash = Varchar(length=64)
