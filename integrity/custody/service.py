@@ -13,7 +13,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from integrity import db
-from integrity.custody import merkle
+from integrity.custody import merkle, tree
 from integrity.custody.signing import Signer, canonical_json, utc_now, verify_signature
 from integrity.custody.tables import Checkpoint, CustodyEntry, SigningKey
 from integrity.errors import Invalid, NotFound
@@ -191,26 +191,6 @@ async def iter_entries(batch_size: int = 5000) -> AsyncIterator[EntryRecord]:
         after = int(rows[-1]["seq"])
 
 
-async def leaf_hashes(size: int) -> list[bytes]:
-    """Leaf hashes of the first `size` entries: SHA-256(0x00 || entry_hash)."""
-    leaves: list[bytes] = []
-    after = 0
-    while len(leaves) < size:
-        rows = (
-            await CustodyEntry.select(CustodyEntry.seq, CustodyEntry.entry_hash)
-            .where(CustodyEntry.seq > after)
-            .order_by(CustodyEntry.seq)
-            .limit(min(20000, size - len(leaves)))
-        )
-        if not rows:
-            break
-        leaves.extend(merkle.leaf_hash(bytes.fromhex(row["entry_hash"])) for row in rows)
-        after = int(rows[-1]["seq"])
-    if len(leaves) != size:
-        raise NotFound("the custody log is shorter than that tree size")
-    return leaves
-
-
 # --- keys and checkpoints -------------------------------------------------------------------
 
 
@@ -280,7 +260,10 @@ async def sign_checkpoint(signer: Signer) -> CheckpointRecord | None:
         existing = await Checkpoint.select().where(Checkpoint.tree_size == size).first()
         if existing is not None:
             return _checkpoint(existing)
-        root_hash = merkle.root(await leaf_hashes(size)).hex()
+        # The subtrees complete by now are stored first, so this root and every proof for this tree
+        # read O(log n) stored hashes plus the few hundred newest leaves, not the whole log.
+        await tree.extend(size)
+        root_hash = (await tree.root(size)).hex()
         signed_at = utc_now()
         signature = signer.sign(checkpoint_payload(size, root_hash, signed_at))
         await Checkpoint.insert(
@@ -332,17 +315,16 @@ async def inclusion_proof(seq: int, size: int | None = None) -> InclusionProof:
         raise NotFound("that entry is not in a tree of that size")
     if size > await tree_size():
         raise NotFound("the custody log is shorter than that tree size")
-    leaves = await leaf_hashes(size)
     entry = await get_entry(seq)
     assert entry is not None
-    path = merkle.inclusion_proof(seq - 1, leaves, size)
+    path = await tree.inclusion_proof(seq - 1, size)
     return InclusionProof(
         seq=seq,
         leaf_index=seq - 1,
         tree_size=size,
         entry_hash=entry.entry_hash,
         audit_path=[node.hex() for node in path],
-        root_hash=merkle.root(leaves, size).hex(),
+        root_hash=(await tree.root(size)).hex(),
     )
 
 
@@ -351,8 +333,7 @@ async def consistency_proof(first: int, second: int) -> list[str]:
         raise Invalid("first and second must be tree sizes with 0 < first <= second")
     if second > await tree_size():
         raise NotFound("the custody log is shorter than that tree size")
-    leaves = await leaf_hashes(second)
-    return [node.hex() for node in merkle.consistency_proof(first, second, leaves)]
+    return [node.hex() for node in await tree.consistency_proof(first, second)]
 
 
 # --- verification ---------------------------------------------------------------------------
@@ -374,13 +355,15 @@ class VerifyReport:
 
 
 async def verify_log() -> VerifyReport:
-    """Re-compute the hash chain and every checkpoint's root and signature."""
+    """Re-compute the hash chain, every checkpoint's root and signature, and the stored subtree
+    hashes that checkpoints and proofs are read from."""
     report = VerifyReport()
     keys = {row["key_id"]: row["public_key"] for row in await SigningKey.select()}
     checkpoints = [_checkpoint(row) for row in await Checkpoint.select().order_by(Checkpoint.tree_size)]
     wanted = {checkpoint.tree_size: checkpoint for checkpoint in checkpoints}
     roots: dict[int, str] = {}
     accumulator = merkle.Accumulator()
+    nodes = tree.NodeChecker()
     prev_hash = ZERO_HASH
     expected_seq = 1
     async for record in iter_entries():
@@ -393,7 +376,9 @@ async def verify_log() -> VerifyReport:
         if compute_entry_hash(prev_hash, record.entry()) != record.entry_hash:
             report.problems.append(f"entry {record.seq}: entry_hash does not match its contents")
             break
-        accumulator.append(merkle.leaf_hash(bytes.fromhex(record.entry_hash)))
+        leaf = merkle.leaf_hash(bytes.fromhex(record.entry_hash))
+        accumulator.append(leaf)
+        nodes.add(leaf)
         if accumulator.size in wanted:
             roots[accumulator.size] = accumulator.root().hex()
         prev_hash = record.entry_hash
@@ -419,4 +404,6 @@ async def verify_log() -> VerifyReport:
             report.problems.append(
                 f"checkpoint of tree size {checkpoint.tree_size}: signature does not verify"
             )
+    if report.ok:
+        report.problems.extend(await nodes.problems())
     return report

@@ -7,9 +7,10 @@ import hashlib
 import random
 
 import pytest
+from litestar import Litestar
 
 from integrity import db
-from integrity.custody import merkle, tree
+from integrity.custody import merkle, service, tree
 from integrity.custody.tables import CustodyEntry, CustodyNode
 from integrity.errors import NotFound
 
@@ -99,3 +100,24 @@ async def test_a_log_shorter_than_the_size_asked_for_is_not_found(leaves: list[b
         await tree.root(ENTRIES + 1)
     with pytest.raises(NotFound):
         await tree.inclusion_proof(0, ENTRIES + 300)
+
+
+async def test_checkpoints_store_the_subtrees_and_custody_verify_checks_them(app: Litestar) -> None:
+    signer = app.state.signer
+    for n in range(300):
+        await service.record(signer, actor_id=None, action="test.tree", subject=f"n:{n}", details={"n": n})
+    checkpoint = await service.sign_checkpoint(signer)
+    assert checkpoint is not None and checkpoint.tree_size == 300
+    assert [row["node"] for row in await CustodyNode.select(CustodyNode.node)] == [tree.node_key(0, 8)]
+    leaves = [
+        merkle.leaf_hash(bytes.fromhex(row["entry_hash"]))
+        for row in await CustodyEntry.select(CustodyEntry.entry_hash).order_by(CustodyEntry.seq)
+    ]
+    assert checkpoint.root_hash == merkle.root(leaves).hex()
+    proof = await service.inclusion_proof(17)
+    assert proof.audit_path == [node.hex() for node in merkle.inclusion_proof(16, leaves)]
+    assert (await service.verify_log()).ok
+
+    await CustodyNode.update({CustodyNode.hash: "cd" * 32}).where(CustodyNode.node == tree.node_key(0, 8))
+    report = await service.verify_log()
+    assert report.problems == ["custody tree node (8, 0) does not match the entries"]
