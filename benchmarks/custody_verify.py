@@ -1,4 +1,4 @@
-"""How long `integrity custody verify` takes on a long custody log, and how fast the log is built.
+"""How long `integrity custody verify` takes on a long custody log, and what checkpoints and proofs cost.
 
     python benchmarks/custody_verify.py [--entries 1000000] [--checkpoints 10]
 
@@ -6,7 +6,13 @@ Builds a temporary SQLite database with the real migrations, bulk-inserts `--ent
 entries whose hashes are computed in Python exactly as `append_entry` computes them (in batches, in
 one transaction each, so the million rows take seconds rather than the hours a million
 `append_entry` transactions would), signs `--checkpoints` checkpoints spread over the log, then times
-`verify_log()`: the hash chain, the Merkle roots and every checkpoint's signature.
+`verify_log()`: the hash chain, the Merkle roots, every checkpoint's signature and the stored subtree
+hashes.
+
+Before that, side by side on the same log: storing the subtree hashes of the whole log (what the
+first checkpoint after an upgrade does, once), then signing a checkpoint after 1,000 more entries
+appended through `record()` and making inclusion proofs, through the stored tree and by reading every
+leaf (what both did before the tree was stored).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import random
 import resource
 import sqlite3
 import sys
@@ -27,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from integrity import db  # noqa: E402
-from integrity.custody import merkle  # noqa: E402
+from integrity.custody import merkle, service, tree  # noqa: E402
 from integrity.custody.service import ZERO_HASH, checkpoint_payload, entry_object, verify_log  # noqa: E402
 from integrity.custody.signing import Signer, canonical_json  # noqa: E402
 from integrity.settings import DatabaseSettings  # noqa: E402
@@ -105,19 +112,61 @@ async def run(entries: int, checkpoints: int) -> None:
         build_seconds = build_log(path, entries, checkpoints, signer)
         size_mib = path.stat().st_size / (1024 * 1024)
         db.bind_engine(engine)
+        print(f"custody verify benchmark: {entries:,} entries, {checkpoints} signed checkpoints, SQLite")
+        print(
+            f"  built in {build_seconds:.1f} s ({entries / build_seconds:,.0f} entries/s); "
+            f"database {size_mib:.0f} MiB"
+        )
+        await checkpoints_and_proofs(signer, entries)
         started = time.perf_counter()
         report = await verify_log()
         verify_seconds = time.perf_counter() - started
     assert report.ok, report.problems
-    assert report.entries == entries and report.checkpoints == checkpoints
-    print(f"custody verify benchmark: {entries:,} entries, {checkpoints} signed checkpoints, SQLite")
-    print(
-        f"  built in {build_seconds:.1f} s ({entries / build_seconds:,.0f} entries/s); "
-        f"database {size_mib:.0f} MiB"
-    )
+    assert report.entries == entries + APPENDED and report.checkpoints == checkpoints + 1
     print(
         f"  verify_log(): {verify_seconds:.1f} s ({entries / verify_seconds:,.0f} entries/s), "
         f"ok={report.ok}; peak RSS {rss_mib():.0f} MiB"
+    )
+
+
+APPENDED = 1000
+PROOFS = 50
+
+
+async def checkpoints_and_proofs(signer: Signer, entries: int) -> None:
+    started = time.perf_counter()
+    stored = await tree.extend(entries)
+    extend_seconds = time.perf_counter() - started
+    print(f"  storing the subtree hashes of the whole log (once): {extend_seconds:.1f} s, {stored:,} nodes")
+    for n in range(APPENDED):
+        await service.record(signer, actor_id=None, action="bench.append", subject=f"n:{n}", details={})
+    size = entries + APPENDED
+
+    started = time.perf_counter()
+    leaves = await tree.leaf_range(0, size)
+    root_from_leaves = merkle.root(leaves)
+    from_leaves = time.perf_counter() - started
+    started = time.perf_counter()
+    checkpoint = await service.sign_checkpoint(signer)
+    signing = time.perf_counter() - started
+    assert checkpoint is not None and checkpoint.root_hash == root_from_leaves.hex()
+    print(
+        f"  checkpoint after {APPENDED:,} more entries: {signing * 1000:.0f} ms through the stored tree, "
+        f"{from_leaves * 1000:.0f} ms for the root from every leaf; ratio {from_leaves / signing:.0f}x"
+    )
+
+    indices = random.Random(1).sample(range(size), PROOFS)
+    started = time.perf_counter()
+    for index in indices:
+        await service.inclusion_proof(index + 1)
+    stored_proof = (time.perf_counter() - started) / PROOFS
+    started = time.perf_counter()
+    for index in indices[:3]:
+        merkle.inclusion_proof(index, await tree.leaf_range(0, size), size)
+    leaves_proof = (time.perf_counter() - started) / 3
+    print(
+        f"  inclusion proof: {stored_proof * 1000:.1f} ms through the stored tree (mean of {PROOFS}), "
+        f"{leaves_proof * 1000:.0f} ms from every leaf; ratio {leaves_proof / stored_proof:.0f}x"
     )
 
 

@@ -156,7 +156,10 @@ async def mark_public(seqs: list[int]) -> None:
 
 
 async def tree_size() -> int:
-    return int(await CustodyEntry.count())
+    """Entries in the log. Sequence numbers run 1, 2, ... without gaps (`custody verify` checks), so
+    the last one is the count, read from the primary key's index instead of counting every row."""
+    row = await CustodyEntry.select(CustodyEntry.seq).order_by(CustodyEntry.seq, ascending=False).first()
+    return 0 if row is None else int(row["seq"])
 
 
 async def get_entry(seq: int) -> EntryRecord | None:
@@ -317,14 +320,14 @@ async def inclusion_proof(seq: int, size: int | None = None) -> InclusionProof:
         raise NotFound("the custody log is shorter than that tree size")
     entry = await get_entry(seq)
     assert entry is not None
-    path = await tree.inclusion_proof(seq - 1, size)
+    path, root_hash = await tree.inclusion_proof_and_root(seq - 1, size)
     return InclusionProof(
         seq=seq,
         leaf_index=seq - 1,
         tree_size=size,
         entry_hash=entry.entry_hash,
         audit_path=[node.hex() for node in path],
-        root_hash=(await tree.root(size)).hex(),
+        root_hash=root_hash.hex(),
     )
 
 

@@ -14,6 +14,8 @@ Entries never change, so neither do their subtrees. The stored hashes are a cach
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Iterable, Sequence
 
 from integrity.custody import merkle
@@ -25,6 +27,8 @@ STORED_HEIGHT = 8
 #: Complete bottom subtrees hashed and stored per round trip while extending.
 _EXTEND_BATCH = 64
 _IN_CHUNK = 500
+#: Leaves fetched in a single query when a proof needs several small ranges of them.
+_ONE_QUERY_LEAVES = 4096
 
 Subtree = tuple[int, int]  # (start leaf index, height)
 
@@ -58,6 +62,25 @@ async def leaf_range(lo: int, hi: int) -> list[bytes]:
     return leaves
 
 
+async def leaf_ranges(spans: Sequence[tuple[int, int]]) -> list[list[bytes]]:
+    """`leaf_range` of each span; small spans (a proof's few hundred leaves) in one query."""
+    if sum(hi - lo for lo, hi in spans) > _ONE_QUERY_LEAVES:
+        return [await leaf_range(lo, hi) for lo, hi in spans]
+    if not spans:
+        return []
+    where = functools.reduce(
+        operator.or_, ((CustodyEntry.seq > lo) & (CustodyEntry.seq <= hi) for lo, hi in spans)
+    )
+    rows = await CustodyEntry.select(CustodyEntry.seq, CustodyEntry.entry_hash).where(where)
+    by_seq = {int(row["seq"]): row["entry_hash"] for row in rows}
+    out: list[list[bytes]] = []
+    for lo, hi in spans:
+        if any(seq not in by_seq for seq in range(lo + 1, hi + 1)):
+            raise NotFound("the custody log is shorter than that tree size")
+        out.append([merkle.leaf_hash(bytes.fromhex(by_seq[seq])) for seq in range(lo + 1, hi + 1)])
+    return out
+
+
 async def _stored(subtrees: Iterable[Subtree]) -> dict[Subtree, bytes]:
     wanted = {node_key(start, height): (start, height) for start, height in subtrees}
     found: dict[Subtree, bytes] = {}
@@ -88,8 +111,7 @@ async def subtree_hashes(subtrees: Sequence[Subtree]) -> dict[Subtree, bytes]:
             else:
                 half = 1 << (height - 1)
                 pending |= {(start, height - 1), (start + half, height - 1)}
-    for lo, hi in _merged(from_leaves):
-        leaves = await leaf_range(lo, hi)
+    for (lo, hi), leaves in zip(spans := _merged(from_leaves), await leaf_ranges(spans), strict=True):
         for start, height in from_leaves:
             if lo <= start < hi:
                 known[(start, height)] = merkle.root(leaves[start - lo : start - lo + (1 << height)])
@@ -134,6 +156,12 @@ async def root(size: int) -> bytes:
 
 async def inclusion_proof(index: int, size: int) -> list[bytes]:
     return await range_hashes(merkle.inclusion_ranges(index, size))
+
+
+async def inclusion_proof_and_root(index: int, size: int) -> tuple[list[bytes], bytes]:
+    """The audit path of leaf `index` and the root of the tree of `size` leaves, read together."""
+    root_hash, *path = await range_hashes([(0, size), *merkle.inclusion_ranges(index, size)])
+    return path, root_hash
 
 
 async def consistency_proof(first: int, second: int) -> list[bytes]:
