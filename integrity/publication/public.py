@@ -544,6 +544,41 @@ def export_csv(rows: list[ExportRow]) -> bytes:
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
+# --- files by hash (the /verify page) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileMatch:
+    reference: str
+    revision: int
+    title: str
+    current: bool
+    retracted: bool
+
+
+async def revisions_with_file(sha256: str) -> list[FileMatch]:
+    """Every published revision with a file of this SHA-256: current ones first, then revisions a
+    correction has superseded (a file someone downloaded before it was corrected still verifies)."""
+    rows = await PublishedFile.select(
+        PublishedFile.revision.reference.as_alias("reference"),
+        PublishedFile.revision.revision.as_alias("revision"),
+        PublishedFile.revision.title.as_alias("title"),
+        PublishedFile.revision.is_current.as_alias("current"),
+        PublishedFile.revision.public_case.retracted.as_alias("retracted"),
+    ).where(PublishedFile.sha256 == sha256)
+    found = {
+        (row["reference"], int(row["revision"])): FileMatch(
+            reference=row["reference"],
+            revision=int(row["revision"]),
+            title=row["title"],
+            current=bool(row["current"]),
+            retracted=bool(row["retracted"]),
+        )
+        for row in rows
+    }
+    return sorted(found.values(), key=lambda match: (not match.current, match.reference, -match.revision))
+
+
 # --- the Atom feed ------------------------------------------------------------------------------
 
 

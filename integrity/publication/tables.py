@@ -124,7 +124,8 @@ class PublishedFile(Table, tablename="published_file"):
     filename = Varchar(length=100)
     content_type = Varchar(length=100)
     size = BigInt()
-    sha256 = Varchar(length=64)
+    #: Indexed for /verify, which looks files up by their hash.
+    sha256 = Varchar(length=64, index=True)
     custody_seq = BigInt()
     source_seq = BigInt()
 

@@ -64,22 +64,11 @@ async def check_receipt(signer: Signer, text: str) -> ReceiptCheck:
     return ReceiptCheck(True, payload=payload if isinstance(payload, dict) else {}, key_id=receipt["key_id"])
 
 
-@dataclass(frozen=True)
-class Match:
-    reference: str
-    title: str
-    retracted: bool
-
-
-async def published_with(sha256: str) -> list[Match]:
-    """The current case files that publish a file with this SHA-256."""
+async def published_with(sha256: str) -> list[public.FileMatch]:
+    """The published revisions with a file of this SHA-256, current ones first."""
     if not SHA256.match(sha256):
         return []
-    return [
-        Match(row.reference, row.title, row.status == "retracted")
-        for row in await public.export_rows()
-        if sha256 in row.file_sha256s
-    ]
+    return await public.revisions_with_file(sha256)
 
 
 async def hash_uploaded_file(stream: AsyncIterator[bytes], content_type: str, limit: int) -> tuple[str, int]:

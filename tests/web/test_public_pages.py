@@ -136,3 +136,27 @@ async def test_verify_a_receipt_and_a_file(
     assert "This file is published with" in checked.text and "Proverljiv slučaj" in checked.text
     other = await client.get(f"/verify?sha256={'0' * 64}&lang=en", headers=HTML)
     assert "No published file has this hash" in other.text
+
+
+async def test_verify_finds_a_file_of_a_revision_a_correction_replaced(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    publisher = Publisher(app)
+    first, second = samples.png(b"as first published"), samples.png(b"as corrected")
+    case = await publisher.publish(title="Ispravljeni prilog", files=[first])
+    replacement = await publisher._rendition(
+        case.submitter, {"id": case.attachment_ids[0], "custody_seq": 1}, second
+    )
+    await publisher.correct(case, note="Zamenjen prilog.", renditions=[replacement])
+
+    old = await client.get(f"/verify?sha256={hashlib.sha256(first).hexdigest()}&lang=en", headers=HTML)
+    assert "This file is published with" in old.text
+    assert (
+        f'href="/cases/{case.reference}?revision=1"' in old.text and "revision 1, since corrected" in old.text
+    )
+    new = await client.get(f"/verify?sha256={hashlib.sha256(second).hexdigest()}&lang=en", headers=HTML)
+    assert f'href="/cases/{case.reference}"' in new.text and "since corrected" not in new.text
+    serbian = await client.get(
+        f"/verify?sha256={hashlib.sha256(first).hexdigest()}&lang=sr-Latn", headers=HTML
+    )
+    assert "revizija 1, u međuvremenu ispravljena" in serbian.text
