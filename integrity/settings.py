@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -11,6 +12,8 @@ from urllib.parse import urlsplit
 from integrity.errors import ConfigurationError
 
 PREFIX = "INTEGRITY_"
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP_ADDRESS = re.compile(r"\d+\.\d+\.\d+\.\d+")
 
 #: Every variable the platform reads. compose.yaml and the docs are checked against this list.
 KNOWN_VARIABLES = frozenset(
@@ -144,6 +147,11 @@ class Settings:
             raise ConfigurationError(
                 "INTEGRITY_STORAGE=s3 needs INTEGRITY_S3_ENDPOINT, INTEGRITY_S3_ACCESS_KEY "
                 "and INTEGRITY_S3_SECRET_KEY"
+            )
+        if not _BUCKET_NAME.fullmatch(s3.bucket) or _IP_ADDRESS.fullmatch(s3.bucket) or ".." in s3.bucket:
+            raise ConfigurationError(
+                "INTEGRITY_S3_BUCKET must be an S3 bucket name: 3 to 63 lowercase letters, digits, dots "
+                "and hyphens, starting and ending with a letter or digit"
             )
 
         keyring = get("KEYRING_FILE")

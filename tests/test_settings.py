@@ -64,6 +64,11 @@ def test_every_documented_variable_is_read() -> None:
         ("INTEGRITY_MAX_UPLOAD_BYTES", "lots", "whole number"),
         ("INTEGRITY_MAX_UPLOAD_BYTES", "-1", "must not be negative"),
         ("INTEGRITY_BASE_URL", "integrity.example", "must start with http"),
+        ("INTEGRITY_S3_BUCKET", "ev", "must be an S3 bucket name"),
+        ("INTEGRITY_S3_BUCKET", "Evidence", "must be an S3 bucket name"),
+        ("INTEGRITY_S3_BUCKET", "evidence-", "must be an S3 bucket name"),
+        ("INTEGRITY_S3_BUCKET", "192.168.1.10", "must be an S3 bucket name"),
+        ("INTEGRITY_S3_BUCKET", "my..bucket", "must be an S3 bucket name"),
     ],
 )
 def test_bad_values_get_a_clear_error(name: str, value: str, message: str) -> None:
