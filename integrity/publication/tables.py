@@ -85,7 +85,8 @@ class PublicCase(Table, tablename="public_case"):
     reference = Varchar(length=20, unique=True, index=True)
     latest_revision = Integer(default=1)
     first_published_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
+    #: When anything public about the case last changed; the newest is every public answer's Last-Modified.
+    updated_at = Timestamptz(default=TimestamptzNow(), index=True)
     retracted = Boolean(default=False)
     retraction_note = Text(null=True, default=None)
     retracted_at = Timestamptz(null=True, default=None)
