@@ -41,6 +41,7 @@ bench: install-test
 	$(BIN)/python benchmarks/vault.py
 	$(BIN)/python benchmarks/upload.py
 	$(BIN)/python benchmarks/custody_verify.py
+	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/public_read.py
 
 clean:
