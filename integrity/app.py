@@ -30,6 +30,7 @@ from integrity.errors import StorageUnavailable
 from integrity.health.controller import HealthController
 from integrity.notifications.controller import NotificationController
 from integrity.problems import EXCEPTION_HANDLERS
+from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
 from integrity.publication.public_controller import FeedController, PublicCasesController
 from integrity.settings import Settings
@@ -165,6 +166,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         "vault": vault,
         "engine": engine,
         "readiness_checks": readiness,
+        "public_cache": PublicCache(
+            max_bytes=settings.public_cache_bytes, revalidate_seconds=settings.public_cache_seconds
+        ),
     }
     return Litestar(
         route_handlers=[

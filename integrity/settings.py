@@ -14,6 +14,7 @@ from integrity.errors import ConfigurationError
 PREFIX = "INTEGRITY_"
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IP_ADDRESS = re.compile(r"\d+\.\d+\.\d+\.\d+")
+MIB = 1024 * 1024
 
 #: Every variable the platform reads. compose.yaml and the docs are checked against this list.
 KNOWN_VARIABLES = frozenset(
@@ -43,6 +44,8 @@ KNOWN_VARIABLES = frozenset(
         "INTEGRITY_SMTP_PASSWORD",
         "INTEGRITY_SMTP_SENDER",
         "INTEGRITY_SMTP_STARTTLS",
+        "INTEGRITY_PUBLIC_CACHE_MB",
+        "INTEGRITY_PUBLIC_CACHE_SECONDS",
     }
 )
 
@@ -111,6 +114,10 @@ class Settings:
     accounts: AccountSettings = field(default_factory=AccountSettings)
     #: Notification e-mail; None (the default) sends none.
     smtp: SmtpSettings | None = None
+    #: Memory for cached public answers (`integrity.publication.cache`); 0 turns the cache off.
+    public_cache_bytes: int = 256 * MIB
+    #: How often a process looks for public changes made elsewhere (another replica), in seconds.
+    public_cache_seconds: float = 1.0
 
     @property
     def is_https(self) -> bool:
@@ -175,6 +182,10 @@ class Settings:
             log_level=get("LOG_LEVEL", "INFO").upper(),
             accounts=_account_settings(get),
             smtp=_smtp_settings(get),
+            public_cache_bytes=MIB * _parse_int("INTEGRITY_PUBLIC_CACHE_MB", get("PUBLIC_CACHE_MB", "256")),
+            public_cache_seconds=_parse_seconds(
+                "INTEGRITY_PUBLIC_CACHE_SECONDS", get("PUBLIC_CACHE_SECONDS", "1")
+            ),
         )
 
 
@@ -247,4 +258,14 @@ def _parse_int(name: str, value: str) -> int:
         raise ConfigurationError(f"{name} must be a whole number") from None
     if number < 0:
         raise ConfigurationError(f"{name} must not be negative")
+    return number
+
+
+def _parse_seconds(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number of seconds") from None
+    if not 0 <= number <= 3600:
+        raise ConfigurationError(f"{name} must be between 0 and 3600")
     return number

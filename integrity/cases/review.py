@@ -30,6 +30,7 @@ from integrity.custody import service as custody
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
+from integrity.publication import cache as public_cache
 from integrity.publication import service as publication
 from integrity.security.guards import EDITOR, Principal
 
@@ -142,6 +143,9 @@ async def transition(
         for recipients, kind, ref in mails:
             await notifications.notify(recipients, kind, case_id=case_id, reference=ref)
     if action in {"publish", "correct", "retract"}:
+        # Committed: readers of this process get the change at once (other processes notice it
+        # within `INTEGRITY_PUBLIC_CACHE_SECONDS`).
+        public_cache.invalidate_all()
         # Everything public is covered by a signed checkpoint, so its proofs verify at once.
         await custody.sign_checkpoint(ctx.signer)
     for recipients, kind, ref in mails:

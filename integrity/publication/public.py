@@ -283,31 +283,52 @@ async def _files(revision_id: int) -> list[PublicFile]:
     return sorted(files, key=lambda f: _natural(f.filename))
 
 
+_CASE_COLUMNS = (
+    _REVISION_ID,
+    PublishedRevision.revision,
+    PublishedRevision.title,
+    PublishedRevision.summary,
+    PublishedRevision.body,
+    PublishedRevision.municipality,
+    PublishedRevision.district,
+    PublishedRevision.categories,
+    PublishedRevision.incident_date,
+    PublishedRevision.incident_date_precision,
+    PublishedRevision.actors,
+    PublishedRevision.published_at,
+    PublishedRevision.correction_note,
+)
+
+
 async def get_case(reference: str, revision: int | None = None) -> PublicCaseOut:
     """The latest revision of a published case, or revision `revision` (from 1)."""
+    case, _ = await get_case_and_last_modified(reference, revision)
+    return case
+
+
+async def get_case_and_last_modified(
+    reference: str, revision: int | None = None
+) -> tuple[PublicCaseOut, datetime.datetime]:
+    """`get_case`, and when the case last changed (its Last-Modified), in three queries: the case,
+    all its revisions (the one shown and the corrections), the files of the one shown."""
     public = await _public_case(reference)
     number = int(public["latest_revision"]) if revision is None else revision
-    row = (
-        await PublishedRevision.select()
-        .where((PublishedRevision.public_case == public["id"]) & (PublishedRevision.revision == number))
-        .first()
-    )
-    if row is None:
-        raise NotFound("the case has no such revision")
-    corrections = (
-        await PublishedRevision.select(
-            PublishedRevision.revision, PublishedRevision.correction_note, PublishedRevision.published_at
-        )
-        .where((PublishedRevision.public_case == public["id"]) & (PublishedRevision.revision > 1))
+    revisions = (
+        await PublishedRevision.select(*_CASE_COLUMNS)
+        .where(PublishedRevision.public_case == public["id"])
         .order_by(PublishedRevision.revision)
     )
+    row = next((r for r in revisions if int(r["revision"]) == number), None)
+    if row is None:
+        raise NotFound("the case has no such revision")
+    corrections = [r for r in revisions if int(r["revision"]) > 1]
     retraction = None
     if public["retracted"]:
         retraction = Retraction(
             note=public["retraction_note"] or "",
             retracted_at=_utc(public["retracted_at"] or public["updated_at"]),
         )
-    return PublicCaseOut(
+    case = PublicCaseOut(
         reference=public["reference"],
         revision=int(row["revision"]),
         latest_revision=int(public["latest_revision"]),
@@ -337,10 +358,7 @@ async def get_case(reference: str, revision: int | None = None) -> PublicCaseOut
         status=_status(public["retracted"]),
         retraction=retraction,
     )
-
-
-async def case_last_modified(reference: str) -> datetime.datetime:
-    return _utc((await _public_case(reference))["updated_at"])
+    return case, _utc(public["updated_at"])
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime
 import email.utils
-import hashlib
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
 from contextlib import aclosing
 from typing import Annotated, Any, cast
 from urllib.parse import quote
@@ -25,6 +24,7 @@ from litestar.response import Response, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from integrity.publication import public
+from integrity.publication.cache import CachedAnswer, PublicCache
 from integrity.publication.public_schemas import (
     PublicActorOut,
     PublicCaseOut,
@@ -66,6 +66,19 @@ def not_modified_since(header: str | None, last_modified: datetime.datetime | No
     return last_modified.replace(microsecond=0) <= since
 
 
+def respond(request: AnyRequest, answer: CachedAnswer) -> Response[Any]:
+    """`answer`, or 304 with its validators when the caller's copy is still good."""
+    if_none_match = request.headers.get("if-none-match")
+    fresh = (
+        etag_matches(if_none_match, answer.etag)
+        if if_none_match
+        else not_modified_since(request.headers.get("if-modified-since"), answer.last_modified)
+    )
+    if fresh:
+        return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=answer.validators)
+    return Response(content=cast(Any, answer.body), media_type=answer.media_type, headers=answer.headers)
+
+
 def cached(
     request: AnyRequest,
     body: bytes,
@@ -76,20 +89,31 @@ def cached(
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     """The answer with its validators, or 304 when the caller's copy is still good."""
-    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    validators = {"etag": etag, "cache-control": f"public, max-age={max_age}"}
-    if last_modified is not None:
-        validators["last-modified"] = public.http_date(last_modified)
-    if_none_match = request.headers.get("if-none-match")
-    fresh = (
-        etag_matches(if_none_match, etag)
-        if if_none_match
-        else not_modified_since(request.headers.get("if-modified-since"), last_modified)
+    # The body is encoded once, before this, so the ETag is the hash of exactly what is sent.
+    return respond(
+        request, json_answer(body, last_modified, media_type=media_type, max_age=max_age, extra=headers)
     )
-    if fresh:
-        return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=validators)
-    # The body is encoded once, here, so the ETag is the hash of exactly what is sent.
-    return Response(content=cast(Any, body), media_type=media_type, headers={**validators, **(headers or {})})
+
+
+def json_answer(
+    body: bytes,
+    last_modified: datetime.datetime | None,
+    *,
+    media_type: str = JSON,
+    max_age: int = MAX_AGE,
+    extra: dict[str, str] | None = None,
+) -> CachedAnswer:
+    return CachedAnswer.of(
+        body, media_type, cache_control=f"public, max-age={max_age}", last_modified=last_modified, extra=extra
+    )
+
+
+async def from_cache(
+    request: AnyRequest, key: Hashable, build: Callable[[], Awaitable[CachedAnswer]]
+) -> Response[Any]:
+    """The answer for `key` from the app's public cache (built and kept on a miss)."""
+    cache: PublicCache = request.app.state.public_cache
+    return respond(request, await cache.answer(key, build))
 
 
 def _json(value: msgspec.Struct) -> bytes:
@@ -116,20 +140,30 @@ class PublicCasesController(Controller):
         filters = public.CaseFilters(
             q=q, municipality=municipality, district=district, category=category, year=year, actor=actor
         )
-        result = await public.list_cases(filters, page=page, page_size=page_size)
-        return cached(request, _json(result), last_modified=await public.last_modified())
+
+        async def build() -> CachedAnswer:
+            result = await public.list_cases(filters, page=page, page_size=page_size)
+            return json_answer(_json(result), await public.last_modified())
+
+        return await from_cache(request, ("list", filters, page, page_size), build)
 
     @get("/cases/{reference:str}", operation_id="public_get_case")
     async def get_case(self, request: AnyRequest, reference: FromPath[str]) -> Response[PublicCaseOut]:
-        result = await public.get_case(reference)
-        return cached(request, _json(result), last_modified=await public.case_last_modified(reference))
+        async def build() -> CachedAnswer:
+            result, last_modified = await public.get_case_and_last_modified(reference)
+            return json_answer(_json(result), last_modified)
+
+        return await from_cache(request, ("case", reference, None), build)
 
     @get("/cases/{reference:str}/revisions/{revision:int}", operation_id="public_get_revision")
     async def get_revision(
         self, request: AnyRequest, reference: FromPath[str], revision: FromPath[int]
     ) -> Response[PublicCaseOut]:
-        result = await public.get_case(reference, revision)
-        return cached(request, _json(result), last_modified=await public.case_last_modified(reference))
+        async def build() -> CachedAnswer:
+            result, last_modified = await public.get_case_and_last_modified(reference, revision)
+            return json_answer(_json(result), last_modified)
+
+        return await from_cache(request, ("case", reference, revision), build)
 
     @get(
         "/cases/{reference:str}/files/{file_id:uuid}",
@@ -159,13 +193,18 @@ class PublicCasesController(Controller):
 
     @get("/actors/{actor_id:uuid}", operation_id="public_get_actor")
     async def get_actor(self, request: AnyRequest, actor_id: FromPath[uuid.UUID]) -> Response[PublicActorOut]:
-        result = await public.get_actor(actor_id)
-        return cached(request, _json(result), last_modified=await public.last_modified())
+        async def build() -> CachedAnswer:
+            result = await public.get_actor(actor_id)
+            return json_answer(_json(result), await public.last_modified())
+
+        return await from_cache(request, ("actor", actor_id), build)
 
     @get("/stats", operation_id="public_stats")
     async def stats(self, request: AnyRequest) -> Response[PublicStats]:
-        result = await public.stats()
-        return cached(request, _json(result), last_modified=await public.last_modified())
+        async def build() -> CachedAnswer:
+            return json_answer(_json(await public.stats()), await public.last_modified())
+
+        return await from_cache(request, ("stats",), build)
 
     @get(
         "/export.csv",

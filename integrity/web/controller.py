@@ -9,8 +9,8 @@ member's copy (with their name and a log-out form) is private.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from integrity.custody import service as custody
 from integrity.errors import BadRequest, TooLarge
 from integrity.publication import public
+from integrity.publication.cache import CachedAnswer, PublicCache
 from integrity.reference import category, district, districts, municipality
 from integrity.security.guards import principal_of
 from integrity.web import verify
@@ -47,22 +48,55 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return header.strip() == "*" or any(t.strip().removeprefix("W/") == etag for t in header.split(","))
 
 
+def _is_private(request: AnyRequest) -> bool:
+    # A member's copy shows their name; a `?lang=` answer sets the language cookie.
+    return principal_of(request) is not None or LANG_PARAM in request.query_params
+
+
+def _render(request: AnyRequest, template: str, context: dict[str, Any]) -> CachedAnswer:
+    engine = request.app.template_engine
+    html = engine.get_template(template).render(request=request, csrf_input="", csrf_token="", **context)
+    return CachedAnswer.of(
+        html.encode("utf-8"),
+        MediaType.HTML,
+        cache_control=f"public, max-age={MAX_AGE}",
+        extra={"vary": "Cookie"},
+    )
+
+
+def _send(request: AnyRequest, answer: CachedAnswer) -> Response[Any]:
+    if _etag_matches(request.headers.get("if-none-match"), answer.etag):
+        return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=answer.headers)
+    return Response(content=answer.body, media_type=answer.media_type, headers=answer.headers)
+
+
 def public_page(request: AnyRequest, template: str, status_code: int = 200, **context: Any) -> Response[Any]:
     """A public page: shared-cacheable with an ETag for anonymous readers, private otherwise."""
-    private = principal_of(request) is not None or LANG_PARAM in request.query_params
-    if private or status_code != 200:
-        # A member's copy shows their name; a `?lang=` answer sets the language cookie.
+    if _is_private(request) or status_code != 200:
         return page(
             template, status_code, headers={"cache-control": "private, no-cache", "vary": "Cookie"}, **context
         )
-    engine = request.app.template_engine
-    html = engine.get_template(template).render(request=request, csrf_input="", csrf_token="", **context)
-    body = html.encode("utf-8")
-    etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
-    headers = {"cache-control": f"public, max-age={MAX_AGE}", "vary": "Cookie", "etag": etag}
-    if _etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(content=body, media_type=MediaType.HTML, headers=headers)
+    return _send(request, _render(request, template, context))
+
+
+async def cached_public_page(
+    request: AnyRequest, template: str, context: Callable[[], Awaitable[dict[str, Any]]]
+) -> Response[Any]:
+    """`public_page` for a page made only from published material: an anonymous reader's copy is
+    rendered once per address and language and then served from the app's public cache
+    (`integrity.publication.cache`), which forgets it when anything public changes."""
+    if _is_private(request):
+        return public_page(request, template, **await context())
+    cache: PublicCache = request.app.state.public_cache
+    scope = request.scope
+    # The page is made from its address (path and query: the language links repeat them) and the
+    # reader's language; nothing else about the request reaches an anonymous copy.
+    key = ("page", template, scope["path"], scope["query_string"], language_of_scope(scope))
+
+    async def build() -> CachedAnswer:
+        return _render(request, template, await context())
+
+    return _send(request, await cache.answer(key, build))
 
 
 def _script(lang: str) -> str:
@@ -95,33 +129,35 @@ class PublicPagesController(Controller):
             "category": category_code if category_code and category(category_code) else "",
             "year": year if year and year.isdigit() and 1900 <= int(year) <= 2999 else "",
         }
-        found = await public.list_cases(
-            public.CaseFilters(
-                q=filters["q"] or None,
-                municipality=filters["municipality"] or None,
-                district=filters["district"] or None,
-                category=filters["category"] or None,
-                year=int(filters["year"]) if filters["year"] else None,
-            ),
-            page=page_number,
-            page_size=PAGE_SIZE,
-        )
-        stats = await public.stats()
-        return public_page(
-            request,
-            "public/home.html",
-            cases=found.items,
-            total=found.total,
-            page_number=page_number,
-            pages=max(1, -(-found.total // PAGE_SIZE)),
-            filters=filters,
-            filter_query=[(k, v) for k, v in filters.items() if v],
-            searched=any(filters.values()),
-            municipality_groups=municipality_groups(lang),
-            districts=[(d.code, d.name(_script(lang))) for d in districts()],
-            category_codes=category_codes(),
-            years=sorted(stats.by_year, reverse=True),
-        )
+
+        async def context() -> dict[str, Any]:
+            found = await public.list_cases(
+                public.CaseFilters(
+                    q=filters["q"] or None,
+                    municipality=filters["municipality"] or None,
+                    district=filters["district"] or None,
+                    category=filters["category"] or None,
+                    year=int(filters["year"]) if filters["year"] else None,
+                ),
+                page=page_number,
+                page_size=PAGE_SIZE,
+            )
+            stats = await public.stats()
+            return {
+                "cases": found.items,
+                "total": found.total,
+                "page_number": page_number,
+                "pages": max(1, -(-found.total // PAGE_SIZE)),
+                "filters": filters,
+                "filter_query": [(k, v) for k, v in filters.items() if v],
+                "searched": any(filters.values()),
+                "municipality_groups": municipality_groups(lang),
+                "districts": [(d.code, d.name(_script(lang))) for d in districts()],
+                "category_codes": category_codes(),
+                "years": sorted(stats.by_year, reverse=True),
+            }
+
+        return await cached_public_page(request, "public/home.html", context)
 
     @get("/cases/{reference:str}", operation_id="public_case_page")
     async def case(
@@ -130,18 +166,22 @@ class PublicPagesController(Controller):
         reference: FromPath[str],
         revision: Annotated[int | None, QueryParameter(ge=1, le=100_000)] = None,
     ) -> Response[Any]:
-        shown = await public.get_case(reference[:40], revision)
-        return public_page(request, "public/case.html", preview=shown, public_links=True)
+        async def context() -> dict[str, Any]:
+            return {"preview": await public.get_case(reference[:40], revision), "public_links": True}
+
+        return await cached_public_page(request, "public/case.html", context)
 
     @get("/actors/{actor_id:uuid}", operation_id="public_actor_page")
     async def actor(self, request: AnyRequest, actor_id: FromPath[uuid.UUID]) -> Response[Any]:
-        return public_page(request, "public/actor.html", actor=await public.get_actor(actor_id))
+        async def context() -> dict[str, Any]:
+            return {"actor": await public.get_actor(actor_id)}
+
+        return await cached_public_page(request, "public/actor.html", context)
 
     @get("/stats", operation_id="public_stats_page")
     async def stats(self, request: AnyRequest) -> Response[Any]:
         lang = language_of_scope(request.scope)
         t = gettext_for(lang)
-        counts = await public.stats()
 
         def ranked(items: dict[str, int], name: Any) -> list[tuple[str, int]]:
             return sorted(((name(code), count) for code, count in items.items()), key=lambda r: (-r[1], r[0]))
@@ -150,16 +190,23 @@ class PublicPagesController(Controller):
             found = district(code)
             return found.name(_script(lang)) if found else code
 
-        rows = {
-            "category": ranked(counts.by_category, lambda code: category_label_in(lang, code)),
-            "district": ranked(counts.by_district, district_name),
-            "year": sorted(counts.by_year.items(), reverse=True),
-        }
-        charts = [
-            (t.gettext(CHART_TITLES[name]), bar_chart(t.gettext(CHART_TITLES[name]), data, f"chart-{name}"))
-            for name, data in rows.items()
-        ]
-        return public_page(request, "public/stats.html", stats=counts, charts=charts)
+        async def context() -> dict[str, Any]:
+            counts = await public.stats()
+            rows = {
+                "category": ranked(counts.by_category, lambda code: category_label_in(lang, code)),
+                "district": ranked(counts.by_district, district_name),
+                "year": sorted(counts.by_year.items(), reverse=True),
+            }
+            charts = [
+                (
+                    t.gettext(CHART_TITLES[name]),
+                    bar_chart(t.gettext(CHART_TITLES[name]), data, f"chart-{name}"),
+                )
+                for name, data in rows.items()
+            ]
+            return {"stats": counts, "charts": charts}
+
+        return await cached_public_page(request, "public/stats.html", context)
 
     @get("/about", operation_id="about_page")
     async def about(self, request: AnyRequest, state: State) -> Response[Any]:

@@ -35,6 +35,7 @@ from integrity.cases.multipart import iter_form_parts
 from integrity.cases.schemas import CaseIn
 from integrity.cases.tables import Case, CaseActor, CaseStatus, CommentKind
 from integrity.custody import service as custody
+from integrity.publication import cache as public_cache
 from integrity.publication.public import search_text
 from integrity.publication.tables import (
     PublicCase,
@@ -227,6 +228,8 @@ class Publisher:
             },
         )
         await self._write_revision(published, 1, now, correction_note=None)
+        # As the review workflow does once a publication commits.
+        public_cache.invalidate_all()
         return published
 
     async def correct(
@@ -250,6 +253,7 @@ class Publisher:
         )
         await self._write_revision(published, number, now, correction_note=note)
         published.revision = number
+        public_cache.invalidate_all()
 
     async def retract(
         self, published: PublishedCase, *, note: str, at: datetime.datetime | None = None
@@ -263,6 +267,7 @@ class Publisher:
                 PublicCase.updated_at: now,
             }
         ).where(PublicCase.id == published.public_case_id)
+        public_cache.invalidate_all()
 
     # -- the pieces ------------------------------------------------------------------------------
 
