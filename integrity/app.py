@@ -112,14 +112,16 @@ CHECKPOINT_POLL_SECONDS = 300
 
 
 async def custody_checkpoints(signer: Signer) -> None:
-    """Sign a checkpoint at least hourly while new custody entries arrive.
+    """Sign a checkpoint at least hourly while new custody entries arrive, and at the next tick when
+    a publication's is owed (`checkpoint_if_owed`).
 
     Every replica runs this; checkpoints are unique per tree size, so they cannot double up.
     """
     while True:
         await asyncio.sleep(CHECKPOINT_POLL_SECONDS)
         try:
-            await custody_service.checkpoint_if_due(signer)
+            if not await custody_service.checkpoint_if_owed(signer):
+                await custody_service.checkpoint_if_due(signer)
         except Exception as exc:  # noqa: BLE001 - retried at the next tick
             log.warning("periodic checkpoint failed: %s", type(exc).__name__)
 
@@ -146,6 +148,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         except StorageUnavailable as exc:
             # Serve anyway: /readyz reports it, and uploads fail with 503 until the store is back.
             log.warning("evidence storage not reachable at start: %s", exc.detail)
+        try:
+            # A publication whose process died before signing its checkpoint gets it now, before
+            # anyone asks for its files' proofs.
+            await custody_service.checkpoint_if_owed(signer)
+        except Exception as exc:  # noqa: BLE001 - the periodic check tries again
+            log.warning("owed custody checkpoint not signed at start: %s", type(exc).__name__)
         checkpoints = asyncio.create_task(custody_checkpoints(signer))
         try:
             yield

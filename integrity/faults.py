@@ -2,9 +2,10 @@
 
 A test hook, nothing more. It does nothing unless the environment variable `INTEGRITY_FAULT_POINT`
 equals the label when the process starts (it is read once, at import); production never sets it.
-The tests in `tests/faults/test_crash.py` start `integrity serve` with it, so the server dies at
-exactly that step of an upload, the way a power cut or the OOM killer would end it: no `finally`
-block, no cleanup, no flush.
+The tests in `tests/faults/test_crash.py` (uploads: `upload.*`) and
+`tests/faults/test_publication_crash.py` (redaction copies and publishing: `publication.*`) start
+`integrity serve` with it, so the server dies at exactly that step, the way a power cut or the OOM
+killer would end it: no `finally` block, no cleanup, no flush.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from integrity.cases.service import (
 from integrity.cases.tables import Attachment, Case, CaseStatus, Comment, CommentKind, Conflict, Transition
 from integrity.custody import service as custody
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
+from integrity.faults import fault_point
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
 from integrity.publication import cache as public_cache
@@ -38,6 +39,8 @@ MAX_REASON = 5_000
 MAX_COMMENT = 20_000
 
 Mail = tuple[list[uuid.UUID], NotificationKind, str]
+#: Actions that change what the public sees, each followed by a signed checkpoint.
+PUBLISHING = frozenset({"publish", "correct", "retract"})
 
 
 def _clean(text: str | None, what: str, limit: int) -> str | None:
@@ -142,12 +145,17 @@ async def transition(
             mails.append((editors, NotificationKind.ready_to_approve, reference))
         for recipients, kind, ref in mails:
             await notifications.notify(recipients, kind, case_id=case_id, reference=ref)
-    if action in {"publish", "correct", "retract"}:
+        if action in PUBLISHING:
+            fault_point("publication.uncommitted")
+    if action in PUBLISHING:
+        fault_point("publication.committed")
         # Committed: readers of this process get the change at once (other processes notice it
         # within `INTEGRITY_PUBLIC_CACHE_SECONDS`).
         public_cache.invalidate_all()
-        # Everything public is covered by a signed checkpoint, so its proofs verify at once.
+        # Everything public is covered by a signed checkpoint, so its proofs verify at once (a
+        # process that dies before this leaves it owed: `custody.checkpoint_if_owed` signs it).
         await custody.sign_checkpoint(ctx.signer)
+        fault_point("publication.checkpointed")
     for recipients, kind, ref in mails:
         await notifications.send_emails(ctx.settings, recipients, kind, reference=ref)
     return await get_case(ctx, principal, case_id)

@@ -295,6 +295,28 @@ async def checkpoint_if_due(signer: Signer, *, max_age: timedelta = CHECKPOINT_M
     return True
 
 
+#: Custody actions of changes the public sees: each is followed at once by a signed checkpoint.
+PUBLICATION_ACTIONS = ("case.publish", "case.correct", "case.retract")
+
+
+async def checkpoint_if_owed(signer: Signer) -> bool:
+    """Sign a checkpoint when a public entry or a publication lies beyond the latest one.
+
+    Publishing signs one right after its transaction commits, so the published files' proofs verify
+    at once; a process that died in between leaves it owed, and start-up or the periodic check signs it.
+    """
+    latest = await latest_checkpoint()
+    covered = 0 if latest is None else latest.tree_size
+    owed = await CustodyEntry.exists().where(
+        (CustodyEntry.seq > covered)
+        & ((CustodyEntry.public == True) | CustodyEntry.action.is_in(list(PUBLICATION_ACTIONS)))  # noqa: E712
+    )
+    if not owed:
+        return False
+    await sign_checkpoint(signer)
+    return True
+
+
 # --- proofs ---------------------------------------------------------------------------------
 
 

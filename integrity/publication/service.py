@@ -21,6 +21,7 @@ from integrity.cases.service import CASE_TEAM, CaseContext, CaseKey, case_facts,
 from integrity.cases.tables import Attachment, Case, CaseActor, CaseCategory, CaseStatus
 from integrity.custody import service as custody
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
+from integrity.faults import fault_point
 from integrity.publication.leakcheck import Finding, ProtectedName, check_texts
 from integrity.publication.schemas import (
     BoxIn,
@@ -144,6 +145,7 @@ async def _store_rendition(
     boxes: list[BoxIn],
 ) -> dict[str, Any]:
     blob = await ctx.vault.put(content)
+    fault_point("publication.rendition_stored")
     try:
         async with db.transaction():
             rendition_id = uuid.uuid4()

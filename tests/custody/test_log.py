@@ -183,6 +183,28 @@ async def test_checkpoint_is_signed_when_due(engine: db.Engine, signer: Signer) 
     assert (await service.latest_checkpoint()).tree_size == 3
 
 
+async def test_a_checkpoint_owed_by_a_publication_is_signed_whatever_the_last_ones_age(
+    engine: db.Engine, signer: Signer
+) -> None:
+    # Ordinary entries beyond a recent checkpoint owe nothing: they wait for the hourly one.
+    assert not await service.checkpoint_if_owed(signer)  # empty log
+    await add_entries(signer, 1)
+    await service.sign_checkpoint(signer)
+    await add_entries(signer, 1)
+    assert not await service.checkpoint_if_owed(signer)
+    # A file made public, or a publication, that no checkpoint covers yet is signed at once.
+    records = await add_entries(signer, 1)
+    await service.mark_public([records[0].seq])
+    assert await service.checkpoint_if_owed(signer)
+    assert (await service.latest_checkpoint()).tree_size == 3
+    assert not await service.checkpoint_if_owed(signer)
+    await service.record(
+        signer, actor_id=None, action="case.retract", subject=f"case:{uuid.uuid4()}", details={}
+    )
+    assert await service.checkpoint_if_owed(signer)
+    assert (await service.latest_checkpoint()).tree_size == 4
+
+
 def run_verify(settings: Settings) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -158,6 +159,50 @@ class ServerProcess:
         code = self.process.wait(timeout=timeout)
         self.process = None
         return code
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`integrity <args>` in a process of its own, with `env` added to this one's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "integrity.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+async def request_and_die(server: ServerProcess, method: str, path: str, **kwargs: Any) -> None:
+    """Send one request to a server armed with `INTEGRITY_FAULT_POINT`; it dies of SIGKILL unanswered."""
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        try:
+            response = await client.request(method, path, **kwargs)
+        except httpx.TransportError:
+            pass
+        else:
+            raise AssertionError(f"the armed server answered {response.status_code}: {response.text[:1000]}")
+    assert server.wait_dead() == -signal.SIGKILL
+
+
+def reconcile_after_crash(env: dict[str, str], *, aborted: int, removed: int) -> None:
+    """`integrity reconcile --apply --grace-hours 0` clears exactly what a crash left (`aborted`
+    unfinished writes, `removed` unreferenced objects) and finds no row without its object; then
+    `integrity custody verify` passes."""
+    env = {name: value for name, value in env.items() if name != "INTEGRITY_FAULT_POINT"}
+    reconciled = run_cli("reconcile", "--apply", "--grace-hours", "0", env=env)
+    out = reconciled.stdout
+    assert reconciled.returncode == 0, out + reconciled.stderr
+    assert "Every referenced blob has its object." in out, out
+    assert f"{aborted} stale unfinished upload(s) aborted ({aborted} aborted)" in out, out
+    assert f"{removed} unreferenced object(s) past the grace period removed ({removed} removed)" in out, out
+    verified = run_cli("custody", "verify", env=env)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def assert_no_traceback(*servers: ServerProcess) -> None:
+    for server in servers:
+        text = server.log_path.read_text(errors="replace")
+        assert "Traceback" not in text, text[-2000:]
 
 
 @pytest.fixture
