@@ -212,11 +212,7 @@ class CaseController(Controller):
         headers = {
             "content-type": download.content_type,
             "accept-ranges": "bytes",
-            "content-disposition": "attachment; filename*=UTF-8''" + quote(download.filename, safe=""),
-            # Evidence is never rendered by the browser in our origin.
-            "content-security-policy": "sandbox; default-src 'none'",
-            "x-content-type-options": "nosniff",
-            "etag": f'"{download.sha256}"',
+            **file_headers(download.filename, download.sha256),
         }
         if wanted is None:
             start, end, status = 0, download.size, HTTP_200_OK
@@ -299,6 +295,21 @@ class CaseController(Controller):
         self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
     ) -> ReceiptOut:
         return await service.get_receipt(principal, case_id)
+
+
+#: Evidence and published files are never rendered by the browser in our origin.
+FILE_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
+
+def file_headers(filename: str, sha256: str) -> dict[str, str]:
+    """Headers of every file download (evidence, renditions, published files): saved under its name,
+    never rendered or sniffed in our origin, its SHA-256 the ETag."""
+    return {
+        "content-disposition": "attachment; filename*=UTF-8''" + quote(filename, safe=""),
+        "content-security-policy": FILE_POLICY,
+        "x-content-type-options": "nosniff",
+        "etag": f'"{sha256}"',
+    }
 
 
 async def opened_stream(

@@ -452,7 +452,7 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
         .where(CaseCategory.case == case_id)
         .order_by(CaseCategory.id)
     ]
-    actors = await _actors_out(key, case_id)
+    actors = await case_actors(key, case_id)
     attachments = [
         AttachmentOut(
             id=a["id"],
@@ -517,7 +517,9 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
     )
 
 
-async def _actors_out(key: CaseKey, case_id: uuid.UUID) -> list[ActorOut]:
+async def case_actors(key: CaseKey, case_id: uuid.UUID) -> list[ActorOut]:
+    """The case's actors with their names and aliases opened: sealed under the case key for actors
+    private to the case, in clear for shared ones."""
     links = (
         await CaseActor.select(
             CaseActor.actor,

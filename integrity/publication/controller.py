@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED
 
-from integrity.cases.controller import plaintext_stream, provide_case_context
+from integrity.cases.controller import file_headers, plaintext_stream, provide_case_context
 from integrity.cases.service import CaseContext
 from integrity.errors import NotFound
 from integrity.publication import service
@@ -110,8 +110,6 @@ class PublicationController(Controller):
             headers={
                 "content-type": row["content_type"],
                 "content-length": str(row["size"]),
-                "content-disposition": f'attachment; filename="rendition.{row["extension"]}"',
-                "content-security-policy": "sandbox; default-src 'none'",
-                "etag": f'"{row["sha256"]}"',
+                **file_headers(f"rendition.{row['extension']}", row["sha256"]),
             },
         )

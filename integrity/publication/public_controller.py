@@ -11,10 +11,8 @@ from __future__ import annotations
 import datetime
 import email.utils
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
-from contextlib import aclosing
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Annotated, Any, cast
-from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, get
@@ -23,6 +21,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
+from integrity.cases.controller import file_headers, plaintext_stream
 from integrity.publication import public
 from integrity.publication.cache import CachedAnswer, PublicCache
 from integrity.publication.public_schemas import (
@@ -32,14 +31,11 @@ from integrity.publication.public_schemas import (
     PublicExport,
     PublicStats,
 )
-from integrity.vault import Vault
 
 MAX_AGE = 60
 #: A published file's bytes never change for its id.
 FILE_MAX_AGE = 86400
 JSON = "application/json"
-#: Published files are never rendered in our origin; frame-ancestors keeps the baseline's rule.
-FILE_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -174,18 +170,13 @@ class PublicCasesController(Controller):
         self, request: AnyRequest, state: State, reference: FromPath[str], file_id: FromPath[uuid.UUID]
     ) -> Response[Any]:
         download = await public.prepare_download(reference, file_id)
-        headers = {
-            "etag": f'"{download.sha256}"',
-            "cache-control": f"public, max-age={FILE_MAX_AGE}",
-            "x-content-type-options": "nosniff",
-            "content-security-policy": FILE_POLICY,
-        }
+        headers = file_headers(download.filename, download.sha256)
+        headers["cache-control"] = f"public, max-age={FILE_MAX_AGE}"
         if etag_matches(request.headers.get("if-none-match"), headers["etag"]):
             return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-        headers["content-disposition"] = "attachment; filename*=UTF-8''" + quote(download.filename, safe="")
         headers["content-length"] = str(download.size)
         return Stream(
-            _plaintext(state.vault, download),
+            plaintext_stream(state.vault, download.blob),
             status_code=HTTP_200_OK,
             media_type=download.content_type,
             headers=headers,
@@ -247,9 +238,3 @@ class FeedController(Controller):
             media_type="application/atom+xml; charset=utf-8",
             last_modified=await public.last_modified(),
         )
-
-
-async def _plaintext(vault: Vault, download: public.PublicDownload) -> AsyncGenerator[bytes, None]:
-    async with aclosing(vault.open(download.blob)) as chunks:
-        async for chunk in chunks:
-            yield chunk

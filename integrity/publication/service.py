@@ -17,8 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from integrity import db
-from integrity.cases.service import CASE_TEAM, CaseContext, CaseKey, case_facts, case_key, load_case_row
-from integrity.cases.tables import Attachment, Case, CaseActor, CaseCategory, CaseStatus
+from integrity.cases.service import (
+    CASE_TEAM,
+    CaseContext,
+    CaseKey,
+    case_actors,
+    case_facts,
+    case_key,
+    load_case_row,
+)
+from integrity.cases.tables import ActorKind, Attachment, Case, CaseActor, CaseCategory, CaseStatus
 from integrity.custody import service as custody
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.faults import fault_point
@@ -306,27 +314,13 @@ async def open_rendition(
 
 
 async def _protected_names(key: CaseKey, case_id: uuid.UUID) -> list[ProtectedName]:
-    names: list[ProtectedName] = []
-    links = await CaseActor.select(
-        CaseActor.actor,
-        CaseActor.actor.kind,
-        CaseActor.actor.name,
-        CaseActor.actor.aliases,
-        CaseActor.actor.name_sealed,
-        CaseActor.actor.aliases_sealed,
-    ).where((CaseActor.case == case_id) & (CaseActor.protect_identity == True))  # noqa: E712
-    for link in links:
-        actor_id = link["actor"]
-        if link["actor.name_sealed"] is not None:
-            name = key.open_text(f"actor:{actor_id}:name", link["actor.name_sealed"])
-            aliases = json.loads(key.open_text(f"actor:{actor_id}:aliases", link["actor.aliases_sealed"]))
-        else:
-            name, aliases = link["actor.name"], json.loads(link["actor.aliases"])
-        person = link["actor.kind"] == "person"
-        names.extend(
-            ProtectedName(actor_id=actor_id, text=text, person=person) for text in [name, *aliases] if text
-        )
-    return names
+    return [
+        ProtectedName(actor_id=actor.actor_id, text=text, person=actor.kind == ActorKind.person)
+        for actor in await case_actors(key, case_id)
+        if actor.protect_identity
+        for text in [actor.name, *actor.aliases]
+        if text
+    ]
 
 
 @dataclass
