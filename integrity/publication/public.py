@@ -492,6 +492,20 @@ async def stats() -> PublicStats:
     )
 
 
+async def incident_years() -> list[int]:
+    """The years of the shown cases' incidents, newest first (the list page's year filter): distinct
+    dates from the index rather than every case's row, as `stats` reads."""
+    rows = (
+        await PublishedRevision.select(PublishedRevision.incident_date)
+        .where(
+            (PublishedRevision.is_current == True)  # noqa: E712
+            & (PublishedRevision.public_case.retracted == False)  # noqa: E712
+        )
+        .distinct()
+    )
+    return sorted({row["incident_date"].year for row in rows}, reverse=True)
+
+
 async def export_rows() -> list[ExportRow]:
     """Every current revision (retracted ones too, marked), by reference."""
     rows = await PublishedRevision.select(

@@ -142,7 +142,6 @@ class PublicPagesController(Controller):
                 page=page_number,
                 page_size=PAGE_SIZE,
             )
-            stats = await public.stats()
             return {
                 "cases": found.items,
                 "total": found.total,
@@ -154,7 +153,7 @@ class PublicPagesController(Controller):
                 "municipality_groups": municipality_groups(lang),
                 "districts": [(d.code, d.name(_script(lang))) for d in districts()],
                 "category_codes": category_codes(),
-                "years": sorted(stats.by_year, reverse=True),
+                "years": [str(year) for year in await public.incident_years()],
             }
 
         return await cached_public_page(request, "public/home.html", context)

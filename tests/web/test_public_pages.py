@@ -4,8 +4,10 @@ the keys, and /verify for receipts and files (uploaded and hashed, or hashed in 
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
+import re
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -160,3 +162,18 @@ async def test_verify_finds_a_file_of_a_revision_a_correction_replaced(
         f"/verify?sha256={hashlib.sha256(first).hexdigest()}&lang=sr-Latn", headers=HTML
     )
     assert "revizija 1, u međuvremenu ispravljena" in serbian.text
+
+
+async def test_the_year_filter_offers_the_years_of_shown_cases(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    publisher = Publisher(app)
+    await publisher.publish(title="Stari tender", incident_date=datetime.date(2023, 5, 2))
+    await publisher.publish(title="Novi tender", incident_date=datetime.date(2025, 1, 9))
+    await publisher.publish(title="Drugi novi tender", incident_date=datetime.date(2025, 11, 30))
+    withdrawn = await publisher.publish(title="Povučen tender", incident_date=datetime.date(2021, 3, 3))
+    await publisher.retract(withdrawn, note="Povučeno.")
+
+    home = await client.get("/?lang=en", headers=HTML)
+    offered = re.findall(r'<option value="(\d{4})"', home.text)
+    assert offered == ["2025", "2023"]
