@@ -8,8 +8,9 @@ it (`publication.service.write_revision`): a `PublicCase`, one immutable `Publis
 revision (a few cases are corrected, so they have two, and a few are retracted), a `PublishedActor`
 row per shown actor and revision, the public texts folded into `search_text` by the project's own
 `publication.public.search_text` (that is `reference.fold`). The search index follows by itself: on
-SQLite the migration's triggers fill the FTS5 table on every insert, on PostgreSQL the GIN index
-over `to_tsvector('simple', search_text)` is an ordinary index. Published files are left out.
+SQLite the migration's triggers fill the FTS5 table on every insert, on PostgreSQL the database
+generates the column `search_vector` from `search_text` and its GIN index is an ordinary index.
+Published files are left out.
 
 Behind each public case is a `Case` row (status published, the reference, date, municipality and
 categories, shown actors linked) that the public side never reads: its sealed fields are empty
