@@ -75,6 +75,18 @@ def s3_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def crash_storage(
+    storage: str, settings: Settings, request: pytest.FixtureRequest
+) -> tuple[Settings, dict[str, str]]:
+    """The settings of a crash test on `storage` ("local" or "s3", on the private SeaweedFS) and the
+    variables that point its `integrity serve` processes and commands at the same store."""
+    if storage == "local":
+        return settings, {}
+    weed: WeedServer = request.getfixturevalue("weed")
+    settings = s3_settings(settings, weed.endpoint)
+    return settings, s3_env(settings)
+
+
 @asynccontextmanager
 async def serving(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """The app's lifespan and a client on the test's own loop.

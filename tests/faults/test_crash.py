@@ -31,14 +31,12 @@ from tests.cases.test_intake import NEW_CASE
 from tests.factories import AccountFactory, Caller
 from tests.faults.conftest import (
     assert_no_traceback,
+    crash_storage,
     credentials,
     reconcile_after_crash,
     request_and_die,
-    s3_env,
-    s3_settings,
     serving,
 )
-from tests.s3server import WeedServer
 
 MIB = 1024 * 1024
 POINTS = ["mid-stream", "upload.stored", "upload.committed"]
@@ -85,11 +83,7 @@ async def test_a_killed_upload_loses_no_evidence_and_leaves_nothing_behind(
     server_process: Any,
     request: pytest.FixtureRequest,
 ) -> None:
-    env: dict[str, str] = {}
-    if storage == "s3":
-        weed: WeedServer = request.getfixturevalue("weed")
-        settings = s3_settings(settings, weed.endpoint)
-        env = s3_env(settings)
+    settings, env = crash_storage(storage, settings, request)
     # The app object makes the key ring every server process shares, and lets the factory open sessions.
     app = create_app(settings, engine=engine)
     kept = samples.jpeg(b"committed-before-the-crash", size=3 * MIB)

@@ -40,15 +40,13 @@ from tests.custody import rfc9162
 from tests.factories import AccountFactory, Caller
 from tests.faults.conftest import (
     assert_no_traceback,
+    crash_storage,
     credentials,
     reconcile_after_crash,
     request_and_die,
-    s3_env,
-    s3_settings,
     serving,
 )
 from tests.publication.test_publishing import act, draft, verified_case
-from tests.s3server import WeedServer
 
 POINTS = (
     "publication.rendition_stored",
@@ -118,11 +116,7 @@ async def test_a_killed_publication_is_complete_or_absent_and_leaves_nothing_beh
     server_process: Any,
     request: pytest.FixtureRequest,
 ) -> None:
-    env: dict[str, str] = {}
-    if storage == "s3":
-        weed: WeedServer = request.getfixturevalue("weed")
-        settings = s3_settings(settings, weed.endpoint)
-        env = s3_env(settings)
+    settings, env = crash_storage(storage, settings, request)
     # The app object makes the key ring every server process shares, and lets the factory open sessions.
     app = create_app(settings, engine=engine)
 
