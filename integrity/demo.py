@@ -12,19 +12,26 @@ import datetime
 import os
 import secrets
 import struct
+import uuid
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
+
 from integrity import db
 from integrity.accounts.service import create_member, principal_from
 from integrity.accounts.tables import Member, Profession, Role
+from integrity.cases import review
 from integrity.cases import service as cases
 from integrity.cases.multipart import FormPart
 from integrity.cases.schemas import ActorIn, CaseIn
-from integrity.cases.tables import ActorKind, ActorRole, Case, DatePrecision
+from integrity.cases.tables import ActorKind, ActorRole, Attachment, Case, DatePrecision
 from integrity.custody.signing import Signer
+from integrity.publication import service as publication
+from integrity.publication.schemas import DecisionIn, DraftIn
+from integrity.publication.tables import Decision
 from integrity.settings import Settings
 from integrity.vault import Vault
 
@@ -142,6 +149,34 @@ DEMO_CASES = [
         "files": [("beleska.txt", "Izmišljena beleška sa razgovora (demo).\n".encode())],
     },
     {
+        "author": "clan2",
+        "submit": True,
+        "case": CaseIn(
+            title="Parcela u centru data u zakup bez javnog oglasa (demo)",
+            narrative=(
+                "Izmišljeni primer. Opštinsko veće je parcelu od 12 ari u centru grada dalo u "
+                "dugoročni zakup privatnoj firmi, bez javnog oglasa i po ceni nižoj od tržišne. "
+                "Tabla na gradilištu je postavljena pre odluke veća."
+            ),
+            incident_date=datetime.date(2025, 10, 7),
+            municipality="kraljevo",
+            categories=["urban_planning_land"],
+        ),
+        "files": [("tabla-na-gradilistu.png", None)],
+        # Reviewed and published by the demo review team, so the public side has a case file.
+        "publish": DraftIn(
+            public_title="Parcela u centru data u zakup bez javnog oglasa (demo)",
+            public_summary="Izmišljeni primer: gradsko zemljište u zakupu bez oglasa, ispod tržišne cene.",
+            public_body=(
+                "Izmišljeni primer za isprobavanje platforme. Prema dokumentima koje je dostavio član "
+                "mreže, opštinsko veće je parcelu od 12 ari u centru grada dalo u dugoročni zakup "
+                "privatnoj firmi bez javnog oglasa, po ceni nižoj od tržišne. Fotografija table na "
+                "gradilištu objavljena je bez metapodataka; njen SHA-256 se proverava na stranici "
+                "za proveru."
+            ),
+        ),
+    },
+    {
         "author": "clan",
         "submit": False,
         "case": CaseIn(
@@ -196,7 +231,41 @@ async def _seed(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAc
             await cases.add_attachments(ctx, principal, created.id, _parts(files))
         if demo["submit"]:
             await cases.submit_case(ctx, principal, created.id)
+        if "publish" in demo:
+            await _review_and_publish(ctx, accounts, created.id, demo["publish"])  # type: ignore[arg-type]
     return [account for account, _ in accounts.values()]
+
+
+async def _review_and_publish(
+    ctx: cases.CaseContext,
+    accounts: dict[str, tuple[DemoAccount, Member]],
+    case_id: uuid.UUID,
+    public_version: DraftIn,
+) -> None:
+    """The whole review workflow, as the review team would go through it: the reviewer verifies and
+    drafts the public version (images published as filed, which strips their metadata; other
+    files withheld), the editor approves and publishes (signing a checkpoint)."""
+    reviewer, editor = (
+        principal_from(member, via="session", credential_id=member.id)
+        for _, member in (accounts["recenzent"], accounts["urednik"])
+    )
+    await review.transition(ctx, reviewer, case_id, "start_review", None)
+    await review.transition(ctx, reviewer, case_id, "verify", None)
+    files = await Attachment.select(Attachment.id, Attachment.content_type).where(Attachment.case == case_id)
+    decisions = [
+        DecisionIn(
+            attachment_id=row["id"],
+            decision=Decision.publish_as_filed
+            if row["content_type"].startswith("image/")
+            else Decision.withhold,
+        )
+        for row in files
+    ]
+    await publication.save_draft(
+        ctx, reviewer, case_id, msgspec.structs.replace(public_version, attachments=decisions)
+    )
+    await review.transition(ctx, editor, case_id, "approve", None)
+    await review.transition(ctx, editor, case_id, "publish", None)
 
 
 async def database_is_empty() -> bool:

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 from integrity.cases.tables import Attachment, Case
+from integrity.custody import service as custody
+from integrity.publication import public
 from integrity.settings import Settings
 
 
@@ -30,9 +32,18 @@ async def test_demo_data_then_rotation_reconcile_and_verify(settings: Settings, 
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     text = credentials.read_text()
     assert "@demo.integrity.invalid" in text and "reviewer" in text
-    assert await Case.count() == 3
+    assert await Case.count() == 4
     assert await Case.count().where(Case.status == "submitted") == 2
-    assert await Attachment.count() == 3
+    assert await Attachment.count() == 4
+    # One case went through the whole review workflow: the public side has a case file, its photo
+    # published without metadata, and a signed checkpoint covers it.
+    (listed,) = (await public.list_cases(public.CaseFilters())).items
+    shown = await public.get_case(listed.reference)
+    assert shown.status == "published" and "(demo)" in shown.title
+    (photo,) = shown.files
+    assert photo.content_type == "image/png"
+    checkpoint = await custody.latest_checkpoint()
+    assert checkpoint is not None and checkpoint.tree_size >= photo.custody_seq
 
     refused = run_cli(settings, "seed-demo")
     assert refused.returncode == 1 and "not empty" in refused.stderr
@@ -42,8 +53,9 @@ async def test_demo_data_then_rotation_reconcile_and_verify(settings: Settings, 
     before = {row["id"]: row["key_id"] for row in await Attachment.select(Attachment.id, Attachment.key_id)}
     rotated = run_cli(settings, "keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr
-    assert "cases.attachments: 3 wrapped key(s) re-wrapped" in rotated.stdout
-    assert "cases.case_keys: 3 wrapped key(s) re-wrapped" in rotated.stdout
+    assert "cases.attachments: 4 wrapped key(s) re-wrapped" in rotated.stdout
+    assert "cases.case_keys: 4 wrapped key(s) re-wrapped" in rotated.stdout
+    assert "publication.renditions: 1 wrapped key(s) re-wrapped" in rotated.stdout
     after = {row["id"]: row["key_id"] for row in await Attachment.select(Attachment.id, Attachment.key_id)}
     assert before.keys() == after.keys() and all(before[k] != after[k] for k in before)
 
