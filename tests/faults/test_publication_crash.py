@@ -17,9 +17,10 @@ write, every `Rendition` row's blob reads back with its sha256, the evidence as 
 unchanged, `integrity custody verify` passes, and the case is published completely (public API shows
 it, its files download with their sha256, each file's custody entries are proven by a signed
 checkpoint) or not at all (public API 404, and publishing again through the API succeeds). Run on the
-local vault, and on S3 for the points that leave something behind or publish. A retraction, which
-goes through the same transaction points, is killed before and after its commit too: it is public
-completely (and covered by a signed checkpoint) or not at all (and can be made again).
+local vault, and on S3 for the points that leave something behind or publish. A retraction and a
+correction, which go through the same transaction points, are killed before and after their commit
+too: each is public completely (and covered by a signed checkpoint) or not at all (and can be made
+again).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ POINTS = (
 PUBLISHED_AT_CRASH = frozenset({"publication.committed", "publication.checkpointed"})
 BOXES = {"boxes": [{"page": 1, "x": 0.0, "y": 0.0, "width": 0.5, "height": 1.0}]}
 PUBLIC_BODY = "Prema rečima svedoka, ugovor je dodeljen bez tendera."
-RETRACTION_NOTE = "Izvor je povukao svoju izjavu."
+CORRECTED_BODY = "Prema rečima svedoka, ugovor je dodeljen bez tendera, a cena je bila dvostruka."
+CHANGE_NOTE = "Izvor je dopunio svoju izjavu."
 
 
 def sha256(content: bytes) -> str:
@@ -221,14 +223,27 @@ async def test_a_killed_publication_is_complete_or_absent_and_leaves_nothing_beh
     assert_no_traceback(doomed, restarted)
 
 
+def changed(shown: dict[str, Any], action: str) -> bool:
+    """Whether the public case file shows the retraction or the correction."""
+    if action == "retract":
+        return shown["status"] == "retracted" and shown["retraction"]["note"] == CHANGE_NOTE
+    return shown["revision"] == 2 and shown["body"] == CORRECTED_BODY
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("action", ["retract", "correct"])
 @pytest.mark.parametrize("point", ["publication.uncommitted", "publication.committed"])
-async def test_a_killed_retraction_is_complete_or_absent(
-    point: str, settings: Settings, engine: Any, server_process: Any, request: pytest.FixtureRequest
+async def test_a_killed_retraction_or_correction_is_complete_or_absent(
+    point: str,
+    action: str,
+    settings: Settings,
+    engine: Any,
+    server_process: Any,
+    request: pytest.FixtureRequest,
 ) -> None:
-    """Retracting runs through the same points as publishing: killed before its commit the case is
-    still published and can be retracted again; killed after it, the retraction is public and a
-    signed checkpoint covers it once the server is back."""
+    """Retracting and correcting run through the same points as publishing: killed before the
+    commit the case file is as it was and the change can be made again; killed after it, the change
+    is public and a signed checkpoint covers it once the server is back."""
     settings, env = crash_storage("local", settings, request)
     app = create_app(settings, engine=engine)
     async with serving(app) as client:
@@ -237,10 +252,15 @@ async def test_a_killed_retraction_is_complete_or_absent(
         case_id, reference = case["id"], case["reference"]
         await redact_draft_and_approve(reviewer, editor, case_id, files)
         assert (await act(editor, case_id, "publish")).status_code == 200
+        if action == "correct":
+            saved = await reviewer.put(
+                f"/api/v1/cases/{case_id}/publication", json=draft(files, CORRECTED_BODY)
+            )
+            assert saved.status_code == 200, saved.text
 
     doomed = server_process({**env, "INTEGRITY_FAULT_POINT": point}, "doomed.log")
     doomed.start()
-    body = {"action": "retract", "reason": RETRACTION_NOTE}
+    body = {"action": action, "reason": CHANGE_NOTE}
     await request_and_die(
         doomed, "POST", f"/api/v1/cases/{case_id}/transitions", json=body, headers=credentials(editor)
     )
@@ -253,28 +273,25 @@ async def test_a_killed_retraction_is_complete_or_absent(
         editor.client = client  # type: ignore[assignment]
         shown = (await public.get(f"/api/v1/public/cases/{reference}")).json()
         if point == "publication.committed":
-            assert shown["status"] == "retracted" and shown["retraction"]["note"] == RETRACTION_NOTE
-            assert (await act(editor, case_id, "retract", reason=RETRACTION_NOTE)).status_code == 409
+            assert changed(shown, action), shown
         else:
-            assert shown["status"] == "published" and shown.get("retraction") is None
-            retracted = await act(editor, case_id, "retract", reason=RETRACTION_NOTE)
-            assert retracted.status_code == 200, retracted.text
+            assert shown["status"] == "published" and shown["revision"] == 1, shown
+            again = await act(editor, case_id, action, reason=CHANGE_NOTE)
+            assert again.status_code == 200, again.text
             shown = (await public.get(f"/api/v1/public/cases/{reference}")).json()
-            assert shown["status"] == "retracted"
-        retract_seq = (
-            await Transition.select(Transition.custody_seq)
-            .where((Transition.case == case_id) & (Transition.action == "retract"))
-            .first()
-        )["custody_seq"]
-        # The retraction is not a public entry, but the latest signed checkpoint covers it, and the
+            assert changed(shown, action), shown
+        (made,) = await Transition.select(Transition.custody_seq).where(
+            (Transition.case == case_id) & (Transition.action == action)
+        )
+        # The change's own entry is not public, but the latest signed checkpoint covers it, and the
         # published files' entries are still proven.
         seqs = [seq for item in shown["files"] for seq in (item["custody_seq"], item["source_seq"])]
-        await assert_proven(public, seqs, publish_seq=retract_seq)
+        await assert_proven(public, seqs, publish_seq=made["custody_seq"])
     restarted.stop()
 
+    assert await PublishedRevision.count().where(PublishedRevision.reference == reference) == (
+        2 if action == "correct" else 1
+    )
     verified = await verify_log()
     assert verified.ok, verified.first_problem
-    assert (
-        await Transition.count().where((Transition.case == case_id) & (Transition.action == "retract")) == 1
-    )
     assert_no_traceback(doomed, restarted)
