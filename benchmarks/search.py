@@ -37,7 +37,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -47,6 +47,7 @@ from benchmarks.corpus import seed_published  # noqa: E402
 from benchmarks.upload import start_server  # noqa: E402
 from integrity import db  # noqa: E402
 from integrity.settings import DatabaseSettings  # noqa: E402
+from tests.postgres import admin_execute, with_database  # noqa: E402
 from tests.s3server import free_port  # noqa: E402
 
 LIST = "/api/v1/public/cases"
@@ -115,28 +116,10 @@ def percentile(values: list[float], share: float) -> float:
 # --- databases --------------------------------------------------------------------------------------
 
 
-async def _admin(base_url: str, sql: str) -> None:
-    import asyncpg
-
-    parts = urlsplit(base_url)
-    connection = await asyncpg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        database=parts.path.lstrip("/") or "postgres",
-        timeout=5,
-    )
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 def postgres_problem(base_url: str) -> str | None:
     """Why PostgreSQL at `base_url` cannot be used (None when it answers)."""
     try:
-        asyncio.run(_admin(base_url, "SELECT 1"))
+        asyncio.run(admin_execute(base_url, "SELECT 1", timeout=5))
     except Exception as exc:  # noqa: BLE001 - any failure means: skip it, saying why
         return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return None
@@ -149,12 +132,11 @@ def bench_database(kind: str, folder: Path, postgres_url: str) -> Iterator[str]:
         yield f"sqlite:///{folder / 'search-bench.sqlite3'}"
         return
     name = "integrity_bench_" + secrets.token_hex(4)
-    asyncio.run(_admin(postgres_url, f'CREATE DATABASE "{name}"'))
-    parts = urlsplit(postgres_url)
+    asyncio.run(admin_execute(postgres_url, f'CREATE DATABASE "{name}"'))
     try:
-        yield urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+        yield with_database(postgres_url, name)
     finally:
-        asyncio.run(_admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin_execute(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def grow(url: str, count: int) -> None:

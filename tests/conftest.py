@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from litestar import Litestar
@@ -28,6 +27,7 @@ from integrity import db
 from integrity.app import create_app
 from integrity.settings import DatabaseSettings, Settings
 from integrity.tables import all_tables
+from tests.postgres import admin_execute, with_database
 from tests.s3server import S3Endpoint, endpoint_from_env, running_weed
 
 T = TypeVar("T")
@@ -40,28 +40,6 @@ class TestDatabase:
     url: str
     #: For SQLite: a migrated file to copy per test.
     template: Path | None = None
-
-
-def _postgres_url_for(base_url: str, name: str) -> str:
-    parts = urlsplit(base_url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-async def _admin_execute(base_url: str, sql: str) -> None:
-    import asyncpg
-
-    parts = urlsplit(base_url)
-    connection = await asyncpg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        database=parts.path.lstrip("/") or "postgres",
-    )
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
@@ -77,12 +55,12 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 def test_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
     if TEST_DATABASE_URL:
         name = "integrity_test_" + secrets.token_hex(4)
-        run_async(_admin_execute(TEST_DATABASE_URL, f'CREATE DATABASE "{name}"'))
-        url = _postgres_url_for(TEST_DATABASE_URL, name)
+        run_async(admin_execute(TEST_DATABASE_URL, f'CREATE DATABASE "{name}"'))
+        url = with_database(TEST_DATABASE_URL, name)
         settings = DatabaseSettings(url=url)
         run_async(_migrate(settings))
         yield TestDatabase(url=url)
-        run_async(_admin_execute(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_async(admin_execute(TEST_DATABASE_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         template = tmp_path_factory.mktemp("db-template") / "template.sqlite3"
         run_async(_migrate(DatabaseSettings(url=f"sqlite:///{template}")))
