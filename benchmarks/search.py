@@ -221,6 +221,11 @@ def report_one(result: Measured) -> None:
     )
 
 
+def _size_label(size: int) -> str:
+    """10000 -> "10k"; sizes under a thousand as they are."""
+    return f"{size // 1000}k" if size >= 1000 and size % 1000 == 0 else str(size)
+
+
 def report(results: list[Measured], requests: int) -> None:
     print()
     print(
@@ -236,7 +241,7 @@ def report(results: list[Measured], requests: int) -> None:
         )
     print()
     print("per query: median ms (hits)")
-    columns = [f"{r.database} {r.size // 1000}k" for r in results]
+    columns = [f"{r.database} {_size_label(r.size)}" for r in results]
     print(f"  {'kind':22} {'query':42}" + "".join(f"{c:>20}" for c in columns))
     for query in QUERIES:
         cells = []
