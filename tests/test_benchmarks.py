@@ -53,7 +53,13 @@ def test_the_vault_and_api_transfer_benchmarks_report_every_figure(s3_endpoint: 
     assert "put: direct" in vault and "get: direct" in vault and "ratio vault/direct" in vault
     assert "peak RSS" in vault
     api = run_bench("upload.py", "--size-mib", "2", "--rounds", "1", env=s3_env(s3_endpoint))
-    for figure in ("upload  : direct", "download: direct", "ratio API/direct", "server RSS: idle"):
+    for figure in (
+        "upload  : direct",
+        "download: direct",
+        "ratio API/direct",
+        "server RSS: idle",
+        "server peak RSS above idle by file size: 1 MiB file",
+    ):
         assert figure in api, api
     # (SeaweedFS's own CPU is only reported when the benchmark started it, not for this shared one.)
     for path in ("api up", "api down", "direct up", "direct down"):
