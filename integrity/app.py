@@ -164,6 +164,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             await vault.aclose()
             if pooled:
                 await engine.close_connection_pool()
+            await db.settle_sqlite_workers()
 
     signer = load_or_create_signer(
         settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir

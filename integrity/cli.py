@@ -16,7 +16,15 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
-    return asyncio.run(coro)
+    from integrity import db
+
+    async def settled() -> int:
+        try:
+            return await coro
+        finally:
+            await db.settle_sqlite_workers()
+
+    return asyncio.run(settled())
 
 
 async def _open_database(settings: Settings) -> Any:

@@ -7,6 +7,8 @@ import contextlib
 import io
 import logging
 import os
+import threading
+import time
 import warnings
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -25,6 +27,7 @@ os.environ.setdefault("PICCOLO_CONF", "integrity.piccolo_conf")
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 10
+SETTLE_SECONDS = 5
 
 
 def create_engine(database: DatabaseSettings) -> Engine:
@@ -123,6 +126,24 @@ async def check_connection(engine: Engine, database: DatabaseSettings) -> None:
         raise DatabaseUnavailable(f"{describe(database)} did not answer in time") from None
     except Exception as exc:  # noqa: BLE001 - every driver error becomes one clear line
         raise DatabaseUnavailable(f"cannot reach {describe(database)}: {_reason(exc)}") from None
+
+
+def sqlite_workers() -> list[threading.Thread]:
+    """aiosqlite's worker threads alive now (Python names a thread after its target)."""
+    return [t for t in threading.enumerate() if t.name.endswith("(_connection_worker_thread)")]
+
+
+async def settle_sqlite_workers() -> None:
+    """Wait, at most `SETTLE_SECONDS`, for aiosqlite's worker threads to end; call it before a loop
+    of ours closes (a CLI command's, the app's at shutdown).
+
+    When a SQLite connection fails to open, aiosqlite queues its thread's stop without awaiting it.
+    A thread that reports back after the loop has closed raises "Event loop is closed" in the thread,
+    which prints a traceback under a command's one-line error.
+    """
+    deadline = time.monotonic() + SETTLE_SECONDS
+    for thread in sqlite_workers():
+        await asyncio.to_thread(thread.join, max(0.0, deadline - time.monotonic()))
 
 
 def _reason(exc: BaseException) -> str:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
 import pytest
 
-from integrity import db
+from integrity import cli, db
 from integrity.accounts.service import create_admin
 from integrity.accounts.tables import Member
+from integrity.app import create_app
 from integrity.errors import DatabaseUnavailable, Invalid, WrongState
 from integrity.security.passwords import needs_rehash, verify_password
 from integrity.settings import DatabaseSettings, Settings
@@ -35,6 +42,52 @@ async def test_an_unreachable_database_is_one_clear_line() -> None:
     assert message.startswith("cannot reach PostgreSQL at 127.0.0.1:")
     assert "\n" not in message
     assert "someone" not in message and ":pw@" not in message
+
+
+@pytest.fixture
+def slow_failed_connects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DatabaseSettings:
+    """A SQLite file that cannot open (it is a folder), and aiosqlite's worker threads slowed down
+    as on a busy machine, so that one stopping after a failed connect outlives the loop every time
+    unless the loop waits for it."""
+    stop = aiosqlite.core.Connection.stop
+
+    def slow_stop(connection: aiosqlite.core.Connection) -> Any:
+        connection._tx.put_nowait((None, lambda: time.sleep(0.2)))
+        return stop(connection)
+
+    monkeypatch.setattr(aiosqlite.core.Connection, "stop", slow_stop)
+    database = DatabaseSettings(url=f"sqlite:///{tmp_path / 'a-folder.sqlite3'}")
+    database.sqlite_path.mkdir()
+    return database
+
+
+def test_a_command_on_a_sqlite_file_that_cannot_open_prints_no_thread_traceback(
+    slow_failed_connects: DatabaseSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker thread that reports back after its loop has closed raises "Event loop is closed",
+    a traceback under the command's one-line error."""
+    database = slow_failed_connects
+    raised: list[Any] = []
+    monkeypatch.setattr(threading, "excepthook", raised.append)
+
+    async def command() -> int:
+        with pytest.raises(DatabaseUnavailable, match="^cannot reach SQLite file .*: unable to open"):
+            await db.check_connection(db.create_engine(database), database)
+        return 2
+
+    assert cli._run(command()) == 2
+    assert db.sqlite_workers() == []
+    assert [hook.exc_value for hook in raised] == []
+
+
+async def test_the_app_stops_after_the_sqlite_threads_of_failed_connects(
+    settings: Settings, slow_failed_connects: DatabaseSettings
+) -> None:
+    app = create_app(settings.with_overrides(database=slow_failed_connects))
+    async with app.lifespan():
+        # Start-up's check for an owed custody checkpoint has already failed to connect.
+        assert db.sqlite_workers()
+    assert db.sqlite_workers() == []
 
 
 async def test_create_admin_stores_an_argon2id_hash(engine: db.Engine) -> None:

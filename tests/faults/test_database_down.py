@@ -4,16 +4,13 @@ service resumes when it is back."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar.testing import AsyncTestClient
 
 from integrity import db
@@ -34,20 +31,6 @@ NEEDS_THE_DATABASE = [
     ("POST", "/api/v1/cases/00000000-0000-4000-8000-000000000000/attachments"),
     ("GET", "/api/v1/public/custody/checkpoint"),
 ]
-
-
-@pytest.fixture(autouse=True)
-async def sqlite_workers_finish() -> AsyncIterator[None]:
-    """Let aiosqlite's worker threads end while the test's loop still runs.
-
-    When a SQLite connection fails to open, aiosqlite queues its thread's stop without waiting for
-    it; a thread that reports back after the loop has closed raises in the thread, and pytest blames
-    whichever test runs next.
-    """
-    yield
-    for thread in threading.enumerate():
-        if thread.name.endswith("(_connection_worker_thread)"):
-            await asyncio.to_thread(thread.join, 5)
 
 
 async def assert_all_unavailable(client: Any, headers: dict[str, str]) -> None:
