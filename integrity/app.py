@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
-from litestar.datastructures import MutableScopeHeaders, State
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
-from litestar.types import Message, Scope
 from piccolo.engine.base import Engine
 
 from integrity import db
@@ -28,8 +27,9 @@ from integrity.custody.controller import PublicCustodyController
 from integrity.custody.signing import Signer, load_or_create_signer
 from integrity.errors import StorageUnavailable
 from integrity.health.controller import HealthController
+from integrity.http.headers import API_SCHEMA_PATH, security_headers
+from integrity.http.problems import EXCEPTION_HANDLERS
 from integrity.notifications.controller import NotificationController
-from integrity.problems import EXCEPTION_HANDLERS
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
 from integrity.publication.public_controller import FeedController, PublicCasesController
@@ -42,71 +42,8 @@ from integrity.web.plugin import WebPlugin, configure_templates
 log = logging.getLogger(__name__)
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
-API_SCHEMA_PATH = "/api/v1/schema"
 
 ReadinessCheck = Callable[[], Awaitable[None]]
-
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-# The browsable API document is the one page that needs the Swagger UI bundle and its inline boot
-# script; it shows no data, only the contract.
-SCHEMA_PAGE_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-
-
-def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
-    """A `before_send` hook that puts the security baseline's headers on every response."""
-    common = {
-        "x-content-type-options": "nosniff",
-        "referrer-policy": "no-referrer",
-        "x-frame-options": "DENY",
-        "cross-origin-opener-policy": "same-origin",
-        "cross-origin-resource-policy": "same-origin",
-        "permissions-policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
-    }
-    if settings.is_https:
-        common["strict-transport-security"] = "max-age=63072000; includeSubDomains"
-
-    async def before_send(message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start":
-            return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in common.items():
-            headers[name] = value
-        path = scope["path"]
-        is_schema_page = path == API_SCHEMA_PATH or path.startswith(API_SCHEMA_PATH + "/swagger")
-        # A handler may set a stricter policy of its own (files served with `sandbox`); it keeps it,
-        # with frame-ancestors 'none' in any case.
-        own = headers.get("content-security-policy", "")
-        if own.startswith("sandbox"):
-            headers["content-security-policy"] = (
-                own if "frame-ancestors" in own else own + "; frame-ancestors 'none'"
-            )
-        else:
-            headers["content-security-policy"] = (
-                SCHEMA_PAGE_POLICY if is_schema_page else CONTENT_SECURITY_POLICY
-            )
-        # Public handlers set their own caching; everything else must never be stored.
-        if "cache-control" not in headers:
-            headers["cache-control"] = "no-store"
-
-    return before_send
-
 
 CHECKPOINT_POLL_SECONDS = 300
 
@@ -215,7 +152,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         # Logging is the process's business (`configure_logging` in `integrity serve`); errors are
-        # logged by `integrity.problems` without their messages.
+        # logged by `integrity.http.problems` without their messages.
         logging_config=None,
         debug=False,
     )

@@ -25,10 +25,11 @@ from integrity.accounts.service import create_member, principal_from
 from integrity.accounts.tables import Member, Profession, Role
 from integrity.cases import review
 from integrity.cases import service as cases
-from integrity.cases.multipart import FormPart
 from integrity.cases.schemas import ActorIn, CaseIn
 from integrity.cases.tables import ActorKind, ActorRole, Attachment, Case, DatePrecision
+from integrity.context import ServiceContext
 from integrity.custody.signing import Signer
+from integrity.http.multipart import FormPart
 from integrity.publication import service as publication
 from integrity.publication.schemas import DecisionIn, DraftIn
 from integrity.publication.tables import Decision
@@ -218,7 +219,7 @@ async def _seed(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAc
         )
         accounts[handle] = (account, member)
 
-    ctx = cases.CaseContext(vault=vault, signer=signer, settings=settings)
+    ctx = ServiceContext(vault=vault, signer=signer, settings=settings)
     for demo in DEMO_CASES:
         _, member = accounts[str(demo["author"])]
         principal = principal_from(member, via="session", credential_id=member.id)
@@ -237,7 +238,7 @@ async def _seed(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAc
 
 
 async def _review_and_publish(
-    ctx: cases.CaseContext,
+    ctx: ServiceContext,
     accounts: dict[str, tuple[DemoAccount, Member]],
     case_id: uuid.UUID,
     public_version: DraftIn,

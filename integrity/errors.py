@@ -1,4 +1,4 @@
-"""The one exception hierarchy of the platform; `integrity.problems` maps it to HTTP."""
+"""The one exception hierarchy of the platform; `integrity.http.problems` maps it to HTTP."""
 
 from __future__ import annotations
 

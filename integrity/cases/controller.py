@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.datastructures import CacheControlHeader, State
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from integrity.cases import review, service
-from integrity.cases.multipart import iter_form_parts
-from integrity.cases.ranges import parse_range
 from integrity.cases.schemas import (
     AssignmentIn,
     AttachmentOut,
@@ -34,21 +30,16 @@ from integrity.cases.schemas import (
     SubmittedOut,
     TransitionIn,
 )
-from integrity.cases.service import CaseContext
 from integrity.cases.tables import CaseStatus
-from integrity.errors import Invalid, TooLarge
+from integrity.context import ServiceContext, provide_service_context
+from integrity.errors import Invalid
+from integrity.http.downloads import file_headers, opened_stream
+from integrity.http.ranges import parse_range
+from integrity.http.uploads import form_parts
 from integrity.reference import categories, municipalities
 from integrity.security.guards import Principal, requires_login
-from integrity.vault import SealedBlob, Vault
 
-#: Room for multipart boundaries and part headers on top of the file limit.
-MULTIPART_OVERHEAD = 1024 * 1024
-MAX_PARTS = 50
 REFERENCE_CACHE = CacheControlHeader(public=True, max_age=86400)
-
-
-def provide_case_context(state: State) -> CaseContext:
-    return CaseContext(vault=state.vault, signer=state.signer, settings=state.settings)
 
 
 class ReferenceDataController(Controller):
@@ -85,25 +76,18 @@ class ReferenceDataController(Controller):
         ]
 
 
-async def limited_body(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
-    """The request body, refused with 413 as soon as it passes `limit` bytes."""
-    total = 0
-    async for chunk in stream:
-        total += len(chunk)
-        if total > limit:
-            raise TooLarge("the upload is larger than the platform accepts")
-        yield chunk
-
-
 class CaseController(Controller):
     path = "/api/v1/cases"
     tags = ["cases"]
     guards = [requires_login]
-    dependencies = {"ctx": Provide(provide_case_context, sync_to_thread=False)}
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
 
     @post("/", operation_id="create_case", status_code=HTTP_201_CREATED)
     async def create(
-        self, data: JSONBody[CaseIn], principal: NamedDependency[Principal], ctx: NamedDependency[CaseContext]
+        self,
+        data: JSONBody[CaseIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
     ) -> CaseOut:
         return await service.create_case(ctx, principal, data)
 
@@ -111,7 +95,7 @@ class CaseController(Controller):
     async def list_cases(
         self,
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
         status: Annotated[CaseStatus | None, QueryParameter()] = None,
         municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
         category: Annotated[str | None, QueryParameter(max_length=40)] = None,
@@ -137,7 +121,7 @@ class CaseController(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> CaseOut:
         return await service.get_case(ctx, principal, case_id)
 
@@ -147,7 +131,7 @@ class CaseController(Controller):
         case_id: FromPath[uuid.UUID],
         data: JSONBody[CaseUpdate],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> CaseOut:
         return await service.update_case(ctx, principal, case_id, data)
 
@@ -170,20 +154,13 @@ class CaseController(Controller):
         request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> list[AttachmentOut]:
-        content_type = request.headers.get("content-type", "")
-        if not content_type.lower().startswith("multipart/form-data"):
-            raise Invalid("send the files as multipart/form-data")
-        limit = ctx.settings.max_upload_bytes + MULTIPART_OVERHEAD
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise TooLarge("the upload is larger than the platform accepts")
-        parts = iter_form_parts(
-            limited_body(request.stream(), limit),
-            content_type,
+        parts = form_parts(
+            request,
             max_part_bytes=ctx.settings.max_upload_bytes,
-            max_parts=MAX_PARTS,
+            not_multipart=Invalid,
+            not_multipart_detail="send the files as multipart/form-data",
         )
         async with aclosing(parts):
             return await service.add_attachments(
@@ -202,7 +179,7 @@ class CaseController(Controller):
         case_id: FromPath[uuid.UUID],
         attachment_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Stream:
         header = request.headers.get("range")
         download = await service.prepare_download(
@@ -237,7 +214,7 @@ class CaseController(Controller):
         case_id: FromPath[uuid.UUID],
         attachment_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> None:
         await service.delete_attachment(ctx, principal, case_id, attachment_id)
 
@@ -246,7 +223,7 @@ class CaseController(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> SubmittedOut:
         case, receipt = await service.submit_case(ctx, principal, case_id)
         return SubmittedOut(case=case, receipt=receipt)
@@ -257,7 +234,7 @@ class CaseController(Controller):
         case_id: FromPath[uuid.UUID],
         data: JSONBody[TransitionIn],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> CaseOut:
         return await review.transition(ctx, principal, case_id, data.action, data.reason)
 
@@ -267,7 +244,7 @@ class CaseController(Controller):
         case_id: FromPath[uuid.UUID],
         data: JSONBody[CommentIn],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> CommentOut:
         return await review.add_comment(ctx, principal, case_id, data.body, data.kind)
 
@@ -276,7 +253,7 @@ class CaseController(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> ConflictOut:
         return await review.declare_conflict(ctx, principal, case_id)
 
@@ -286,7 +263,7 @@ class CaseController(Controller):
         case_id: FromPath[uuid.UUID],
         data: JSONBody[AssignmentIn],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> CaseOut:
         return await review.assign(ctx, principal, case_id, data.reviewer_id)
 
@@ -295,53 +272,3 @@ class CaseController(Controller):
         self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
     ) -> ReceiptOut:
         return await service.get_receipt(principal, case_id)
-
-
-#: Evidence and published files are never rendered by the browser in our origin.
-FILE_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'"
-
-
-def file_headers(filename: str, sha256: str) -> dict[str, str]:
-    """Headers of every file download (evidence, renditions, published files): saved under its name,
-    never rendered or sniffed in our origin, its SHA-256 the ETag."""
-    return {
-        "content-disposition": "attachment; filename*=UTF-8''" + quote(filename, safe=""),
-        "content-security-policy": FILE_POLICY,
-        "x-content-type-options": "nosniff",
-        "etag": f'"{sha256}"',
-    }
-
-
-async def opened_stream(
-    vault: Vault, blob: SealedBlob, start: int | None = None, end: int | None = None
-) -> AsyncGenerator[bytes, None]:
-    """`plaintext_stream` with its first piece already fetched.
-
-    The status line goes out with the first piece of a streamed body; once it has, an unreachable
-    store can only break the connection. Fetching the first piece before the response starts makes
-    a store that is down a 503 problem document instead.
-    """
-    chunks = plaintext_stream(vault, blob, start, end)
-    try:
-        first = await anext(chunks, None)
-    except BaseException:
-        await chunks.aclose()
-        raise
-
-    async def whole() -> AsyncGenerator[bytes, None]:
-        async with aclosing(chunks):
-            if first is not None:
-                yield first
-            async for chunk in chunks:
-                yield chunk
-
-    return whole()
-
-
-async def plaintext_stream(
-    vault: Vault, blob: SealedBlob, start: int | None = None, end: int | None = None
-) -> AsyncGenerator[bytes, None]:
-    """A blob's plaintext for a streamed response; the vault's reader is closed however it ends."""
-    async with aclosing(vault.open(blob, start, end)) as chunks:
-        async for chunk in chunks:
-            yield chunk

@@ -17,7 +17,6 @@ from integrity.cases import workflow
 from integrity.cases.schemas import CaseOut, CommentOut, ConflictOut
 from integrity.cases.service import (
     CASE_TEAM,
-    CaseContext,
     case_facts,
     case_key,
     get_case,
@@ -26,6 +25,7 @@ from integrity.cases.service import (
     submit_case,
 )
 from integrity.cases.tables import Attachment, Case, CaseStatus, Comment, CommentKind, Conflict, Transition
+from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.faults import fault_point
@@ -62,7 +62,7 @@ async def _fresh_row(case_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def transition(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, action: str, reason: str | None
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, action: str, reason: str | None
 ) -> CaseOut:
     """Take `action` on the case if the table and its rules allow it now."""
     if action not in workflow.ACTIONS:
@@ -181,7 +181,7 @@ async def _insert_comment(
 
 
 async def add_comment(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, body: str, kind: CommentKind
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, body: str, kind: CommentKind
 ) -> CommentOut:
     """A note (review team only), a request (moves the case to `needs_info`) or an answer."""
     text = _clean(body, "comment", MAX_COMMENT)
@@ -235,7 +235,7 @@ async def add_comment(
     )
 
 
-async def declare_conflict(ctx: CaseContext, principal: Principal, case_id: uuid.UUID) -> ConflictOut:
+async def declare_conflict(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID) -> ConflictOut:
     """A review-team member steps away from a case; if it was assigned to them, it is unassigned."""
     await load_case_row(principal, case_id)
     if principal.role not in CASE_TEAM:
@@ -262,7 +262,7 @@ async def declare_conflict(ctx: CaseContext, principal: Principal, case_id: uuid
 
 
 async def assign(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, reviewer_id: uuid.UUID
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, reviewer_id: uuid.UUID
 ) -> CaseOut:
     """An editor (re)assigns a case to a reviewer or editor who may work on it."""
     await load_case_row(principal, case_id)

@@ -23,7 +23,6 @@ from integrity import db
 from integrity.cases import workflow
 from integrity.cases.filenames import safe_display_name
 from integrity.cases.filetypes import SNIFF_BYTES, detect
-from integrity.cases.multipart import FormPart
 from integrity.cases.schemas import (
     ActorIn,
     ActorOut,
@@ -53,16 +52,17 @@ from integrity.cases.tables import (
     IdempotentUpload,
     Transition,
 )
+from integrity.context import ServiceContext
 from integrity.custody import service as custody
-from integrity.custody.signing import Signer, canonical_json, rfc3339
+from integrity.custody.signing import canonical_json, rfc3339
 from integrity.errors import Forbidden, Invalid, NotFound, TooLarge, WrongState
 from integrity.faults import fault_point
+from integrity.http.multipart import FormPart
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
 from integrity.reference import category, fold, municipality
 from integrity.security.guards import EDITOR, REVIEWER, Principal
-from integrity.settings import Settings
-from integrity.vault import SealedBlob, Vault, open_sealed, seal_bytes
+from integrity.vault import SealedBlob, open_sealed, seal_bytes
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +79,6 @@ MAX_ACTOR_NAME = 200
 MAX_ALIASES = 10
 EARLIEST_INCIDENT = datetime.date(1990, 1, 1)
 FILE_FIELD = "file"
-
-
-@dataclass(frozen=True)
-class CaseContext:
-    """What case services need besides the database: the vault (and its key ring), the signing key
-    for receipts and custody pseudonyms, and the settings."""
-
-    vault: Vault
-    signer: Signer
-    settings: Settings
 
 
 # --- sealing --------------------------------------------------------------------------------
@@ -116,7 +106,7 @@ class CaseKey:
         return open_sealed(self._key, self._context(field), bytes(sealed)).decode("utf-8")
 
 
-def case_key(ctx: CaseContext, row: dict[str, Any]) -> CaseKey:
+def case_key(ctx: ServiceContext, row: dict[str, Any]) -> CaseKey:
     return CaseKey(row["id"], ctx.vault.keyring.unwrap(bytes(row["wrapped_key"]), row["key_id"]))
 
 
@@ -280,7 +270,7 @@ async def _shared_actor(name: str, kind: ActorKind, aliases: list[str]) -> uuid.
     return actor_id
 
 
-async def create_case(ctx: CaseContext, principal: Principal, data: CaseIn) -> CaseOut:
+async def create_case(ctx: ServiceContext, principal: Principal, data: CaseIn) -> CaseOut:
     title = _clean_text(data.title, "title", MAX_TITLE)
     narrative = _clean_text(data.narrative, "narrative", MAX_NARRATIVE)
     location = (
@@ -329,7 +319,7 @@ async def create_case(ctx: CaseContext, principal: Principal, data: CaseIn) -> C
 
 
 async def update_case(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, data: CaseUpdate
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, data: CaseUpdate
 ) -> CaseOut:
     row = await load_case_row(principal, case_id)
     _require_submitter(principal, row, "edit it")
@@ -402,7 +392,7 @@ async def case_facts(case_id: uuid.UUID) -> workflow.CaseFacts:
     return workflow.CaseFacts(conflicted=frozenset(row["member"] for row in conflicted))
 
 
-async def get_case(ctx: CaseContext, principal: Principal, case_id: uuid.UUID) -> CaseOut:
+async def get_case(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID) -> CaseOut:
     row = await load_case_row(principal, case_id)
     key = case_key(ctx, row)
     return await _case_out(key, principal, row)
@@ -557,7 +547,7 @@ async def case_actors(key: CaseKey, case_id: uuid.UUID) -> list[ActorOut]:
 
 
 async def list_cases(
-    ctx: CaseContext,
+    ctx: ServiceContext,
     principal: Principal,
     *,
     status: CaseStatus | None = None,
@@ -671,7 +661,7 @@ def _files_digest(files: list[tuple[str, str]]) -> str:
 
 
 async def add_attachments(
-    ctx: CaseContext,
+    ctx: ServiceContext,
     principal: Principal,
     case_id: uuid.UUID,
     parts: AsyncIterator[FormPart],
@@ -737,7 +727,7 @@ async def add_attachments(
 
 
 async def _replay(
-    ctx: CaseContext,
+    ctx: ServiceContext,
     principal: Principal,
     case_id: uuid.UUID,
     earlier: dict[str, Any],
@@ -768,7 +758,7 @@ async def _rest(head: bytes, chunks: AsyncIterator[bytes]) -> AsyncIterator[byte
 
 
 async def _record_attachments(
-    ctx: CaseContext,
+    ctx: ServiceContext,
     principal: Principal,
     case_id: uuid.UUID,
     key: CaseKey,
@@ -851,7 +841,7 @@ class Download:
 
 
 async def prepare_download(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID, *, ranged: bool
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID, *, ranged: bool
 ) -> Download:
     """Check access, record the download in the custody log, and say what to stream."""
     row = await load_case_row(principal, case_id)
@@ -887,7 +877,7 @@ async def prepare_download(
 
 
 async def delete_attachment(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> None:
     """Remove a file from a draft: its data key goes with the row (the blob is shredded even where
     copies survive), then the object itself is removed."""
@@ -923,7 +913,7 @@ async def delete_attachment(
 
 
 async def submit_case(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID
 ) -> tuple[CaseOut, ReceiptOut]:
     row = await load_case_row(principal, case_id)
     _require_submitter(principal, row, "submit it")

@@ -11,9 +11,9 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED
 
-from integrity.cases.controller import file_headers, plaintext_stream, provide_case_context
-from integrity.cases.service import CaseContext
+from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import NotFound
+from integrity.http.downloads import file_headers, plaintext_stream
 from integrity.publication import service
 from integrity.publication.schemas import DraftIn, DraftOut, PreviewOut, RedactionIn, RenditionOut
 from integrity.security.guards import Principal, requires_login
@@ -25,7 +25,7 @@ class PublicationController(Controller):
     path = "/api/v1/cases/{case_id:uuid}"
     tags = ["publication"]
     guards = [requires_login]
-    dependencies = {"ctx": Provide(provide_case_context, sync_to_thread=False)}
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
 
     @put("/publication", operation_id="save_publication_draft")
     async def save_draft(
@@ -33,7 +33,7 @@ class PublicationController(Controller):
         case_id: FromPath[uuid.UUID],
         data: JSONBody[DraftIn],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> DraftOut:
         return await service.save_draft(ctx, principal, case_id, data)
 
@@ -42,7 +42,7 @@ class PublicationController(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> DraftOut:
         return await service.get_draft(ctx, principal, case_id)
 
@@ -51,7 +51,7 @@ class PublicationController(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> PreviewOut:
         return await service.preview(ctx, principal, case_id)
 
@@ -66,7 +66,7 @@ class PublicationController(Controller):
         attachment_id: FromPath[uuid.UUID],
         data: JSONBody[RedactionIn],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> RenditionOut:
         return await service.create_redaction(ctx, principal, case_id, attachment_id, data.boxes)
 
@@ -82,7 +82,7 @@ class PublicationController(Controller):
         attachment_id: FromPath[uuid.UUID],
         page_file: FromPath[str],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Response[bytes]:
         match = _PAGE.fullmatch(page_file)
         if match is None:
@@ -101,7 +101,7 @@ class PublicationController(Controller):
         case_id: FromPath[uuid.UUID],
         rendition_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Stream:
         row, blob = await service.open_rendition(ctx, principal, case_id, rendition_id)
         return Stream(

@@ -9,7 +9,6 @@ matching `If-None-Match` or, without one, an `If-Modified-Since` not older than 
 from __future__ import annotations
 
 import datetime
-import email.utils
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Annotated, Any, cast
@@ -21,7 +20,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
-from integrity.cases.controller import file_headers, plaintext_stream
+from integrity.http.conditional import etag_matches, not_modified_since
+from integrity.http.downloads import file_headers, plaintext_stream
 from integrity.publication import public
 from integrity.publication.cache import CachedAnswer, PublicCache
 from integrity.publication.public_schemas import (
@@ -38,28 +38,6 @@ FILE_MAX_AGE = 86400
 JSON = "application/json"
 
 AnyRequest = Request[Any, Any, Any]
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    """`If-None-Match` against our strong `etag` (weak comparison, as RFC 9110 asks for GET)."""
-    if not header:
-        return False
-    if header.strip() == "*":
-        return True
-    wanted = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
-
-
-def not_modified_since(header: str | None, last_modified: datetime.datetime | None) -> bool:
-    if not header or last_modified is None:
-        return False
-    try:
-        since = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return False
-    if since.tzinfo is None:
-        return False
-    return last_modified.replace(microsecond=0) <= since
 
 
 def respond(request: AnyRequest, answer: CachedAnswer) -> Response[Any]:

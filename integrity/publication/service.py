@@ -19,7 +19,6 @@ from typing import Any
 from integrity import db
 from integrity.cases.service import (
     CASE_TEAM,
-    CaseContext,
     CaseKey,
     case_actors,
     case_facts,
@@ -27,6 +26,7 @@ from integrity.cases.service import (
     load_case_row,
 )
 from integrity.cases.tables import ActorKind, Attachment, Case, CaseActor, CaseCategory, CaseStatus
+from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.faults import fault_point
@@ -116,7 +116,7 @@ def _blob(row: dict[str, Any]) -> SealedBlob:
     )
 
 
-async def _read_blob(ctx: CaseContext, row: dict[str, Any]) -> bytes:
+async def _read_blob(ctx: ServiceContext, row: dict[str, Any]) -> bytes:
     if int(row["size"]) > MAX_REDACTION_INPUT:
         raise Invalid("the file is too large for the redaction tools")
     data = bytearray()
@@ -141,7 +141,7 @@ async def _attachment(case_id: uuid.UUID, attachment_id: uuid.UUID) -> dict[str,
 
 
 async def _store_rendition(
-    ctx: CaseContext,
+    ctx: ServiceContext,
     principal: Principal,
     attachment: dict[str, Any],
     content: bytes,
@@ -205,7 +205,11 @@ async def _store_rendition(
 
 
 async def create_redaction(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID, boxes: list[BoxIn]
+    ctx: ServiceContext,
+    principal: Principal,
+    case_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    boxes: list[BoxIn],
 ) -> RenditionOut:
     """Burn `boxes` into a copy of the file, rebuilt from pixels; the original is never touched."""
     row = await _team_row(principal, case_id)
@@ -248,7 +252,9 @@ def _rendition_out(row: dict[str, Any]) -> RenditionOut:
     )
 
 
-async def _cleaned_rendition(ctx: CaseContext, principal: Principal, attachment: dict[str, Any]) -> uuid.UUID:
+async def _cleaned_rendition(
+    ctx: ServiceContext, principal: Principal, attachment: dict[str, Any]
+) -> uuid.UUID:
     """The metadata-free copy "publish as filed" publishes (made once per attachment)."""
     existing = (
         await Rendition.select(Rendition.id)
@@ -275,7 +281,7 @@ async def _cleaned_rendition(ctx: CaseContext, principal: Principal, attachment:
 
 
 async def preview_page(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID, page: int
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID, page: int
 ) -> bytes:
     """A PNG of one page (or of the image) for drawing boxes; recorded as a view of evidence."""
     await _team_row(principal, case_id)
@@ -301,7 +307,7 @@ async def preview_page(
 
 
 async def open_rendition(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, rendition_id: uuid.UUID
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, rendition_id: uuid.UUID
 ) -> tuple[dict[str, Any], SealedBlob]:
     await _team_row(principal, case_id)
     row = await Rendition.select().where(Rendition.id == rendition_id).first()
@@ -390,7 +396,7 @@ async def _decisions(case_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 async def _leak_check(
-    ctx: CaseContext, key: CaseKey, case_id: uuid.UUID, draft: _Draft, decisions: list[dict[str, Any]]
+    ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draft: _Draft, decisions: list[dict[str, Any]]
 ) -> list[Finding]:
     names = await _protected_names(key, case_id)
     if not names:
@@ -427,7 +433,7 @@ def _missing(draft: _Draft | None, decisions: list[dict[str, Any]], findings: li
     return missing
 
 
-async def _draft_out(ctx: CaseContext, key: CaseKey, case_id: uuid.UUID, draft: _Draft | None) -> DraftOut:
+async def _draft_out(ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draft: _Draft | None) -> DraftOut:
     decisions = await _decisions(case_id)
     findings = await _leak_check(ctx, key, case_id, draft, decisions) if draft is not None else []
     return DraftOut(
@@ -458,7 +464,7 @@ async def _draft_out(ctx: CaseContext, key: CaseKey, case_id: uuid.UUID, draft: 
     )
 
 
-async def get_draft(ctx: CaseContext, principal: Principal, case_id: uuid.UUID) -> DraftOut:
+async def get_draft(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID) -> DraftOut:
     row = await _team_row(principal, case_id)
     key = case_key(ctx, row)
     return await _draft_out(ctx, key, case_id, await _load_draft(key, case_id))
@@ -474,7 +480,9 @@ def _public_text(value: str, field: str) -> str:
     return text
 
 
-async def save_draft(ctx: CaseContext, principal: Principal, case_id: uuid.UUID, data: DraftIn) -> DraftOut:
+async def save_draft(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, data: DraftIn
+) -> DraftOut:
     """Write the public version and the decision for each file; runs the leak check on every save."""
     row = await _team_row(principal, case_id)
     if row["status"] not in DRAFT_STATES:
@@ -566,7 +574,7 @@ async def save_draft(ctx: CaseContext, principal: Principal, case_id: uuid.UUID,
     return await _draft_out(ctx, key, case_id, await _load_draft(key, case_id))
 
 
-async def publication_problem(ctx: CaseContext, row: dict[str, Any]) -> str | None:
+async def publication_problem(ctx: ServiceContext, row: dict[str, Any]) -> str | None:
     """Why the case cannot be approved or published as its draft stands (None when it can)."""
     key = case_key(ctx, row)
     draft = await _load_draft(key, row["id"])
@@ -582,7 +590,7 @@ async def publication_problem(ctx: CaseContext, row: dict[str, Any]) -> str | No
 
 
 async def _revision_content(
-    ctx: CaseContext, row: dict[str, Any]
+    ctx: ServiceContext, row: dict[str, Any]
 ) -> tuple[_Draft, list[PublicActorOut], list[dict[str, Any]], list[str]]:
     key = case_key(ctx, row)
     draft = await _load_draft(key, row["id"])
@@ -614,7 +622,7 @@ async def _revision_content(
     return draft, actors, files, categories
 
 
-async def preview(ctx: CaseContext, principal: Principal, case_id: uuid.UUID) -> PreviewOut:
+async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID) -> PreviewOut:
     row = await _team_row(principal, case_id)
     draft, actors, files, categories = await _revision_content(ctx, row)
     public = await PublicCase.select().where(PublicCase.case == case_id).first()
@@ -646,7 +654,7 @@ async def preview(ctx: CaseContext, principal: Principal, case_id: uuid.UUID) ->
 
 
 async def write_revision(
-    ctx: CaseContext, row: dict[str, Any], *, correction_note: str | None
+    ctx: ServiceContext, row: dict[str, Any], *, correction_note: str | None
 ) -> dict[str, Any]:
     """Inside the transition's transaction: write the next immutable revision from the draft and
     open the custody entries of its files to the public. Returns details for the custody entry."""
@@ -739,7 +747,7 @@ async def retract_publication(row: dict[str, Any], note: str) -> dict[str, Any]:
 
 
 async def page_count(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> int:
     """How many pages the redaction tool offers for a file (1 for an image)."""
     await _team_row(principal, case_id)

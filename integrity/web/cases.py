@@ -21,12 +21,12 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from integrity.cases import service as cases
-from integrity.cases.controller import MAX_PARTS, MULTIPART_OVERHEAD, limited_body, provide_case_context
-from integrity.cases.multipart import FormPart, iter_form_parts
 from integrity.cases.schemas import CaseOut, CaseUpdate, ReceiptOut
-from integrity.cases.service import CaseContext
 from integrity.cases.tables import ActorKind, ActorRole, CaseStatus, DatePrecision
+from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import BadRequest, Invalid, TooLarge, UnsupportedType
+from integrity.http.multipart import FormPart
+from integrity.http.uploads import form_parts
 from integrity.security.guards import Principal
 from integrity.web.forms import (
     MESSAGES,
@@ -52,21 +52,8 @@ MAX_FIELD_BYTES = 512 * 1024
 PAGE_SIZE = 20
 
 
-def _form_parts(request: Request[Any, Any, Any], ctx: CaseContext) -> AsyncIterator[FormPart]:
-    content_type = request.headers.get("content-type", "")
-    if not content_type.lower().startswith("multipart/form-data"):
-        raise BadRequest("the form data is not valid multipart/form-data")
-    limit = ctx.settings.max_upload_bytes + MULTIPART_OVERHEAD
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge("the upload is larger than the platform accepts")
-    return iter_form_parts(
-        limited_body(request.stream(), limit),
-        content_type,
-        max_part_bytes=ctx.settings.max_upload_bytes,
-        max_parts=MAX_PARTS,
-        max_field_bytes=MAX_FIELD_BYTES,
-    )
+def _form_parts(request: Request[Any, Any, Any], ctx: ServiceContext) -> AsyncIterator[FormPart]:
+    return form_parts(request, max_part_bytes=ctx.settings.max_upload_bytes, max_field_bytes=MAX_FIELD_BYTES)
 
 
 async def _then(first: FormPart, rest: AsyncIterator[FormPart]) -> AsyncIterator[FormPart]:
@@ -101,7 +88,7 @@ class CasePages(Controller):
     path = "/app"
     include_in_schema = False
     guards = [requires_page_login]
-    dependencies = {"ctx": Provide(provide_case_context, sync_to_thread=False)}
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
     exception_handlers = PAGE_EXCEPTION_HANDLERS
     before_request = ensure_csrf_state
 
@@ -109,7 +96,7 @@ class CasePages(Controller):
     async def my_cases(
         self,
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
         status: Annotated[str | None, QueryParameter(max_length=20)] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
@@ -135,7 +122,7 @@ class CasePages(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         """Text fields first, then the files: the case is created once the last text field has
         arrived, and the files stream straight into it."""
@@ -184,7 +171,7 @@ class CasePages(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template:
         return await case_page(principal, await cases.get_case(ctx, principal, case_id))
 
@@ -194,7 +181,7 @@ class CasePages(Controller):
         request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         case = await cases.get_case(ctx, principal, case_id)
         if "edit" not in case.actions:
@@ -207,7 +194,7 @@ class CasePages(Controller):
         request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         submitted = await request.form()
         form, data = parse_case_form(form_fields(submitted.multi_items()))
@@ -242,7 +229,7 @@ class CasePages(Controller):
         request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         async with aclosing(_form_parts(request, ctx)) as parts:
             try:
@@ -263,7 +250,7 @@ class CasePages(Controller):
         case_id: FromPath[uuid.UUID],
         attachment_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Redirect:
         await cases.delete_attachment(ctx, principal, case_id, attachment_id)
         return see_other(f"/app/cases/{case_id}#files")
@@ -273,7 +260,7 @@ class CasePages(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         case = await cases.get_case(ctx, principal, case_id)
         if "submit" not in case.actions:
@@ -285,7 +272,7 @@ class CasePages(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Redirect:
         await cases.submit_case(ctx, principal, case_id)
         return see_other(f"/app/cases/{case_id}/receipt")
@@ -295,7 +282,7 @@ class CasePages(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template:
         receipt = await cases.get_receipt(principal, case_id)
         case = await cases.get_case(ctx, principal, case_id)

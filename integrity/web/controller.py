@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -21,6 +22,8 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from integrity.custody import service as custody
 from integrity.errors import BadRequest, TooLarge
+from integrity.http.conditional import etag_matches
+from integrity.http.uploads import form_parts
 from integrity.publication import public
 from integrity.publication.cache import CachedAnswer, PublicCache
 from integrity.reference import category, district, districts, municipality
@@ -42,12 +45,6 @@ CHART_TITLES = {
 }
 
 
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    return header.strip() == "*" or any(t.strip().removeprefix("W/") == etag for t in header.split(","))
-
-
 def _is_private(request: AnyRequest) -> bool:
     # A member's copy shows their name; a `?lang=` answer sets the language cookie.
     return principal_of(request) is not None or LANG_PARAM in request.query_params
@@ -65,7 +62,7 @@ def _render(request: AnyRequest, template: str, context: dict[str, Any]) -> Cach
 
 
 def _send(request: AnyRequest, answer: CachedAnswer) -> Response[Any]:
-    if _etag_matches(request.headers.get("if-none-match"), answer.etag):
+    if etag_matches(request.headers.get("if-none-match"), answer.etag):
         return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=answer.headers)
     return Response(content=answer.body, media_type=answer.media_type, headers=answer.headers)
 
@@ -241,11 +238,13 @@ class PublicPagesController(Controller):
 
     @post("/verify/file", operation_id="verify_file_submit", status_code=200, request_max_body_size=None)
     async def verify_file(self, request: AnyRequest, state: State) -> Template:
-        limit = state.settings.max_upload_bytes
+        limit = state.settings.max_upload_bytes + 64 * 1024
         try:
-            sha256, size = await verify.hash_uploaded_file(
-                request.stream(), request.headers.get("content-type", ""), limit + 64 * 1024
+            parts = form_parts(
+                request, max_part_bytes=limit, max_body_bytes=limit, max_parts=8, max_field_bytes=4096
             )
+            async with aclosing(parts):
+                sha256, size = await verify.hash_uploaded_file(parts)
         except (BadRequest, TooLarge) as exc:
             return page(
                 "public/verify.html",

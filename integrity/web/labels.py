@@ -121,7 +121,7 @@ PROFESSIONS = {
     "other": N_("Other"),
 }
 
-#: Titles of problem details (`integrity.problems` and `integrity.errors`).
+#: Titles of problem details (`integrity.http.problems` and `integrity.errors`).
 PROBLEM_TITLES = [
     N_("Bad request"),
     N_("Not logged in"),

@@ -21,7 +21,7 @@ from litestar.utils.scope.state import ScopeState
 
 from integrity.cases.service import CASE_TEAM
 from integrity.errors import Forbidden, IntegrityError, NotAuthenticated, RateLimited
-from integrity.problems import handle_unexpected
+from integrity.http.problems import handle_unexpected
 from integrity.security.guards import ADMIN, ALLOWED_BEFORE_TOTP, Principal, principal_of
 
 LOGIN_PATH = "/login"

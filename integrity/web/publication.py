@@ -21,9 +21,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from integrity.cases import service as cases
-from integrity.cases.controller import provide_case_context
 from integrity.cases.schemas import AttachmentOut, CaseOut
-from integrity.cases.service import CaseContext
+from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import Invalid, WrongState
 from integrity.publication import service as publication
 from integrity.publication.schemas import BoxIn, DecisionIn, DraftIn, DraftOut
@@ -301,7 +300,7 @@ def _attachment_of(case: CaseOut, attachment_id: uuid.UUID) -> AttachmentOut:
 
 
 async def preview_page(
-    ctx: CaseContext, principal: Principal, case_id: uuid.UUID, status_code: int = 200, **context: Any
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, status_code: int = 200, **context: Any
 ) -> Template:
     case = await cases.get_case(ctx, principal, case_id)
     context.setdefault("action_error", None)
@@ -328,7 +327,7 @@ class PublicationPages(Controller):
     path = "/app/cases/{case_id:uuid}"
     include_in_schema = False
     guards = [requires_page_review_team]
-    dependencies = {"ctx": Provide(provide_case_context, sync_to_thread=False)}
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
     exception_handlers = PAGE_EXCEPTION_HANDLERS
     before_request = ensure_csrf_state
 
@@ -337,7 +336,7 @@ class PublicationPages(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template:
         draft = await publication.get_draft(ctx, principal, case_id)
         case = await cases.get_case(ctx, principal, case_id)
@@ -349,7 +348,7 @@ class PublicationPages(Controller):
         request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template:
         case = await cases.get_case(ctx, principal, case_id)
         form = DraftForm.parse(case, form_fields((await request.form()).multi_items()))
@@ -365,7 +364,7 @@ class PublicationPages(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template:
         return await preview_page(ctx, principal, case_id)
 
@@ -375,7 +374,7 @@ class PublicationPages(Controller):
         case_id: FromPath[uuid.UUID],
         attachment_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
         pages = await publication.page_count(ctx, principal, case_id, attachment_id)
@@ -390,7 +389,7 @@ class PublicationPages(Controller):
         case_id: FromPath[uuid.UUID],
         attachment_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template:
         pages = await publication.page_count(ctx, principal, case_id, attachment_id)
         case = await cases.get_case(ctx, principal, case_id)

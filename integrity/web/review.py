@@ -19,10 +19,10 @@ from litestar.response import Redirect, Template
 from integrity.accounts import service as accounts
 from integrity.cases import review
 from integrity.cases import service as cases
-from integrity.cases.controller import provide_case_context
 from integrity.cases.schemas import CaseOut
-from integrity.cases.service import CASE_TEAM, CaseContext
+from integrity.cases.service import CASE_TEAM
 from integrity.cases.tables import CaseStatus, CommentKind
+from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import Invalid, WrongState
 from integrity.publication.service import DRAFT_STATES, redaction_kind
 from integrity.reference import category, municipality
@@ -100,7 +100,7 @@ class ReviewPages(Controller):
     path = "/app"
     include_in_schema = False
     guards = [requires_page_login]
-    dependencies = {"ctx": Provide(provide_case_context, sync_to_thread=False)}
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
     exception_handlers = PAGE_EXCEPTION_HANDLERS
     before_request = ensure_csrf_state
 
@@ -109,7 +109,7 @@ class ReviewPages(Controller):
         self,
         request: Request[Any, Any, Any],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
         status: Annotated[str | None, QueryParameter(max_length=20)] = None,
         municipality_code: Annotated[str | None, QueryParameter(name="municipality", max_length=60)] = None,
         category_code: Annotated[str | None, QueryParameter(name="category", max_length=40)] = None,
@@ -159,7 +159,7 @@ class ReviewPages(Controller):
         request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         action = await _text(request, "action", 40)
         reason = await _text(request, "reason")
@@ -192,7 +192,7 @@ class ReviewPages(Controller):
         request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         kind = await _text(request, "kind", 20)
         body = await _text(request, "body")
@@ -216,7 +216,7 @@ class ReviewPages(Controller):
         self,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         try:
             await review.declare_conflict(ctx, principal, case_id)
@@ -231,7 +231,7 @@ class ReviewPages(Controller):
         request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
-        ctx: NamedDependency[CaseContext],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         try:
             reviewer = uuid.UUID(await _text(request, "reviewer_id", 40))

@@ -14,11 +14,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from integrity.cases.controller import limited_body
-from integrity.cases.multipart import iter_form_parts
 from integrity.custody import service as custody
 from integrity.custody.signing import Signer, verify_signature
 from integrity.errors import BadRequest
+from integrity.http.multipart import FormPart
 from integrity.publication import public
 from integrity.web.labels import N_
 
@@ -71,16 +70,12 @@ async def published_with(sha256: str) -> list[public.FileMatch]:
     return await public.revisions_with_file(sha256)
 
 
-async def hash_uploaded_file(stream: AsyncIterator[bytes], content_type: str, limit: int) -> tuple[str, int]:
+async def hash_uploaded_file(parts: AsyncIterator[FormPart]) -> tuple[str, int]:
     """The SHA-256 and size of the form's `file` part, read in chunks and kept nowhere."""
-    if not content_type.lower().startswith("multipart/form-data"):
-        raise BadRequest("the form data is not valid multipart/form-data")
     digest = hashlib.sha256()
     size = 0
     found = False
-    async for part in iter_form_parts(
-        limited_body(stream, limit), content_type, max_part_bytes=limit, max_parts=8, max_field_bytes=4096
-    ):
+    async for part in parts:
         if part.filename is None or part.name != "file" or found:
             await part.skip()
             continue

@@ -209,14 +209,14 @@ async def owners_case(
     """A case of `member` (draft, submitted, or in review with the editor), optionally with one
     file (a small PNG); (case id, file id)."""
     from integrity.cases import service as cases
-    from integrity.cases.controller import provide_case_context
-    from integrity.cases.multipart import iter_form_parts
     from integrity.cases.schemas import CaseIn
+    from integrity.context import provide_service_context
+    from integrity.http.multipart import iter_form_parts
 
     member = await Member.objects().where(Member.id == world.members["member"].id).first()
     assert member is not None
     principal = principal_from(member, via="session", credential_id=member.id)
-    ctx = provide_case_context(world.accounts.app.state)
+    ctx = provide_service_context(world.accounts.app.state)
     case = await cases.create_case(ctx, principal, msgspec.convert(CASE_BODY, CaseIn))
     file_id = None
     if with_file:
@@ -328,14 +328,14 @@ async def publication_draft(world: World) -> Req:
 async def saved_draft(world: World) -> Req:
     import uuid
 
-    from integrity.cases.controller import provide_case_context
+    from integrity.context import provide_service_context
     from integrity.publication import service as publication
     from integrity.publication.schemas import DraftIn
 
     request = await publication_draft(world)
     case_id = request.path.split("/")[4]
     await publication.save_draft(
-        provide_case_context(world.accounts.app.state),
+        provide_service_context(world.accounts.app.state),
         await world.principal("editor"),
         uuid.UUID(case_id),
         msgspec.convert(request.json, DraftIn),
@@ -357,13 +357,13 @@ async def page_preview(world: World) -> Req:
 async def rendition_download(world: World) -> Req:
     import uuid
 
-    from integrity.cases.controller import provide_case_context
+    from integrity.context import provide_service_context
     from integrity.publication import service as publication
     from integrity.publication.schemas import BoxIn
 
     case_id, file_id = await owners_case(world, submitted=True, with_file=True, in_review=True)
     made = await publication.create_redaction(
-        provide_case_context(world.accounts.app.state),
+        provide_service_context(world.accounts.app.state),
         await world.principal("editor"),
         uuid.UUID(case_id),
         uuid.UUID(file_id or ""),

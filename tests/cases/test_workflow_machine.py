@@ -23,11 +23,12 @@ from integrity import db
 from integrity.accounts.service import create_member, principal_from
 from integrity.accounts.tables import Role
 from integrity.cases import review, service, workflow
-from integrity.cases.multipart import iter_form_parts
 from integrity.cases.schemas import CaseIn
 from integrity.cases.tables import Attachment, Case, CaseStatus, CommentKind, Conflict, Transition
+from integrity.context import ServiceContext
 from integrity.custody.signing import load_or_create_signer
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
+from integrity.http.multipart import iter_form_parts
 from integrity.publication import service as publication
 from integrity.publication.schemas import DecisionIn, DraftIn
 from integrity.publication.tables import Decision
@@ -45,7 +46,7 @@ EXAMPLES = int(os.environ.get("INTEGRITY_WORKFLOW_EXAMPLES", "200"))
 class World:
     """The people and the services, made once per test run on a loop of its own."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, ctx: service.CaseContext) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, ctx: ServiceContext) -> None:
         self.loop = loop
         self.ctx = ctx
         self.people: dict[str, Principal] = {}
@@ -270,7 +271,7 @@ def test_random_workflows_keep_every_rule(settings: Settings, database_url: str)
         vault = Vault(build_backend(settings), keyring)
         loop.run_until_complete(vault.start())
         signer = load_or_create_signer(settings.signing_key_file, generated_in_data_dir=True)
-        world = World(loop, service.CaseContext(vault=vault, signer=signer, settings=settings))
+        world = World(loop, ServiceContext(vault=vault, signer=signer, settings=settings))
         loop.run_until_complete(world.build())
         run_state_machine_as_test(
             make_machine(world),

@@ -30,11 +30,11 @@ from integrity.accounts.service import principal_from
 from integrity.accounts.tables import Member
 from integrity.cases import review
 from integrity.cases import service as cases
-from integrity.cases.controller import provide_case_context
-from integrity.cases.multipart import iter_form_parts
 from integrity.cases.schemas import CaseIn
 from integrity.cases.tables import Case, CaseActor, CaseStatus, CommentKind
+from integrity.context import provide_service_context
 from integrity.custody import service as custody
+from integrity.http.multipart import iter_form_parts
 from integrity.publication import cache as public_cache
 from integrity.publication.public import search_text
 from integrity.publication.tables import (
@@ -89,7 +89,7 @@ def utc_now() -> datetime.datetime:
 class Publisher:
     def __init__(self, app: Litestar) -> None:
         self.app = app
-        self.ctx = provide_case_context(app.state)
+        self.ctx = provide_service_context(app.state)
         self._reviewer: Principal | None = None
 
     async def member(

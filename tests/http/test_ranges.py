@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from integrity.cases.ranges import ByteRange, parse_range
 from integrity.errors import RangeNotSatisfiable
+from integrity.http.ranges import ByteRange, parse_range
 
 
 def test_no_header_serves_the_whole_file() -> None:

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from integrity.cases.multipart import FormPart, iter_form_parts, parse_header_params
 from integrity.errors import BadRequest, Invalid, TooLarge
+from integrity.http.multipart import FormPart, iter_form_parts, parse_header_params
 
 BOUNDARY = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
