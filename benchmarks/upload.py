@@ -44,7 +44,8 @@ import urllib3  # noqa: E402
 
 from benchmarks.vault import MIB, PART_SIZE, Generated  # noqa: E402
 from integrity import db  # noqa: E402
-from integrity.accounts.service import create_api_token, principal_from  # noqa: E402
+from integrity.accounts.login import create_api_token  # noqa: E402
+from integrity.accounts.members import principal_from  # noqa: E402
 from integrity.accounts.tables import Member  # noqa: E402
 from integrity.security.passwords import hash_password  # noqa: E402
 from integrity.settings import DatabaseSettings  # noqa: E402

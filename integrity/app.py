@@ -33,10 +33,11 @@ from integrity.notifications.controller import NotificationController
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
 from integrity.publication.public_controller import FeedController, PublicCasesController
+from integrity.publication.public_pages import PublicPagesController
+from integrity.review.controller import ReviewController
 from integrity.settings import Settings
 from integrity.vault import Keyring, Vault
 from integrity.vault.backends import build_backend
-from integrity.web.controller import PublicPagesController
 from integrity.web.plugin import WebPlugin, configure_templates
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             FeedController,
             ReferenceDataController,
             CaseController,
+            ReviewController,
             NotificationController,
             PublicationController,
             create_static_files_router(

@@ -53,7 +53,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
-    from integrity.accounts.service import create_admin
+    from integrity.accounts.members import create_admin
 
     password = _read_password_file(args.password_file)
 
@@ -67,7 +67,7 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
-    from integrity.accounts.service import invite
+    from integrity.accounts.invitations import invite
     from integrity.accounts.tables import Role
 
     try:

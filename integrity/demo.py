@@ -21,9 +21,8 @@ from pathlib import Path
 import msgspec
 
 from integrity import db
-from integrity.accounts.service import create_member, principal_from
+from integrity.accounts.members import create_member, principal_from
 from integrity.accounts.tables import Member, Profession, Role
-from integrity.cases import review
 from integrity.cases import service as cases
 from integrity.cases.schemas import ActorIn, CaseIn
 from integrity.cases.tables import ActorKind, ActorRole, Attachment, Case, DatePrecision
@@ -33,6 +32,7 @@ from integrity.http.multipart import FormPart
 from integrity.publication import service as publication
 from integrity.publication.schemas import DecisionIn, DraftIn
 from integrity.publication.tables import Decision
+from integrity.review import service as review
 from integrity.settings import Settings
 from integrity.vault import Vault
 

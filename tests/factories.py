@@ -24,7 +24,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from integrity.accounts.authentication import SESSION_COOKIE
-from integrity.accounts.service import open_session, totp_context
+from integrity.accounts.login import open_session
+from integrity.accounts.second_factor import totp_context
 from integrity.accounts.tables import REVIEW_TEAM, Member
 from integrity.security.csrf import CSRF_COOKIE, CSRF_HEADER, new_csrf_token
 from integrity.security.passwords import hash_password

@@ -11,7 +11,7 @@ import aiosqlite
 import pytest
 
 from integrity import cli, db
-from integrity.accounts.service import create_admin
+from integrity.accounts.members import create_admin
 from integrity.accounts.tables import Member
 from integrity.app import create_app
 from integrity.errors import DatabaseUnavailable, Invalid, WrongState

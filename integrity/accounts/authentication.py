@@ -11,12 +11,13 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from integrity.accounts import service
+from integrity.accounts import login as accounts_login
 from integrity.errors import NotAuthenticated
 from integrity.security.guards import Principal, principal_of
-from integrity.settings import AccountSettings
+from integrity.settings import AccountSettings, Settings
 
 SESSION_COOKIE = "integrity_session"
 
@@ -36,11 +37,11 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             # safe to exempt from CSRF checks.
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() == "bearer" and token.strip():
-                principal = await service.principal_for_api_token(token.strip())
+                principal = await accounts_login.principal_for_api_token(token.strip())
         else:
             cookie = connection.cookies.get(SESSION_COOKIE)
             if cookie:
-                principal = await service.principal_for_session(cookie, accounts)
+                principal = await accounts_login.principal_for_session(cookie, accounts)
         return AuthenticationResult(user=principal, auth=None)
 
 
@@ -50,3 +51,15 @@ async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     if principal is None:
         raise NotAuthenticated("log in first (session cookie or Authorization: Bearer token)")
     return principal
+
+
+def session_cookie(value: str, settings: Settings) -> Cookie:
+    # No Max-Age: the browser forgets it when it closes; the server ends it earlier still.
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=value,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.is_https,
+    )

@@ -11,8 +11,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from integrity.accounts import service
-from integrity.accounts.authentication import SESSION_COOKIE
+from integrity.accounts import invitations as accounts_invitations
+from integrity.accounts import login as accounts_login
+from integrity.accounts import members as accounts_members
+from integrity.accounts import second_factor
+from integrity.accounts.authentication import SESSION_COOKIE, session_cookie
 from integrity.accounts.schemas import (
     AcceptedOut,
     AcceptInvitationIn,
@@ -101,18 +104,6 @@ def _client(request: Request[Any, Any, Any]) -> str:
     return client_key(request.scope.get("client"))
 
 
-def session_cookie(value: str, settings: Settings) -> Cookie:
-    # No Max-Age: the browser forgets it when it closes; the server ends it earlier still.
-    return Cookie(
-        key=SESSION_COOKIE,
-        value=value,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings.is_https,
-    )
-
-
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["accounts"]
@@ -128,7 +119,7 @@ class AuthController(Controller):
         csrf_key: NamedDependency[bytes],
     ) -> Response[LoginOut]:
         """Log in with e-mail, password and (once enrolled) a TOTP or recovery code."""
-        result = await service.log_in(
+        result = await accounts_login.log_in(
             email=data.email,
             password=data.password,
             totp=data.totp,
@@ -161,7 +152,7 @@ class AuthController(Controller):
     )
     async def log_out(self, principal: NamedDependency[Principal]) -> None:
         """End the session (or revoke the API token) this request came with."""
-        await service.log_out(principal)
+        await accounts_login.log_out(principal)
 
 
 class MeController(Controller):
@@ -180,7 +171,7 @@ class MeController(Controller):
         self, principal: NamedDependency[Principal], keys: NamedDependency[SystemKeys]
     ) -> TotpEnrolmentOut:
         """A new TOTP secret and its otpauth:// URI; confirm it with a code to enable it."""
-        enrolment = await service.start_totp_enrolment(principal, keys)
+        enrolment = await second_factor.start_totp_enrolment(principal, keys)
         return TotpEnrolmentOut(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri)
 
     @post(
@@ -198,7 +189,7 @@ class MeController(Controller):
         keys: NamedDependency[SystemKeys],
     ) -> TotpConfirmedOut:
         """Enable the second factor; the answer carries the recovery codes, shown only this once."""
-        codes = await service.confirm_totp(
+        codes = await second_factor.confirm_totp(
             principal, data.code, client=_client(request), limiter=limiter, keys=keys
         )
         return TotpConfirmedOut(totp_enabled=True, recovery_codes=codes)
@@ -212,7 +203,7 @@ class MeController(Controller):
         limiter: NamedDependency[RateLimiter],
     ) -> None:
         """Change the password; every other session of the account ends."""
-        await service.change_password(
+        await accounts_login.change_password(
             principal,
             current_password=data.current_password,
             new_password=data.new_password,
@@ -225,20 +216,20 @@ class MeController(Controller):
         self, data: JSONBody[TokenCreateIn], principal: NamedDependency[Principal]
     ) -> TokenCreatedOut:
         """A named API token for `Authorization: Bearer`; the token is shown only in this answer."""
-        row, token = await service.create_api_token(
+        row, token = await accounts_login.create_api_token(
             principal, name=data.name, expires_in_days=data.expires_in_days
         )
         return TokenCreatedOut(id=row.id, token=token, name=row.name, expires_at=row.expires_at)
 
     @get("/tokens", operation_id="list_api_tokens")
     async def list_tokens(self, principal: NamedDependency[Principal]) -> list[TokenOut]:
-        return [token_out(row) for row in await service.list_api_tokens(principal)]
+        return [token_out(row) for row in await accounts_login.list_api_tokens(principal)]
 
     @delete("/tokens/{token_id:uuid}", operation_id="revoke_api_token", status_code=HTTP_204_NO_CONTENT)
     async def revoke_token(
         self, token_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
     ) -> None:
-        await service.revoke_api_token(principal, token_id)
+        await accounts_login.revoke_api_token(principal, token_id)
 
 
 class InvitationController(Controller):
@@ -254,7 +245,7 @@ class InvitationController(Controller):
         settings: NamedDependency[Settings],
     ) -> InvitationCreatedOut:
         """Invite someone by e-mail in a role; the one-time token is shown only in this answer."""
-        invitation, token = await service.invite(
+        invitation, token = await accounts_invitations.invite(
             email=data.email, role=data.role, invited_by=principal.id, accounts=settings.accounts
         )
         return InvitationCreatedOut(
@@ -267,11 +258,11 @@ class InvitationController(Controller):
 
     @get("/", operation_id="list_invitations")
     async def list(self) -> list[InvitationOut]:
-        return [invitation_out(row) for row in await service.list_invitations()]
+        return [invitation_out(row) for row in await accounts_invitations.list_invitations()]
 
     @delete("/{invitation_id:uuid}", operation_id="revoke_invitation", status_code=HTTP_204_NO_CONTENT)
     async def revoke(self, invitation_id: FromPath[uuid.UUID]) -> None:
-        await service.revoke_invitation(invitation_id)
+        await accounts_invitations.revoke_invitation(invitation_id)
 
 
 class InvitationAcceptanceController(Controller):
@@ -287,7 +278,7 @@ class InvitationAcceptanceController(Controller):
         limiter: NamedDependency[RateLimiter],
     ) -> AcceptedOut:
         """Join with an invitation's token; log in afterwards (review roles then enrol TOTP)."""
-        member = await service.accept_invitation(
+        member = await accounts_invitations.accept_invitation(
             token,
             display_name=data.display_name,
             profession=data.profession,
@@ -305,7 +296,7 @@ class MemberAdminController(Controller):
 
     @get("/", operation_id="list_members")
     async def list(self) -> list[MemberAdminOut]:
-        return [member_admin_out(row) for row in await service.list_members()]
+        return [member_admin_out(row) for row in await accounts_members.list_members()]
 
     @patch("/{member_id:uuid}", operation_id="update_member")
     async def update(
@@ -315,5 +306,7 @@ class MemberAdminController(Controller):
         principal: NamedDependency[Principal],
     ) -> MemberAdminOut:
         """Change a member's role or (de)activate them; deactivation ends their sessions and tokens."""
-        member = await service.update_member(principal, member_id, role=data.role, is_active=data.is_active)
+        member = await accounts_members.update_member(
+            principal, member_id, role=data.role, is_active=data.is_active
+        )
         return member_admin_out(member)

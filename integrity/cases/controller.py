@@ -13,22 +13,17 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from integrity.cases import review, service
+from integrity.cases import service
 from integrity.cases.schemas import (
-    AssignmentIn,
     AttachmentOut,
     CaseIn,
     CaseOut,
     CasePage,
     CaseUpdate,
     CategoryOut,
-    CommentIn,
-    CommentOut,
-    ConflictOut,
     MunicipalityOut,
     ReceiptOut,
     SubmittedOut,
-    TransitionIn,
 )
 from integrity.cases.tables import CaseStatus
 from integrity.context import ServiceContext, provide_service_context
@@ -227,45 +222,6 @@ class CaseController(Controller):
     ) -> SubmittedOut:
         case, receipt = await service.submit_case(ctx, principal, case_id)
         return SubmittedOut(case=case, receipt=receipt)
-
-    @post("/{case_id:uuid}/transitions", operation_id="transition_case", status_code=HTTP_200_OK)
-    async def transition(
-        self,
-        case_id: FromPath[uuid.UUID],
-        data: JSONBody[TransitionIn],
-        principal: NamedDependency[Principal],
-        ctx: NamedDependency[ServiceContext],
-    ) -> CaseOut:
-        return await review.transition(ctx, principal, case_id, data.action, data.reason)
-
-    @post("/{case_id:uuid}/comments", operation_id="add_comment", status_code=HTTP_201_CREATED)
-    async def comment(
-        self,
-        case_id: FromPath[uuid.UUID],
-        data: JSONBody[CommentIn],
-        principal: NamedDependency[Principal],
-        ctx: NamedDependency[ServiceContext],
-    ) -> CommentOut:
-        return await review.add_comment(ctx, principal, case_id, data.body, data.kind)
-
-    @post("/{case_id:uuid}/conflicts", operation_id="declare_conflict", status_code=HTTP_201_CREATED)
-    async def conflict(
-        self,
-        case_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        ctx: NamedDependency[ServiceContext],
-    ) -> ConflictOut:
-        return await review.declare_conflict(ctx, principal, case_id)
-
-    @post("/{case_id:uuid}/assignment", operation_id="assign_case", status_code=HTTP_200_OK)
-    async def assignment(
-        self,
-        case_id: FromPath[uuid.UUID],
-        data: JSONBody[AssignmentIn],
-        principal: NamedDependency[Principal],
-        ctx: NamedDependency[ServiceContext],
-    ) -> CaseOut:
-        return await review.assign(ctx, principal, case_id, data.reviewer_id)
 
     @get("/{case_id:uuid}/receipt", operation_id="get_receipt")
     async def receipt(

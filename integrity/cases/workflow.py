@@ -114,9 +114,24 @@ ACTIONS = (
     "withdraw",
 )
 
+# Every set below is read off the table, so a step added or changed there changes them too.
 
 #: Steps that need `CaseFacts.publication_problem` worked out.
-NEEDS_PUBLICATION_CHECK = frozenset({"approve", "publish", "correct"})
+NEEDS_PUBLICATION_CHECK = frozenset(a for (_, a), step in TABLE.items() if draft_complete in step.rules)
+#: Steps that need a reason (for request_info, the request itself).
+NEEDS_REASON = frozenset(a for (_, a), step in TABLE.items() if step.needs_reason)
+#: States the public version is made or changed in.
+PUBLICATION_STATES = frozenset({S.approved, S.published, S.retracted})
+#: Steps that make, publish, change or withdraw the public version, in the table's order.
+PUBLICATION_ACTIONS = tuple(
+    dict.fromkeys(a for (_, a), step in TABLE.items() if step.to in PUBLICATION_STATES)
+)
+#: Steps the member who filed the case takes, with the two that are not state changes.
+SUBMITTER_ACTIONS = frozenset(
+    {"edit", "add_attachments"} | {a for (_, a), step in TABLE.items() if step.who is Who.submitter}
+)
+#: States in which the review team works on a case, so an editor may hand it to someone.
+ASSIGNABLE_STATES = frozenset(state for (state, _), step in TABLE.items() if step.who is Who.team)
 
 
 def _who_for(action: str) -> set[Who]:
@@ -168,18 +183,3 @@ def accepts_evidence(row: dict[str, Any]) -> bool:
     """Evidence is filed with a draft, or later only as part of an answer to a request for
     information; everything filed before is frozen."""
     return row["status"] in {S.draft, S.needs_info}
-
-
-def may_comment(principal: Principal, row: dict[str, Any], kind: str) -> str | None:
-    """Why the caller may not add a comment of `kind` now (None when they may)."""
-    if kind == "answer":
-        if row["submitter"] != principal.id:
-            return "only the member who filed the case answers requests for information"
-        if row["status"] != S.needs_info:
-            return "answers are given while the case waits for information"
-        return None
-    if principal.role not in {REVIEWER, EDITOR}:
-        return "notes and requests come from the review team"
-    if row["status"] == S.draft:
-        return "the case has not been submitted"
-    return None

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import pass_context
 
-from integrity.accounts import service as accounts
+from integrity.accounts import invitations, login, second_factor
 from integrity.reference import category, district, municipality, to_cyrillic, to_latin
 from integrity.web.i18n import SR_CYRL, SR_LATN, gettext_for
 from integrity.web.i18n import _lang as language_of_context
@@ -186,7 +186,7 @@ SERVICE_MESSAGES = [
     N_("the form data is not valid multipart/form-data"),
     N_("the form data ended before its closing boundary"),
     N_("something went wrong on our side; nothing you sent has been logged"),
-    # integrity.cases.review, integrity.cases.workflow, integrity.publication.service
+    # integrity.review.service, integrity.cases.workflow, integrity.publication.service
     N_("request info needs a reason"),
     N_("reject needs a reason"),
     N_("send back needs a reason"),
@@ -228,31 +228,31 @@ FRIENDLIER = {
     ),
 }
 
-#: The rate limits' messages (`integrity.accounts.service`), in the pages' words, per rule.
+#: The rate limits' messages (`integrity.accounts.login`), in the pages' words, per rule.
 RATE_LIMITS = {
-    accounts.LOGIN_PER_ACCOUNT.message: Nn_(
+    login.LOGIN_PER_ACCOUNT.message: Nn_(
         "Too many failed log-ins for this account: it is locked for %(num)d minute. Wait, then try "
         "again (or use a recovery code if the second factor is the trouble).",
         "Too many failed log-ins for this account: it is locked for %(num)d minutes. Wait, then try "
         "again (or use a recovery code if the second factor is the trouble).",
     ),
-    accounts.LOGIN_PER_CLIENT.message: Nn_(
+    login.LOGIN_PER_CLIENT.message: Nn_(
         "Too many failed log-ins from your connection: wait %(num)d minute.",
         "Too many failed log-ins from your connection: wait %(num)d minutes.",
     ),
-    accounts.TOTP_PER_ACCOUNT.message: Nn_(
+    second_factor.TOTP_PER_ACCOUNT.message: Nn_(
         "Too many wrong codes for this account: wait %(num)d minute.",
         "Too many wrong codes for this account: wait %(num)d minutes.",
     ),
-    accounts.TOTP_PER_CLIENT.message: Nn_(
+    second_factor.TOTP_PER_CLIENT.message: Nn_(
         "Too many wrong codes from your connection: wait %(num)d minute.",
         "Too many wrong codes from your connection: wait %(num)d minutes.",
     ),
-    accounts.INVITATION_PER_TOKEN.message: Nn_(
+    invitations.INVITATION_PER_TOKEN.message: Nn_(
         "Too many attempts with this invitation: wait %(num)d minute.",
         "Too many attempts with this invitation: wait %(num)d minutes.",
     ),
-    accounts.INVITATION_PER_CLIENT.message: Nn_(
+    invitations.INVITATION_PER_CLIENT.message: Nn_(
         "Too many failed invitation attempts from your connection: wait %(num)d minute.",
         "Too many failed invitation attempts from your connection: wait %(num)d minutes.",
     ),

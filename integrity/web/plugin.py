@@ -9,13 +9,12 @@ from litestar.config.app import AppConfig
 from litestar.middleware import DefineMiddleware
 from litestar.plugins import InitPluginProtocol
 
+from integrity.accounts.pages import AdminPages, JoinPages, LoginPages, SecondFactorPages
+from integrity.cases.pages import CasePages
+from integrity.publication.pages import PublicationPages
+from integrity.review.pages import ReviewPages
 from integrity.web import i18n
-from integrity.web.admin import AdminPages
-from integrity.web.auth import JoinPages, LoginPages, SecondFactorPages
-from integrity.web.cases import CasePages
 from integrity.web.labels import TEMPLATE_GLOBALS
-from integrity.web.publication import PublicationPages
-from integrity.web.review import ReviewPages
 
 
 class WebPlugin(InitPluginProtocol):

@@ -25,7 +25,10 @@ import msgspec
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from integrity.accounts.service import create_api_token, invite, principal_from, start_totp_enrolment
+from integrity.accounts.invitations import invite
+from integrity.accounts.login import create_api_token
+from integrity.accounts.members import principal_from
+from integrity.accounts.second_factor import start_totp_enrolment
 from integrity.accounts.tables import Member, Role
 from tests import samples
 from tests.factories import DEFAULT_PASSWORD, AccountFactory, Caller, FactoryMember
@@ -232,7 +235,7 @@ async def owners_case(
     if submitted or in_review:
         await cases.submit_case(ctx, principal, case.id)
     if in_review:
-        from integrity.cases import review
+        from integrity.review import service as review
 
         await review.transition(ctx, await world.principal("editor"), case.id, "start_review", None)
     return str(case.id), file_id

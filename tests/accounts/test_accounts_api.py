@@ -7,7 +7,7 @@ from datetime import timedelta
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from integrity.accounts.service import LOGIN_FAILED, utcnow
+from integrity.accounts.login import LOGIN_FAILED, utcnow
 from integrity.accounts.tables import ApiToken, Invitation, Member, MemberSession, RecoveryCode
 from integrity.security.totp import current_code
 from tests.factories import DEFAULT_PASSWORD, AccountFactory, Caller, FactoryMember

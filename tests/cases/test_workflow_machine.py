@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from integrity import db
-from integrity.accounts.service import create_member, principal_from
+from integrity.accounts.members import create_member, principal_from
 from integrity.accounts.tables import Role
-from integrity.cases import review, service, workflow
+from integrity.cases import service, workflow
 from integrity.cases.schemas import CaseIn
 from integrity.cases.tables import Attachment, Case, CaseStatus, CommentKind, Conflict, Transition
 from integrity.context import ServiceContext
@@ -32,6 +32,7 @@ from integrity.http.multipart import iter_form_parts
 from integrity.publication import service as publication
 from integrity.publication.schemas import DecisionIn, DraftIn
 from integrity.publication.tables import Decision
+from integrity.review import service as review
 from integrity.security.guards import EDITOR, REVIEWER, Principal
 from integrity.settings import Settings
 from integrity.vault import Keyring, Vault

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from integrity.accounts.service import create_api_token, principal_from
+from integrity.accounts.login import create_api_token
+from integrity.accounts.members import principal_from
 from integrity.accounts.tables import Member
 from integrity.app import create_app
 from integrity.settings import Settings

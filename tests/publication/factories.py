@@ -26,9 +26,8 @@ from typing import Any
 import msgspec
 from litestar import Litestar
 
-from integrity.accounts.service import principal_from
+from integrity.accounts.members import principal_from
 from integrity.accounts.tables import Member
-from integrity.cases import review
 from integrity.cases import service as cases
 from integrity.cases.schemas import CaseIn
 from integrity.cases.tables import Case, CaseActor, CaseStatus, CommentKind
@@ -45,6 +44,7 @@ from integrity.publication.tables import (
     Rendition,
 )
 from integrity.reference import municipality
+from integrity.review import service as review
 from integrity.security.guards import Principal
 from tests import samples
 

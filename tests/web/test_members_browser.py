@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
 from integrity import db
-from integrity.accounts import service as accounts
+from integrity.accounts import members as accounts_members
 from integrity.accounts.tables import Role
 from integrity.settings import DatabaseSettings
 from tests import samples
@@ -33,7 +33,9 @@ pytestmark = pytest.mark.browser
 async def _create(url: str, email: str, role: Role) -> None:
     engine = db.create_engine(DatabaseSettings(url=url))
     db.bind_engine(engine)
-    await accounts.create_member(email=email, password=PASSWORD, display_name=email.split("@")[0], role=role)
+    await accounts_members.create_member(
+        email=email, password=PASSWORD, display_name=email.split("@")[0], role=role
+    )
 
 
 def create_member(server: LiveServer, email: str, role: Role = Role.member) -> str:

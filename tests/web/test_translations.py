@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from babel.messages.pofile import read_po
 
-from integrity.accounts import service as accounts
+from integrity.accounts import invitations, login, members, second_factor
 from integrity.cases import filetypes
 from integrity.security import guards
 from integrity.web import labels
@@ -79,24 +79,24 @@ def test_serbian_plurals_follow_the_grammar() -> None:
 
 def test_the_services_still_send_the_messages_the_pages_translate() -> None:
     sent = {
-        accounts.LOGIN_FAILED,
-        accounts.NO_SUCH_INVITATION,
+        login.LOGIN_FAILED,
+        invitations.NO_SUCH_INVITATION,
         filetypes.NOT_ALLOWED,
-        f"the password must have at least {accounts.MIN_PASSWORD_LENGTH} characters",
-        f"the password must have at most {accounts.MAX_PASSWORD_LENGTH} characters",
+        f"the password must have at least {members.MIN_PASSWORD_LENGTH} characters",
+        f"the password must have at most {members.MAX_PASSWORD_LENGTH} characters",
     }
     assert sent <= set(labels.SERVICE_MESSAGES)
     assert guards.ENROL_FIRST.startswith("your role needs a second factor")
 
 
 def test_rate_limit_messages_keep_their_wait_in_every_language() -> None:
-    refusal = accounts.LOGIN_PER_ACCOUNT.refusal(600)
+    refusal = login.LOGIN_PER_ACCOUNT.refusal(600)
     assert translate_problem(SR_LATN, refusal.detail).startswith(
         "Previše neuspelih prijava na ovaj nalog: zaključan je 10 minuta."
     )
     assert "10 минута" in translate_problem(SR_CYRL, refusal.detail)
     assert translate_problem(EN, refusal.detail).startswith("Too many failed log-ins for this account")
-    one = accounts.TOTP_PER_CLIENT.refusal(30)
+    one = second_factor.TOTP_PER_CLIENT.refusal(30)
     assert (
         translate_problem(SR_LATN, one.detail) == "Previše pogrešnih kodova sa vaše veze: sačekajte 1 minut."
     )

@@ -9,8 +9,10 @@ member's copy (with their name and a log-out form) is private.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Annotated, Any
 
@@ -20,17 +22,18 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
+from integrity.cases.forms import category_codes, municipality_groups
 from integrity.custody import service as custody
+from integrity.custody.receipts import MAX_RECEIPT, check_receipt
 from integrity.errors import BadRequest, TooLarge
 from integrity.http.conditional import etag_matches
+from integrity.http.multipart import FormPart
 from integrity.http.uploads import form_parts
 from integrity.publication import public
 from integrity.publication.cache import CachedAnswer, PublicCache
 from integrity.reference import category, district, districts, municipality
 from integrity.security.guards import principal_of
-from integrity.web import verify
 from integrity.web.charts import bar_chart
-from integrity.web.forms import category_codes, municipality_groups
 from integrity.web.i18n import LANG_PARAM, SR_CYRL, SR_LATN, gettext_for, language_of_scope
 from integrity.web.labels import N_, category_label_in
 from integrity.web.pages import PAGE_EXCEPTION_HANDLERS, ensure_csrf_state, page
@@ -43,6 +46,40 @@ CHART_TITLES = {
     "district": N_("Published cases by district"),
     "year": N_("Published cases by year of the incident"),
 }
+
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+RECEIPT_MESSAGES = {
+    "not_json": N_("This is not a receipt: paste the whole JSON file, from { to }."),
+    "fields": N_("A receipt has the fields payload, signature and key_id."),
+    "unknown_key": N_("The receipt names a key this platform never used."),
+    "bad_signature": N_("The signature does not match: the receipt was altered or was not issued here."),
+}
+
+
+async def published_with(sha256: str) -> list[public.FileMatch]:
+    """The published revisions with a file of this SHA-256, current ones first."""
+    if not SHA256.match(sha256):
+        return []
+    return await public.revisions_with_file(sha256)
+
+
+async def hash_uploaded_file(parts: AsyncIterator[FormPart]) -> tuple[str, int]:
+    """The SHA-256 and size of the form's `file` part, read in chunks and kept nowhere."""
+    digest = hashlib.sha256()
+    size = 0
+    found = False
+    async for part in parts:
+        if part.filename is None or part.name != "file" or found:
+            await part.skip()
+            continue
+        found = True
+        async for chunk in part.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+    if not found or size == 0:
+        raise BadRequest("choose a file")
+    return digest.hexdigest(), size
 
 
 def _is_private(request: AnyRequest) -> bool:
@@ -217,21 +254,22 @@ class PublicPagesController(Controller):
         lookup = None
         if sha256:
             wanted = sha256.strip().lower()
-            lookup = {"sha256": wanted, "valid": bool(verify.SHA256.match(wanted))}
-            lookup["matches"] = await verify.published_with(wanted)
+            lookup = {"sha256": wanted, "valid": bool(SHA256.match(wanted))}
+            lookup["matches"] = await published_with(wanted)
         return page("public/verify.html", lookup=lookup, receipt=None, receipt_text="", upload=None)
 
     @post("/verify/receipt", operation_id="verify_receipt_submit", status_code=200)
     async def verify_receipt(self, request: AnyRequest, state: State) -> Template:
         form = await request.form()
         text = form.get("receipt")
-        text = text[: verify.MAX_RECEIPT] if isinstance(text, str) else ""
-        checked = await verify.check_receipt(state.signer, text)
+        text = text[:MAX_RECEIPT] if isinstance(text, str) else ""
+        checked = await check_receipt(state.signer, text)
         return page(
             "public/verify.html",
             200 if checked.ok else 422,
             lookup=None,
             receipt=checked,
+            receipt_problem=RECEIPT_MESSAGES.get(checked.problem or ""),
             receipt_text=text,
             upload=None,
         )
@@ -244,7 +282,7 @@ class PublicPagesController(Controller):
                 request, max_part_bytes=limit, max_body_bytes=limit, max_parts=8, max_field_bytes=4096
             )
             async with aclosing(parts):
-                sha256, size = await verify.hash_uploaded_file(parts)
+                sha256, size = await hash_uploaded_file(parts)
         except (BadRequest, TooLarge) as exc:
             return page(
                 "public/verify.html",
@@ -255,5 +293,5 @@ class PublicPagesController(Controller):
                 upload=None,
                 upload_error=exc.detail,
             )
-        upload = {"sha256": sha256, "size": size, "matches": await verify.published_with(sha256)}
+        upload = {"sha256": sha256, "size": size, "matches": await published_with(sha256)}
         return page("public/verify.html", lookup=None, receipt=None, receipt_text="", upload=upload)

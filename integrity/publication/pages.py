@@ -21,14 +21,15 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from integrity.cases import service as cases
+from integrity.cases.forms import form_fields
 from integrity.cases.schemas import AttachmentOut, CaseOut
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import Invalid, WrongState
 from integrity.publication import service as publication
+from integrity.publication.preview_page import preview_page
 from integrity.publication.schemas import BoxIn, DecisionIn, DraftIn, DraftOut
 from integrity.publication.tables import Decision
 from integrity.security.guards import Principal
-from integrity.web.forms import form_fields
 from integrity.web.labels import N_
 from integrity.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -36,10 +37,8 @@ from integrity.web.pages import (
     page,
     requires_page_review_team,
 )
-from integrity.web.review import PUBLICATION_ACTIONS, TEXT_ACTIONS
 
 #: What `publication.preview` says when nothing has been drafted yet.
-NO_DRAFT = "there is no publication draft yet"
 #: Empty box rows the redaction form offers, and how many "more rows" adds.
 BLANK_BOXES = 3
 MAX_BOXES = 200
@@ -297,30 +296,6 @@ def _attachment_of(case: CaseOut, attachment_id: uuid.UUID) -> AttachmentOut:
 
 
 # --- the preview ----------------------------------------------------------------------------------
-
-
-async def preview_page(
-    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, status_code: int = 200, **context: Any
-) -> Template:
-    case = await cases.get_case(ctx, principal, case_id)
-    context.setdefault("action_error", None)
-    context.setdefault("failed_action", None)
-    try:
-        shown = await publication.preview(ctx, principal, case_id)
-    except WrongState as exc:
-        # Only a missing draft is shown as such; a conflict or an own case is refused as a page.
-        if exc.detail != NO_DRAFT:
-            raise
-        shown = None
-    return page(
-        "app/preview.html",
-        status_code,
-        case=case,
-        preview=shown,
-        step_actions=[a for a in case.actions if a in PUBLICATION_ACTIONS],
-        text_actions=TEXT_ACTIONS,
-        **context,
-    )
 
 
 class PublicationPages(Controller):

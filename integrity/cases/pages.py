@@ -21,14 +21,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from integrity.cases import service as cases
-from integrity.cases.schemas import CaseOut, CaseUpdate, ReceiptOut
-from integrity.cases.tables import ActorKind, ActorRole, CaseStatus, DatePrecision
-from integrity.context import ServiceContext, provide_service_context
-from integrity.errors import BadRequest, Invalid, TooLarge, UnsupportedType
-from integrity.http.multipart import FormPart
-from integrity.http.uploads import form_parts
-from integrity.security.guards import Principal
-from integrity.web.forms import (
+from integrity.cases.forms import (
     MESSAGES,
     CaseForm,
     category_codes,
@@ -37,6 +30,14 @@ from integrity.web.forms import (
     municipality_groups,
     parse_case_form,
 )
+from integrity.cases.schemas import CaseOut, CaseUpdate, ReceiptOut
+from integrity.cases.tables import ActorKind, ActorRole, CaseStatus, DatePrecision
+from integrity.context import ServiceContext, provide_service_context
+from integrity.errors import BadRequest, Invalid, TooLarge, UnsupportedType
+from integrity.http.multipart import FormPart
+from integrity.http.uploads import form_parts
+from integrity.review.pages import case_page
+from integrity.security.guards import Principal
 from integrity.web.i18n import language_of_scope
 from integrity.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -45,7 +46,6 @@ from integrity.web.pages import (
     requires_page_login,
     see_other,
 )
-from integrity.web.review import case_page
 
 #: Text fields of the case form; the narrative may be long (100 000 characters of UTF-8).
 MAX_FIELD_BYTES = 512 * 1024

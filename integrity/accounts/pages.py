@@ -1,7 +1,9 @@
-"""Log-in, log-out, second-factor enrolment and joining by invitation, as HTML pages."""
+"""The accounts pages: log-in and log-out, second-factor enrolment, joining by invitation, and the
+admin's pages for members (role, deactivation) and invitations (create, list, revoke)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -9,18 +11,19 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from integrity.accounts import service
-from integrity.accounts.authentication import SESSION_COOKIE
-from integrity.accounts.controller import session_cookie
-from integrity.accounts.tables import Profession
+from integrity.accounts import invitations as accounts_invitations
+from integrity.accounts import login as accounts_login
+from integrity.accounts import members as accounts_members
+from integrity.accounts import second_factor as accounts_second_factor
+from integrity.accounts.authentication import SESSION_COOKIE, session_cookie
+from integrity.accounts.tables import Profession, Role
+from integrity.cases.forms import MESSAGES
 from integrity.errors import Invalid, NotAuthenticated, NotFound, RateLimited, WrongState
 from integrity.security.csrf import CSRF_COOKIE, csrf_cookie, new_csrf_token
 from integrity.security.guards import ALLOWED_BEFORE_TOTP, Principal
 from integrity.security.ratelimit import RateLimiter, client_key
 from integrity.security.system_keys import SystemKeys
 from integrity.settings import Settings
-from integrity.web import signin
-from integrity.web.forms import MESSAGES
 from integrity.web.pages import (
     HOME_PATH,
     LOGIN_PATH,
@@ -29,6 +32,7 @@ from integrity.web.pages import (
     current_principal,
     ensure_csrf_state,
     page,
+    requires_page_admin,
     requires_page_login,
     safe_next,
     see_other,
@@ -46,7 +50,9 @@ def _field(form: Any, name: str, limit: int = MAX_FIELD) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def _logged_in(result: service.LoggedIn, next_path: str, settings: Settings, csrf_key: bytes) -> Redirect:
+def _logged_in(
+    result: accounts_login.LoggedIn, next_path: str, settings: Settings, csrf_key: bytes
+) -> Redirect:
     target = TOTP_PATH if result.totp_required else safe_next(next_path)
     response = see_other(target)
     # A token bound to the new session, as the API hands out, for the forms of the next pages.
@@ -82,7 +88,7 @@ class LoginPages(Controller):
         email = _field(form, "email", 320)
         next_path = safe_next(_field(form, "next"))
         try:
-            result = await signin.log_in_first_step(
+            result = await accounts_login.log_in_first_step(
                 email=email,
                 password=_field(form, "password"),
                 client=_client(request),
@@ -92,7 +98,7 @@ class LoginPages(Controller):
             )
         except (NotAuthenticated, RateLimited) as exc:
             return page("auth/login.html", exc.status_code, next=next_path, email=email, error=exc.detail)
-        if isinstance(result, signin.SecondFactorNeeded):
+        if isinstance(result, accounts_login.SecondFactorNeeded):
             return page("auth/second_factor.html", pending=result.pending, next=next_path, error=None)
         return _logged_in(result, next_path, settings, csrf_key)
 
@@ -109,7 +115,7 @@ class LoginPages(Controller):
         pending = _field(form, "pending", 4096)
         next_path = safe_next(_field(form, "next"))
         try:
-            result = await signin.log_in_second_step(
+            result = await accounts_login.log_in_second_step(
                 pending=pending,
                 code=_field(form, "code", 64),
                 client=_client(request),
@@ -119,7 +125,11 @@ class LoginPages(Controller):
             )
         except (NotAuthenticated, RateLimited) as exc:
             return page(
-                "auth/second_factor.html", exc.status_code, pending=pending, next=next_path, error=exc.detail
+                "auth/second_factor.html",
+                exc.status_code,
+                pending=pending,
+                next=next_path,
+                error=exc.detail,
             )
         if result is None:
             return page("auth/login.html", 401, next=next_path, email="", error=MESSAGES["login_expired"])
@@ -133,7 +143,7 @@ class LoginPages(Controller):
         status_code=303,
     )
     async def log_out(self, request: Request[Any, Any, Any]) -> Redirect:
-        await service.log_out(current_principal(request))
+        await accounts_login.log_out(current_principal(request))
         response = see_other(LOGIN_PATH)
         response.delete_cookie(SESSION_COOKIE, path="/")
         response.delete_cookie(CSRF_COOKIE, path="/")
@@ -155,9 +165,9 @@ class SecondFactorPages(Controller):
         self, principal: NamedDependency[Principal], keys: NamedDependency[SystemKeys]
     ) -> Template:
         if principal.totp_enabled:
-            unused = await service.unused_recovery_codes(principal.id)
+            unused = await accounts_second_factor.unused_recovery_codes(principal.id)
             return page("auth/totp.html", enabled=True, unused=unused, enrolment=None, error=None)
-        enrolment = await signin.pending_enrolment(principal, keys)
+        enrolment = await accounts_second_factor.pending_enrolment(principal, keys)
         return page("auth/totp.html", enabled=False, enrolment=enrolment, error=None, **_secret(enrolment))
 
     @post("/", operation_id="totp_start", status_code=303)
@@ -165,7 +175,7 @@ class SecondFactorPages(Controller):
         self, principal: NamedDependency[Principal], keys: NamedDependency[SystemKeys]
     ) -> Redirect:
         if not principal.totp_enabled:
-            await service.start_totp_enrolment(principal, keys)
+            await accounts_second_factor.start_totp_enrolment(principal, keys)
         return see_other(TOTP_PATH)
 
     @post("/confirm", operation_id="totp_confirm", status_code=200)
@@ -178,11 +188,11 @@ class SecondFactorPages(Controller):
     ) -> Template | Redirect:
         form = await request.form()
         try:
-            codes = await service.confirm_totp(
+            codes = await accounts_second_factor.confirm_totp(
                 principal, _field(form, "code", 64), client=_client(request), limiter=limiter, keys=keys
             )
         except (Invalid, RateLimited) as exc:
-            enrolment = await signin.pending_enrolment(principal, keys)
+            enrolment = await accounts_second_factor.pending_enrolment(principal, keys)
             return page(
                 "auth/totp.html",
                 exc.status_code,
@@ -196,8 +206,8 @@ class SecondFactorPages(Controller):
         return page("auth/recovery_codes.html", codes=codes, next=HOME_PATH)
 
 
-def _secret(enrolment: signin.Enrolment | None) -> dict[str, str]:
-    return {"grouped_secret": signin.grouped_secret(enrolment.secret)} if enrolment else {}
+def _secret(enrolment: accounts_second_factor.Enrolment | None) -> dict[str, str]:
+    return {"grouped_secret": accounts_second_factor.grouped_secret(enrolment.secret)} if enrolment else {}
 
 
 PROFESSION_CODES = [p.value for p in Profession]
@@ -232,7 +242,7 @@ class JoinPages(Controller):
             errors["password_again"] = MESSAGES["passwords_differ"]
         if not errors:
             try:
-                await service.accept_invitation(
+                await accounts_invitations.accept_invitation(
                     token,
                     display_name=values["display_name"],
                     profession=Profession(values["profession"]),
@@ -256,3 +266,97 @@ class JoinPages(Controller):
                 errors=errors,
             )
         return page("auth/joined.html")
+
+
+# --- the admin's pages ----------------------------------------------------------------------
+
+
+ROLES = [r.value for r in Role]
+MEMBERS_PATH = "/app/admin/members"
+INVITATIONS_PATH = "/app/admin/invitations"
+
+
+async def _members_page(principal: Principal, status: int = 200, error: str | None = None) -> Template:
+    members = await accounts_members.list_members()
+    return page("admin/members.html", status, members=members, roles=ROLES, me=principal.id, error=error)
+
+
+async def _invitations_page(status: int = 200, **context: Any) -> Template:
+    context.setdefault("created", None)
+    context.setdefault("values", {"email": "", "role": Role.member.value})
+    context.setdefault("errors", {})
+    invitations = await accounts_invitations.list_invitations()
+    return page("admin/invitations.html", status, invitations=invitations, roles=ROLES, **context)
+
+
+class AdminPages(Controller):
+    path = "/app/admin"
+    include_in_schema = False
+    guards = [requires_page_admin]
+    exception_handlers = PAGE_EXCEPTION_HANDLERS
+    before_request = ensure_csrf_state
+
+    @get("/members", operation_id="members_page")
+    async def members(self, principal: NamedDependency[Principal]) -> Template:
+        return await _members_page(principal)
+
+    @post("/members/{member_id:uuid}", operation_id="member_update_submit", status_code=303)
+    async def update_member(
+        self,
+        request: Request[Any, Any, Any],
+        member_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+    ) -> Template | Redirect:
+        form = await request.form()
+        role = form.get("role")
+        active = form.get("is_active")
+        try:
+            await accounts_members.update_member(
+                principal,
+                member_id,
+                role=Role(role) if role in ROLES else None,
+                is_active={"true": True, "false": False}.get(active) if isinstance(active, str) else None,
+            )
+        except WrongState as exc:
+            return await _members_page(principal, exc.status_code, exc.detail)
+        return see_other(MEMBERS_PATH)
+
+    @get("/invitations", operation_id="invitations_page")
+    async def invitations(self) -> Template:
+        return await _invitations_page()
+
+    @post("/invitations", operation_id="invitation_create_submit", status_code=200)
+    async def invite(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        settings: NamedDependency[Settings],
+    ) -> Template:
+        form = await request.form()
+        email = form.get("email") if isinstance(form.get("email"), str) else ""
+        role = form.get("role") if form.get("role") in ROLES else Role.member.value
+        values = {"email": str(email)[:320], "role": role}
+        try:
+            invitation, token = await accounts_invitations.invite(
+                email=values["email"], role=Role(role), invited_by=principal.id, accounts=settings.accounts
+            )
+        except (Invalid, WrongState) as exc:
+            return await _invitations_page(exc.status_code, values=values, errors={"email": exc.detail})
+        created = {
+            "email": invitation.email,
+            "role": invitation.role,
+            "expires_at": invitation.expires_at,
+            "token": token,
+            "link": f"{settings.base_url}/join/{token}",
+        }
+        return await _invitations_page(201, created=created)
+
+    @post(
+        "/invitations/{invitation_id:uuid}/revoke", operation_id="invitation_revoke_submit", status_code=303
+    )
+    async def revoke(self, invitation_id: FromPath[uuid.UUID]) -> Template | Redirect:
+        try:
+            await accounts_invitations.revoke_invitation(invitation_id)
+        except NotFound as exc:
+            return await _invitations_page(404, revoke_error=exc.detail)
+        return see_other(INVITATIONS_PATH)

@@ -27,7 +27,7 @@ from integrity.cases.service import (
 from integrity.cases.tables import Attachment, Case, CaseStatus, Comment, CommentKind, Conflict, Transition
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
-from integrity.errors import Forbidden, Invalid, NotFound, WrongState
+from integrity.errors import Forbidden, IntegrityError, Invalid, NotFound, WrongState
 from integrity.faults import fault_point
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
@@ -261,6 +261,39 @@ async def declare_conflict(ctx: ServiceContext, principal: Principal, case_id: u
     return ConflictOut(case_id=case_id, declared_at=now)
 
 
+def _assignment_refusal(
+    member: dict[str, Any], *, submitter: uuid.UUID, conflicted: frozenset[uuid.UUID]
+) -> IntegrityError | None:
+    """Why `member` may not be handed the case (None when they may): the one rule `assign` enforces
+    and `assignable_team` offers."""
+    if not member["is_active"] or member["role"] not in CASE_TEAM:
+        return Invalid("reviewer_id must be an active reviewer or editor")
+    if member["id"] == submitter:
+        return WrongState("nobody reviews a case they filed")
+    if member["id"] in conflicted:
+        return WrongState("that reviewer declared a conflict of interest on this case")
+    return None
+
+
+async def assignable_team(principal: Principal, case: CaseOut) -> list[Member]:
+    """The members the caller may hand `case` to now: empty unless the caller is an editor and the
+    case is in a state the review team works in; never its submitter or anyone conflicted."""
+    if principal.role != EDITOR or case.status not in workflow.ASSIGNABLE_STATES:
+        return []
+    conflicted = (await case_facts(case.id)).conflicted
+    members = await Member.objects().where(Member.is_active == True).order_by(Member.created_at)  # noqa: E712
+    return [
+        m
+        for m in members
+        if _assignment_refusal(
+            {"id": m.id, "role": m.role, "is_active": m.is_active},
+            submitter=case.submitter.id,
+            conflicted=conflicted,
+        )
+        is None
+    ]
+
+
 async def assign(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, reviewer_id: uuid.UUID
 ) -> CaseOut:
@@ -271,24 +304,20 @@ async def assign(
     async with db.transaction():
         await custody.lock_log()
         row = await _fresh_row(case_id)
-        if row["status"] not in {
-            CaseStatus.submitted,
-            CaseStatus.in_review,
-            CaseStatus.needs_info,
-            CaseStatus.verified,
-        }:
+        if row["status"] not in workflow.ASSIGNABLE_STATES:
             raise WrongState(f"a case that is {row['status']} is not assigned")
         assignee = (
             await Member.select(Member.id, Member.role, Member.is_active)
             .where(Member.id == reviewer_id)
             .first()
         )
-        if assignee is None or not assignee["is_active"] or assignee["role"] not in CASE_TEAM:
+        if assignee is None:
             raise Invalid("reviewer_id must be an active reviewer or editor")
-        if assignee["id"] == row["submitter"]:
-            raise WrongState("nobody reviews a case they filed")
-        if assignee["id"] in (await case_facts(case_id)).conflicted:
-            raise WrongState("that reviewer declared a conflict of interest on this case")
+        refusal = _assignment_refusal(
+            assignee, submitter=row["submitter"], conflicted=(await case_facts(case_id)).conflicted
+        )
+        if refusal is not None:
+            raise refusal
         await custody.append_entry(
             ctx.signer,
             actor_id=str(principal.id),

@@ -16,18 +16,15 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from integrity.accounts import service as accounts
-from integrity.cases import review
 from integrity.cases import service as cases
-from integrity.cases.schemas import CaseOut
-from integrity.cases.service import CASE_TEAM
+from integrity.cases.forms import category_codes, municipality_groups
 from integrity.cases.tables import CaseStatus, CommentKind
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import Invalid, WrongState
-from integrity.publication.service import DRAFT_STATES, redaction_kind
 from integrity.reference import category, municipality
-from integrity.security.guards import EDITOR, Principal
-from integrity.web.forms import category_codes, municipality_groups
+from integrity.review import service as review
+from integrity.review.case_page import case_page
+from integrity.security.guards import Principal
 from integrity.web.i18n import language_of_scope
 from integrity.web.pages import (
     PAGE_EXCEPTION_HANDLERS,
@@ -39,55 +36,7 @@ from integrity.web.pages import (
 )
 
 PAGE_SIZE = 20
-#: Steps whose form has a text field: a reason, or (request_info) the request itself.
-TEXT_ACTIONS = frozenset({"request_info", "reject", "send_back", "correct", "retract"})
-#: Steps taken on the publication preview (where the public version can be read first).
-PUBLICATION_ACTIONS = ("approve", "publish", "correct", "retract")
-#: Steps the member who filed the case takes from their own sections of the page.
-SUBMITTER_ACTIONS = frozenset({"edit", "add_attachments", "submit", "provide_info", "withdraw"})
-ASSIGNABLE_STATES = frozenset(
-    {CaseStatus.submitted, CaseStatus.in_review, CaseStatus.needs_info, CaseStatus.verified}
-)
 RETURN_PAGES = {"case": "", "preview": "/publication/preview"}
-
-
-async def assignable_team(case: CaseOut) -> list[Any]:
-    """Active reviewers and editors an editor may hand the case to (never its submitter)."""
-    return [
-        m
-        for m in await accounts.list_members()
-        if m.is_active and m.role in CASE_TEAM and m.id != case.submitter.id
-    ]
-
-
-def latest_request(case: CaseOut) -> Any:
-    requests = [c for c in case.comments if c.kind == CommentKind.request]
-    return requests[-1] if requests else None
-
-
-async def case_page(principal: Principal, case: CaseOut, status_code: int = 200, **context: Any) -> Template:
-    """The case page with everything its sections need for this viewer."""
-    team_view = principal.role in CASE_TEAM and case.submitter.id != principal.id
-    context.setdefault("upload_error", None)
-    context.setdefault("action_error", None)
-    context.setdefault("values", {})
-    team = []
-    if team_view and principal.role == EDITOR and case.status in ASSIGNABLE_STATES:
-        team = await assignable_team(case)
-    return page(
-        "app/case.html",
-        status_code,
-        case=case,
-        team_view=team_view,
-        team=team,
-        request_comment=latest_request(case),
-        step_actions=[a for a in case.actions if a not in SUBMITTER_ACTIONS],
-        text_actions=TEXT_ACTIONS,
-        publication_actions=PUBLICATION_ACTIONS,
-        drafting=team_view and case.status in DRAFT_STATES and not case.conflict_declared,
-        redactable={a.id for a in case.attachments if redaction_kind(a.content_type)},
-        **context,
-    )
 
 
 async def _text(request: Request[Any, Any, Any], name: str, limit: int = 25_000) -> str:
@@ -169,7 +118,7 @@ class ReviewPages(Controller):
             await review.transition(ctx, principal, case_id, action, reason or None)
         except (WrongState, Invalid) as exc:
             if suffix:
-                from integrity.web.publication import preview_page
+                from integrity.publication.preview_page import preview_page
 
                 return await preview_page(
                     ctx, principal, case_id, exc.status_code, action_error=exc.detail, failed_action=action

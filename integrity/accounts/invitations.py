@@ -1,0 +1,123 @@
+"""Invitations: an admin invites a person with a role, the person joins with the one-time token."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from integrity.accounts.members import WINDOW, _display_name, check_password_policy, normalise_email, utcnow
+from integrity.accounts.tables import (
+    Invitation,
+    Member,
+    Profession,
+    Role,
+)
+from integrity.errors import Invalid, NotFound, WrongState
+from integrity.security.passwords import (
+    hash_password,
+)
+from integrity.security.ratelimit import RateLimiter, Rule
+from integrity.security.tokens import (
+    hash_token,
+    new_secret_token,
+)
+from integrity.settings import AccountSettings
+
+NO_SUCH_INVITATION = "no such invitation: it may be mistyped, already used or expired"
+
+
+INVITATION_PER_TOKEN = Rule(
+    "invitation-token", 5, WINDOW, "too many attempts with this invitation: wait {minutes} minute(s)"
+)
+
+
+INVITATION_PER_CLIENT = Rule(
+    "invitation-client",
+    10,
+    WINDOW,
+    "too many failed invitation attempts from your connection: wait {minutes} minute(s)",
+)
+
+
+async def invite(
+    *, email: str, role: Role, invited_by: uuid.UUID | None, accounts: AccountSettings
+) -> tuple[Invitation, str]:
+    """A one-time invitation for `email` in `role`; an earlier pending one for the address is
+    replaced. The token is returned once and stored only as its hash."""
+    address = normalise_email(email)
+    if await Member.exists().where(Member.email == address):
+        raise WrongState("a member with that e-mail address already exists")
+    token = new_secret_token()
+    now = utcnow()
+    invitation = Invitation(
+        email=address,
+        role=Role(role).value,
+        token_hash=hash_token(token),
+        invited_by=invited_by,
+        created_at=now,
+        expires_at=now + timedelta(days=accounts.invitation_days),
+    )
+    async with Invitation._meta.db.transaction():
+        await Invitation.delete().where((Invitation.email == address) & Invitation.accepted_at.is_null())
+        await invitation.save()
+    return invitation, token
+
+
+async def list_invitations() -> list[Invitation]:
+    return await Invitation.objects().order_by(Invitation.created_at, ascending=False)
+
+
+async def revoke_invitation(invitation_id: uuid.UUID) -> None:
+    deleted = (
+        await Invitation.delete()
+        .where((Invitation.id == invitation_id) & Invitation.accepted_at.is_null())
+        .returning(Invitation.id)
+    )
+    if not deleted:
+        raise NotFound("no such pending invitation")
+
+
+async def accept_invitation(
+    token: str,
+    *,
+    display_name: str,
+    profession: Profession,
+    password: str,
+    client: str,
+    limiter: RateLimiter,
+) -> Member:
+    """Create the invited member; the token then stops working. Unknown, used and expired tokens
+    are all the same 404."""
+    await limiter.check(INVITATION_PER_CLIENT, client)
+    token_hash = hash_token(token) if len(token) <= 128 else ""
+    await limiter.check(INVITATION_PER_TOKEN, token_hash)
+    invitation = await Invitation.objects().where(Invitation.token_hash == token_hash).first()
+    if invitation is None or invitation.accepted_at is not None or utcnow() >= invitation.expires_at:
+        await limiter.hit(INVITATION_PER_CLIENT, client)
+        raise NotFound(NO_SUCH_INVITATION)
+    try:
+        name = _display_name(display_name)
+        check_password_policy(password, email=invitation.email)
+    except Invalid:
+        await limiter.hit(INVITATION_PER_TOKEN, token_hash)
+        raise
+    password_hash = hash_password(password)
+    async with Member._meta.db.transaction():
+        claimed = (
+            await Invitation.update({Invitation.accepted_at: utcnow()})
+            .where((Invitation.id == invitation.id) & Invitation.accepted_at.is_null())
+            .returning(Invitation.id)
+        )
+        if not claimed:
+            raise NotFound(NO_SUCH_INVITATION)
+        if await Member.exists().where(Member.email == invitation.email):
+            raise WrongState("a member with that e-mail address already exists")
+        member = Member(
+            email=invitation.email,
+            display_name=name,
+            role=invitation.role,
+            profession=Profession(profession).value,
+            password_hash=password_hash,
+        )
+        await member.save()
+    return member

@@ -1,0 +1,44 @@
+"""The publication preview (`app/preview.html`): the public version as readers will get it, with
+the approve, publish, correct and retract steps the case allows. Publication and review-team
+handlers both render it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar.response import Template
+
+from integrity.cases import service as cases
+from integrity.cases import workflow
+from integrity.context import ServiceContext
+from integrity.errors import WrongState
+from integrity.publication import service as publication
+from integrity.security.guards import Principal
+from integrity.web.pages import page
+
+NO_DRAFT = "there is no publication draft yet"
+
+
+async def preview_page(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, status_code: int = 200, **context: Any
+) -> Template:
+    case = await cases.get_case(ctx, principal, case_id)
+    context.setdefault("action_error", None)
+    context.setdefault("failed_action", None)
+    try:
+        shown = await publication.preview(ctx, principal, case_id)
+    except WrongState as exc:
+        # Only a missing draft is shown as such; a conflict or an own case is refused as a page.
+        if exc.detail != NO_DRAFT:
+            raise
+        shown = None
+    return page(
+        "app/preview.html",
+        status_code,
+        case=case,
+        preview=shown,
+        step_actions=[a for a in case.actions if a in workflow.PUBLICATION_ACTIONS],
+        text_actions=workflow.NEEDS_REASON,
+        **context,
+    )

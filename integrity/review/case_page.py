@@ -1,0 +1,45 @@
+"""The case page (`app/case.html`) as this viewer sees it: the member's own sections, or the review
+team's with the workflow steps the case allows them, the request to answer, the draft and the people
+an editor may hand the case to. Member and review-team handlers both render it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.response import Template
+
+from integrity.cases import workflow
+from integrity.cases.schemas import CaseOut, CommentOut
+from integrity.cases.service import CASE_TEAM
+from integrity.cases.tables import CommentKind
+from integrity.publication.service import DRAFT_STATES, redaction_kind
+from integrity.review import service as review
+from integrity.security.guards import Principal
+from integrity.web.pages import page
+
+
+def latest_request(case: CaseOut) -> CommentOut | None:
+    requests = [c for c in case.comments if c.kind == CommentKind.request]
+    return requests[-1] if requests else None
+
+
+async def case_page(principal: Principal, case: CaseOut, status_code: int = 200, **context: Any) -> Template:
+    """The case page with everything its sections need for this viewer."""
+    team_view = principal.role in CASE_TEAM and case.submitter.id != principal.id
+    context.setdefault("upload_error", None)
+    context.setdefault("action_error", None)
+    context.setdefault("values", {})
+    return page(
+        "app/case.html",
+        status_code,
+        case=case,
+        team_view=team_view,
+        team=await review.assignable_team(principal, case) if team_view else [],
+        request_comment=latest_request(case),
+        step_actions=[a for a in case.actions if a not in workflow.SUBMITTER_ACTIONS],
+        text_actions=workflow.NEEDS_REASON,
+        publication_actions=workflow.PUBLICATION_ACTIONS,
+        drafting=team_view and case.status in DRAFT_STATES and not case.conflict_declared,
+        redactable={a.id for a in case.attachments if redaction_kind(a.content_type)},
+        **context,
+    )
