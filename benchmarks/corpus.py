@@ -40,7 +40,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from integrity import db
-from integrity.publication.public import search_text
+from integrity.publication.search import search_text
 from integrity.reference import Municipality, categories, municipalities, to_cyrillic
 
 #: Cases per transaction.

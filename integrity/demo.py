@@ -23,13 +23,14 @@ import msgspec
 from integrity import db
 from integrity.accounts.members import create_member, principal_from
 from integrity.accounts.tables import Member, Profession, Role
-from integrity.cases import service as cases
+from integrity.cases import evidence, submission
+from integrity.cases import service as cases_service
 from integrity.cases.schemas import ActorIn, CaseIn
 from integrity.cases.tables import ActorKind, ActorRole, Attachment, Case, DatePrecision
 from integrity.context import ServiceContext
 from integrity.custody.signing import Signer
 from integrity.http.multipart import FormPart
-from integrity.publication import service as publication
+from integrity.publication import drafts as publication_drafts
 from integrity.publication.schemas import DecisionIn, DraftIn
 from integrity.publication.tables import Decision
 from integrity.review import service as review
@@ -61,7 +62,7 @@ class _DemoPart:
     """A ready-made file, shaped like an uploaded form part, for the intake service."""
 
     def __init__(self, filename: str, content: bytes) -> None:
-        self.name = cases.FILE_FIELD
+        self.name = evidence.FILE_FIELD
         self.filename = filename
         self.content_type = None
         self._content = content
@@ -223,15 +224,15 @@ async def _seed(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAc
     for demo in DEMO_CASES:
         _, member = accounts[str(demo["author"])]
         principal = principal_from(member, via="session", credential_id=member.id)
-        created = await cases.create_case(ctx, principal, demo["case"])  # type: ignore[arg-type]
+        created = await cases_service.create_case(ctx, principal, demo["case"])  # type: ignore[arg-type]
         files = [
             (name, content if content is not None else _demo_png())
             for name, content in demo["files"]  # type: ignore[union-attr]
         ]
         if files:
-            await cases.add_attachments(ctx, principal, created.id, _parts(files))
+            await evidence.add_attachments(ctx, principal, created.id, _parts(files))
         if demo["submit"]:
-            await cases.submit_case(ctx, principal, created.id)
+            await submission.submit_case(ctx, principal, created.id)
         if "publish" in demo:
             await _review_and_publish(ctx, accounts, created.id, demo["publish"])  # type: ignore[arg-type]
     return [account for account, _ in accounts.values()]
@@ -262,7 +263,7 @@ async def _review_and_publish(
         )
         for row in files
     ]
-    await publication.save_draft(
+    await publication_drafts.save_draft(
         ctx, reviewer, case_id, msgspec.structs.replace(public_version, attachments=decisions)
     )
     await review.transition(ctx, editor, case_id, "approve", None)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from integrity.cases.tables import Attachment, Case
 from integrity.custody import service as custody
-from integrity.publication import public
+from integrity.publication import case_files, search
 from integrity.settings import Settings
 
 
@@ -37,8 +37,8 @@ async def test_demo_data_then_rotation_reconcile_and_verify(settings: Settings, 
     assert await Attachment.count() == 4
     # One case went through the whole review workflow: the public side has a case file, its photo
     # published without metadata, and a signed checkpoint covers it.
-    (listed,) = (await public.list_cases(public.CaseFilters())).items
-    shown = await public.get_case(listed.reference)
+    (listed,) = (await search.list_cases(search.CaseFilters())).items
+    shown = await case_files.get_case(listed.reference)
     assert shown.status == "published" and "(demo)" in shown.title
     (photo,) = shown.files
     assert photo.content_type == "image/png"

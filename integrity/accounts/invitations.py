@@ -5,7 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from integrity.accounts.members import WINDOW, _display_name, check_password_policy, normalise_email, utcnow
+from integrity.accounts.members import (
+    WINDOW,
+    check_password_policy,
+    clean_display_name,
+    normalise_email,
+    utcnow,
+)
 from integrity.accounts.tables import (
     Invitation,
     Member,
@@ -96,7 +102,7 @@ async def accept_invitation(
         await limiter.hit(INVITATION_PER_CLIENT, client)
         raise NotFound(NO_SUCH_INVITATION)
     try:
-        name = _display_name(display_name)
+        name = clean_display_name(display_name)
         check_password_policy(password, email=invitation.email)
     except Invalid:
         await limiter.hit(INVITATION_PER_TOKEN, token_hash)

@@ -50,7 +50,7 @@ def check_password_policy(password: str, *, email: str | None = None) -> None:
             raise Invalid("the password must not contain your e-mail address")
 
 
-def _display_name(display_name: str) -> str:
+def clean_display_name(display_name: str) -> str:
     name = display_name.strip()
     if not 1 <= len(name) <= 120:
         raise Invalid("the display name must have 1 to 120 characters")
@@ -67,7 +67,7 @@ async def create_member(
 ) -> Member:
     address = normalise_email(email)
     check_password_policy(password, email=address)
-    name = _display_name(display_name)
+    name = clean_display_name(display_name)
     if await Member.exists().where(Member.email == address):
         raise WrongState("a member with that e-mail address already exists")
     member = Member(

@@ -13,7 +13,9 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from integrity.cases import evidence as cases_evidence
 from integrity.cases import service
+from integrity.cases import submission as cases_submission
 from integrity.cases.schemas import (
     AttachmentOut,
     CaseIn,
@@ -158,7 +160,7 @@ class CaseController(Controller):
             not_multipart_detail="send the files as multipart/form-data",
         )
         async with aclosing(parts):
-            return await service.add_attachments(
+            return await cases_evidence.add_attachments(
                 ctx, principal, case_id, parts, idempotency_key=request.headers.get("idempotency-key")
             )
 
@@ -177,7 +179,7 @@ class CaseController(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> Stream:
         header = request.headers.get("range")
-        download = await service.prepare_download(
+        download = await cases_evidence.prepare_download(
             ctx, principal, case_id, attachment_id, ranged=header is not None
         )
         wanted = parse_range(header, download.size)
@@ -211,7 +213,7 @@ class CaseController(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> None:
-        await service.delete_attachment(ctx, principal, case_id, attachment_id)
+        await cases_evidence.delete_attachment(ctx, principal, case_id, attachment_id)
 
     @post("/{case_id:uuid}/submit", operation_id="submit_case", status_code=HTTP_200_OK)
     async def submit(
@@ -220,11 +222,11 @@ class CaseController(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> SubmittedOut:
-        case, receipt = await service.submit_case(ctx, principal, case_id)
+        case, receipt = await cases_submission.submit_case(ctx, principal, case_id)
         return SubmittedOut(case=case, receipt=receipt)
 
     @get("/{case_id:uuid}/receipt", operation_id="get_receipt")
     async def receipt(
         self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
     ) -> ReceiptOut:
-        return await service.get_receipt(principal, case_id)
+        return await cases_submission.get_receipt(principal, case_id)

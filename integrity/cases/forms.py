@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from integrity.cases import service as cases
+from integrity.cases import actors as cases_actors
+from integrity.cases import service as cases_service
 from integrity.cases.schemas import ActorIn, CaseIn, CaseOut
 from integrity.cases.tables import ActorKind, ActorRole, DatePrecision
 from integrity.reference import (
@@ -81,7 +82,7 @@ class CaseForm:
     def actor_rows(self) -> list[ActorRow]:
         """The member's rows and some blank ones, up to the service's limit."""
         rows = [row for row in self.actors if not row.blank]
-        room = max(0, cases.MAX_ACTORS - len(rows))
+        room = max(0, cases_actors.MAX_ACTORS - len(rows))
         return rows + [ActorRow() for _ in range(min(BLANK_ACTOR_ROWS, room))]
 
     def actor_error(self, index: int) -> str | None:
@@ -129,13 +130,13 @@ def parse_case_form(fields: Mapping[str, list[str]]) -> tuple[CaseForm, CaseIn |
     errors = form.errors
     if not form.title.strip():
         errors["title"] = MESSAGES["title_missing"]
-    elif len(form.title.strip()) > cases.MAX_TITLE:
+    elif len(form.title.strip()) > cases_service.MAX_TITLE:
         errors["title"] = MESSAGES["too_long"]
     if not form.narrative.strip():
         errors["narrative"] = MESSAGES["narrative_missing"]
-    elif len(form.narrative) > cases.MAX_NARRATIVE:
+    elif len(form.narrative) > cases_service.MAX_NARRATIVE:
         errors["narrative"] = MESSAGES["too_long"]
-    if len(form.location_detail) > cases.MAX_LOCATION:
+    if len(form.location_detail) > cases_service.MAX_LOCATION:
         errors["location_detail"] = MESSAGES["too_long"]
     incident_date = None
     if not form.incident_date:
@@ -165,13 +166,13 @@ def parse_case_form(fields: Mapping[str, list[str]]) -> tuple[CaseForm, CaseIn |
             setattr(row, match.group(2), value)
     form.actors = [rows[index] for index in sorted(rows) if not rows[index].blank]
     actors: list[ActorIn] = []
-    if len(form.actors) > cases.MAX_ACTORS:
+    if len(form.actors) > cases_actors.MAX_ACTORS:
         errors["actors"] = MESSAGES["too_many_actors"]
     for index, row in enumerate(form.actors):
         problem = None
         if not row.name.strip():
             problem = MESSAGES["actor_name_missing"]
-        elif len(row.name.strip()) > cases.MAX_ACTOR_NAME:
+        elif len(row.name.strip()) > cases_actors.MAX_ACTOR_NAME:
             problem = MESSAGES["too_long"]
         elif row.kind not in ActorKind.__members__:
             problem = MESSAGES["actor_kind_missing"]
@@ -187,7 +188,7 @@ def parse_case_form(fields: Mapping[str, list[str]]) -> tuple[CaseForm, CaseIn |
                 name=row.name.strip(),
                 kind=ActorKind(row.kind),
                 protect_identity=row.protect,
-                aliases=aliases[: cases.MAX_ALIASES],
+                aliases=aliases[: cases_actors.MAX_ALIASES],
             )
         )
     if errors or incident_date is None:

@@ -20,7 +20,9 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from integrity.cases import service as cases
+from integrity.cases import evidence as cases_evidence
+from integrity.cases import service as cases_service
+from integrity.cases import submission as cases_submission
 from integrity.cases.forms import (
     MESSAGES,
     CaseForm,
@@ -101,7 +103,9 @@ class CasePages(Controller):
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
         wanted = CaseStatus(status) if status in CaseStatus.__members__ else None
-        found = await cases.list_cases(ctx, principal, status=wanted, page=page_number, page_size=PAGE_SIZE)
+        found = await cases_service.list_cases(
+            ctx, principal, status=wanted, page=page_number, page_size=PAGE_SIZE
+        )
         pages = max(1, -(-found.total // PAGE_SIZE))
         return page(
             "app/cases.html",
@@ -144,7 +148,7 @@ class CasePages(Controller):
                     form.errors.setdefault("file", MESSAGES["files_lost"])
                 return _form_page(request, form, case=None, status=422)
             try:
-                case = await cases.create_case(ctx, principal, data)
+                case = await cases_service.create_case(ctx, principal, data)
             except Invalid as exc:
                 if first_file is not None:
                     await _drain(_then(first_file, parts))
@@ -157,10 +161,10 @@ class CasePages(Controller):
                     await _drain(_then(first_file, parts))
                 return see_other(f"/app/cases/{case.id}")
             try:
-                await cases.add_attachments(ctx, principal, case.id, _then(first_file, parts))
+                await cases_evidence.add_attachments(ctx, principal, case.id, _then(first_file, parts))
             except (Invalid, UnsupportedType, TooLarge, BadRequest) as exc:
                 # The case is saved as a draft; the files were refused all together.
-                saved = await cases.get_case(ctx, principal, case.id)
+                saved = await cases_service.get_case(ctx, principal, case.id)
                 return await case_page(
                     principal, saved, exc.status_code, upload_error=exc.detail, just_filed=True
                 )
@@ -173,7 +177,7 @@ class CasePages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Template:
-        return await case_page(principal, await cases.get_case(ctx, principal, case_id))
+        return await case_page(principal, await cases_service.get_case(ctx, principal, case_id))
 
     @get("/cases/{case_id:uuid}/edit", operation_id="edit_case_page")
     async def edit_form(
@@ -183,7 +187,7 @@ class CasePages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
-        case = await cases.get_case(ctx, principal, case_id)
+        case = await cases_service.get_case(ctx, principal, case_id)
         if "edit" not in case.actions:
             return see_other(f"/app/cases/{case.id}")
         return _form_page(request, CaseForm.from_case(case), case=case)
@@ -198,7 +202,7 @@ class CasePages(Controller):
     ) -> Template | Redirect:
         submitted = await request.form()
         form, data = parse_case_form(form_fields(submitted.multi_items()))
-        case = await cases.get_case(ctx, principal, case_id)
+        case = await cases_service.get_case(ctx, principal, case_id)
         if data is not None:
             update = CaseUpdate(
                 title=data.title,
@@ -211,7 +215,7 @@ class CasePages(Controller):
                 actors=data.actors,
             )
             try:
-                await cases.update_case(ctx, principal, case_id, update)
+                await cases_service.update_case(ctx, principal, case_id, update)
             except Invalid as exc:
                 form.errors[field_of_problem(exc.detail)] = exc.detail
             else:
@@ -233,9 +237,9 @@ class CasePages(Controller):
     ) -> Template | Redirect:
         async with aclosing(_form_parts(request, ctx)) as parts:
             try:
-                await cases.add_attachments(ctx, principal, case_id, parts)
+                await cases_evidence.add_attachments(ctx, principal, case_id, parts)
             except (Invalid, UnsupportedType, TooLarge, BadRequest) as exc:
-                case = await cases.get_case(ctx, principal, case_id)
+                case = await cases_service.get_case(ctx, principal, case_id)
                 detail = exc.detail if not isinstance(exc, Invalid) else MESSAGES["no_files"]
                 return await case_page(principal, case, exc.status_code, upload_error=detail)
         return see_other(f"/app/cases/{case_id}#files")
@@ -252,7 +256,7 @@ class CasePages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Redirect:
-        await cases.delete_attachment(ctx, principal, case_id, attachment_id)
+        await cases_evidence.delete_attachment(ctx, principal, case_id, attachment_id)
         return see_other(f"/app/cases/{case_id}#files")
 
     @get("/cases/{case_id:uuid}/submit", operation_id="submit_case_page")
@@ -262,7 +266,7 @@ class CasePages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
-        case = await cases.get_case(ctx, principal, case_id)
+        case = await cases_service.get_case(ctx, principal, case_id)
         if "submit" not in case.actions:
             return see_other(f"/app/cases/{case.id}")
         return page("app/submit.html", case=case)
@@ -274,7 +278,7 @@ class CasePages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Redirect:
-        await cases.submit_case(ctx, principal, case_id)
+        await cases_submission.submit_case(ctx, principal, case_id)
         return see_other(f"/app/cases/{case_id}/receipt")
 
     @get("/cases/{case_id:uuid}/receipt", operation_id="receipt_page")
@@ -284,8 +288,8 @@ class CasePages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Template:
-        receipt = await cases.get_receipt(principal, case_id)
-        case = await cases.get_case(ctx, principal, case_id)
+        receipt = await cases_submission.get_receipt(principal, case_id)
+        case = await cases_service.get_case(ctx, principal, case_id)
         return page(
             "app/receipt.html",
             case=case,
@@ -299,7 +303,7 @@ class CasePages(Controller):
     async def receipt_file(
         self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
     ) -> Response[str]:
-        receipt = await cases.get_receipt(principal, case_id)
+        receipt = await cases_submission.get_receipt(principal, case_id)
         reference = json.loads(receipt.payload)["reference"]
         return Response(
             _receipt_json(receipt),

@@ -14,7 +14,9 @@ from litestar.status_codes import HTTP_201_CREATED
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import NotFound
 from integrity.http.downloads import file_headers, plaintext_stream
-from integrity.publication import service
+from integrity.publication import drafts as publication_drafts
+from integrity.publication import renditions as publication_renditions
+from integrity.publication import revisions
 from integrity.publication.schemas import DraftIn, DraftOut, PreviewOut, RedactionIn, RenditionOut
 from integrity.security.guards import Principal, requires_login
 
@@ -35,7 +37,7 @@ class PublicationController(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> DraftOut:
-        return await service.save_draft(ctx, principal, case_id, data)
+        return await publication_drafts.save_draft(ctx, principal, case_id, data)
 
     @get("/publication", operation_id="get_publication_draft")
     async def get_draft(
@@ -44,7 +46,7 @@ class PublicationController(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> DraftOut:
-        return await service.get_draft(ctx, principal, case_id)
+        return await publication_drafts.get_draft(ctx, principal, case_id)
 
     @get("/publication/preview", operation_id="preview_publication")
     async def preview(
@@ -53,7 +55,7 @@ class PublicationController(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> PreviewOut:
-        return await service.preview(ctx, principal, case_id)
+        return await revisions.preview(ctx, principal, case_id)
 
     @post(
         "/attachments/{attachment_id:uuid}/redactions",
@@ -68,7 +70,9 @@ class PublicationController(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> RenditionOut:
-        return await service.create_redaction(ctx, principal, case_id, attachment_id, data.boxes)
+        return await publication_renditions.create_redaction(
+            ctx, principal, case_id, attachment_id, data.boxes
+        )
 
     @get(
         "/attachments/{attachment_id:uuid}/pages/{page_file:str}",
@@ -87,7 +91,9 @@ class PublicationController(Controller):
         match = _PAGE.fullmatch(page_file)
         if match is None:
             raise NotFound("pages are named like 1.png")
-        png = await service.preview_page(ctx, principal, case_id, attachment_id, int(match.group(1)))
+        png = await publication_renditions.preview_page(
+            ctx, principal, case_id, attachment_id, int(match.group(1))
+        )
         return Response(png, media_type="image/png", headers={"x-content-type-options": "nosniff"})
 
     @get(
@@ -103,7 +109,7 @@ class PublicationController(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Stream:
-        row, blob = await service.open_rendition(ctx, principal, case_id, rendition_id)
+        row, blob = await publication_renditions.open_rendition(ctx, principal, case_id, rendition_id)
         return Stream(
             plaintext_stream(ctx.vault, blob),
             media_type=row["content_type"],

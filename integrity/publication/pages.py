@@ -20,12 +20,13 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from integrity.cases import service as cases
+from integrity.cases import service as cases_service
 from integrity.cases.forms import form_fields
 from integrity.cases.schemas import AttachmentOut, CaseOut
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import Invalid, WrongState
-from integrity.publication import service as publication
+from integrity.publication import drafts, revisions
+from integrity.publication import renditions as publication_renditions
 from integrity.publication.preview_page import preview_page
 from integrity.publication.schemas import BoxIn, DecisionIn, DraftIn, DraftOut
 from integrity.publication.tables import Decision
@@ -38,7 +39,7 @@ from integrity.web.pages import (
     requires_page_review_team,
 )
 
-#: What `publication.preview` says when nothing has been drafted yet.
+#: What `revisions.preview` says when nothing has been drafted yet.
 #: Empty box rows the redaction form offers, and how many "more rows" adds.
 BLANK_BOXES = 3
 MAX_BOXES = 200
@@ -108,7 +109,7 @@ def what_is_missing(case: CaseOut, draft: DraftOut) -> list[Problem]:
 
 def decisions_for(attachment: AttachmentOut) -> list[str]:
     """What the file's type allows: audio, video and office files are only withheld."""
-    if publication.redaction_kind(attachment.content_type) is None:
+    if publication_renditions.redaction_kind(attachment.content_type) is None:
         return [Decision.withhold.value]
     return [d.value for d in Decision]
 
@@ -313,8 +314,8 @@ class PublicationPages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Template:
-        draft = await publication.get_draft(ctx, principal, case_id)
-        case = await cases.get_case(ctx, principal, case_id)
+        draft = await drafts.get_draft(ctx, principal, case_id)
+        case = await cases_service.get_case(ctx, principal, case_id)
         return _draft_page(case, draft, DraftForm.from_draft(case, draft))
 
     @post("/publication", operation_id="publication_draft_submit", status_code=200)
@@ -325,12 +326,12 @@ class PublicationPages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Template:
-        case = await cases.get_case(ctx, principal, case_id)
+        case = await cases_service.get_case(ctx, principal, case_id)
         form = DraftForm.parse(case, form_fields((await request.form()).multi_items()))
         try:
-            draft = await publication.save_draft(ctx, principal, case_id, form.draft_in(case))
+            draft = await drafts.save_draft(ctx, principal, case_id, form.draft_in(case))
         except (Invalid, WrongState) as exc:
-            draft = await publication.get_draft(ctx, principal, case_id)
+            draft = await drafts.get_draft(ctx, principal, case_id)
             return _draft_page(case, draft, form, exc.status_code, error=exc.detail)
         return _draft_page(case, draft, DraftForm.from_draft(case, draft), saved=True)
 
@@ -352,8 +353,8 @@ class PublicationPages(Controller):
         ctx: NamedDependency[ServiceContext],
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
-        pages = await publication.page_count(ctx, principal, case_id, attachment_id)
-        case = await cases.get_case(ctx, principal, case_id)
+        pages = await revisions.page_count(ctx, principal, case_id, attachment_id)
+        case = await cases_service.get_case(ctx, principal, case_id)
         current = min(page_number, pages)
         return _redact_page(case, _attachment_of(case, attachment_id), pages, current, [])
 
@@ -366,8 +367,8 @@ class PublicationPages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Template:
-        pages = await publication.page_count(ctx, principal, case_id, attachment_id)
-        case = await cases.get_case(ctx, principal, case_id)
+        pages = await revisions.page_count(ctx, principal, case_id, attachment_id)
+        case = await cases_service.get_case(ctx, principal, case_id)
         attachment = _attachment_of(case, attachment_id)
         fields = form_fields((await request.form()).multi_items())
         rows = parse_boxes(fields)
@@ -386,7 +387,9 @@ class PublicationPages(Controller):
         if not boxes:
             return _redact_page(case, attachment, pages, current, rows, 422, error=MESSAGES["no_boxes"])
         try:
-            rendition = await publication.create_redaction(ctx, principal, case_id, attachment_id, boxes)
+            rendition = await publication_renditions.create_redaction(
+                ctx, principal, case_id, attachment_id, boxes
+            )
         except (Invalid, WrongState) as exc:
             return _redact_page(case, attachment, pages, current, rows, exc.status_code, error=exc.detail)
         return _redact_page(case, attachment, pages, current, rows, 201, rendition=rendition)

@@ -9,11 +9,10 @@ from typing import Any
 
 from litestar.response import Template
 
-from integrity.cases import service as cases
-from integrity.cases import workflow
+from integrity.cases import service, workflow
 from integrity.context import ServiceContext
 from integrity.errors import WrongState
-from integrity.publication import service as publication
+from integrity.publication import revisions
 from integrity.security.guards import Principal
 from integrity.web.pages import page
 
@@ -23,11 +22,11 @@ NO_DRAFT = "there is no publication draft yet"
 async def preview_page(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, status_code: int = 200, **context: Any
 ) -> Template:
-    case = await cases.get_case(ctx, principal, case_id)
+    case = await service.get_case(ctx, principal, case_id)
     context.setdefault("action_error", None)
     context.setdefault("failed_action", None)
     try:
-        shown = await publication.preview(ctx, principal, case_id)
+        shown = await revisions.preview(ctx, principal, case_id)
     except WrongState as exc:
         # Only a missing draft is shown as such; a conflict or an own case is refused as a page.
         if exc.detail != NO_DRAFT:

@@ -22,7 +22,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from integrity.http.conditional import etag_matches, not_modified_since
 from integrity.http.downloads import file_headers, plaintext_stream
-from integrity.publication import public
+from integrity.publication import case_files, open_data
+from integrity.publication import feed as publication_feed
+from integrity.publication import search as publication_search
 from integrity.publication.cache import CachedAnswer, PublicCache
 from integrity.publication.public_schemas import (
     PublicActorOut,
@@ -109,22 +111,22 @@ class PublicCasesController(Controller):
         year: Annotated[int | None, QueryParameter(ge=1900, le=2999)] = None,
         actor: Annotated[uuid.UUID | None, QueryParameter()] = None,
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-        page_size: Annotated[int, QueryParameter(ge=1, le=public.MAX_PAGE_SIZE)] = 20,
+        page_size: Annotated[int, QueryParameter(ge=1, le=publication_search.MAX_PAGE_SIZE)] = 20,
     ) -> Response[PublicCasePage]:
-        filters = public.CaseFilters(
+        filters = publication_search.CaseFilters(
             q=q, municipality=municipality, district=district, category=category, year=year, actor=actor
         )
 
         async def build() -> CachedAnswer:
-            result = await public.list_cases(filters, page=page, page_size=page_size)
-            return json_answer(_json(result), await public.last_modified())
+            result = await publication_search.list_cases(filters, page=page, page_size=page_size)
+            return json_answer(_json(result), await open_data.last_modified())
 
         return await from_cache(request, ("list", filters, page, page_size), build)
 
     @get("/cases/{reference:str}", operation_id="public_get_case")
     async def get_case(self, request: AnyRequest, reference: FromPath[str]) -> Response[PublicCaseOut]:
         async def build() -> CachedAnswer:
-            result, last_modified = await public.get_case_and_last_modified(reference)
+            result, last_modified = await case_files.get_case_and_last_modified(reference)
             return json_answer(_json(result), last_modified)
 
         return await from_cache(request, ("case", reference, None), build)
@@ -134,7 +136,7 @@ class PublicCasesController(Controller):
         self, request: AnyRequest, reference: FromPath[str], revision: FromPath[int]
     ) -> Response[PublicCaseOut]:
         async def build() -> CachedAnswer:
-            result, last_modified = await public.get_case_and_last_modified(reference, revision)
+            result, last_modified = await case_files.get_case_and_last_modified(reference, revision)
             return json_answer(_json(result), last_modified)
 
         return await from_cache(request, ("case", reference, revision), build)
@@ -147,7 +149,7 @@ class PublicCasesController(Controller):
     async def download(
         self, request: AnyRequest, state: State, reference: FromPath[str], file_id: FromPath[uuid.UUID]
     ) -> Response[Any]:
-        download = await public.prepare_download(reference, file_id)
+        download = await case_files.prepare_download(reference, file_id)
         headers = file_headers(download.filename, download.sha256)
         headers["cache-control"] = f"public, max-age={FILE_MAX_AGE}"
         if etag_matches(request.headers.get("if-none-match"), headers["etag"]):
@@ -163,15 +165,15 @@ class PublicCasesController(Controller):
     @get("/actors/{actor_id:uuid}", operation_id="public_get_actor")
     async def get_actor(self, request: AnyRequest, actor_id: FromPath[uuid.UUID]) -> Response[PublicActorOut]:
         async def build() -> CachedAnswer:
-            result = await public.get_actor(actor_id)
-            return json_answer(_json(result), await public.last_modified())
+            result = await case_files.get_actor(actor_id)
+            return json_answer(_json(result), await open_data.last_modified())
 
         return await from_cache(request, ("actor", actor_id), build)
 
     @get("/stats", operation_id="public_stats")
     async def stats(self, request: AnyRequest) -> Response[PublicStats]:
         async def build() -> CachedAnswer:
-            return json_answer(_json(await public.stats()), await public.last_modified())
+            return json_answer(_json(await open_data.stats()), await open_data.last_modified())
 
         return await from_cache(request, ("stats",), build)
 
@@ -182,20 +184,20 @@ class PublicCasesController(Controller):
         description="Every current published revision as CSV (UTF-8 with a BOM, CRLF, a header row).",
     )
     async def export_csv(self, request: AnyRequest) -> Response[bytes]:
-        body = public.export_csv(await public.export_rows())
+        body = open_data.export_csv(await open_data.export_rows())
         return cached(
             request,
             body,
             media_type="text/csv",
-            last_modified=await public.last_modified(),
+            last_modified=await open_data.last_modified(),
             headers={"content-disposition": 'attachment; filename="integrity-cases.csv"'},
         )
 
     @get("/export.json", operation_id="public_export_json")
     async def export_json(self, request: AnyRequest) -> Response[PublicExport]:
-        rows = await public.export_rows()
+        rows = await open_data.export_rows()
         body = _json(PublicExport(items=rows, total=len(rows)))
-        return cached(request, body, last_modified=await public.last_modified())
+        return cached(request, body, last_modified=await open_data.last_modified())
 
 
 class FeedController(Controller):
@@ -209,10 +211,10 @@ class FeedController(Controller):
         description="Atom feed of publications, corrections and retractions (newest first, 50 at most).",
     )
     async def feed(self, request: AnyRequest, state: State) -> Response[bytes]:
-        body = public.atom_feed(await public.feed_events(), state.settings.base_url)
+        body = publication_feed.atom_feed(await publication_feed.feed_events(), state.settings.base_url)
         return cached(
             request,
             body,
             media_type="application/atom+xml; charset=utf-8",
-            last_modified=await public.last_modified(),
+            last_modified=await open_data.last_modified(),
         )

@@ -29,7 +29,8 @@ from integrity.errors import BadRequest, TooLarge
 from integrity.http.conditional import etag_matches
 from integrity.http.multipart import FormPart
 from integrity.http.uploads import form_parts
-from integrity.publication import public
+from integrity.publication import case_files, open_data
+from integrity.publication import search as publication_search
 from integrity.publication.cache import CachedAnswer, PublicCache
 from integrity.reference import category, district, districts, municipality
 from integrity.security.guards import principal_of
@@ -57,11 +58,11 @@ RECEIPT_MESSAGES = {
 }
 
 
-async def published_with(sha256: str) -> list[public.FileMatch]:
+async def published_with(sha256: str) -> list[case_files.FileMatch]:
     """The published revisions with a file of this SHA-256, current ones first."""
     if not SHA256.match(sha256):
         return []
-    return await public.revisions_with_file(sha256)
+    return await case_files.revisions_with_file(sha256)
 
 
 async def hash_uploaded_file(parts: AsyncIterator[FormPart]) -> tuple[str, int]:
@@ -165,8 +166,8 @@ class PublicPagesController(Controller):
         }
 
         async def context() -> dict[str, Any]:
-            found = await public.list_cases(
-                public.CaseFilters(
+            found = await publication_search.list_cases(
+                publication_search.CaseFilters(
                     q=filters["q"] or None,
                     municipality=filters["municipality"] or None,
                     district=filters["district"] or None,
@@ -187,7 +188,7 @@ class PublicPagesController(Controller):
                 "municipality_groups": municipality_groups(lang),
                 "districts": [(d.code, d.name(_script(lang))) for d in districts()],
                 "category_codes": category_codes(),
-                "years": [str(year) for year in await public.incident_years()],
+                "years": [str(year) for year in await open_data.incident_years()],
             }
 
         return await cached_public_page(request, "public/home.html", context)
@@ -200,14 +201,14 @@ class PublicPagesController(Controller):
         revision: Annotated[int | None, QueryParameter(ge=1, le=100_000)] = None,
     ) -> Response[Any]:
         async def context() -> dict[str, Any]:
-            return {"preview": await public.get_case(reference[:40], revision), "public_links": True}
+            return {"preview": await case_files.get_case(reference[:40], revision), "public_links": True}
 
         return await cached_public_page(request, "public/case.html", context)
 
     @get("/actors/{actor_id:uuid}", operation_id="public_actor_page")
     async def actor(self, request: AnyRequest, actor_id: FromPath[uuid.UUID]) -> Response[Any]:
         async def context() -> dict[str, Any]:
-            return {"actor": await public.get_actor(actor_id)}
+            return {"actor": await case_files.get_actor(actor_id)}
 
         return await cached_public_page(request, "public/actor.html", context)
 
@@ -224,7 +225,7 @@ class PublicPagesController(Controller):
             return found.name(_script(lang)) if found else code
 
         async def context() -> dict[str, Any]:
-            counts = await public.stats()
+            counts = await open_data.stats()
             rows = {
                 "category": ranked(counts.by_category, lambda code: category_label_in(lang, code)),
                 "district": ranked(counts.by_district, district_name),

@@ -9,10 +9,10 @@ from typing import Any
 from litestar.response import Template
 
 from integrity.cases import workflow
+from integrity.cases.access import CASE_TEAM
 from integrity.cases.schemas import CaseOut, CommentOut
-from integrity.cases.service import CASE_TEAM
 from integrity.cases.tables import CommentKind
-from integrity.publication.service import DRAFT_STATES, redaction_kind
+from integrity.publication.renditions import DRAFT_STATES, redaction_kind
 from integrity.review import service as review
 from integrity.security.guards import Principal
 from integrity.web.pages import page

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from integrity.cases import service as cases
+from integrity.cases import service as cases_service
 from integrity.cases.forms import category_codes, municipality_groups
 from integrity.cases.tables import CaseStatus, CommentKind
 from integrity.context import ServiceContext, provide_service_context
@@ -70,7 +70,7 @@ class ReviewPages(Controller):
         place = municipality_code if municipality_code and municipality(municipality_code) else ""
         topic = category_code if category_code and category(category_code) else ""
         mine = assigned == "1"
-        found = await cases.list_cases(
+        found = await cases_service.list_cases(
             ctx,
             principal,
             status=wanted,
@@ -123,7 +123,7 @@ class ReviewPages(Controller):
                 return await preview_page(
                     ctx, principal, case_id, exc.status_code, action_error=exc.detail, failed_action=action
                 )
-            case = await cases.get_case(ctx, principal, case_id)
+            case = await cases_service.get_case(ctx, principal, case_id)
             return await case_page(
                 principal,
                 case,
@@ -150,7 +150,7 @@ class ReviewPages(Controller):
         try:
             await review.add_comment(ctx, principal, case_id, body, CommentKind(kind))
         except (WrongState, Invalid) as exc:
-            case = await cases.get_case(ctx, principal, case_id)
+            case = await cases_service.get_case(ctx, principal, case_id)
             return await case_page(
                 principal,
                 case,
@@ -170,7 +170,7 @@ class ReviewPages(Controller):
         try:
             await review.declare_conflict(ctx, principal, case_id)
         except WrongState as exc:
-            case = await cases.get_case(ctx, principal, case_id)
+            case = await cases_service.get_case(ctx, principal, case_id)
             return await case_page(principal, case, exc.status_code, action_error=exc.detail)
         return see_other(f"/app/cases/{case_id}")
 
@@ -189,6 +189,6 @@ class ReviewPages(Controller):
         try:
             await review.assign(ctx, principal, case_id, reviewer)
         except (WrongState, Invalid) as exc:
-            case = await cases.get_case(ctx, principal, case_id)
+            case = await cases_service.get_case(ctx, principal, case_id)
             return await case_page(principal, case, exc.status_code, action_error=exc.detail)
         return see_other(f"/app/cases/{case_id}")

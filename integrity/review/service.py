@@ -14,16 +14,11 @@ from typing import Any
 from integrity import db
 from integrity.accounts.tables import Member
 from integrity.cases import workflow
+from integrity.cases.access import CASE_TEAM, load_case_row
 from integrity.cases.schemas import CaseOut, CommentOut, ConflictOut
-from integrity.cases.service import (
-    CASE_TEAM,
-    case_facts,
-    case_key,
-    get_case,
-    load_case_row,
-    review_team_for,
-    submit_case,
-)
+from integrity.cases.sealing import case_key
+from integrity.cases.service import case_facts, get_case, review_team_for
+from integrity.cases.submission import submit_case
 from integrity.cases.tables import Attachment, Case, CaseStatus, Comment, CommentKind, Conflict, Transition
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
@@ -32,7 +27,7 @@ from integrity.faults import fault_point
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
 from integrity.publication import cache as public_cache
-from integrity.publication import service as publication
+from integrity.publication import drafts, revisions
 from integrity.security.guards import EDITOR, Principal
 
 MAX_REASON = 5_000
@@ -76,7 +71,7 @@ async def transition(
     problem = None
     if action in workflow.NEEDS_PUBLICATION_CHECK:
         # Reads and checks every file to publish: done before the transaction takes the lock.
-        problem = await publication.publication_problem(ctx, await _fresh_row(case_id))
+        problem = await drafts.publication_problem(ctx, await _fresh_row(case_id))
     async with db.transaction():
         await custody.lock_log()
         row = await _fresh_row(case_id)
@@ -87,12 +82,12 @@ async def transition(
         key = case_key(ctx, row)
         details: dict[str, Any] = {"from": row["status"], "to": step.to.value}
         if action in {"publish", "correct"}:
-            details |= await publication.write_revision(
+            details |= await revisions.write_revision(
                 ctx, row, correction_note=reason if action == "correct" else None
             )
         elif action == "retract":
             assert reason is not None
-            details |= await publication.retract_publication(row, reason)
+            details |= await revisions.retract_publication(row, reason)
         entry = await custody.append_entry(
             ctx.signer,
             actor_id=str(principal.id),

@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.utils.scope.state import ScopeState
 
-from integrity.cases.service import CASE_TEAM
+from integrity.cases.access import CASE_TEAM
 from integrity.errors import Forbidden, IntegrityError, NotAuthenticated, RateLimited
 from integrity.http.problems import handle_unexpected
 from integrity.security.guards import ADMIN, ALLOWED_BEFORE_TOTP, Principal, principal_of

@@ -211,7 +211,9 @@ async def owners_case(
 ) -> tuple[str, str | None]:
     """A case of `member` (draft, submitted, or in review with the editor), optionally with one
     file (a small PNG); (case id, file id)."""
-    from integrity.cases import service as cases
+    from integrity.cases import evidence as cases_evidence
+    from integrity.cases import service as cases_service
+    from integrity.cases import submission as cases_submission
     from integrity.cases.schemas import CaseIn
     from integrity.context import provide_service_context
     from integrity.http.multipart import iter_form_parts
@@ -220,7 +222,7 @@ async def owners_case(
     assert member is not None
     principal = principal_from(member, via="session", credential_id=member.id)
     ctx = provide_service_context(world.accounts.app.state)
-    case = await cases.create_case(ctx, principal, msgspec.convert(CASE_BODY, CaseIn))
+    case = await cases_service.create_case(ctx, principal, msgspec.convert(CASE_BODY, CaseIn))
     file_id = None
     if with_file:
         body, content_type = samples.multipart([("photo.png", samples.png(width=32, height=16))])
@@ -228,12 +230,12 @@ async def owners_case(
         async def once() -> Any:
             yield body
 
-        stored = await cases.add_attachments(
+        stored = await cases_evidence.add_attachments(
             ctx, principal, case.id, iter_form_parts(once(), content_type, max_part_bytes=1 << 20)
         )
         file_id = str(stored[0].id)
     if submitted or in_review:
-        await cases.submit_case(ctx, principal, case.id)
+        await cases_submission.submit_case(ctx, principal, case.id)
     if in_review:
         from integrity.review import service as review
 
@@ -332,12 +334,12 @@ async def saved_draft(world: World) -> Req:
     import uuid
 
     from integrity.context import provide_service_context
-    from integrity.publication import service as publication
+    from integrity.publication import drafts
     from integrity.publication.schemas import DraftIn
 
     request = await publication_draft(world)
     case_id = request.path.split("/")[4]
-    await publication.save_draft(
+    await drafts.save_draft(
         provide_service_context(world.accounts.app.state),
         await world.principal("editor"),
         uuid.UUID(case_id),
@@ -361,11 +363,11 @@ async def rendition_download(world: World) -> Req:
     import uuid
 
     from integrity.context import provide_service_context
-    from integrity.publication import service as publication
+    from integrity.publication import renditions as publication_renditions
     from integrity.publication.schemas import BoxIn
 
     case_id, file_id = await owners_case(world, submitted=True, with_file=True, in_review=True)
-    made = await publication.create_redaction(
+    made = await publication_renditions.create_redaction(
         provide_service_context(world.accounts.app.state),
         await world.principal("editor"),
         uuid.UUID(case_id),

@@ -22,14 +22,16 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from integrity import db
 from integrity.accounts.members import create_member, principal_from
 from integrity.accounts.tables import Role
-from integrity.cases import service, workflow
+from integrity.cases import evidence as cases_evidence
+from integrity.cases import service as cases_service
+from integrity.cases import workflow
 from integrity.cases.schemas import CaseIn
 from integrity.cases.tables import Attachment, Case, CaseStatus, CommentKind, Conflict, Transition
 from integrity.context import ServiceContext
 from integrity.custody.signing import load_or_create_signer
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.http.multipart import iter_form_parts
-from integrity.publication import service as publication
+from integrity.publication import drafts
 from integrity.publication.schemas import DecisionIn, DraftIn
 from integrity.publication.tables import Decision
 from integrity.review import service as review
@@ -85,7 +87,7 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
             self.filer = filer
             principal = world.people[filer]
             case = world.run(
-                service.create_case(
+                cases_service.create_case(
                     world.ctx,
                     principal,
                     CaseIn(
@@ -125,7 +127,7 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
         def take_an_offered_action(self, pick: int) -> None:
             """Take one of the actions the case offers someone now, to get deep into the graph
             (the dead ends, withdraw and reject, only now and then)."""
-            facts = world.run(service.case_facts(self.case_id))
+            facts = world.run(cases_service.case_facts(self.case_id))
             row = self.row()
             offered = [
                 (who, action)
@@ -174,7 +176,7 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
             if action == "approve":
                 assert principal.role == EDITOR
                 assert principal.id != before["verified_by"], "the verifier approved (no four eyes)"
-                problem = world.run(publication.publication_problem(world.ctx, after))
+                problem = world.run(drafts.publication_problem(world.ctx, after))
                 assert problem is None, "approved without a complete publication draft"
             if action == "submit":
                 self.submitted_material = self.material()
@@ -202,7 +204,7 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
                 ],
             )
             try:
-                world.run(publication.save_draft(world.ctx, world.people[who], self.case_id, draft))
+                world.run(drafts.save_draft(world.ctx, world.people[who], self.case_id, draft))
             except EXPECTED_REFUSALS:
                 return
 
@@ -223,7 +225,7 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
 
             try:
                 world.run(
-                    service.add_attachments(
+                    cases_evidence.add_attachments(
                         world.ctx,
                         principal,
                         self.case_id,
@@ -289,7 +291,7 @@ def test_random_workflows_keep_every_rule(settings: Settings, database_url: str)
 def settings_for_machine() -> Any:
     return hypothesis_settings(
         max_examples=EXAMPLES,
-        stateful_step_count=10,
+        stateful_step_count=15,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         database=None,

@@ -28,14 +28,15 @@ from litestar import Litestar
 
 from integrity.accounts.members import principal_from
 from integrity.accounts.tables import Member
-from integrity.cases import service as cases
+from integrity.cases import evidence, submission
+from integrity.cases import service as cases_service
 from integrity.cases.schemas import CaseIn
 from integrity.cases.tables import Case, CaseActor, CaseStatus, CommentKind
 from integrity.context import provide_service_context
 from integrity.custody import service as custody
 from integrity.http.multipart import iter_form_parts
 from integrity.publication import cache as public_cache
-from integrity.publication.public import search_text
+from integrity.publication.search import search_text
 from integrity.publication.tables import (
     PublicCase,
     PublishedActor,
@@ -156,7 +157,7 @@ class Publisher:
             },
             CaseIn,
         )
-        case = await cases.create_case(self.ctx, submitter, data)
+        case = await cases_service.create_case(self.ctx, submitter, data)
         # Every published file is made from an original that differs from it (a marker in a text
         # chunk), as a redaction would be.
         originals = [samples.png(f"original {uuid.uuid4().hex}".encode()) for _ in files]
@@ -165,7 +166,7 @@ class Publisher:
             (f"{original_filename}-withheld-{n}.txt", content) for n, content in enumerate(withheld, 1)
         ]
         stored = await self._upload(submitter, case.id, uploads) if uploads else []
-        await cases.submit_case(self.ctx, submitter, case.id)
+        await submission.submit_case(self.ctx, submitter, case.id)
         if internal_note:
             await review.add_comment(
                 self.ctx, await self.reviewer(), case.id, internal_note, CommentKind.note
@@ -279,7 +280,7 @@ class Publisher:
         async def once() -> Any:
             yield body
 
-        stored = await cases.add_attachments(
+        stored = await evidence.add_attachments(
             self.ctx, submitter, case_id, iter_form_parts(once(), content_type, max_part_bytes=1 << 24)
         )
         return [{"id": a.id, "sha256": a.sha256, "custody_seq": a.custody_seq} for a in stored]

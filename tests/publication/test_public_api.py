@@ -17,7 +17,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from integrity.accounts.authentication import SESSION_COOKIE
-from integrity.publication.public import fts5_query, search_terms, tsquery
+from integrity.publication.search import fts5_query, search_terms, tsquery
 from tests import samples
 from tests.publication.factories import PublishedCase, Publisher
 
@@ -330,10 +330,10 @@ async def test_unknown_and_unpublished_references_are_not_found(
     case = await publisher.publish()
     # A case that was filed and submitted but never published.
     member = await publisher.member()
-    from integrity.cases import service as cases
+    from integrity.cases import service, submission
     from integrity.cases.schemas import CaseIn
 
-    draft = await cases.create_case(
+    draft = await service.create_case(
         publisher.ctx,
         member,
         CaseIn(
@@ -344,7 +344,7 @@ async def test_unknown_and_unpublished_references_are_not_found(
             categories=["other"],
         ),
     )
-    await cases.submit_case(publisher.ctx, member, draft.id)
+    await submission.submit_case(publisher.ctx, member, draft.id)
     for url in (
         "/api/v1/public/cases/IN-2099-9999",
         f"/api/v1/public/cases/{draft.reference}",

@@ -254,12 +254,14 @@ def test_the_review_services_still_send_the_messages_the_pages_translate() -> No
     import inspect
 
     from integrity.cases import workflow
-    from integrity.publication import service
+    from integrity.publication import drafts, public_pages, renditions, revisions
     from integrity.review import service as review
-    from integrity.publication import public_pages
     from integrity.web import labels
 
-    source = "".join(inspect.getsource(module) for module in (review, workflow, service, public_pages))
+    source = "".join(
+        inspect.getsource(module)
+        for module in (review, workflow, drafts, renditions, revisions, public_pages)
+    )
     first = labels.SERVICE_MESSAGES.index("request info needs a reason")
     for message in labels.SERVICE_MESSAGES[first:]:
         if message.endswith(" needs a reason"):

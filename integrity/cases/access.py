@@ -1,0 +1,42 @@
+"""Who sees which case: the member who filed it and the review team (admins run the platform
+without reading evidence); anyone else is told the case does not exist."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from integrity.cases.tables import (
+    Case,
+    CaseStatus,
+)
+from integrity.errors import Forbidden, NotFound, WrongState
+from integrity.security.guards import EDITOR, REVIEWER, Principal
+
+#: Roles that read and work on filed cases. Admins run the platform without reading evidence.
+CASE_TEAM = frozenset({REVIEWER, EDITOR})
+
+
+def can_read(principal: Principal, row: dict[str, Any]) -> bool:
+    if row["submitter"] == principal.id:
+        return True
+    return principal.role in CASE_TEAM and row["status"] != CaseStatus.draft
+
+
+async def load_case_row(principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
+    """The case row if the caller may read it; an unknown and a forbidden case look the same."""
+    row = await Case.select().where(Case.id == case_id).first()
+    if row is None or not can_read(principal, row):
+        raise NotFound("no such case")
+    return row
+
+
+def require_submitter(principal: Principal, row: dict[str, Any], doing: str) -> None:
+    if row["submitter"] != principal.id:
+        # The review team may read the case, so it learns that only the submitter may do this.
+        raise Forbidden(f"only the member who filed the case may {doing}")
+
+
+def require_draft(row: dict[str, Any]) -> None:
+    if row["status"] != CaseStatus.draft:
+        raise WrongState("the case has been submitted: filed material can no longer change")

@@ -1,0 +1,150 @@
+"""The people and institutions a case names: checked, linked to shared actor records, and read
+back with protected names open only to those who may see them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from integrity.cases.schemas import (
+    ActorIn,
+    ActorOut,
+)
+from integrity.cases.sealing import CaseKey
+from integrity.cases.tables import (
+    Actor,
+    ActorKind,
+    CaseActor,
+)
+from integrity.cases.validation import clean_text
+from integrity.errors import Invalid
+from integrity.reference import fold
+
+MAX_ACTORS = 50
+
+
+MAX_ACTOR_NAME = 200
+
+
+MAX_ALIASES = 10
+
+
+async def check_actors(actors: list[ActorIn]) -> None:
+    if len(actors) > MAX_ACTORS:
+        raise Invalid(f"at most {MAX_ACTORS} actors per case")
+    for index, actor in enumerate(actors):
+        where = f"actors[{index}]"
+        if actor.actor_id is not None:
+            if actor.name is not None or actor.kind is not None or actor.aliases:
+                raise Invalid(f"{where}: give either actor_id or name and kind, not both")
+            shared = await Actor.exists().where((Actor.id == actor.actor_id) & Actor.owner_case.is_null())
+            if not shared:
+                raise Invalid(f"{where}: no such actor")
+        else:
+            if actor.name is None or actor.kind is None:
+                raise Invalid(f"{where}: a new actor needs a name and a kind")
+            clean_text(actor.name, f"{where}.name", MAX_ACTOR_NAME)
+            if len(actor.aliases) > MAX_ALIASES:
+                raise Invalid(f"{where}: at most {MAX_ALIASES} aliases")
+            for alias in actor.aliases:
+                clean_text(alias, f"{where}.aliases", MAX_ACTOR_NAME)
+
+
+async def link_actors(key: CaseKey, case_id: uuid.UUID, actors: list[ActorIn]) -> None:
+    await CaseActor.delete().where(CaseActor.case == case_id)
+    for actor in actors:
+        if actor.actor_id is not None:
+            actor_id = actor.actor_id
+        elif actor.protect_identity:
+            # A protected person's name exists only sealed, inside this case.
+            assert actor.name is not None and actor.kind is not None
+            actor_id = uuid.uuid4()
+            aliases = [alias.strip() for alias in actor.aliases if alias.strip()]
+            await Actor.insert(
+                Actor(
+                    id=actor_id,
+                    kind=actor.kind.value,
+                    name_sealed=key.seal(f"actor:{actor_id}:name", actor.name.strip()),
+                    aliases_sealed=key.seal(f"actor:{actor_id}:aliases", json.dumps(aliases)),
+                    owner_case=case_id,
+                )
+            )
+        else:
+            assert actor.name is not None and actor.kind is not None
+            actor_id = await _shared_actor(actor.name.strip(), actor.kind, actor.aliases)
+        await CaseActor.insert(
+            CaseActor(
+                case=case_id,
+                actor=actor_id,
+                role=actor.role.value,
+                protect_identity=actor.protect_identity,
+            )
+        )
+    # Private actors no longer linked to this case are removed with their sealed names.
+    linked = CaseActor.select(CaseActor.actor).where(CaseActor.case == case_id)
+    await Actor.delete().where((Actor.owner_case == case_id) & Actor.id.not_in(linked))
+
+
+async def _shared_actor(name: str, kind: ActorKind, aliases: list[str]) -> uuid.UUID:
+    """One shared actor per kind and folded name, so a person or institution can be followed."""
+    folded = fold(name)
+    for row in await Actor.select(Actor.id, Actor.name, Actor.aliases).where(
+        (Actor.kind == kind.value) & Actor.owner_case.is_null()
+    ):
+        if row["name"] is not None and fold(row["name"]) == folded:
+            known = json.loads(row["aliases"])
+            merged = list(dict.fromkeys([*known, *(a.strip() for a in aliases if a.strip())]))
+            if merged != known:
+                await Actor.update({Actor.aliases: json.dumps(merged, ensure_ascii=False)}).where(
+                    Actor.id == row["id"]
+                )
+            return row["id"]
+    actor_id = uuid.uuid4()
+    await Actor.insert(
+        Actor(
+            id=actor_id,
+            kind=kind.value,
+            name=name,
+            aliases=json.dumps([a.strip() for a in aliases if a.strip()], ensure_ascii=False),
+        )
+    )
+    return actor_id
+
+
+async def case_actors(key: CaseKey, case_id: uuid.UUID) -> list[ActorOut]:
+    """The case's actors with their names and aliases opened: sealed under the case key for actors
+    private to the case, in clear for shared ones."""
+    links = (
+        await CaseActor.select(
+            CaseActor.actor,
+            CaseActor.role,
+            CaseActor.protect_identity,
+            CaseActor.actor.kind,
+            CaseActor.actor.name,
+            CaseActor.actor.aliases,
+            CaseActor.actor.name_sealed,
+            CaseActor.actor.aliases_sealed,
+        )
+        .where(CaseActor.case == case_id)
+        .order_by(CaseActor.id)
+    )
+    actors = []
+    for link in links:
+        actor_id = link["actor"]
+        if link["actor.name_sealed"] is not None:
+            name = key.open_text(f"actor:{actor_id}:name", link["actor.name_sealed"])
+            aliases = json.loads(key.open_text(f"actor:{actor_id}:aliases", link["actor.aliases_sealed"]))
+        else:
+            name = link["actor.name"]
+            aliases = json.loads(link["actor.aliases"])
+        actors.append(
+            ActorOut(
+                actor_id=actor_id,
+                name=name,
+                kind=ActorKind(link["actor.kind"]),
+                role=link["role"],
+                protect_identity=link["protect_identity"],
+                aliases=aliases,
+            )
+        )
+    return actors

@@ -1,0 +1,326 @@
+"""Evidence files: streamed uploads into the vault (all or nothing, idempotent on retry), ranged
+downloads recorded in the custody log, and deletion from a draft, which shreds the file."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from integrity import db
+from integrity.cases import workflow
+from integrity.cases.access import load_case_row, require_submitter
+from integrity.cases.filenames import safe_display_name
+from integrity.cases.filetypes import SNIFF_BYTES, detect
+from integrity.cases.schemas import (
+    AttachmentOut,
+)
+from integrity.cases.sealing import CaseKey, case_key
+from integrity.cases.service import get_case
+from integrity.cases.tables import (
+    Attachment,
+    Case,
+    IdempotentUpload,
+)
+from integrity.context import ServiceContext
+from integrity.custody import service as custody
+from integrity.errors import Invalid, NotFound, TooLarge, WrongState
+from integrity.faults import fault_point
+from integrity.http.multipart import FormPart
+from integrity.security.guards import Principal
+from integrity.vault import SealedBlob
+
+log = logging.getLogger(__name__)
+
+
+FILE_FIELD = "file"
+
+
+async def _read_head(chunks: AsyncIterator[bytes]) -> bytes:
+    """At least `SNIFF_BYTES` from the start of a file (less only if the file is shorter)."""
+    head = bytearray()
+    async for chunk in chunks:
+        head += chunk
+        if len(head) >= SNIFF_BYTES:
+            break
+    return bytes(head)
+
+
+@dataclass
+class _Stored:
+    blob: SealedBlob
+    content_type: str
+    display_name: str
+
+
+def _idempotency_hash(principal: Principal, case_id: uuid.UUID, idempotency_key: str) -> str:
+    if not 1 <= len(idempotency_key) <= 200 or not idempotency_key.isprintable():
+        raise Invalid("Idempotency-Key must be 1 to 200 printable characters")
+    return hashlib.sha256(f"{principal.id}\x00{case_id}\x00{idempotency_key}".encode()).hexdigest()
+
+
+def _files_digest(files: list[tuple[str, str]]) -> str:
+    """One hash over what was sent: each file's name and content hash, in order."""
+    digest = hashlib.sha256()
+    for filename, sha256 in files:
+        digest.update(
+            hashlib.sha256(filename.encode("utf-8", "surrogatepass")).digest() + bytes.fromhex(sha256)
+        )
+    return digest.hexdigest()
+
+
+async def add_attachments(
+    ctx: ServiceContext,
+    principal: Principal,
+    case_id: uuid.UUID,
+    parts: AsyncIterator[FormPart],
+    *,
+    idempotency_key: str | None = None,
+) -> list[AttachmentOut]:
+    """Stream every `file` part into the vault, then record them all in one transaction.
+
+    All or nothing: if any file is refused or the request breaks, the blobs already stored for it
+    are deleted and no row is written. With an `idempotency_key`, a retry of a completed upload
+    with the same files stores nothing and gets the same answer; other files under the same key
+    are refused (422).
+    """
+    row = await load_case_row(principal, case_id)
+    require_submitter(principal, row, "add evidence")
+    key_hash = _idempotency_hash(principal, case_id, idempotency_key) if idempotency_key else None
+    if key_hash is not None:
+        earlier = await IdempotentUpload.select().where(IdempotentUpload.key_hash == key_hash).first()
+        if earlier is not None:
+            return await _replay(ctx, principal, case_id, earlier, parts)
+    if not workflow.accepts_evidence(row):
+        raise WrongState(
+            "evidence can be added to a draft, or as part of an answer to a request for information"
+        )
+    key = case_key(ctx, row)
+    stored: list[_Stored] = []
+    sent: list[tuple[str, str]] = []
+    try:
+        async for part in parts:
+            # A form's empty file input arrives with an empty filename: nothing was chosen.
+            if part.name != FILE_FIELD or not part.filename:
+                await part.skip()
+                continue
+            chunks = part.chunks()
+            head = await _read_head(chunks)
+            detected = detect(head)
+            blob = await ctx.vault.put(_rest(head, chunks), original=True)
+            if blob.size > ctx.settings.max_upload_bytes:
+                # The multipart limit already stops a stream past the limit; this guards a
+                # misconfigured parser from ever recording a larger file.
+                raise TooLarge("the file is larger than the platform accepts")
+            stored.append(
+                _Stored(
+                    blob=blob,
+                    content_type=detected.mime,
+                    display_name=safe_display_name(part.filename, extension=detected.extension),
+                )
+            )
+            sent.append((part.filename, blob.sha256))
+        if not stored:
+            raise Invalid("send one or more files in multipart/form-data parts named 'file'")
+        idempotency = (key_hash, _files_digest(sent)) if key_hash is not None else None
+        fault_point("upload.stored")
+        results = await _record_attachments(ctx, principal, case_id, key, stored, idempotency)
+        fault_point("upload.committed")
+        return results
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            for item in stored:
+                with contextlib.suppress(Exception):
+                    await ctx.vault.delete(item.blob)
+        raise
+
+
+async def _replay(
+    ctx: ServiceContext,
+    principal: Principal,
+    case_id: uuid.UUID,
+    earlier: dict[str, Any],
+    parts: AsyncIterator[FormPart],
+) -> list[AttachmentOut]:
+    """A retry of a completed upload: hash what was sent (storing nothing) and compare."""
+    sent: list[tuple[str, str]] = []
+    async for part in parts:
+        if part.name != FILE_FIELD or not part.filename:
+            await part.skip()
+            continue
+        digest = hashlib.sha256()
+        async for chunk in part.chunks():
+            digest.update(chunk)
+        sent.append((part.filename, digest.hexdigest()))
+    if _files_digest(sent) != earlier["files_digest"]:
+        raise Invalid("this Idempotency-Key was used for other files; use a new key for a new upload")
+    ids = [uuid.UUID(value) for value in json.loads(earlier["attachment_ids"])]
+    shown = {a.id: a for a in (await get_case(ctx, principal, case_id)).attachments}
+    return [shown[attachment_id] for attachment_id in ids if attachment_id in shown]
+
+
+async def _rest(head: bytes, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if head:
+        yield head
+    async for chunk in chunks:
+        yield chunk
+
+
+async def _record_attachments(
+    ctx: ServiceContext,
+    principal: Principal,
+    case_id: uuid.UUID,
+    key: CaseKey,
+    stored: list[_Stored],
+    idempotency: tuple[str, str] | None = None,
+) -> list[AttachmentOut]:
+    results = []
+    async with db.transaction():
+        await custody.lock_log()
+        if idempotency is not None and await IdempotentUpload.exists().where(
+            IdempotentUpload.key_hash == idempotency[0]
+        ):
+            # A concurrent request with the same key got here first; this one stores nothing.
+            raise WrongState("an upload with this Idempotency-Key has just been recorded: retry it")
+        current = await Case.select(Case.status, Case.submitter).where(Case.id == case_id).first()
+        if current is None or not workflow.accepts_evidence(current):
+            raise WrongState("the case no longer accepts evidence")
+        for item in stored:
+            attachment_id = uuid.uuid4()
+            entry = await custody.append_entry(
+                ctx.signer,
+                actor_id=str(principal.id),
+                action="attachment.uploaded",
+                subject=f"attachment:{attachment_id}",
+                details={
+                    "sha256": item.blob.sha256,
+                    "size": item.blob.size,
+                    "content_type": item.content_type,
+                },
+            )
+            now = datetime.datetime.now(datetime.UTC)
+            await Attachment.insert(
+                Attachment(
+                    id=attachment_id,
+                    case=case_id,
+                    blob_id=item.blob.blob_id,
+                    wrapped_key=item.blob.wrapped_key,
+                    key_id=item.blob.key_id,
+                    size=item.blob.size,
+                    sha256=item.blob.sha256,
+                    content_type=item.content_type,
+                    filename_sealed=key.seal(f"filename:{attachment_id}", item.display_name),
+                    uploader=principal.id,
+                    uploaded_at=now,
+                    custody_seq=entry.seq,
+                )
+            )
+            results.append(
+                AttachmentOut(
+                    id=attachment_id,
+                    filename=item.display_name,
+                    content_type=item.content_type,
+                    size=item.blob.size,
+                    sha256=item.blob.sha256,
+                    uploaded_at=now,
+                    custody_seq=entry.seq,
+                    frozen=False,
+                )
+            )
+        await Case.update({Case.updated_at: datetime.datetime.now(datetime.UTC)}).where(Case.id == case_id)
+        if idempotency is not None:
+            await IdempotentUpload.insert(
+                IdempotentUpload(
+                    key_hash=idempotency[0],
+                    files_digest=idempotency[1],
+                    attachment_ids=json.dumps([str(item.id) for item in results]),
+                )
+            )
+    return results
+
+
+@dataclass(frozen=True)
+class Download:
+    attachment_id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    blob: SealedBlob
+
+
+async def prepare_download(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID, *, ranged: bool
+) -> Download:
+    """Check access, record the download in the custody log, and say what to stream."""
+    row = await load_case_row(principal, case_id)
+    attachment = (
+        await Attachment.select()
+        .where((Attachment.id == attachment_id) & (Attachment.case == case_id))
+        .first()
+    )
+    if attachment is None:
+        raise NotFound("no such file")
+    key = case_key(ctx, row)
+    await custody.record(
+        ctx.signer,
+        actor_id=str(principal.id),
+        action="attachment.downloaded",
+        subject=f"attachment:{attachment_id}",
+        details={"sha256": attachment["sha256"], "range": ranged},
+    )
+    return Download(
+        attachment_id=attachment_id,
+        filename=key.open_text(f"filename:{attachment_id}", attachment["filename_sealed"]),
+        content_type=attachment["content_type"],
+        size=int(attachment["size"]),
+        sha256=attachment["sha256"],
+        blob=SealedBlob(
+            blob_id=attachment["blob_id"],
+            wrapped_key=bytes(attachment["wrapped_key"]),
+            key_id=attachment["key_id"],
+            size=int(attachment["size"]),
+            sha256=attachment["sha256"],
+        ),
+    )
+
+
+async def delete_attachment(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID
+) -> None:
+    """Remove a file from a draft: its data key goes with the row (the blob is shredded even where
+    copies survive), then the object itself is removed."""
+    row = await load_case_row(principal, case_id)
+    require_submitter(principal, row, "remove evidence")
+    async with db.transaction():
+        await custody.lock_log()
+        attachment = (
+            await Attachment.select()
+            .where((Attachment.id == attachment_id) & (Attachment.case == case_id))
+            .first()
+        )
+        if attachment is None:
+            raise NotFound("no such file")
+        current = await Case.select(Case.status).where(Case.id == case_id).first()
+        if attachment["frozen"] or not workflow.accepts_evidence(current):
+            raise WrongState("filed evidence can no longer be removed")
+        await Attachment.delete().where(Attachment.id == attachment_id)
+        await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="attachment.deleted",
+            subject=f"attachment:{attachment_id}",
+            details={"sha256": attachment["sha256"], "size": int(attachment["size"])},
+        )
+    try:
+        await ctx.vault.delete(attachment["blob_id"])
+    except Exception as exc:  # noqa: BLE001 - the key is gone; reconcile removes the object later
+        log.warning("shredded attachment's object not removed yet: %s", type(exc).__name__)

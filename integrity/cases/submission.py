@@ -1,0 +1,114 @@
+"""Submitting a case and its signed receipt: what was filed, hashed and signed so the member can
+prove it later."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from integrity import db
+from integrity.cases import workflow
+from integrity.cases.access import load_case_row, require_submitter
+from integrity.cases.schemas import (
+    CaseOut,
+    ReceiptOut,
+)
+from integrity.cases.service import case_facts, get_case, review_team_for
+from integrity.cases.tables import (
+    Attachment,
+    Case,
+    CaseStatus,
+    Transition,
+)
+from integrity.context import ServiceContext
+from integrity.custody import service as custody
+from integrity.custody.signing import canonical_json, rfc3339
+from integrity.errors import WrongState
+from integrity.notifications import service as notifications
+from integrity.notifications.tables import NotificationKind
+from integrity.security.guards import Principal
+
+
+async def submit_case(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID
+) -> tuple[CaseOut, ReceiptOut]:
+    row = await load_case_row(principal, case_id)
+    require_submitter(principal, row, "submit it")
+    async with db.transaction():
+        await custody.lock_log()
+        current = await Case.select().where(Case.id == case_id).first()
+        workflow.check(principal, current, await case_facts(case_id), "submit")
+        files = [
+            {"sha256": a["sha256"], "size": int(a["size"])}
+            for a in await Attachment.select(Attachment.sha256, Attachment.size)
+            .where(Attachment.case == case_id)
+            .order_by(Attachment.uploaded_at)
+        ]
+        now = datetime.datetime.now(datetime.UTC)
+        submitted_at = rfc3339(now)
+        entry = await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="case.submitted",
+            subject=f"case:{case_id}",
+            details={"reference": current["reference"], "files": files},
+        )
+        payload = canonical_json(
+            {
+                "reference": current["reference"],
+                "case_id": str(case_id),
+                "submitted_at": submitted_at,
+                "files": files,
+                "custody_seq": entry.seq,
+            }
+        ).decode("utf-8")
+        signature = ctx.signer.sign(payload.encode("utf-8"))
+        await Case.update(
+            {
+                Case.status: CaseStatus.submitted.value,
+                Case.submitted_at: now,
+                Case.updated_at: now,
+                Case.receipt_payload: payload,
+                Case.receipt_signature: signature,
+                Case.receipt_key_id: ctx.signer.key_id,
+            }
+        ).where(Case.id == case_id)
+        await Attachment.update({Attachment.frozen: True}).where(Attachment.case == case_id)
+        await notifications.notify(
+            await review_team_for(case_id, exclude={principal.id}),
+            NotificationKind.new_submission,
+            case_id=case_id,
+            reference=current["reference"],
+        )
+        await Transition.insert(
+            Transition(
+                case=case_id,
+                from_status=CaseStatus.draft.value,
+                to_status=CaseStatus.submitted.value,
+                action="submit",
+                actor=principal.id,
+                at=now,
+                custody_seq=entry.seq,
+            )
+        )
+    await custody.register_key(ctx.signer)
+    await notifications.send_emails(
+        ctx.settings,
+        await review_team_for(case_id, exclude={principal.id}),
+        NotificationKind.new_submission,
+        reference=current["reference"],
+    )
+    receipt = ReceiptOut(payload=payload, signature=signature, key_id=ctx.signer.key_id)
+    return await get_case(ctx, principal, case_id), receipt
+
+
+async def get_receipt(principal: Principal, case_id: uuid.UUID) -> ReceiptOut:
+    row = await load_case_row(principal, case_id)
+    require_submitter(principal, row, "fetch its receipt")
+    if row["receipt_payload"] is None:
+        raise WrongState("the case has not been submitted yet")
+    return ReceiptOut(
+        payload=row["receipt_payload"],
+        signature=row["receipt_signature"],
+        key_id=row["receipt_key_id"],
+    )

@@ -1,0 +1,246 @@
+"""One published case file as the public reads it: its revisions, files and actors, downloads of
+published files, and the files found by hash for /verify."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from integrity.errors import NotFound
+from integrity.publication.public_schemas import (
+    Correction,
+    PublicActorOut,
+    PublicActorRef,
+    PublicCaseOut,
+    PublicFile,
+    Retraction,
+)
+from integrity.publication.search import REVISION_ID, as_utc, case_items, public_status
+from integrity.publication.tables import PublicCase, PublishedActor, PublishedFile, PublishedRevision
+from integrity.vault import SealedBlob
+
+
+async def _public_case(reference: str) -> dict[str, Any]:
+    row = await PublicCase.select().where(PublicCase.reference == reference).first()
+    if row is None:
+        raise NotFound("no published case has that reference")
+    return row
+
+
+def natural_order(name: str) -> list[Any]:
+    """`IN-2026-0042-2.jpg` before `IN-2026-0042-10.pdf`."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name)]
+
+
+async def _files(revision_id: int) -> list[PublicFile]:
+    rows = await PublishedFile.select(
+        PublishedFile.id,
+        PublishedFile.filename,
+        PublishedFile.content_type,
+        PublishedFile.size,
+        PublishedFile.sha256,
+        PublishedFile.custody_seq,
+        PublishedFile.source_seq,
+    ).where(PublishedFile.revision == revision_id)
+    files = [
+        PublicFile(
+            id=row["id"],
+            filename=row["filename"],
+            content_type=row["content_type"],
+            size=int(row["size"]),
+            sha256=row["sha256"],
+            custody_seq=int(row["custody_seq"]),
+            source_seq=int(row["source_seq"]),
+        )
+        for row in rows
+    ]
+    return sorted(files, key=lambda f: natural_order(f.filename))
+
+
+_CASE_COLUMNS = (
+    REVISION_ID,
+    PublishedRevision.revision,
+    PublishedRevision.title,
+    PublishedRevision.summary,
+    PublishedRevision.body,
+    PublishedRevision.municipality,
+    PublishedRevision.district,
+    PublishedRevision.categories,
+    PublishedRevision.incident_date,
+    PublishedRevision.incident_date_precision,
+    PublishedRevision.actors,
+    PublishedRevision.published_at,
+    PublishedRevision.correction_note,
+)
+
+
+async def get_case(reference: str, revision: int | None = None) -> PublicCaseOut:
+    """The latest revision of a published case, or revision `revision` (from 1)."""
+    case, _ = await get_case_and_last_modified(reference, revision)
+    return case
+
+
+async def get_case_and_last_modified(
+    reference: str, revision: int | None = None
+) -> tuple[PublicCaseOut, datetime.datetime]:
+    """`get_case`, and when the case last changed (its Last-Modified), in three queries: the case,
+    all its revisions (the one shown and the corrections), the files of the one shown."""
+    public = await _public_case(reference)
+    number = int(public["latest_revision"]) if revision is None else revision
+    revisions = (
+        await PublishedRevision.select(*_CASE_COLUMNS)
+        .where(PublishedRevision.public_case == public["id"])
+        .order_by(PublishedRevision.revision)
+    )
+    row = next((r for r in revisions if int(r["revision"]) == number), None)
+    if row is None:
+        raise NotFound("the case has no such revision")
+    corrections = [r for r in revisions if int(r["revision"]) > 1]
+    retraction = None
+    if public["retracted"]:
+        retraction = Retraction(
+            note=public["retraction_note"] or "",
+            retracted_at=as_utc(public["retracted_at"] or public["updated_at"]),
+        )
+    case = PublicCaseOut(
+        reference=public["reference"],
+        revision=int(row["revision"]),
+        latest_revision=int(public["latest_revision"]),
+        title=row["title"],
+        summary=row["summary"],
+        body=row["body"],
+        municipality=row["municipality"],
+        district=row["district"],
+        categories=list(json.loads(row["categories"])),
+        incident_date=row["incident_date"],
+        incident_date_precision=row["incident_date_precision"],
+        actors=[
+            PublicActorRef(id=uuid.UUID(a["id"]), name=a["name"], kind=a["kind"], role=a["role"])
+            for a in json.loads(row["actors"])
+        ],
+        files=await _files(int(row["id"])),
+        published_at=as_utc(row["published_at"]),
+        first_published_at=as_utc(public["first_published_at"]),
+        corrections=[
+            Correction(
+                revision=int(c["revision"]),
+                note=c["correction_note"] or "",
+                published_at=as_utc(c["published_at"]),
+            )
+            for c in corrections
+        ],
+        status=public_status(public["retracted"]),
+        retraction=retraction,
+    )
+    return case, as_utc(public["updated_at"])
+
+
+@dataclass(frozen=True)
+class PublicDownload:
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    blob: SealedBlob
+
+
+async def prepare_download(reference: str, file_id: uuid.UUID) -> PublicDownload:
+    """A file of any revision of a published case: what it is and the sealed blob of its bytes."""
+    row = (
+        await PublishedFile.select(
+            PublishedFile.filename,
+            PublishedFile.content_type,
+            PublishedFile.size,
+            PublishedFile.sha256,
+            PublishedFile.revision.reference.as_alias("reference"),
+            PublishedFile.rendition.blob_id.as_alias("blob_id"),
+            PublishedFile.rendition.wrapped_key.as_alias("wrapped_key"),
+            PublishedFile.rendition.key_id.as_alias("key_id"),
+            PublishedFile.rendition.size.as_alias("blob_size"),
+            PublishedFile.rendition.sha256.as_alias("blob_sha256"),
+        )
+        .where(PublishedFile.id == file_id)
+        .first()
+    )
+    if row is None or row["reference"] != reference or row["blob_id"] is None:
+        raise NotFound("no published file with that id in this case")
+    return PublicDownload(
+        filename=row["filename"],
+        content_type=row["content_type"],
+        size=int(row["blob_size"]),
+        sha256=row["blob_sha256"],
+        blob=SealedBlob(
+            blob_id=row["blob_id"],
+            wrapped_key=bytes(row["wrapped_key"]),
+            key_id=row["key_id"],
+            size=int(row["blob_size"]),
+            sha256=row["blob_sha256"],
+        ),
+    )
+
+
+async def get_actor(actor_id: uuid.UUID) -> PublicActorOut:
+    """A shared actor named by published cases (current revisions), newest first.
+
+    Only `PublishedActor` rows are consulted, which the publishing side writes for the actors it
+    shows publicly; protected actors never have one, so they are as unknown as a made-up id.
+    """
+    rows = (
+        await PublishedActor.select(
+            PublishedActor.revision.id.as_alias("revision_id"),
+            PublishedActor.revision.actors.as_alias("actors"),
+            PublishedActor.revision.published_at.as_alias("published_at"),
+        )
+        .where((PublishedActor.actor_id == actor_id) & (PublishedActor.revision.is_current == True))  # noqa: E712
+        .order_by(PublishedActor.revision.published_at, ascending=False)
+        .order_by(PublishedActor.revision.id, ascending=False)
+    )
+    name = kind = None
+    ids: list[int] = []
+    for row in rows:
+        named = [a for a in json.loads(row["actors"]) if a.get("id") == str(actor_id)]
+        if not named:
+            continue  # the revision does not show them after all: never guess
+        if name is None:
+            name, kind = named[0]["name"], named[0]["kind"]
+        if int(row["revision_id"]) not in ids:
+            ids.append(int(row["revision_id"]))
+    if name is None or kind is None:
+        raise NotFound("no published case names that actor")
+    return PublicActorOut(id=actor_id, name=name, kind=kind, cases=await case_items(ids))
+
+
+@dataclass(frozen=True)
+class FileMatch:
+    reference: str
+    revision: int
+    title: str
+    current: bool
+    retracted: bool
+
+
+async def revisions_with_file(sha256: str) -> list[FileMatch]:
+    """Every published revision with a file of this SHA-256: current ones first, then revisions a
+    correction has superseded (a file someone downloaded before it was corrected still verifies)."""
+    rows = await PublishedFile.select(
+        PublishedFile.revision.reference.as_alias("reference"),
+        PublishedFile.revision.revision.as_alias("revision"),
+        PublishedFile.revision.title.as_alias("title"),
+        PublishedFile.revision.is_current.as_alias("current"),
+        PublishedFile.revision.public_case.retracted.as_alias("retracted"),
+    ).where(PublishedFile.sha256 == sha256)
+    found = {
+        (row["reference"], int(row["revision"])): FileMatch(
+            reference=row["reference"],
+            revision=int(row["revision"]),
+            title=row["title"],
+            current=bool(row["current"]),
+            retracted=bool(row["retracted"]),
+        )
+        for row in rows
+    }
+    return sorted(found.values(), key=lambda match: (not match.current, match.reference, -match.revision))

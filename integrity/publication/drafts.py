@@ -1,0 +1,314 @@
+"""The publication draft: the public texts, public actors and a decision per file, sealed with the
+case's key, with the leak check run on every save and before every publication step."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from integrity import db
+from integrity.cases.actors import case_actors
+from integrity.cases.sealing import CaseKey, case_key
+from integrity.cases.tables import ActorKind, Attachment, Case, CaseActor
+from integrity.context import ServiceContext
+from integrity.custody import service as custody
+from integrity.errors import Invalid, WrongState
+from integrity.publication.leakcheck import Finding, ProtectedName, check_texts
+from integrity.publication.renditions import (
+    DRAFT_STATES,
+    _cleaned_rendition,
+    read_blob,
+    redaction_kind,
+    team_case_row,
+)
+from integrity.publication.schemas import (
+    DecisionOut,
+    DraftIn,
+    DraftOut,
+    FindingOut,
+    LeakCheckOut,
+    PublicActorOut,
+)
+from integrity.publication.tables import (
+    AttachmentDecision,
+    Decision,
+    PublicationDraft,
+    Rendition,
+)
+from integrity.redaction import (
+    extract_text,
+    run_in_worker,
+)
+from integrity.security.guards import Principal
+
+MAX_PUBLIC_TEXT = {"public_title": 300, "public_summary": 2_000, "public_body": 100_000}
+
+
+async def _protected_names(key: CaseKey, case_id: uuid.UUID) -> list[ProtectedName]:
+    return [
+        ProtectedName(actor_id=actor.actor_id, text=text, person=actor.kind == ActorKind.person)
+        for actor in await case_actors(key, case_id)
+        if actor.protect_identity
+        for text in [actor.name, *actor.aliases]
+        if text
+    ]
+
+
+@dataclass
+class Draft:
+    title: str
+    summary: str
+    body: str
+    actor_ids: list[uuid.UUID]
+    updated_at: datetime.datetime | None
+
+
+async def load_draft(key: CaseKey, case_id: uuid.UUID) -> Draft | None:
+    row = await PublicationDraft.select().where(PublicationDraft.case == case_id).first()
+    if row is None:
+        return None
+    return Draft(
+        title=key.open_text("draft:title", row["title_sealed"]),
+        summary=key.open_text("draft:summary", row["summary_sealed"]),
+        body=key.open_text("draft:body", row["body_sealed"]),
+        actor_ids=[uuid.UUID(value) for value in json.loads(row["public_actor_ids"])],
+        updated_at=row["updated_at"],
+    )
+
+
+async def public_actors_of(case_id: uuid.UUID, actor_ids: list[uuid.UUID]) -> list[PublicActorOut]:
+    if not actor_ids:
+        return []
+    links = await CaseActor.select(
+        CaseActor.actor, CaseActor.role, CaseActor.actor.name, CaseActor.actor.kind
+    ).where(
+        (CaseActor.case == case_id)
+        & CaseActor.actor.is_in(actor_ids)
+        & (CaseActor.protect_identity == False)  # noqa: E712
+        & CaseActor.actor.owner_case.is_null()
+    )
+    by_id = {link["actor"]: link for link in links}
+    return [
+        PublicActorOut(id=a, name=by_id[a]["actor.name"], kind=by_id[a]["actor.kind"], role=by_id[a]["role"])
+        for a in actor_ids
+        if a in by_id
+    ]
+
+
+async def file_decisions(case_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every attachment of the case with its decision and chosen rendition (None when undecided)."""
+    attachments = (
+        await Attachment.select(Attachment.id, Attachment.content_type, Attachment.custody_seq)
+        .where(Attachment.case == case_id)
+        .order_by(Attachment.uploaded_at)
+    )
+    decisions = {
+        row["attachment"]: row
+        for row in await AttachmentDecision.select().where(
+            AttachmentDecision.attachment.is_in([a["id"] for a in attachments] or [uuid.uuid4()])
+        )
+    }
+    return [
+        {
+            "attachment_id": a["id"],
+            "content_type": a["content_type"],
+            "source_seq": int(a["custody_seq"]),
+            "decision": decisions[a["id"]]["decision"] if a["id"] in decisions else None,
+            "rendition_id": decisions[a["id"]]["rendition"] if a["id"] in decisions else None,
+        }
+        for a in attachments
+    ]
+
+
+async def _leak_check(
+    ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draft: Draft, decisions: list[dict[str, Any]]
+) -> list[Finding]:
+    names = await _protected_names(key, case_id)
+    if not names:
+        return []
+    texts = {"public_title": draft.title, "public_summary": draft.summary, "public_body": draft.body}
+    for actor in await public_actors_of(case_id, draft.actor_ids):
+        texts[f"actor:{actor.id}"] = actor.name
+    for item in decisions:
+        if (
+            item["decision"] in (Decision.publish_redacted, Decision.publish_as_filed)
+            and item["rendition_id"]
+        ):
+            rendition = await Rendition.select().where(Rendition.id == item["rendition_id"]).first()
+            content = await read_blob(ctx, rendition)
+            texts[f"file:{item['attachment_id']}"] = await run_in_worker(
+                extract_text, content, rendition["content_type"]
+            )
+    return check_texts(names, texts)
+
+
+def _missing(draft: Draft | None, decisions: list[dict[str, Any]], findings: list[Finding]) -> list[str]:
+    missing = []
+    if draft is None:
+        return ["there is no publication draft yet"]
+    if not draft.title.strip() or not draft.summary.strip() or not draft.body.strip():
+        missing.append("the public title, summary and body must all be written")
+    for item in decisions:
+        if item["decision"] is None:
+            missing.append(f"file {item['attachment_id']} has no publication decision")
+        elif item["decision"] != Decision.withhold and item["rendition_id"] is None:
+            missing.append(f"file {item['attachment_id']} is to be published but has no redacted copy yet")
+    for finding in findings:
+        missing.append(f"leak check: a protected name appears in {finding.location} at {finding.start}")
+    return missing
+
+
+async def _draft_out(ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draft: Draft | None) -> DraftOut:
+    decisions = await file_decisions(case_id)
+    findings = await _leak_check(ctx, key, case_id, draft, decisions) if draft is not None else []
+    return DraftOut(
+        public_title=draft.title if draft else "",
+        public_summary=draft.summary if draft else "",
+        public_body=draft.body if draft else "",
+        public_actor_ids=draft.actor_ids if draft else [],
+        attachments=[
+            DecisionOut(
+                attachment_id=item["attachment_id"],
+                decision=Decision(item["decision"]) if item["decision"] else None,
+                rendition_id=item["rendition_id"],
+                content_type=item["content_type"],
+            )
+            for item in decisions
+        ],
+        leak_check=LeakCheckOut(
+            ok=not findings,
+            findings=[
+                FindingOut(
+                    location=f.location, actor_id=f.actor_id, start=f.start, end=f.end, excerpt=f.excerpt
+                )
+                for f in findings
+            ],
+        ),
+        missing=_missing(draft, decisions, findings),
+        updated_at=draft.updated_at if draft else None,
+    )
+
+
+async def get_draft(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID) -> DraftOut:
+    row = await team_case_row(principal, case_id)
+    key = case_key(ctx, row)
+    return await _draft_out(ctx, key, case_id, await load_draft(key, case_id))
+
+
+def _public_text(value: str, field: str) -> str:
+    text = value.replace("\r\n", "\n").strip()
+    limit = MAX_PUBLIC_TEXT[field]
+    if len(text) > limit:
+        raise Invalid(f"{field} must have at most {limit} characters")
+    if "\x00" in text:
+        raise Invalid(f"{field} must not contain NUL characters")
+    return text
+
+
+async def save_draft(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, data: DraftIn
+) -> DraftOut:
+    """Write the public version and the decision for each file; runs the leak check on every save."""
+    row = await team_case_row(principal, case_id)
+    if row["status"] not in DRAFT_STATES:
+        raise WrongState(
+            f"the public version is drafted during review, not while the case is {row['status']}"
+        )
+    title = _public_text(data.public_title, "public_title")
+    summary = _public_text(data.public_summary, "public_summary")
+    body = _public_text(data.public_body, "public_body")
+    key = case_key(ctx, row)
+
+    actor_ids = list(dict.fromkeys(data.public_actor_ids))
+    links = {
+        link["actor"]: link
+        for link in await CaseActor.select(
+            CaseActor.actor, CaseActor.protect_identity, CaseActor.actor.owner_case
+        ).where(CaseActor.case == case_id)
+    }
+    for actor_id in actor_ids:
+        link = links.get(actor_id)
+        if link is None:
+            raise Invalid("public_actor_ids must name actors of this case")
+        if link["protect_identity"] or link["actor.owner_case"] is not None:
+            raise Invalid("an actor whose identity is protected is never shown publicly")
+
+    attachments = {a["id"]: a for a in await Attachment.select().where(Attachment.case == case_id)}
+    for item in data.attachments:
+        attachment = attachments.get(item.attachment_id)
+        if attachment is None:
+            raise Invalid("attachments must name files of this case")
+        if item.decision != Decision.withhold and redaction_kind(attachment["content_type"]) is None:
+            raise Invalid("audio, video and office files are withheld until a redaction path exists for them")
+    # "As filed" publishes a copy cleaned of metadata; make it before the transaction (CPU work).
+    cleaned = {
+        item.attachment_id: await _cleaned_rendition(ctx, principal, attachments[item.attachment_id])
+        for item in data.attachments
+        if item.decision == Decision.publish_as_filed
+    }
+
+    async with db.transaction():
+        await custody.lock_log()
+        current = await Case.select(Case.status).where(Case.id == case_id).first()
+        if current["status"] not in DRAFT_STATES:
+            raise WrongState("the case left review while the draft was being saved")
+        now = datetime.datetime.now(datetime.UTC)
+        values = {
+            PublicationDraft.title_sealed: key.seal("draft:title", title),
+            PublicationDraft.summary_sealed: key.seal("draft:summary", summary),
+            PublicationDraft.body_sealed: key.seal("draft:body", body),
+            PublicationDraft.public_actor_ids: json.dumps([str(a) for a in actor_ids]),
+            PublicationDraft.updated_at: now,
+            PublicationDraft.updated_by: principal.id,
+        }
+        if await PublicationDraft.exists().where(PublicationDraft.case == case_id):
+            await PublicationDraft.update(values).where(PublicationDraft.case == case_id)
+        else:
+            await PublicationDraft.insert(
+                PublicationDraft(
+                    **{column._meta.name: value for column, value in values.items()}, case=case_id
+                )
+            )
+        for item in data.attachments:
+            rendition: uuid.UUID | None
+            if item.decision == Decision.publish_as_filed:
+                rendition = cleaned[item.attachment_id]
+            elif item.decision == Decision.publish_redacted:
+                latest = (
+                    await Rendition.select(Rendition.id)
+                    .where((Rendition.attachment == item.attachment_id) & (Rendition.kind == "redacted"))
+                    .order_by(Rendition.created_at, ascending=False)
+                    .first()
+                )
+                rendition = latest["id"] if latest else None
+            else:
+                rendition = None
+            await AttachmentDecision.delete().where(AttachmentDecision.attachment == item.attachment_id)
+            await AttachmentDecision.insert(
+                AttachmentDecision(
+                    attachment=item.attachment_id, decision=item.decision.value, rendition=rendition
+                )
+            )
+        await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="publication.draft_saved",
+            subject=f"case:{case_id}",
+            details={"files": len(data.attachments)},
+        )
+    return await _draft_out(ctx, key, case_id, await load_draft(key, case_id))
+
+
+async def publication_problem(ctx: ServiceContext, row: dict[str, Any]) -> str | None:
+    """Why the case cannot be approved or published as its draft stands (None when it can)."""
+    key = case_key(ctx, row)
+    draft = await load_draft(key, row["id"])
+    decisions = await file_decisions(row["id"])
+    findings = await _leak_check(ctx, key, row["id"], draft, decisions) if draft is not None else []
+    missing = _missing(draft, decisions, findings)
+    if not missing:
+        return None
+    return "the publication draft is not complete: " + "; ".join(missing)

@@ -1,0 +1,181 @@
+"""Statistics and the open-data exports (CSV and JSON) of published case files."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from collections import Counter
+from typing import Any
+
+from integrity.publication.case_files import natural_order
+from integrity.publication.public_schemas import (
+    ExportRow,
+    PublicStats,
+)
+from integrity.publication.search import REVISION_ID, as_utc, public_status
+from integrity.publication.tables import PublicCase, PublishedFile, PublishedRevision
+
+
+async def last_modified() -> datetime.datetime | None:
+    """When anything public last changed (a publication, correction or retraction)."""
+    row = (
+        await PublicCase.select(PublicCase.updated_at)
+        .order_by(PublicCase.updated_at, ascending=False)
+        .first()
+    )
+    return None if row is None else as_utc(row["updated_at"])
+
+
+def _sorted_counts(counter: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counter.items()))
+
+
+async def stats() -> PublicStats:
+    """Counts of current published cases by category, municipality, district and incident year."""
+    rows = await PublishedRevision.select(
+        PublishedRevision.municipality,
+        PublishedRevision.district,
+        PublishedRevision.categories,
+        PublishedRevision.incident_date,
+        PublishedRevision.public_case.retracted.as_alias("retracted"),
+    ).where(PublishedRevision.is_current == True)  # noqa: E712
+    by_category: Counter[str] = Counter()
+    by_municipality: Counter[str] = Counter()
+    by_district: Counter[str] = Counter()
+    by_year: Counter[str] = Counter()
+    retracted = 0
+    for row in rows:
+        if row["retracted"]:
+            retracted += 1
+            continue
+        by_category.update(set(json.loads(row["categories"])))
+        by_municipality[row["municipality"]] += 1
+        if row["district"]:
+            by_district[row["district"]] += 1
+        by_year[str(row["incident_date"].year)] += 1
+    return PublicStats(
+        total=len(rows) - retracted,
+        retracted=retracted,
+        by_category=_sorted_counts(by_category),
+        by_municipality=_sorted_counts(by_municipality),
+        by_district=_sorted_counts(by_district),
+        by_year=_sorted_counts(by_year),
+    )
+
+
+async def incident_years() -> list[int]:
+    """The years of the shown cases' incidents, newest first (the list page's year filter): distinct
+    dates from the index rather than every case's row, as `stats` reads."""
+    rows = (
+        await PublishedRevision.select(PublishedRevision.incident_date)
+        .where(
+            (PublishedRevision.is_current == True)  # noqa: E712
+            & (PublishedRevision.public_case.retracted == False)  # noqa: E712
+        )
+        .distinct()
+    )
+    return sorted({row["incident_date"].year for row in rows}, reverse=True)
+
+
+async def export_rows() -> list[ExportRow]:
+    """Every current revision (retracted ones too, marked), by reference."""
+    rows = await PublishedRevision.select(
+        REVISION_ID,
+        PublishedRevision.reference,
+        PublishedRevision.revision,
+        PublishedRevision.title,
+        PublishedRevision.summary,
+        PublishedRevision.body,
+        PublishedRevision.municipality,
+        PublishedRevision.district,
+        PublishedRevision.categories,
+        PublishedRevision.incident_date,
+        PublishedRevision.incident_date_precision,
+        PublishedRevision.published_at,
+        PublishedRevision.public_case.retracted.as_alias("retracted"),
+    ).where(PublishedRevision.is_current == True)  # noqa: E712
+    files = await PublishedFile.select(
+        PublishedFile.revision, PublishedFile.filename, PublishedFile.sha256
+    ).where(PublishedFile.revision.is_current == True)  # noqa: E712
+    hashes: dict[int, list[tuple[list[Any], str]]] = {}
+    for f in files:
+        hashes.setdefault(int(f["revision"]), []).append((natural_order(f["filename"]), f["sha256"]))
+    out = [
+        ExportRow(
+            reference=row["reference"],
+            revision=int(row["revision"]),
+            title=row["title"],
+            summary=row["summary"],
+            body=row["body"],
+            municipality=row["municipality"],
+            district=row["district"],
+            categories=list(json.loads(row["categories"])),
+            incident_date=row["incident_date"],
+            incident_date_precision=row["incident_date_precision"],
+            published_at=as_utc(row["published_at"]),
+            status=public_status(row["retracted"]),
+            file_sha256s=[sha for _, sha in sorted(hashes.get(int(row["id"]), []))],
+        )
+        for row in rows
+    ]
+    return sorted(out, key=lambda r: r.reference)
+
+
+CSV_COLUMNS = (
+    "reference",
+    "revision",
+    "title",
+    "summary",
+    "body",
+    "municipality",
+    "district",
+    "categories",
+    "incident_date",
+    "incident_date_precision",
+    "published_at",
+    "status",
+    "file_sha256s",
+)
+
+
+#: Cells a spreadsheet would run as a formula (CSV injection); such text gets a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def export_csv(rows: list[ExportRow]) -> bytes:
+    """RFC 4180 CSV (CRLF, fields quoted as needed) in UTF-8 with a byte order mark.
+
+    The BOM is there for Excel, which most readers of this export open it with: without it Excel
+    reads the file in the Windows code page and garbles every č, ž, đ and all Cyrillic. Python
+    (`encoding="utf-8-sig"`), pandas, R and LibreOffice read the BOM as such. Lists (categories, file
+    hashes) are joined with `;`; free text that would start a spreadsheet formula is prefixed with
+    `'` (the JSON export carries the text unchanged).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row.reference,
+                row.revision,
+                _cell(row.title),
+                _cell(row.summary),
+                _cell(row.body),
+                row.municipality,
+                row.district or "",
+                ";".join(row.categories),
+                row.incident_date.isoformat(),
+                row.incident_date_precision,
+                row.published_at.isoformat().replace("+00:00", "Z"),
+                row.status.value,
+                ";".join(row.file_sha256s),
+            ]
+        )
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")

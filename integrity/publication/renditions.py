@@ -1,0 +1,282 @@
+"""Renditions: copies of evidence files rebuilt from pixels with boxes burned in (or with metadata
+removed), stored in the vault beside the original, which is never touched; and their previews."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from contextlib import aclosing
+from typing import Any
+
+from integrity import db
+from integrity.cases.access import CASE_TEAM, load_case_row
+from integrity.cases.service import case_facts
+from integrity.cases.tables import Attachment, CaseStatus
+from integrity.context import ServiceContext
+from integrity.custody import service as custody
+from integrity.errors import Forbidden, Invalid, NotFound, WrongState
+from integrity.faults import fault_point
+from integrity.publication.schemas import (
+    BoxIn,
+    RenditionOut,
+)
+from integrity.publication.tables import (
+    AttachmentDecision,
+    Decision,
+    Rendition,
+)
+from integrity.redaction import (
+    Box,
+    clean_image,
+    clean_pdf,
+    preview_pdf_page_png,
+    preview_png,
+    redact_image,
+    redact_pdf,
+    run_in_worker,
+)
+from integrity.security.guards import Principal
+from integrity.vault import SealedBlob
+
+#: States in which the review team drafts the public version (published: for a correction).
+DRAFT_STATES = frozenset(
+    {CaseStatus.in_review, CaseStatus.needs_info, CaseStatus.verified, CaseStatus.published}
+)
+
+
+#: The largest original the redaction tools read into memory.
+MAX_REDACTION_INPUT = 256 * 1024 * 1024
+
+
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", "image/heif"})
+
+
+PDF_TYPE = "application/pdf"
+
+
+def redaction_kind(content_type: str) -> str | None:
+    """ "image" or "pdf" for types with a redaction path; None for types withheld until one exists."""
+    if content_type in IMAGE_TYPES:
+        return "image"
+    if content_type == PDF_TYPE:
+        return "pdf"
+    return None
+
+
+async def team_case_row(principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
+    """The case row for a review-team member who may work on it."""
+    row = await load_case_row(principal, case_id)
+    if principal.role not in CASE_TEAM:
+        raise Forbidden("the public version is written by the review team")
+    if row["submitter"] == principal.id:
+        raise WrongState("nobody prepares the publication of a case they filed")
+    if principal.id in (await case_facts(case_id)).conflicted:
+        raise WrongState("you declared a conflict of interest on this case")
+    return row
+
+
+def _blob(row: dict[str, Any]) -> SealedBlob:
+    return SealedBlob(
+        blob_id=row["blob_id"],
+        wrapped_key=bytes(row["wrapped_key"]),
+        key_id=row["key_id"],
+        size=int(row["size"]),
+        sha256=row["sha256"],
+    )
+
+
+async def read_blob(ctx: ServiceContext, row: dict[str, Any]) -> bytes:
+    if int(row["size"]) > MAX_REDACTION_INPUT:
+        raise Invalid("the file is too large for the redaction tools")
+    data = bytearray()
+    async with aclosing(ctx.vault.open(_blob(row))) as chunks:
+        async for chunk in chunks:
+            data += chunk
+    return bytes(data)
+
+
+async def attachment_row(case_id: uuid.UUID, attachment_id: uuid.UUID) -> dict[str, Any]:
+    row = (
+        await Attachment.select()
+        .where((Attachment.id == attachment_id) & (Attachment.case == case_id))
+        .first()
+    )
+    if row is None:
+        raise NotFound("no such file")
+    return row
+
+
+async def _store_rendition(
+    ctx: ServiceContext,
+    principal: Principal,
+    attachment: dict[str, Any],
+    content: bytes,
+    *,
+    kind: str,
+    content_type: str,
+    extension: str,
+    pages: int,
+    boxes: list[BoxIn],
+) -> dict[str, Any]:
+    blob = await ctx.vault.put(content)
+    fault_point("publication.rendition_stored")
+    try:
+        async with db.transaction():
+            rendition_id = uuid.uuid4()
+            entry = await custody.append_entry(
+                ctx.signer,
+                actor_id=str(principal.id),
+                action="rendition.created",
+                subject=f"rendition:{rendition_id}",
+                details={
+                    "sha256": blob.sha256,
+                    "size": blob.size,
+                    "content_type": content_type,
+                    "kind": kind,
+                    "source_seq": int(attachment["custody_seq"]),
+                    "source_sha256": attachment["sha256"],
+                },
+            )
+            row = {
+                "id": rendition_id,
+                "attachment": attachment["id"],
+                "kind": kind,
+                "blob_id": blob.blob_id,
+                "wrapped_key": blob.wrapped_key,
+                "key_id": blob.key_id,
+                "size": blob.size,
+                "sha256": blob.sha256,
+                "content_type": content_type,
+                "extension": extension,
+                "pages": pages,
+                "boxes": json.dumps([[b.page, b.x, b.y, b.width, b.height] for b in boxes]),
+                "created_by": principal.id,
+                "custody_seq": entry.seq,
+            }
+            await Rendition.insert(Rendition(**row))
+            decision = (
+                await AttachmentDecision.select()
+                .where(AttachmentDecision.attachment == attachment["id"])
+                .first()
+            )
+            wanted = Decision.publish_redacted if kind == "redacted" else Decision.publish_as_filed
+            if decision is not None and decision["decision"] == wanted:
+                await AttachmentDecision.update({AttachmentDecision.rendition: rendition_id}).where(
+                    AttachmentDecision.id == decision["id"]
+                )
+    except BaseException:
+        await ctx.vault.delete(blob)
+        raise
+    return row
+
+
+async def create_redaction(
+    ctx: ServiceContext,
+    principal: Principal,
+    case_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    boxes: list[BoxIn],
+) -> RenditionOut:
+    """Burn `boxes` into a copy of the file, rebuilt from pixels; the original is never touched."""
+    row = await team_case_row(principal, case_id)
+    if row["status"] not in DRAFT_STATES:
+        raise WrongState(f"files are redacted while the case is in review, not while it is {row['status']}")
+    attachment = await attachment_row(case_id, attachment_id)
+    kind = redaction_kind(attachment["content_type"])
+    if kind is None:
+        raise Invalid("this type of file has no redaction path yet: it can only be withheld")
+    if not boxes:
+        raise Invalid("draw at least one box (to publish without boxes, choose publish as filed)")
+    drawn = [Box(page=b.page, x=b.x, y=b.y, width=b.width, height=b.height) for b in boxes]
+    original = await read_blob(ctx, attachment)
+    if kind == "image":
+        result = await run_in_worker(redact_image, original, drawn)
+    else:
+        result = await run_in_worker(redact_pdf, original, drawn)
+    stored = await _store_rendition(
+        ctx,
+        principal,
+        attachment,
+        result.content,
+        kind="redacted",
+        content_type=result.content_type,
+        extension=result.extension,
+        pages=result.pages,
+        boxes=boxes,
+    )
+    return _rendition_out(stored)
+
+
+def _rendition_out(row: dict[str, Any]) -> RenditionOut:
+    return RenditionOut(
+        id=row["id"],
+        content_type=row["content_type"],
+        size=int(row["size"]),
+        sha256=row["sha256"],
+        pages=int(row["pages"]),
+        kind=row["kind"],
+    )
+
+
+async def _cleaned_rendition(
+    ctx: ServiceContext, principal: Principal, attachment: dict[str, Any]
+) -> uuid.UUID:
+    """The metadata-free copy "publish as filed" publishes (made once per attachment)."""
+    existing = (
+        await Rendition.select(Rendition.id)
+        .where((Rendition.attachment == attachment["id"]) & (Rendition.kind == "cleaned"))
+        .first()
+    )
+    if existing is not None:
+        return existing["id"]
+    original = await read_blob(ctx, attachment)
+    clean = clean_image if redaction_kind(attachment["content_type"]) == "image" else clean_pdf
+    result = await run_in_worker(clean, original)
+    stored = await _store_rendition(
+        ctx,
+        principal,
+        attachment,
+        result.content,
+        kind="cleaned",
+        content_type=result.content_type,
+        extension=result.extension,
+        pages=result.pages,
+        boxes=[],
+    )
+    return stored["id"]
+
+
+async def preview_page(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID, page: int
+) -> bytes:
+    """A PNG of one page (or of the image) for drawing boxes; recorded as a view of evidence."""
+    await team_case_row(principal, case_id)
+    attachment = await attachment_row(case_id, attachment_id)
+    kind = redaction_kind(attachment["content_type"])
+    if kind is None:
+        raise Invalid("this type of file has no page preview")
+    if page < 1:
+        raise Invalid("pages count from 1")
+    original = await read_blob(ctx, attachment)
+    await custody.record(
+        ctx.signer,
+        actor_id=str(principal.id),
+        action="attachment.previewed",
+        subject=f"attachment:{attachment_id}",
+        details={"sha256": attachment["sha256"], "page": page},
+    )
+    if kind == "image":
+        if page != 1:
+            raise NotFound("an image has one page")
+        return await run_in_worker(preview_png, original)
+    return await run_in_worker(preview_pdf_page_png, original, page)
+
+
+async def open_rendition(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, rendition_id: uuid.UUID
+) -> tuple[dict[str, Any], SealedBlob]:
+    await team_case_row(principal, case_id)
+    row = await Rendition.select().where(Rendition.id == rendition_id).first()
+    if row is None or (await attachment_row(case_id, row["attachment"])) is None:
+        raise NotFound("no such rendition")
+    return row, _blob(row)

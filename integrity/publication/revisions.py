@@ -1,0 +1,207 @@
+"""What the public will see: the preview of the public version, and the published revisions written
+by publish and correct (and withdrawn by retract)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from typing import Any
+
+from integrity.cases.sealing import case_key
+from integrity.cases.tables import CaseCategory
+from integrity.context import ServiceContext
+from integrity.custody import service as custody
+from integrity.errors import Invalid, WrongState
+from integrity.publication.drafts import Draft, file_decisions, load_draft, public_actors_of
+from integrity.publication.renditions import attachment_row, read_blob, redaction_kind, team_case_row
+from integrity.publication.schemas import (
+    PreviewOut,
+    PublicActorOut,
+    PublicFileOut,
+)
+from integrity.publication.tables import (
+    Decision,
+    PublicCase,
+    PublishedActor,
+    PublishedFile,
+    PublishedRevision,
+    Rendition,
+)
+from integrity.redaction import (
+    pdf_page_count,
+    run_in_worker,
+)
+from integrity.reference import fold, municipality
+from integrity.security.guards import Principal
+
+
+async def _revision_content(
+    ctx: ServiceContext, row: dict[str, Any]
+) -> tuple[Draft, list[PublicActorOut], list[dict[str, Any]], list[str]]:
+    key = case_key(ctx, row)
+    draft = await load_draft(key, row["id"])
+    if draft is None:
+        raise WrongState("there is no publication draft yet")
+    actors = await public_actors_of(row["id"], draft.actor_ids)
+    files = []
+    number = 0
+    for item in await file_decisions(row["id"]):
+        if (
+            item["decision"] in (Decision.publish_redacted, Decision.publish_as_filed)
+            and item["rendition_id"]
+        ):
+            rendition = await Rendition.select().where(Rendition.id == item["rendition_id"]).first()
+            number += 1
+            files.append(
+                {
+                    "rendition": rendition,
+                    "filename": f"{row['reference']}-{number}.{rendition['extension']}",
+                    "source_seq": item["source_seq"],
+                }
+            )
+    categories = [
+        c["code"]
+        for c in await CaseCategory.select(CaseCategory.code)
+        .where(CaseCategory.case == row["id"])
+        .order_by(CaseCategory.id)
+    ]
+    return draft, actors, files, categories
+
+
+async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID) -> PreviewOut:
+    row = await team_case_row(principal, case_id)
+    draft, actors, files, categories = await _revision_content(ctx, row)
+    public = await PublicCase.select().where(PublicCase.case == case_id).first()
+    return PreviewOut(
+        reference=row["reference"],
+        revision=(public["latest_revision"] + 1) if public else 1,
+        title=draft.title,
+        summary=draft.summary,
+        body=draft.body,
+        municipality=row["municipality"],
+        categories=categories,
+        incident_date=row["incident_date"],
+        actors=actors,
+        files=[
+            PublicFileOut(
+                id=f["rendition"]["id"],
+                filename=f["filename"],
+                content_type=f["rendition"]["content_type"],
+                size=int(f["rendition"]["size"]),
+                sha256=f["rendition"]["sha256"],
+                custody_seq=int(f["rendition"]["custody_seq"]),
+                source_seq=f["source_seq"],
+            )
+            for f in files
+        ],
+        published_at=None,
+        corrections=[],
+    )
+
+
+async def write_revision(
+    ctx: ServiceContext, row: dict[str, Any], *, correction_note: str | None
+) -> dict[str, Any]:
+    """Inside the transition's transaction: write the next immutable revision from the draft and
+    open the custody entries of its files to the public. Returns details for the custody entry."""
+    draft, actors, files, categories = await _revision_content(ctx, row)
+    now = datetime.datetime.now(datetime.UTC)
+    public = await PublicCase.select().where(PublicCase.case == row["id"]).first()
+    if public is None:
+        await PublicCase.insert(
+            PublicCase(
+                case=row["id"],
+                reference=row["reference"],
+                latest_revision=1,
+                first_published_at=now,
+                updated_at=now,
+            )
+        )
+        public = await PublicCase.select().where(PublicCase.case == row["id"]).first()
+        number = 1
+    else:
+        number = int(public["latest_revision"]) + 1
+        await PublicCase.update({PublicCase.latest_revision: number, PublicCase.updated_at: now}).where(
+            PublicCase.id == public["id"]
+        )
+        await PublishedRevision.update({PublishedRevision.is_current: False}).where(
+            PublishedRevision.public_case == public["id"]
+        )
+    place = municipality(row["municipality"])
+    revision = PublishedRevision(
+        public_case=public["id"],
+        reference=row["reference"],
+        revision=number,
+        title=draft.title,
+        summary=draft.summary,
+        body=draft.body,
+        municipality=row["municipality"],
+        district=place.district if place else None,
+        categories=json.dumps(categories),
+        incident_date=row["incident_date"],
+        incident_date_precision=row["incident_date_precision"],
+        actors=json.dumps(
+            [{"id": str(a.id), "name": a.name, "kind": a.kind, "role": a.role} for a in actors],
+            ensure_ascii=False,
+        ),
+        published_at=now,
+        correction_note=correction_note,
+        search_text=fold(" ".join([draft.title, draft.summary, draft.body, *(a.name for a in actors)])),
+        is_current=True,
+    )
+    await revision.save()
+    public_seqs = []
+    for f in files:
+        rendition = f["rendition"]
+        await PublishedFile.insert(
+            PublishedFile(
+                revision=revision.id,
+                rendition=rendition["id"],
+                filename=f["filename"],
+                content_type=rendition["content_type"],
+                size=rendition["size"],
+                sha256=rendition["sha256"],
+                custody_seq=rendition["custody_seq"],
+                source_seq=f["source_seq"],
+            )
+        )
+        public_seqs += [int(rendition["custody_seq"]), f["source_seq"]]
+    for actor in actors:
+        await PublishedActor.insert(PublishedActor(actor_id=actor.id, revision=revision.id))
+    await custody.mark_public(public_seqs)
+    return {
+        "reference": row["reference"],
+        "revision": number,
+        "files": [f["rendition"]["sha256"] for f in files],
+    }
+
+
+async def retract_publication(row: dict[str, Any], note: str) -> dict[str, Any]:
+    now = datetime.datetime.now(datetime.UTC)
+    public = await PublicCase.select().where(PublicCase.case == row["id"]).first()
+    if public is None:
+        raise WrongState("the case has not been published")
+    await PublicCase.update(
+        {
+            PublicCase.retracted: True,
+            PublicCase.retraction_note: note,
+            PublicCase.retracted_at: now,
+            PublicCase.updated_at: now,
+        }
+    ).where(PublicCase.id == public["id"])
+    return {"reference": row["reference"]}
+
+
+async def page_count(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID
+) -> int:
+    """How many pages the redaction tool offers for a file (1 for an image)."""
+    await team_case_row(principal, case_id)
+    attachment = await attachment_row(case_id, attachment_id)
+    kind = redaction_kind(attachment["content_type"])
+    if kind is None:
+        raise Invalid("this type of file has no page preview")
+    if kind == "image":
+        return 1
+    return await run_in_worker(pdf_page_count, await read_blob(ctx, attachment))

@@ -1,0 +1,221 @@
+"""The public list of case files and its search (SQLite FTS5 or PostgreSQL full text), in Latin
+or Cyrillic, with and without diacritics, and its filters."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from integrity import db
+from integrity.publication.public_schemas import (
+    PublicCaseItem,
+    PublicCasePage,
+    PublicStatus,
+)
+from integrity.publication.tables import PublishedRevision
+from integrity.reference import fold
+
+#: The revisions' serial primary key (Piccolo's implicit `id`).
+REVISION_ID = PublishedRevision._meta.primary_key
+
+
+MAX_PAGE_SIZE = 100
+
+
+#: More words than this in one query add nothing but work.
+MAX_TERMS = 12
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_text(title: str, summary: str, body: str, actor_names: list[str]) -> str:
+    """The folded text a revision is found by (what the publishing side stores in `search_text`)."""
+    return fold(" ".join([title, summary, body, *actor_names]))
+
+
+def search_terms(q: str | None) -> list[str]:
+    """The folded words of a query; empty when it has none (then there is no search at all)."""
+    if not q:
+        return []
+    return _WORD.findall(fold(q))[:MAX_TERMS]
+
+
+def fts5_query(terms: list[str]) -> str:
+    """An FTS5 MATCH expression: every word quoted (so nothing in it is query syntax), as a prefix."""
+    return " ".join('"' + term.replace('"', '""') + '"*' for term in terms)
+
+
+def tsquery(terms: list[str]) -> str:
+    """A `to_tsquery` expression: every word a quoted lexeme, as a prefix, all of them required."""
+    return " & ".join("'" + term.replace("'", "''").replace("\\", "\\\\") + "':*" for term in terms)
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    q: str | None = None
+    municipality: str | None = None
+    district: str | None = None
+    category: str | None = None
+    year: int | None = None
+    actor: uuid.UUID | None = None
+
+
+def as_utc(value: datetime.datetime) -> datetime.datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=datetime.UTC)
+    return value.astimezone(datetime.UTC)
+
+
+def public_status(retracted: Any) -> PublicStatus:
+    return PublicStatus.retracted if retracted else PublicStatus.published
+
+
+def _is_postgres() -> bool:
+    return isinstance(db.bound_engine(), PostgresEngine)
+
+
+def _filter_sql(filters: CaseFilters, postgres: bool) -> tuple[list[str], list[Any]]:
+    """WHERE clauses over `published_revision r` (current revisions only) and their parameters."""
+    clauses = ["r.is_current = {}"]
+    params: list[Any] = [True]
+    if filters.municipality:
+        clauses.append("r.municipality = {}")
+        params.append(filters.municipality)
+    if filters.district:
+        clauses.append("r.district = {}")
+        params.append(filters.district)
+    if filters.category:
+        if postgres:
+            # Containment, which the GIN index over `categories::jsonb` answers.
+            clauses.append("r.categories::jsonb @> {}::jsonb")
+            params.append(json.dumps([filters.category]))
+        else:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(r.categories) AS c WHERE c.value = {})")
+            params.append(filters.category)
+    if filters.year is not None:
+        clauses.append("r.incident_date >= {} AND r.incident_date < {}")
+        params += [datetime.date(filters.year, 1, 1), datetime.date(filters.year + 1, 1, 1)]
+    if filters.actor is not None:
+        clauses.append("r.id IN (SELECT a.revision FROM published_actor AS a WHERE a.actor_id = {})")
+        params.append(filters.actor)
+    return clauses, params
+
+
+async def _search_ids(filters: CaseFilters, *, limit: int, offset: int) -> tuple[list[int], int]:
+    """Ids of the matching current revisions in display order (one page), and how many match."""
+    postgres = _is_postgres()
+    clauses, params = _filter_sql(filters, postgres)
+    terms = search_terms(filters.q)
+    newest = "r.published_at DESC, r.id DESC"
+    if not terms:
+        # Newest first walks the index over (is_current, published_at, id) and stops at the page.
+        where = " AND ".join(clauses)
+        count_sql = f"SELECT count(*) AS n FROM published_revision AS r WHERE {where}"  # noqa: S608 - only our own fragments; values are bound
+        counted = await PublishedRevision.raw(count_sql, *params)
+        total = int(counted[0]["n"]) if counted else 0
+        if total == 0 or offset >= total:
+            return [], total
+        page_sql = f"SELECT r.id AS id FROM published_revision AS r WHERE {where} ORDER BY {newest}"  # noqa: S608
+        rows = await PublishedRevision.raw(page_sql + " LIMIT {} OFFSET {}", *params, limit, offset)
+        return [int(row["id"]) for row in rows], total
+    if postgres:
+        source = "published_revision AS r, to_tsquery('simple', {}) AS query"
+        clauses.insert(0, "r.search_vector @@ query")
+        # The stored vector: ranking need not parse every matching text again.
+        score, better = "ts_rank(r.search_vector, query, 1)", "DESC"
+        search_params = [tsquery(terms)]
+    else:
+        # CROSS JOIN makes SQLite walk the full-text matches and fetch each revision by its id. Left
+        # to choose, it walks the revisions (by the index on is_current or on a filter) and runs the
+        # full-text query once for each: minutes for a common word at 100,000 cases. Each revision
+        # is read from a narrow index keyed by id that carries every column used here (see its
+        # migration), not from its wide row: the planner would always take the row.
+        source = (
+            "published_revision_fts CROSS JOIN published_revision AS r "
+            "INDEXED BY published_revision_search_lookup ON r.id = published_revision_fts.rowid"
+        )
+        clauses.insert(0, "published_revision_fts MATCH {}")
+        # bm25 is lower for better matches.
+        score, better = "bm25(published_revision_fts)", "ASC"
+        search_params = [fts5_query(terms)]
+    where = " AND ".join(clauses)
+    base_params = [*search_params, *params]
+    # One pass over the matches gives the page and, on each of its rows, how many match in all. The
+    # score is taken in a subquery: SQLite allows FTS5's bm25 only next to its MATCH, not in a window.
+    matches = (
+        f"SELECT r.id AS id, {score} AS score, r.published_at AS published_at FROM {source} WHERE {where}"  # noqa: S608
+    )
+    if postgres:
+        # Kept a subquery (OFFSET 0), so the window holds scores, not the vectors they come from.
+        matches += " OFFSET 0"
+    rows = await PublishedRevision.raw(
+        f"SELECT m.id AS id, count(*) OVER () AS total FROM ({matches}) AS m "  # noqa: S608
+        f"ORDER BY m.score {better}, m.published_at DESC, m.id DESC LIMIT {{}} OFFSET {{}}",
+        *base_params,
+        limit,
+        offset,
+    )
+    if rows:
+        return [int(row["id"]) for row in rows], int(rows[0]["total"])
+    if offset == 0:
+        return [], 0
+    # A page past the end: count on its own.
+    count_sql = f"SELECT count(*) AS n FROM {source} WHERE {where}"  # noqa: S608
+    counted = await PublishedRevision.raw(count_sql, *base_params)
+    return [], int(counted[0]["n"]) if counted else 0
+
+
+_ITEM_COLUMNS = (
+    REVISION_ID,
+    PublishedRevision.reference,
+    PublishedRevision.revision,
+    PublishedRevision.title,
+    PublishedRevision.summary,
+    PublishedRevision.municipality,
+    PublishedRevision.district,
+    PublishedRevision.categories,
+    PublishedRevision.incident_date,
+    PublishedRevision.incident_date_precision,
+    PublishedRevision.published_at,
+    PublishedRevision.public_case.retracted.as_alias("retracted"),
+)
+
+
+def _item(row: dict[str, Any]) -> PublicCaseItem:
+    return PublicCaseItem(
+        reference=row["reference"],
+        title=row["title"],
+        summary=row["summary"],
+        municipality=row["municipality"],
+        district=row["district"],
+        categories=list(json.loads(row["categories"])),
+        incident_date=row["incident_date"],
+        incident_date_precision=row["incident_date_precision"],
+        published_at=as_utc(row["published_at"]),
+        status=public_status(row["retracted"]),
+        revision=int(row["revision"]),
+    )
+
+
+async def case_items(revision_ids: list[int]) -> list[PublicCaseItem]:
+    """The list items of these revisions, in the order given."""
+    if not revision_ids:
+        return []
+    rows = await PublishedRevision.select(*_ITEM_COLUMNS).where(REVISION_ID.is_in(revision_ids))
+    by_id = {int(row["id"]): row for row in rows}
+    return [_item(by_id[i]) for i in revision_ids if i in by_id]
+
+
+async def list_cases(filters: CaseFilters, *, page: int = 1, page_size: int = 20) -> PublicCasePage:
+    """Current revisions, newest first, or most relevant first when there is a query."""
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    page = max(1, page)
+    ids, total = await _search_ids(filters, limit=page_size, offset=(page - 1) * page_size)
+    return PublicCasePage(items=await case_items(ids), total=total, page=page, page_size=page_size)
