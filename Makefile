@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test migrate seed lint bench clean
+.PHONY: run test install install-test migrate seed lint typecheck imports check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,17 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check integrity tests benchmarks
 	$(BIN)/ruff format --check integrity tests benchmarks
+
+typecheck: install-test
+	$(BIN)/mypy integrity
+
+# LAYOUT.md's import rule: services import downward only, only app.py imports controllers and pages,
+# no cycles (the contracts are in pyproject.toml).
+imports: install-test
+	$(BIN)/lint-imports
+
+# The guards .ci/run runs before the tests.
+check: lint typecheck imports
 
 bench: install-test
 	$(BIN)/python benchmarks/vault.py

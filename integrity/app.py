@@ -10,8 +10,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -20,8 +21,18 @@ from litestar.template import TemplateConfig
 from piccolo.engine.base import Engine
 
 from integrity import db
+from integrity.accounts.authentication import provide_principal
+from integrity.accounts.controller import (
+    AuthController,
+    InvitationAcceptanceController,
+    InvitationController,
+    MeController,
+    MemberAdminController,
+)
+from integrity.accounts.pages import AdminPages, JoinPages, LoginPages, SecondFactorPages
 from integrity.accounts.plugin import AccountsPlugin
 from integrity.cases.controller import CaseController, ReferenceDataController
+from integrity.cases.pages import CasePages
 from integrity.custody import service as custody_service
 from integrity.custody.controller import PublicCustodyController
 from integrity.custody.signing import Signer, load_or_create_signer
@@ -32,17 +43,85 @@ from integrity.http.problems import EXCEPTION_HANDLERS
 from integrity.notifications.controller import NotificationController
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
+from integrity.publication.pages import PublicationPages
 from integrity.publication.public_controller import FeedController, PublicCasesController
 from integrity.publication.public_pages import PublicPagesController
 from integrity.review.controller import ReviewController
+from integrity.review.pages import ReviewPages
+from integrity.security.dependencies import (
+    provide_csrf_key,
+    provide_rate_limiter,
+    provide_settings,
+    provide_system_keys,
+)
 from integrity.settings import Settings
 from integrity.vault import Keyring, Vault
 from integrity.vault.backends import build_backend
+from integrity.web.pages import PAGE_EXCEPTION_HANDLERS, ensure_csrf_state
 from integrity.web.plugin import WebPlugin, configure_templates
 
 log = logging.getLogger(__name__)
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+
+#: The JSON API, by domain (each controller's paths, guards and tags are its own).
+API_CONTROLLERS = [
+    # health
+    HealthController,
+    # reference data
+    ReferenceDataController,
+    # accounts
+    AuthController,
+    MeController,
+    InvitationController,
+    InvitationAcceptanceController,
+    MemberAdminController,
+    # cases and their review
+    CaseController,
+    ReviewController,
+    NotificationController,
+    # publication and the public side
+    PublicationController,
+    PublicCasesController,
+    FeedController,
+    PublicCustodyController,
+]
+
+#: Every HTML page, in one router: errors become pages, and every page has a CSRF token to hand.
+PAGES = Router(
+    path="/",
+    route_handlers=[
+        PublicPagesController,
+        LoginPages,
+        SecondFactorPages,
+        JoinPages,
+        AdminPages,
+        CasePages,
+        ReviewPages,
+        PublicationPages,
+    ],
+    include_in_schema=False,
+    exception_handlers=PAGE_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    before_request=ensure_csrf_state,
+)
+
+STATIC_FILES = create_static_files_router(
+    path="/static",
+    directories=[FRONTEND / "static"],
+    name="static",
+    include_in_schema=False,
+    cache_control=None,
+)
+
+#: The app-wide dependencies, registered once.
+DEPENDENCIES = {
+    "settings": Provide(provide_settings, sync_to_thread=False),
+    "principal": Provide(provide_principal),
+    "limiter": Provide(provide_rate_limiter, sync_to_thread=False),
+    "keys": Provide(provide_system_keys, sync_to_thread=False),
+    "csrf_key": Provide(provide_csrf_key, sync_to_thread=False),
+}
+
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -118,25 +197,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         ),
     }
     return Litestar(
-        route_handlers=[
-            HealthController,
-            PublicPagesController,
-            PublicCustodyController,
-            PublicCasesController,
-            FeedController,
-            ReferenceDataController,
-            CaseController,
-            ReviewController,
-            NotificationController,
-            PublicationController,
-            create_static_files_router(
-                path="/static",
-                directories=[FRONTEND / "static"],
-                name="static",
-                include_in_schema=False,
-                cache_control=None,
-            ),
-        ],
+        route_handlers=[*API_CONTROLLERS, PAGES, STATIC_FILES],
+        dependencies=DEPENDENCIES,
         state=State(state),
         plugins=[AccountsPlugin(settings, keyring=keyring), WebPlugin(secure=settings.is_https)],
         lifespan=[lifespan],

@@ -6,16 +6,27 @@ from __future__ import annotations
 class IntegrityError(Exception):
     """Base of every error that domain code raises on purpose.
 
+    `code` is the stable, machine-readable name of what went wrong (problem documents carry it, and
+    the pages look their translated message up by it); `field` names the input at fault, if one is.
+    Each class has a general code; a raise names a precise one wherever a client or a page may act
+    on the difference. Nothing may branch on `detail`, which is English for people and can change.
+
     The message is shown to the client as the problem `detail`, so it must never carry evidence,
     narratives, filenames or anything else a member filed.
     """
 
     status_code = 400
     title = "Bad request"
+    code = "error"
 
-    def __init__(self, detail: str | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, code: str | None = None, field: str | None = None
+    ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
+        if code is not None:
+            self.code = code
+        self.field = field
 
 
 class BadRequest(IntegrityError):
@@ -23,41 +34,49 @@ class BadRequest(IntegrityError):
 
     status_code = 400
     title = "Bad request"
+    code = "bad_request"
 
 
 class Invalid(IntegrityError):
     status_code = 422
     title = "Invalid input"
+    code = "invalid"
 
 
 class NotAuthenticated(IntegrityError):
     status_code = 401
     title = "Not logged in"
+    code = "not_authenticated"
 
 
 class Forbidden(IntegrityError):
     status_code = 403
     title = "Not allowed"
+    code = "forbidden"
 
 
 class NotFound(IntegrityError):
     status_code = 404
     title = "Not found"
+    code = "not_found"
 
 
 class WrongState(IntegrityError):
     status_code = 409
     title = "Not allowed in this state"
+    code = "wrong_state"
 
 
 class TooLarge(IntegrityError):
     status_code = 413
     title = "Too large"
+    code = "too_large"
 
 
 class UnsupportedType(IntegrityError):
     status_code = 415
     title = "File type not allowed"
+    code = "unsupported_type"
 
 
 class RangeNotSatisfiable(IntegrityError):
@@ -65,9 +84,10 @@ class RangeNotSatisfiable(IntegrityError):
 
     status_code = 416
     title = "Range not satisfiable"
+    code = "range_not_satisfiable"
 
-    def __init__(self, detail: str | None = None, *, size: int) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str | None = None, *, size: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
         self.size = size
         #: RFC 9110 section 14.4: a 416 should carry `Content-Range: bytes */<size>`.
         self.content_range = f"bytes */{size}"
@@ -76,10 +96,16 @@ class RangeNotSatisfiable(IntegrityError):
 class RateLimited(IntegrityError):
     status_code = 429
     title = "Too many requests"
+    code = "rate_limited"
 
-    def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str | None = None, *, retry_after: int = 60, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
         self.retry_after = retry_after
+
+    @property
+    def minutes(self) -> int:
+        """The wait in whole minutes, rounded up, as the message says it."""
+        return max(1, -(-self.retry_after // 60))
 
 
 class StorageUnavailable(IntegrityError):
@@ -87,11 +113,13 @@ class StorageUnavailable(IntegrityError):
 
     status_code = 503
     title = "Evidence storage unavailable"
+    code = "storage_unavailable"
 
 
 class DatabaseUnavailable(IntegrityError):
     status_code = 503
     title = "Database unavailable"
+    code = "database_unavailable"
 
 
 class TamperedBlob(IntegrityError):
@@ -99,6 +127,7 @@ class TamperedBlob(IntegrityError):
 
     status_code = 500
     title = "Stored evidence failed its integrity check"
+    code = "tampered_blob"
 
 
 class ConfigurationError(IntegrityError):
@@ -106,3 +135,4 @@ class ConfigurationError(IntegrityError):
 
     status_code = 500
     title = "Configuration error"
+    code = "configuration_error"

@@ -143,3 +143,21 @@ async def test_readyz_is_503_and_names_the_vault_when_the_store_is_gone(settings
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["vault"] != "ok" and "evidence storage" in body["checks"]["vault"]
     assert health.status_code == 200
+
+
+def test_every_error_class_has_its_own_stable_code() -> None:
+    import re
+
+    from integrity import errors
+
+    classes = [
+        cls
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.IntegrityError)
+    ]
+    codes = [cls.code for cls in classes]
+    assert all(re.fullmatch(r"[a-z][a-z_]*", code) for code in codes)
+    assert len(set(codes)) == len(codes)
+    refused = errors.Invalid("incident_date is too far in the past", code="incident_date_too_old", field="x")
+    assert (refused.code, refused.field, refused.status_code) == ("incident_date_too_old", "x", 422)
+    assert errors.NotFound().code == "not_found" and errors.NotFound().field is None

@@ -49,7 +49,9 @@ async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """The logged-in caller, for handlers behind `requires_login` or a role guard."""
     principal = principal_of(request)
     if principal is None:
-        raise NotAuthenticated("log in first (session cookie or Authorization: Bearer token)")
+        raise NotAuthenticated(
+            "log in first (session cookie or Authorization: Bearer token)", code="login_required"
+        )
     return principal
 
 

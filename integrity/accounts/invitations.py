@@ -52,7 +52,9 @@ async def invite(
     replaced. The token is returned once and stored only as its hash."""
     address = normalise_email(email)
     if await Member.exists().where(Member.email == address):
-        raise WrongState("a member with that e-mail address already exists")
+        raise WrongState(
+            "a member with that e-mail address already exists", code="email_taken", field="email"
+        )
     token = new_secret_token()
     now = utcnow()
     invitation = Invitation(
@@ -80,7 +82,7 @@ async def revoke_invitation(invitation_id: uuid.UUID) -> None:
         .returning(Invitation.id)
     )
     if not deleted:
-        raise NotFound("no such pending invitation")
+        raise NotFound("no such pending invitation", code="pending_invitation_not_found")
 
 
 async def accept_invitation(
@@ -100,7 +102,7 @@ async def accept_invitation(
     invitation = await Invitation.objects().where(Invitation.token_hash == token_hash).first()
     if invitation is None or invitation.accepted_at is not None or utcnow() >= invitation.expires_at:
         await limiter.hit(INVITATION_PER_CLIENT, client)
-        raise NotFound(NO_SUCH_INVITATION)
+        raise NotFound(NO_SUCH_INVITATION, code="invitation_not_found")
     try:
         name = clean_display_name(display_name)
         check_password_policy(password, email=invitation.email)
@@ -115,9 +117,11 @@ async def accept_invitation(
             .returning(Invitation.id)
         )
         if not claimed:
-            raise NotFound(NO_SUCH_INVITATION)
+            raise NotFound(NO_SUCH_INVITATION, code="invitation_not_found")
         if await Member.exists().where(Member.email == invitation.email):
-            raise WrongState("a member with that e-mail address already exists")
+            raise WrongState(
+                "a member with that e-mail address already exists", code="email_taken", field="email"
+            )
         member = Member(
             email=invitation.email,
             display_name=name,

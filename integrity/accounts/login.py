@@ -106,13 +106,13 @@ async def log_in(
         # The same Argon2id work as a real check, so timing does not tell which addresses exist.
         burn_verification_time(password)
         await _failed_login(limiter, address, client, None)
-        raise NotAuthenticated(LOGIN_FAILED)
+        raise NotAuthenticated(LOGIN_FAILED, code="login_failed")
     if not verify_password(password, member.password_hash):
         await _failed_login(limiter, address, client, member)
-        raise NotAuthenticated(LOGIN_FAILED)
+        raise NotAuthenticated(LOGIN_FAILED, code="login_failed")
     if member.totp_enabled and not await second_factor_ok(member, totp or "", keys):
         await _failed_login(limiter, address, client, member)
-        raise NotAuthenticated(LOGIN_FAILED)
+        raise NotAuthenticated(LOGIN_FAILED, code="login_failed")
 
     await limiter.reset(LOGIN_PER_ACCOUNT, address)
     changes: dict[object, object] = {Member.failed_logins: 0, Member.locked_until: None}
@@ -215,10 +215,14 @@ async def change_password(
     await limiter.check(LOGIN_PER_CLIENT, client)
     if not verify_password(current_password, member.password_hash):
         await _failed_login(limiter, member.email, client, member)
-        raise Forbidden("the current password is wrong")
+        raise Forbidden("the current password is wrong", code="password_wrong", field="current_password")
     check_password_policy(new_password, email=member.email)
     if verify_password(new_password, member.password_hash):
-        raise Invalid("the new password must differ from the current one")
+        raise Invalid(
+            "the new password must differ from the current one",
+            code="password_unchanged",
+            field="new_password",
+        )
     await Member.update({Member.password_hash: hash_password(new_password)}).where(Member.id == member.id)
     others = MemberSession.member == member.id
     if principal.via == "session":
@@ -232,10 +236,10 @@ async def create_api_token(
     """A named bearer token for programmatic clients; the token itself is returned once."""
     label = name.strip()
     if not 1 <= len(label) <= 100:
-        raise Invalid("the token name must have 1 to 100 characters")
+        raise Invalid("the token name must have 1 to 100 characters", code="token_name_length", field="name")
     days = DEFAULT_TOKEN_DAYS if expires_in_days is None else expires_in_days
     if not 1 <= days <= 365:
-        raise Invalid("a token lives 1 to 365 days")
+        raise Invalid("a token lives 1 to 365 days", code="token_lifetime", field="expires_in_days")
     token = new_secret_token(API_TOKEN_PREFIX)
     now = utcnow()
     row = ApiToken(
@@ -261,7 +265,7 @@ async def revoke_api_token(principal: Principal, token_id: uuid.UUID) -> None:
         .returning(ApiToken.id)
     )
     if not deleted:
-        raise NotFound("no such token")
+        raise NotFound("no such token", code="token_not_found")
 
 
 # --- log-in in two steps, for the pages --------------------------------------------------

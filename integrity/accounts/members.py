@@ -33,27 +33,45 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 def normalise_email(email: str) -> str:
     cleaned = email.strip().lower()
     if len(cleaned) > 320 or not _EMAIL.match(cleaned):
-        raise Invalid("that is not a valid e-mail address")
+        raise Invalid("that is not a valid e-mail address", code="email_invalid", field="email")
     return cleaned
 
 
 def check_password_policy(password: str, *, email: str | None = None) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise Invalid(
+            f"the password must have at least {MIN_PASSWORD_LENGTH} characters",
+            code="password_too_short",
+            field="password",
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise Invalid(f"the password must have at most {MAX_PASSWORD_LENGTH} characters")
+        raise Invalid(
+            f"the password must have at most {MAX_PASSWORD_LENGTH} characters",
+            code="password_too_long",
+            field="password",
+        )
     if is_common_password(password):
-        raise Invalid("that password is on the list of common passwords: choose another")
+        raise Invalid(
+            "that password is on the list of common passwords: choose another",
+            code="password_common",
+            field="password",
+        )
     if email:
         local = email.split("@", 1)[0].lower()
         if len(local) >= 4 and local in password.lower():
-            raise Invalid("the password must not contain your e-mail address")
+            raise Invalid(
+                "the password must not contain your e-mail address",
+                code="password_contains_email",
+                field="password",
+            )
 
 
 def clean_display_name(display_name: str) -> str:
     name = display_name.strip()
     if not 1 <= len(name) <= 120:
-        raise Invalid("the display name must have 1 to 120 characters")
+        raise Invalid(
+            "the display name must have 1 to 120 characters", code="display_name_length", field="display_name"
+        )
     return name
 
 
@@ -69,7 +87,9 @@ async def create_member(
     check_password_policy(password, email=address)
     name = clean_display_name(display_name)
     if await Member.exists().where(Member.email == address):
-        raise WrongState("a member with that e-mail address already exists")
+        raise WrongState(
+            "a member with that e-mail address already exists", code="email_taken", field="email"
+        )
     member = Member(
         email=address,
         display_name=name,
@@ -88,7 +108,7 @@ async def create_admin(*, email: str, password: str, display_name: str = "Admini
 async def get_member(member_id: uuid.UUID) -> Member:
     member = await Member.objects().where(Member.id == member_id).first()
     if member is None:
-        raise NotFound("no such member")
+        raise NotFound("no such member", code="member_not_found")
     return member
 
 
@@ -102,12 +122,14 @@ async def update_member(
     """An admin changes a member's role or (de)activates them; deactivation ends every session and
     API token of theirs at once."""
     if actor.role != Role.admin:
-        raise Forbidden("only an admin changes members")
+        raise Forbidden("only an admin changes members", code="admin_only")
     member = await get_member(member_id)
     if member.id == actor.id and (
         (role is not None and role != member.role) or (is_active is not None and not is_active)
     ):
-        raise WrongState("admins cannot demote or deactivate themselves: ask another admin")
+        raise WrongState(
+            "admins cannot demote or deactivate themselves: ask another admin", code="admin_self_change"
+        )
     changes: dict[object, object] = {}
     if role is not None:
         changes[Member.role] = Role(role).value

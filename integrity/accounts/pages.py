@@ -27,10 +27,8 @@ from integrity.settings import Settings
 from integrity.web.pages import (
     HOME_PATH,
     LOGIN_PATH,
-    PAGE_EXCEPTION_HANDLERS,
     TOTP_PATH,
     current_principal,
-    ensure_csrf_state,
     page,
     requires_page_admin,
     requires_page_login,
@@ -65,8 +63,6 @@ def _logged_in(
 
 class LoginPages(Controller):
     include_in_schema = False
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
 
     @get(LOGIN_PATH, operation_id="login_page", name="login")
     async def form(self, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -97,7 +93,7 @@ class LoginPages(Controller):
                 accounts=settings.accounts,
             )
         except (NotAuthenticated, RateLimited) as exc:
-            return page("auth/login.html", exc.status_code, next=next_path, email=email, error=exc.detail)
+            return page("auth/login.html", exc.status_code, next=next_path, email=email, error=exc)
         if isinstance(result, accounts_login.SecondFactorNeeded):
             return page("auth/second_factor.html", pending=result.pending, next=next_path, error=None)
         return _logged_in(result, next_path, settings, csrf_key)
@@ -129,7 +125,7 @@ class LoginPages(Controller):
                 exc.status_code,
                 pending=pending,
                 next=next_path,
-                error=exc.detail,
+                error=exc,
             )
         if result is None:
             return page("auth/login.html", 401, next=next_path, email="", error=MESSAGES["login_expired"])
@@ -157,8 +153,6 @@ class SecondFactorPages(Controller):
     include_in_schema = False
     guards = [requires_page_login]
     opt = {ALLOWED_BEFORE_TOTP: True}
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
 
     @get("/", operation_id="totp_page")
     async def show(
@@ -198,7 +192,7 @@ class SecondFactorPages(Controller):
                 exc.status_code,
                 enabled=False,
                 enrolment=enrolment,
-                error=exc.detail,
+                error=exc,
                 **_secret(enrolment),
             )
         except WrongState:
@@ -218,8 +212,6 @@ class JoinPages(Controller):
 
     path = "/join"
     include_in_schema = False
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
 
     @get("/{token:str}", operation_id="join_page")
     async def form(self, token: FromPath[str]) -> Template:
@@ -251,12 +243,13 @@ class JoinPages(Controller):
                     limiter=limiter,
                 )
             except Invalid as exc:
-                field = "display_name" if "display name" in exc.detail else "password"
-                errors[field] = exc.detail
+                field = "display_name" if exc.field == "display_name" else "password"
+                errors[field] = exc
             except (NotFound, RateLimited, WrongState) as exc:
-                errors["form"] = exc.detail
+                errors["form"] = exc
         if errors:
-            status = 404 if "form" in errors and "no such invitation" in errors["form"] else 422
+            unknown = getattr(errors.get("form"), "code", None) == "invitation_not_found"
+            status = 404 if unknown else 422
             return page(
                 "auth/join.html",
                 status,
@@ -293,8 +286,6 @@ class AdminPages(Controller):
     path = "/app/admin"
     include_in_schema = False
     guards = [requires_page_admin]
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
 
     @get("/members", operation_id="members_page")
     async def members(self, principal: NamedDependency[Principal]) -> Template:
@@ -318,7 +309,7 @@ class AdminPages(Controller):
                 is_active={"true": True, "false": False}.get(active) if isinstance(active, str) else None,
             )
         except WrongState as exc:
-            return await _members_page(principal, exc.status_code, exc.detail)
+            return await _members_page(principal, exc.status_code, exc)
         return see_other(MEMBERS_PATH)
 
     @get("/invitations", operation_id="invitations_page")
@@ -341,7 +332,7 @@ class AdminPages(Controller):
                 email=values["email"], role=Role(role), invited_by=principal.id, accounts=settings.accounts
             )
         except (Invalid, WrongState) as exc:
-            return await _invitations_page(exc.status_code, values=values, errors={"email": exc.detail})
+            return await _invitations_page(exc.status_code, values=values, errors={"email": exc})
         created = {
             "email": invitation.email,
             "role": invitation.role,
@@ -358,5 +349,5 @@ class AdminPages(Controller):
         try:
             await accounts_invitations.revoke_invitation(invitation_id)
         except NotFound as exc:
-            return await _invitations_page(404, revoke_error=exc.detail)
+            return await _invitations_page(404, revoke_error=exc)
         return see_other(INVITATIONS_PATH)

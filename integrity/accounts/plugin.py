@@ -1,6 +1,6 @@
-"""Wires accounts and access into the app: controllers, authentication and CSRF middleware, the rate
-limiter, the system keys and the dependencies later controllers use (`principal`, `settings`,
-`limiter`, `keys`, `csrf_key`)."""
+"""Wires accounts and access into the app: the authentication and CSRF middleware, and the rate
+limiter, the system keys and the CSRF key in the app's state (their providers are in
+`integrity.security.dependencies`; `integrity.app` registers them with the routes)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,11 @@ from typing import Any
 
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.plugins import InitPluginProtocol
 
-from integrity.accounts.authentication import SESSION_COOKIE, AuthenticationMiddleware, provide_principal
-from integrity.accounts.controller import (
-    AuthController,
-    InvitationAcceptanceController,
-    InvitationController,
-    MeController,
-    MemberAdminController,
-)
+from integrity.accounts.authentication import SESSION_COOKIE, AuthenticationMiddleware
 from integrity.security.csrf import CSRFMiddleware
-from integrity.security.dependencies import provide_rate_limiter, provide_system_keys
 from integrity.security.ratelimit import create_rate_limiter
 from integrity.security.system_keys import SystemKeys
 from integrity.settings import Settings
@@ -41,17 +32,8 @@ class AccountsPlugin(InitPluginProtocol):
         keys = SystemKeys(self.keyring) if self.keyring is not None else SystemKeys.load(settings)
         limiter = create_rate_limiter(settings.accounts.redis_url, keys.hmac_key("rate-limit"))
         csrf_key = keys.hmac_key("csrf")
-        state: dict[str, Any] = {"system_keys": keys, "rate_limiter": limiter}
+        state: dict[str, Any] = {"system_keys": keys, "rate_limiter": limiter, "csrf_key": csrf_key}
         app_config.state = State({**dict(app_config.state), **state})
-        app_config.route_handlers.extend(
-            [
-                AuthController,
-                MeController,
-                InvitationController,
-                InvitationAcceptanceController,
-                MemberAdminController,
-            ]
-        )
         # Authentication runs first, so the CSRF check knows whether a session cookie is live.
         app_config.middleware.extend(
             [
@@ -62,20 +44,5 @@ class AccountsPlugin(InitPluginProtocol):
             ]
         )
 
-        def provide_settings() -> Settings:
-            return settings
-
-        def provide_csrf_key() -> bytes:
-            return csrf_key
-
-        app_config.dependencies.setdefault("settings", Provide(provide_settings, sync_to_thread=False))
-        app_config.dependencies.update(
-            {
-                "principal": Provide(provide_principal),
-                "limiter": Provide(provide_rate_limiter, sync_to_thread=False),
-                "keys": Provide(provide_system_keys, sync_to_thread=False),
-                "csrf_key": Provide(provide_csrf_key, sync_to_thread=False),
-            }
-        )
         app_config.on_shutdown.append(limiter.close)
         return app_config

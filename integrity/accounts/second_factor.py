@@ -58,7 +58,7 @@ async def start_totp_enrolment(principal: Principal, keys: SystemKeys) -> TotpEn
     replaces an unconfirmed secret; a confirmed second factor is never replaced this way."""
     member = await get_member(principal.id)
     if member.totp_enabled:
-        raise WrongState("a second factor is already enabled for this account")
+        raise WrongState("a second factor is already enabled for this account", code="second_factor_enabled")
     secret = new_totp_secret()
     await Member.update(
         {
@@ -78,13 +78,17 @@ async def confirm_totp(
     await limiter.check(TOTP_PER_CLIENT, client)
     member = await get_member(principal.id)
     if member.totp_enabled:
-        raise WrongState("a second factor is already enabled for this account")
+        raise WrongState("a second factor is already enabled for this account", code="second_factor_enabled")
     if not member.totp_secret_sealed:
-        raise WrongState("start the enrolment first: POST /api/v1/me/totp")
+        raise WrongState("start the enrolment first: POST /api/v1/me/totp", code="enrolment_not_started")
     if not await accept_totp_code(member, code, keys):
         await limiter.hit(TOTP_PER_ACCOUNT, str(principal.id))
         await limiter.hit(TOTP_PER_CLIENT, client)
-        raise Invalid("that code is wrong or already used: check the authenticator app's clock")
+        raise Invalid(
+            "that code is wrong or already used: check the authenticator app's clock",
+            code="totp_code_wrong",
+            field="code",
+        )
     await limiter.reset(TOTP_PER_ACCOUNT, str(principal.id))
     codes = [new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     async with Member._meta.db.transaction():

@@ -27,16 +27,18 @@ async def load_case_row(principal: Principal, case_id: uuid.UUID) -> dict[str, A
     """The case row if the caller may read it; an unknown and a forbidden case look the same."""
     row = await Case.select().where(Case.id == case_id).first()
     if row is None or not can_read(principal, row):
-        raise NotFound("no such case")
+        raise NotFound("no such case", code="case_not_found")
     return row
 
 
 def require_submitter(principal: Principal, row: dict[str, Any], doing: str) -> None:
     if row["submitter"] != principal.id:
         # The review team may read the case, so it learns that only the submitter may do this.
-        raise Forbidden(f"only the member who filed the case may {doing}")
+        raise Forbidden(f"only the member who filed the case may {doing}", code="submitter_only")
 
 
 def require_draft(row: dict[str, Any]) -> None:
     if row["status"] != CaseStatus.draft:
-        raise WrongState("the case has been submitted: filed material can no longer change")
+        raise WrongState(
+            "the case has been submitted: filed material can no longer change", code="case_submitted"
+        )

@@ -31,21 +31,29 @@ MAX_ALIASES = 10
 
 async def check_actors(actors: list[ActorIn]) -> None:
     if len(actors) > MAX_ACTORS:
-        raise Invalid(f"at most {MAX_ACTORS} actors per case")
+        raise Invalid(f"at most {MAX_ACTORS} actors per case", code="too_many_actors", field="actors")
     for index, actor in enumerate(actors):
         where = f"actors[{index}]"
         if actor.actor_id is not None:
             if actor.name is not None or actor.kind is not None or actor.aliases:
-                raise Invalid(f"{where}: give either actor_id or name and kind, not both")
+                raise Invalid(
+                    f"{where}: give either actor_id or name and kind, not both",
+                    code="actor_ambiguous",
+                    field="actors",
+                )
             shared = await Actor.exists().where((Actor.id == actor.actor_id) & Actor.owner_case.is_null())
             if not shared:
-                raise Invalid(f"{where}: no such actor")
+                raise Invalid(f"{where}: no such actor", code="actor_not_found", field="actors")
         else:
             if actor.name is None or actor.kind is None:
-                raise Invalid(f"{where}: a new actor needs a name and a kind")
+                raise Invalid(
+                    f"{where}: a new actor needs a name and a kind", code="actor_incomplete", field="actors"
+                )
             clean_text(actor.name, f"{where}.name", MAX_ACTOR_NAME)
             if len(actor.aliases) > MAX_ALIASES:
-                raise Invalid(f"{where}: at most {MAX_ALIASES} aliases")
+                raise Invalid(
+                    f"{where}: at most {MAX_ALIASES} aliases", code="actor_too_many_aliases", field="actors"
+                )
             for alias in actor.aliases:
                 clean_text(alias, f"{where}.aliases", MAX_ACTOR_NAME)
 

@@ -63,7 +63,11 @@ class _Stored:
 
 def _idempotency_hash(principal: Principal, case_id: uuid.UUID, idempotency_key: str) -> str:
     if not 1 <= len(idempotency_key) <= 200 or not idempotency_key.isprintable():
-        raise Invalid("Idempotency-Key must be 1 to 200 printable characters")
+        raise Invalid(
+            "Idempotency-Key must be 1 to 200 printable characters",
+            code="idempotency_key_invalid",
+            field="idempotency_key",
+        )
     return hashlib.sha256(f"{principal.id}\x00{case_id}\x00{idempotency_key}".encode()).hexdigest()
 
 
@@ -101,7 +105,8 @@ async def add_attachments(
             return await _replay(ctx, principal, case_id, earlier, parts)
     if not workflow.accepts_evidence(row):
         raise WrongState(
-            "evidence can be added to a draft, or as part of an answer to a request for information"
+            "evidence can be added to a draft, or as part of an answer to a request for information",
+            code="evidence_not_accepted",
         )
     key = case_key(ctx, row)
     stored: list[_Stored] = []
@@ -119,7 +124,7 @@ async def add_attachments(
             if blob.size > ctx.settings.max_upload_bytes:
                 # The multipart limit already stops a stream past the limit; this guards a
                 # misconfigured parser from ever recording a larger file.
-                raise TooLarge("the file is larger than the platform accepts")
+                raise TooLarge("the file is larger than the platform accepts", code="file_too_large")
             stored.append(
                 _Stored(
                     blob=blob,
@@ -129,7 +134,11 @@ async def add_attachments(
             )
             sent.append((part.filename, blob.sha256))
         if not stored:
-            raise Invalid("send one or more files in multipart/form-data parts named 'file'")
+            raise Invalid(
+                "send one or more files in multipart/form-data parts named 'file'",
+                code="files_missing",
+                field="file",
+            )
         idempotency = (key_hash, _files_digest(sent)) if key_hash is not None else None
         fault_point("upload.stored")
         results = await _record_attachments(ctx, principal, case_id, key, stored, idempotency)
@@ -161,7 +170,11 @@ async def _replay(
             digest.update(chunk)
         sent.append((part.filename, digest.hexdigest()))
     if _files_digest(sent) != earlier["files_digest"]:
-        raise Invalid("this Idempotency-Key was used for other files; use a new key for a new upload")
+        raise Invalid(
+            "this Idempotency-Key was used for other files; use a new key for a new upload",
+            code="idempotency_key_reused",
+            field="idempotency_key",
+        )
     ids = [uuid.UUID(value) for value in json.loads(earlier["attachment_ids"])]
     shown = {a.id: a for a in (await get_case(ctx, principal, case_id)).attachments}
     return [shown[attachment_id] for attachment_id in ids if attachment_id in shown]
@@ -189,10 +202,13 @@ async def _record_attachments(
             IdempotentUpload.key_hash == idempotency[0]
         ):
             # A concurrent request with the same key got here first; this one stores nothing.
-            raise WrongState("an upload with this Idempotency-Key has just been recorded: retry it")
+            raise WrongState(
+                "an upload with this Idempotency-Key has just been recorded: retry it",
+                code="idempotent_upload_in_progress",
+            )
         current = await Case.select(Case.status, Case.submitter).where(Case.id == case_id).first()
         if current is None or not workflow.accepts_evidence(current):
-            raise WrongState("the case no longer accepts evidence")
+            raise WrongState("the case no longer accepts evidence", code="evidence_closed")
         for item in stored:
             attachment_id = uuid.uuid4()
             entry = await custody.append_entry(
@@ -268,7 +284,7 @@ async def prepare_download(
         .first()
     )
     if attachment is None:
-        raise NotFound("no such file")
+        raise NotFound("no such file", code="file_not_found")
     key = case_key(ctx, row)
     await custody.record(
         ctx.signer,
@@ -308,10 +324,10 @@ async def delete_attachment(
             .first()
         )
         if attachment is None:
-            raise NotFound("no such file")
+            raise NotFound("no such file", code="file_not_found")
         current = await Case.select(Case.status).where(Case.id == case_id).first()
         if attachment["frozen"] or not workflow.accepts_evidence(current):
-            raise WrongState("filed evidence can no longer be removed")
+            raise WrongState("filed evidence can no longer be removed", code="evidence_filed")
         await Attachment.delete().where(Attachment.id == attachment_id)
         await custody.append_entry(
             ctx.signer,

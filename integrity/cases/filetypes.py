@@ -86,7 +86,7 @@ NOT_ALLOWED = (
 
 def _refuse() -> UnsupportedType:
     # One message for every refusal: it names what is accepted, never the file or what it looked like.
-    return UnsupportedType(NOT_ALLOWED)
+    return UnsupportedType(NOT_ALLOWED, code="type_not_allowed")
 
 
 def detect(head: bytes) -> DetectedType:
@@ -95,7 +95,7 @@ def detect(head: bytes) -> DetectedType:
     Raises `UnsupportedType` for an empty file and for anything not on the allow-list.
     """
     if not head:
-        raise UnsupportedType("the file is empty")
+        raise UnsupportedType("the file is empty", code="file_empty")
     complete = len(head) < SNIFF_BYTES
     head = bytes(head[:SNIFF_BYTES])
 

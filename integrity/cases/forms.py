@@ -14,6 +14,7 @@ from integrity.cases import actors as cases_actors
 from integrity.cases import service as cases_service
 from integrity.cases.schemas import ActorIn, CaseIn, CaseOut
 from integrity.cases.tables import ActorKind, ActorRole, DatePrecision
+from integrity.errors import IntegrityError
 from integrity.reference import (
     categories,
     category,
@@ -205,22 +206,17 @@ def parse_case_form(fields: Mapping[str, list[str]]) -> tuple[CaseForm, CaseIn |
     )
 
 
-def field_of_problem(detail: str) -> str:
-    """Which form field a service's `Invalid` message is about ("form" when it is about none)."""
-    for prefix, name in (
-        ("incident_date", "incident_date"),
-        ("title", "title"),
-        ("narrative", "narrative"),
-        ("location_detail", "location_detail"),
-        ("municipality", "municipality"),
-        ("categories", "categories"),
-        ("choose at least one category", "categories"),
-        ("actors", "actors"),
-        ("at most", "actors"),
-    ):
-        if detail.startswith(prefix):
-            return name
-    return "form"
+#: The form's fields a refusal can name (`IntegrityError.field`); any other refusal is about the form.
+FORM_FIELDS = frozenset(
+    {"title", "narrative", "location_detail", "incident_date", "municipality", "categories", "actors"}
+)
+
+
+def field_of(problem: IntegrityError) -> str:
+    """Which form field a service's refusal is about ("form" when it is about none); a refusal about
+    one actor (`actors[2].name`) is shown with the actors."""
+    name = re.split(r"[.\[]", problem.field or "", maxsplit=1)[0]
+    return name if name in FORM_FIELDS else "form"
 
 
 # --- the municipality list ----------------------------------------------------------------------

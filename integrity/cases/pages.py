@@ -27,7 +27,7 @@ from integrity.cases.forms import (
     MESSAGES,
     CaseForm,
     category_codes,
-    field_of_problem,
+    field_of,
     form_fields,
     municipality_groups,
     parse_case_form,
@@ -38,12 +38,10 @@ from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import BadRequest, Invalid, TooLarge, UnsupportedType
 from integrity.http.multipart import FormPart
 from integrity.http.uploads import form_parts
-from integrity.review.pages import case_page
+from integrity.review.case_page import case_page
 from integrity.security.guards import Principal
 from integrity.web.i18n import language_of_scope
 from integrity.web.pages import (
-    PAGE_EXCEPTION_HANDLERS,
-    ensure_csrf_state,
     page,
     requires_page_login,
     see_other,
@@ -91,8 +89,6 @@ class CasePages(Controller):
     include_in_schema = False
     guards = [requires_page_login]
     dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
 
     @get("/", operation_id="my_cases_page", name="my_cases")
     async def my_cases(
@@ -152,7 +148,7 @@ class CasePages(Controller):
             except Invalid as exc:
                 if first_file is not None:
                     await _drain(_then(first_file, parts))
-                form.errors[field_of_problem(exc.detail)] = exc.detail
+                form.errors[field_of(exc)] = exc
                 if chose_files:
                     form.errors.setdefault("file", MESSAGES["files_lost"])
                 return _form_page(request, form, case=None, status=422)
@@ -165,9 +161,7 @@ class CasePages(Controller):
             except (Invalid, UnsupportedType, TooLarge, BadRequest) as exc:
                 # The case is saved as a draft; the files were refused all together.
                 saved = await cases_service.get_case(ctx, principal, case.id)
-                return await case_page(
-                    principal, saved, exc.status_code, upload_error=exc.detail, just_filed=True
-                )
+                return await case_page(principal, saved, exc.status_code, upload_error=exc, just_filed=True)
         return see_other(f"/app/cases/{case.id}")
 
     @get("/cases/{case_id:uuid}", operation_id="case_page")
@@ -217,7 +211,7 @@ class CasePages(Controller):
             try:
                 await cases_service.update_case(ctx, principal, case_id, update)
             except Invalid as exc:
-                form.errors[field_of_problem(exc.detail)] = exc.detail
+                form.errors[field_of(exc)] = exc
             else:
                 return see_other(f"/app/cases/{case_id}")
         return _form_page(request, form, case=case, status=422)
@@ -240,8 +234,8 @@ class CasePages(Controller):
                 await cases_evidence.add_attachments(ctx, principal, case_id, parts)
             except (Invalid, UnsupportedType, TooLarge, BadRequest) as exc:
                 case = await cases_service.get_case(ctx, principal, case_id)
-                detail = exc.detail if not isinstance(exc, Invalid) else MESSAGES["no_files"]
-                return await case_page(principal, case, exc.status_code, upload_error=detail)
+                problem = exc if not isinstance(exc, Invalid) else MESSAGES["no_files"]
+                return await case_page(principal, case, exc.status_code, upload_error=problem)
         return see_other(f"/app/cases/{case_id}#files")
 
     @post(

@@ -106,7 +106,7 @@ async def get_receipt(principal: Principal, case_id: uuid.UUID) -> ReceiptOut:
     row = await load_case_row(principal, case_id)
     require_submitter(principal, row, "fetch its receipt")
     if row["receipt_payload"] is None:
-        raise WrongState("the case has not been submitted yet")
+        raise WrongState("the case has not been submitted yet", code="case_not_submitted")
     return ReceiptOut(
         payload=row["receipt_payload"],
         signature=row["receipt_signature"],

@@ -38,29 +38,35 @@ class CaseFacts:
     publication_problem: str | None = None
 
 
-Rule = Callable[[Principal, dict[str, Any], CaseFacts], str | None]
+#: A rule answers why a step may not be taken now (None when it may).
+Rule = Callable[[Principal, dict[str, Any], CaseFacts], WrongState | None]
 
 
-def not_own_case(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> str | None:
+def not_own_case(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> WrongState | None:
     if row["submitter"] == principal.id:
-        return "nobody reviews, verifies or approves a case they filed"
+        return WrongState("nobody reviews, verifies or approves a case they filed", code="own_case")
     return None
 
 
-def no_conflict(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> str | None:
+def no_conflict(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> WrongState | None:
     if principal.id in facts.conflicted:
-        return "you declared a conflict of interest on this case"
+        return WrongState("you declared a conflict of interest on this case", code="conflict_declared")
     return None
 
 
-def four_eyes(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> str | None:
+def four_eyes(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> WrongState | None:
     if row.get("verified_by") == principal.id:
-        return "approval needs an editor other than the reviewer who verified the case (four eyes)"
+        return WrongState(
+            "approval needs an editor other than the reviewer who verified the case (four eyes)",
+            code="four_eyes",
+        )
     return None
 
 
-def draft_complete(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> str | None:
-    return facts.publication_problem
+def draft_complete(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> WrongState | None:
+    if facts.publication_problem is None:
+        return None
+    return WrongState(facts.publication_problem, code="draft_incomplete")
 
 
 @dataclass(frozen=True)
@@ -151,16 +157,19 @@ def check(principal: Principal, row: dict[str, Any], facts: CaseFacts, action: s
     whos = _who_for(action)
     if whos and not any(_is(principal, row, who) for who in whos):
         needed = " or ".join(sorted(who.value for who in whos))
-        raise Forbidden(f"only {needed} may {action.replace('_', ' ')}")
+        raise Forbidden(f"only {needed} may {action.replace('_', ' ')}", code="step_not_for_role")
     step = TABLE.get((CaseStatus(row["status"]), action))
     if step is None:
-        raise WrongState(f"{action.replace('_', ' ')} is not possible while the case is {row['status']}")
+        raise WrongState(
+            f"{action.replace('_', ' ')} is not possible while the case is {row['status']}",
+            code="step_not_possible",
+        )
     if not _is(principal, row, step.who):
-        raise Forbidden(f"only {step.who.value} may {action.replace('_', ' ')} now")
+        raise Forbidden(f"only {step.who.value} may {action.replace('_', ' ')} now", code="step_not_yours")
     for rule in step.rules:
-        problem = rule(principal, row, facts)
-        if problem:
-            raise WrongState(problem)
+        refusal = rule(principal, row, facts)
+        if refusal is not None:
+            raise refusal
     return step
 
 
@@ -174,7 +183,7 @@ def allowed_actions(principal: Principal, row: dict[str, Any], facts: CaseFacts)
     for (state, action), step in TABLE.items():
         if state != row["status"] or action in actions:
             continue
-        if _is(principal, row, step.who) and not any(rule(principal, row, facts) for rule in step.rules):
+        if _is(principal, row, step.who) and all(rule(principal, row, facts) is None for rule in step.rules):
             actions.append(action)
     return actions
 

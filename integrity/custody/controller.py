@@ -44,7 +44,7 @@ class PublicCustodyController(Controller):
     async def latest_checkpoint(self) -> CheckpointOut:
         latest = await service.latest_checkpoint()
         if latest is None:
-            raise NotFound("no checkpoint has been signed yet")
+            raise NotFound("no checkpoint has been signed yet", code="no_checkpoint")
         return CheckpointOut(**asdict(latest))
 
     @get("/custody/checkpoints", operation_id="list_checkpoints", cache_control=SHORT)

@@ -174,7 +174,7 @@ async def get_public_entry(seq: int) -> EntryRecord:
         .first()
     )
     if row is None:
-        raise NotFound("no public custody entry with that number")
+        raise NotFound("no public custody entry with that number", code="custody_entry_not_found")
     return _record(row)
 
 
@@ -334,12 +334,12 @@ async def inclusion_proof(seq: int, size: int | None = None) -> InclusionProof:
     if size is None:
         latest = await latest_checkpoint()
         if latest is None:
-            raise NotFound("no checkpoint has been signed yet")
+            raise NotFound("no checkpoint has been signed yet", code="no_checkpoint")
         size = latest.tree_size
     if seq < 1 or size < seq:
-        raise NotFound("that entry is not in a tree of that size")
+        raise NotFound("that entry is not in a tree of that size", code="entry_not_in_tree")
     if size > await tree_size():
-        raise NotFound("the custody log is shorter than that tree size")
+        raise NotFound("the custody log is shorter than that tree size", code="tree_size_too_large")
     entry = await get_entry(seq)
     assert entry is not None
     path, root_hash = await tree.inclusion_proof_and_root(seq - 1, size)
@@ -355,9 +355,11 @@ async def inclusion_proof(seq: int, size: int | None = None) -> InclusionProof:
 
 async def consistency_proof(first: int, second: int) -> list[str]:
     if not 0 < first <= second:
-        raise Invalid("first and second must be tree sizes with 0 < first <= second")
+        raise Invalid(
+            "first and second must be tree sizes with 0 < first <= second", code="tree_sizes_invalid"
+        )
     if second > await tree_size():
-        raise NotFound("the custody log is shorter than that tree size")
+        raise NotFound("the custody log is shorter than that tree size", code="tree_size_too_large")
     return [node.hex() for node in await tree.consistency_proof(first, second)]
 
 

@@ -58,7 +58,7 @@ async def leaf_range(lo: int, hi: int) -> list[bytes]:
         leaves.extend(merkle.leaf_hash(bytes.fromhex(row["entry_hash"])) for row in rows)
         after = int(rows[-1]["seq"])
     if len(leaves) != hi - lo:
-        raise NotFound("the custody log is shorter than that tree size")
+        raise NotFound("the custody log is shorter than that tree size", code="tree_size_too_large")
     return leaves
 
 
@@ -76,7 +76,7 @@ async def leaf_ranges(spans: Sequence[tuple[int, int]]) -> list[list[bytes]]:
     out: list[list[bytes]] = []
     for lo, hi in spans:
         if any(seq not in by_seq for seq in range(lo + 1, hi + 1)):
-            raise NotFound("the custody log is shorter than that tree size")
+            raise NotFound("the custody log is shorter than that tree size", code="tree_size_too_large")
         out.append([merkle.leaf_hash(bytes.fromhex(by_seq[seq])) for seq in range(lo + 1, hi + 1)])
     return out
 

@@ -124,7 +124,9 @@ class _Reader:
                     return _END
                 chunk = await anext(self._body, None)
                 if chunk is None:
-                    raise BadRequest("the form data ended before its closing boundary")
+                    raise BadRequest(
+                        "the form data ended before its closing boundary", code="multipart_truncated"
+                    )
                 if chunk:
                     self._write(chunk)
             return self._events.popleft()
@@ -138,20 +140,20 @@ class _Reader:
             self._parser.write(bytes(chunk) if not isinstance(chunk, bytes) else chunk)
         except FormParserError as exc:
             # The parser's message may quote bytes of the body, so it is not passed on.
-            raise BadRequest("the form data is not valid multipart/form-data") from exc
+            raise BadRequest("the form data is not valid multipart/form-data", code="not_multipart") from exc
 
     # --- parser callbacks (run inside `parser.write`; raising here stops the chunk at once) ---
 
     def _on_part_begin(self) -> None:
         self._parts += 1
         if self._parts > self._max_parts:
-            raise Invalid(f"a form may have at most {self._max_parts} parts")
+            raise Invalid(f"a form may have at most {self._max_parts} parts", code="too_many_form_parts")
         self._reset_part()
 
     def _count_header(self, size: int) -> None:
         self._header_bytes += size
         if self._header_bytes > MAX_HEADER_BYTES:
-            raise BadRequest("the headers of a form part are too large")
+            raise BadRequest("the headers of a form part are too large", code="multipart_headers_too_large")
 
     def _on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._count_header(end - start)
@@ -163,7 +165,7 @@ class _Reader:
 
     def _on_header_end(self) -> None:
         if len(self._raw_headers) >= MAX_HEADERS:
-            raise BadRequest("a form part has too many headers")
+            raise BadRequest("a form part has too many headers", code="multipart_too_many_headers")
         self._raw_headers.append((bytes(self._field), bytes(self._value)))
         self._field = bytearray()
         self._value = bytearray()
@@ -177,7 +179,7 @@ class _Reader:
     def _on_part_data(self, data: bytes, start: int, end: int) -> None:
         self._part_bytes += end - start
         if self._part_bytes > self._part_limit:
-            raise TooLarge(f"a form part is larger than {self._part_limit} bytes")
+            raise TooLarge(f"a form part is larger than {self._part_limit} bytes", code="form_part_too_large")
         self._events.append(_Data(data[start:end]))
 
     def _on_part_end(self) -> None:
@@ -228,7 +230,7 @@ class FormPart:
                 self._finished = True
                 return
             else:  # pragma: no cover - the parser always ends a part before anything else
-                raise BadRequest("the form data is not valid multipart/form-data")
+                raise BadRequest("the form data is not valid multipart/form-data", code="not_multipart")
 
     async def read_text(self, limit: int) -> str:
         """The whole body of a small text field, as UTF-8; `TooLarge` past `limit` bytes."""
@@ -236,11 +238,15 @@ class FormPart:
         async for chunk in self.chunks():
             buffer += chunk
             if len(buffer) > limit:
-                raise TooLarge(f"the form field {self.name!r} is longer than {limit} bytes")
+                raise TooLarge(
+                    f"the form field {self.name!r} is longer than {limit} bytes", code="form_field_too_large"
+                )
         try:
             return buffer.decode("utf-8")
         except UnicodeDecodeError:
-            raise Invalid(f"the form field {self.name!r} is not UTF-8 text") from None
+            raise Invalid(
+                f"the form field {self.name!r} is not UTF-8 text", code="form_field_not_text"
+            ) from None
 
     async def skip(self) -> None:
         """Read past the rest of this part (still within the size limits) without keeping it."""
@@ -249,7 +255,7 @@ class FormPart:
             if isinstance(event, _PartEnd):
                 self._finished = True
             elif not isinstance(event, _Data):  # pragma: no cover - see `_chunks`
-                raise BadRequest("the form data is not valid multipart/form-data")
+                raise BadRequest("the form data is not valid multipart/form-data", code="not_multipart")
 
     async def _close(self) -> None:
         if not self._finished:
@@ -284,7 +290,7 @@ async def iter_form_parts(
         if isinstance(event, _End):
             return
         if not isinstance(event, _Head):  # pragma: no cover - parts always begin with headers
-            raise BadRequest("the form data is not valid multipart/form-data")
+            raise BadRequest("the form data is not valid multipart/form-data", code="not_multipart")
         part = FormPart(reader, event)
         yield part
         await part._close()
@@ -294,12 +300,12 @@ def boundary_of(content_type_header: str) -> bytes:
     """The boundary of a `multipart/form-data` Content-Type, checked against RFC 2046."""
     media_type, params = parse_header_params(content_type_header)
     if media_type != "multipart/form-data":
-        raise BadRequest("the request is not multipart/form-data")
+        raise BadRequest("the request is not multipart/form-data", code="not_multipart")
     boundary = params.get("boundary")
     if not boundary:
-        raise BadRequest("the multipart/form-data content type has no boundary")
+        raise BadRequest("the multipart/form-data content type has no boundary", code="multipart_no_boundary")
     if len(boundary) > _MAX_BOUNDARY or boundary.endswith(" ") or not set(boundary) <= _BCHARS:
-        raise BadRequest("the multipart/form-data boundary is not valid")
+        raise BadRequest("the multipart/form-data boundary is not valid", code="multipart_bad_boundary")
     return boundary.encode("ascii")
 
 
@@ -372,10 +378,10 @@ def _part_head(raw_headers: list[tuple[bytes, bytes]]) -> _Head:
         headers.setdefault(name, _decode_header_value(value).strip())
     disposition = headers.get("content-disposition")
     if disposition is None:
-        raise BadRequest("a form part has no Content-Disposition header")
+        raise BadRequest("a form part has no Content-Disposition header", code="multipart_no_disposition")
     kind, params = parse_header_params(disposition)
     if kind != "form-data" or "name" not in params:
-        raise BadRequest("a form part is not a named form-data part")
+        raise BadRequest("a form part is not a named form-data part", code="multipart_unnamed_part")
     filename: str | None = None
     if "filename*" in params:
         filename = _decode_ext_value(params["filename*"])

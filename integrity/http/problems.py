@@ -21,6 +21,22 @@ log = logging.getLogger("integrity.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
+#: The code of a problem that no `IntegrityError` raised (the framework's own refusals, crashes).
+_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "wrong_state",
+    413: "too_large",
+    415: "unsupported_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
 _TITLES = {
     400: "Bad request",
     401: "Not logged in",
@@ -50,19 +66,27 @@ def problem_response(
     detail: str,
     *,
     title: str | None = None,
+    code: str | None = None,
+    problem: IntegrityError | None = None,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
+    """A problem document (RFC 9457) with our stable `code` (and `field` when an input is at fault),
+    or the error page for a browser. `problem` is the refusal itself, if there is one: its code and
+    field go into the document, and the page looks its message up by code."""
     title = title or _TITLES.get(status, "Error")
+    code = problem.code if problem is not None else code or _CODES.get(status, "error")
     if wants_html(request):
         return Template(
             template_name="error.html",
-            context={"status": status, "title": title, "detail": detail},
+            context={"status": status, "title": title, "detail": problem if problem is not None else detail},
             status_code=status,
             headers=headers,
             media_type=MediaType.HTML,
         )  # type: ignore[return-value]
-    body: dict[str, Any] = {"status": status, "title": title, "detail": detail}
+    body: dict[str, Any] = {"status": status, "title": title, "detail": detail, "code": code}
+    if problem is not None and problem.field is not None:
+        body["field"] = problem.field
     if extra:
         body.update(extra)
     return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -76,11 +100,14 @@ def handle_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError)
         headers = {"Content-Range": exc.content_range}
     if exc.status_code >= 500:
         log.error("%s on %s %s", type(exc).__name__, request.method, request.scope["path"])
-    return problem_response(request, exc.status_code, exc.detail, title=exc.title, headers=headers)
+    return problem_response(
+        request, exc.status_code, exc.detail, title=exc.title, problem=exc, headers=headers
+    )
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     extra: dict[str, Any] | None = None
+    code: str | None = None
     detail = exc.detail or _TITLES.get(exc.status_code, "Error")
     status = exc.status_code
     if isinstance(exc, ValidationException):
@@ -91,8 +118,9 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         if detail.startswith("Validation failed"):
             status = 422 if errors else 400
             detail = "the request does not match the expected fields"
+            code = "validation_failed"
     headers = dict(exc.headers) if exc.headers else None
-    return problem_response(request, status, detail, extra=extra, headers=headers)
+    return problem_response(request, status, detail, code=code, extra=extra, headers=headers)
 
 
 def _safe_validation_errors(extra: Any) -> list[dict[str, str]]:
@@ -156,6 +184,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
             503,
             "the database cannot be reached; nothing was changed, try again shortly",
             title="Database unavailable",
+            code="database_unavailable",
             headers={"Retry-After": "10"},
         )
     frames = "".join(traceback.format_tb(exc.__traceback__))

@@ -23,7 +23,7 @@ async def limited_body(stream: AsyncIterator[bytes], limit: int) -> AsyncIterato
     async for chunk in stream:
         total += len(chunk)
         if total > limit:
-            raise TooLarge("the upload is larger than the platform accepts")
+            raise TooLarge("the upload is larger than the platform accepts", code="upload_too_large")
         yield chunk
 
 
@@ -47,7 +47,7 @@ def form_parts(
     limit = max_body_bytes if max_body_bytes is not None else max_part_bytes + MULTIPART_OVERHEAD
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge("the upload is larger than the platform accepts")
+        raise TooLarge("the upload is larger than the platform accepts", code="upload_too_large")
     return iter_form_parts(
         limited_body(request.stream(), limit),
         content_type,

@@ -91,7 +91,7 @@ async def mark_read(principal: Principal, notification_id: uuid.UUID) -> None:
         .first()
     )
     if row is None:
-        raise NotFound("no such notification")
+        raise NotFound("no such notification", code="notification_not_found")
     await Notification.update({Notification.read_at: datetime.datetime.now(datetime.UTC)}).where(
         Notification.id == notification_id
     )

@@ -27,7 +27,7 @@ from integrity.vault import SealedBlob
 async def _public_case(reference: str) -> dict[str, Any]:
     row = await PublicCase.select().where(PublicCase.reference == reference).first()
     if row is None:
-        raise NotFound("no published case has that reference")
+        raise NotFound("no published case has that reference", code="published_case_not_found")
     return row
 
 
@@ -98,7 +98,7 @@ async def get_case_and_last_modified(
     )
     row = next((r for r in revisions if int(r["revision"]) == number), None)
     if row is None:
-        raise NotFound("the case has no such revision")
+        raise NotFound("the case has no such revision", code="revision_not_found")
     corrections = [r for r in revisions if int(r["revision"]) > 1]
     retraction = None
     if public["retracted"]:
@@ -167,7 +167,7 @@ async def prepare_download(reference: str, file_id: uuid.UUID) -> PublicDownload
         .first()
     )
     if row is None or row["reference"] != reference or row["blob_id"] is None:
-        raise NotFound("no published file with that id in this case")
+        raise NotFound("no published file with that id in this case", code="published_file_not_found")
     return PublicDownload(
         filename=row["filename"],
         content_type=row["content_type"],
@@ -210,7 +210,7 @@ async def get_actor(actor_id: uuid.UUID) -> PublicActorOut:
         if int(row["revision_id"]) not in ids:
             ids.append(int(row["revision_id"]))
     if name is None or kind is None:
-        raise NotFound("no published case names that actor")
+        raise NotFound("no published case names that actor", code="actor_not_published")
     return PublicActorOut(id=actor_id, name=name, kind=kind, cases=await case_items(ids))
 
 

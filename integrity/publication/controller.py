@@ -90,7 +90,7 @@ class PublicationController(Controller):
     ) -> Response[bytes]:
         match = _PAGE.fullmatch(page_file)
         if match is None:
-            raise NotFound("pages are named like 1.png")
+            raise NotFound("pages are named like 1.png", code="page_not_found")
         png = await publication_renditions.preview_page(
             ctx, principal, case_id, attachment_id, int(match.group(1))
         )

@@ -13,6 +13,7 @@ from integrity import db
 from integrity.cases.actors import case_actors
 from integrity.cases.sealing import CaseKey, case_key
 from integrity.cases.tables import ActorKind, Attachment, Case, CaseActor
+from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Invalid, WrongState
@@ -198,16 +199,6 @@ async def get_draft(ctx: ServiceContext, principal: Principal, case_id: uuid.UUI
     return await _draft_out(ctx, key, case_id, await load_draft(key, case_id))
 
 
-def _public_text(value: str, field: str) -> str:
-    text = value.replace("\r\n", "\n").strip()
-    limit = MAX_PUBLIC_TEXT[field]
-    if len(text) > limit:
-        raise Invalid(f"{field} must have at most {limit} characters")
-    if "\x00" in text:
-        raise Invalid(f"{field} must not contain NUL characters")
-    return text
-
-
 async def save_draft(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, data: DraftIn
 ) -> DraftOut:
@@ -215,11 +206,14 @@ async def save_draft(
     row = await team_case_row(principal, case_id)
     if row["status"] not in DRAFT_STATES:
         raise WrongState(
-            f"the public version is drafted during review, not while the case is {row['status']}"
+            f"the public version is drafted during review, not while the case is {row['status']}",
+            code="drafting_closed",
         )
-    title = _public_text(data.public_title, "public_title")
-    summary = _public_text(data.public_summary, "public_summary")
-    body = _public_text(data.public_body, "public_body")
+    title = clean_text(data.public_title, "public_title", MAX_PUBLIC_TEXT["public_title"], required=False)
+    summary = clean_text(
+        data.public_summary, "public_summary", MAX_PUBLIC_TEXT["public_summary"], required=False
+    )
+    body = clean_text(data.public_body, "public_body", MAX_PUBLIC_TEXT["public_body"], required=False)
     key = case_key(ctx, row)
 
     actor_ids = list(dict.fromkeys(data.public_actor_ids))
@@ -232,17 +226,31 @@ async def save_draft(
     for actor_id in actor_ids:
         link = links.get(actor_id)
         if link is None:
-            raise Invalid("public_actor_ids must name actors of this case")
+            raise Invalid(
+                "public_actor_ids must name actors of this case",
+                code="public_actor_unknown",
+                field="public_actor_ids",
+            )
         if link["protect_identity"] or link["actor.owner_case"] is not None:
-            raise Invalid("an actor whose identity is protected is never shown publicly")
+            raise Invalid(
+                "an actor whose identity is protected is never shown publicly",
+                code="protected_actor_public",
+                field="public_actor_ids",
+            )
 
     attachments = {a["id"]: a for a in await Attachment.select().where(Attachment.case == case_id)}
     for item in data.attachments:
         attachment = attachments.get(item.attachment_id)
         if attachment is None:
-            raise Invalid("attachments must name files of this case")
+            raise Invalid(
+                "attachments must name files of this case", code="attachment_unknown", field="attachments"
+            )
         if item.decision != Decision.withhold and redaction_kind(attachment["content_type"]) is None:
-            raise Invalid("audio, video and office files are withheld until a redaction path exists for them")
+            raise Invalid(
+                "audio, video and office files are withheld until a redaction path exists for them",
+                code="must_withhold",
+                field="attachments",
+            )
     # "As filed" publishes a copy cleaned of metadata; make it before the transaction (CPU work).
     cleaned = {
         item.attachment_id: await _cleaned_rendition(ctx, principal, attachments[item.attachment_id])
@@ -254,7 +262,7 @@ async def save_draft(
         await custody.lock_log()
         current = await Case.select(Case.status).where(Case.id == case_id).first()
         if current["status"] not in DRAFT_STATES:
-            raise WrongState("the case left review while the draft was being saved")
+            raise WrongState("the case left review while the draft was being saved", code="case_left_review")
         now = datetime.datetime.now(datetime.UTC)
         values = {
             PublicationDraft.title_sealed: key.seal("draft:title", title),

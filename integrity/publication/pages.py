@@ -33,8 +33,6 @@ from integrity.publication.tables import Decision
 from integrity.security.guards import Principal
 from integrity.web.labels import N_
 from integrity.web.pages import (
-    PAGE_EXCEPTION_HANDLERS,
-    ensure_csrf_state,
     page,
     requires_page_review_team,
 )
@@ -293,7 +291,7 @@ def _attachment_of(case: CaseOut, attachment_id: uuid.UUID) -> AttachmentOut:
             return attachment
     from integrity.errors import NotFound
 
-    raise NotFound("no such file")
+    raise NotFound("no such file", code="file_not_found")
 
 
 # --- the preview ----------------------------------------------------------------------------------
@@ -304,8 +302,6 @@ class PublicationPages(Controller):
     include_in_schema = False
     guards = [requires_page_review_team]
     dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
 
     @get("/publication", operation_id="publication_draft_page")
     async def draft(
@@ -332,7 +328,7 @@ class PublicationPages(Controller):
             draft = await drafts.save_draft(ctx, principal, case_id, form.draft_in(case))
         except (Invalid, WrongState) as exc:
             draft = await drafts.get_draft(ctx, principal, case_id)
-            return _draft_page(case, draft, form, exc.status_code, error=exc.detail)
+            return _draft_page(case, draft, form, exc.status_code, error=exc)
         return _draft_page(case, draft, DraftForm.from_draft(case, draft), saved=True)
 
     @get("/publication/preview", operation_id="publication_preview_page")
@@ -391,5 +387,5 @@ class PublicationPages(Controller):
                 ctx, principal, case_id, attachment_id, boxes
             )
         except (Invalid, WrongState) as exc:
-            return _redact_page(case, attachment, pages, current, rows, exc.status_code, error=exc.detail)
+            return _redact_page(case, attachment, pages, current, rows, exc.status_code, error=exc)
         return _redact_page(case, attachment, pages, current, rows, 201, rendition=rendition)

@@ -16,8 +16,6 @@ from integrity.publication import revisions
 from integrity.security.guards import Principal
 from integrity.web.pages import page
 
-NO_DRAFT = "there is no publication draft yet"
-
 
 async def preview_page(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, status_code: int = 200, **context: Any
@@ -29,7 +27,7 @@ async def preview_page(
         shown = await revisions.preview(ctx, principal, case_id)
     except WrongState as exc:
         # Only a missing draft is shown as such; a conflict or an own case is refused as a page.
-        if exc.detail != NO_DRAFT:
+        if exc.code != "no_draft":
             raise
         shown = None
     return page(

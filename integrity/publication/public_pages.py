@@ -37,7 +37,7 @@ from integrity.security.guards import principal_of
 from integrity.web.charts import bar_chart
 from integrity.web.i18n import LANG_PARAM, SR_CYRL, SR_LATN, gettext_for, language_of_scope
 from integrity.web.labels import N_, category_label_in
-from integrity.web.pages import PAGE_EXCEPTION_HANDLERS, ensure_csrf_state, page
+from integrity.web.pages import page
 
 AnyRequest = Request[Any, Any, Any]
 PAGE_SIZE = 20
@@ -79,7 +79,7 @@ async def hash_uploaded_file(parts: AsyncIterator[FormPart]) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     if not found or size == 0:
-        raise BadRequest("choose a file")
+        raise BadRequest("choose a file", code="file_missing")
     return digest.hexdigest(), size
 
 
@@ -140,8 +140,6 @@ def _script(lang: str) -> str:
 
 class PublicPagesController(Controller):
     include_in_schema = False
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
 
     @get("/", operation_id="home_page", name="home")
     async def home(
@@ -292,7 +290,7 @@ class PublicPagesController(Controller):
                 receipt=None,
                 receipt_text="",
                 upload=None,
-                upload_error=exc.detail,
+                upload_error=exc,
             )
         upload = {"sha256": sha256, "size": size, "matches": await published_with(sha256)}
         return page("public/verify.html", lookup=None, receipt=None, receipt_text="", upload=upload)

@@ -67,11 +67,11 @@ async def team_case_row(principal: Principal, case_id: uuid.UUID) -> dict[str, A
     """The case row for a review-team member who may work on it."""
     row = await load_case_row(principal, case_id)
     if principal.role not in CASE_TEAM:
-        raise Forbidden("the public version is written by the review team")
+        raise Forbidden("the public version is written by the review team", code="draft_team_only")
     if row["submitter"] == principal.id:
-        raise WrongState("nobody prepares the publication of a case they filed")
+        raise WrongState("nobody prepares the publication of a case they filed", code="own_case_publication")
     if principal.id in (await case_facts(case_id)).conflicted:
-        raise WrongState("you declared a conflict of interest on this case")
+        raise WrongState("you declared a conflict of interest on this case", code="conflict_declared")
     return row
 
 
@@ -87,7 +87,7 @@ def _blob(row: dict[str, Any]) -> SealedBlob:
 
 async def read_blob(ctx: ServiceContext, row: dict[str, Any]) -> bytes:
     if int(row["size"]) > MAX_REDACTION_INPUT:
-        raise Invalid("the file is too large for the redaction tools")
+        raise Invalid("the file is too large for the redaction tools", code="file_too_large_to_redact")
     data = bytearray()
     async with aclosing(ctx.vault.open(_blob(row))) as chunks:
         async for chunk in chunks:
@@ -102,7 +102,7 @@ async def attachment_row(case_id: uuid.UUID, attachment_id: uuid.UUID) -> dict[s
         .first()
     )
     if row is None:
-        raise NotFound("no such file")
+        raise NotFound("no such file", code="file_not_found")
     return row
 
 
@@ -180,13 +180,22 @@ async def create_redaction(
     """Burn `boxes` into a copy of the file, rebuilt from pixels; the original is never touched."""
     row = await team_case_row(principal, case_id)
     if row["status"] not in DRAFT_STATES:
-        raise WrongState(f"files are redacted while the case is in review, not while it is {row['status']}")
+        raise WrongState(
+            f"files are redacted while the case is in review, not while it is {row['status']}",
+            code="redaction_closed",
+        )
     attachment = await attachment_row(case_id, attachment_id)
     kind = redaction_kind(attachment["content_type"])
     if kind is None:
-        raise Invalid("this type of file has no redaction path yet: it can only be withheld")
+        raise Invalid(
+            "this type of file has no redaction path yet: it can only be withheld", code="no_redaction_path"
+        )
     if not boxes:
-        raise Invalid("draw at least one box (to publish without boxes, choose publish as filed)")
+        raise Invalid(
+            "draw at least one box (to publish without boxes, choose publish as filed)",
+            code="boxes_missing",
+            field="boxes",
+        )
     drawn = [Box(page=b.page, x=b.x, y=b.y, width=b.width, height=b.height) for b in boxes]
     original = await read_blob(ctx, attachment)
     if kind == "image":
@@ -254,9 +263,9 @@ async def preview_page(
     attachment = await attachment_row(case_id, attachment_id)
     kind = redaction_kind(attachment["content_type"])
     if kind is None:
-        raise Invalid("this type of file has no page preview")
+        raise Invalid("this type of file has no page preview", code="no_page_preview")
     if page < 1:
-        raise Invalid("pages count from 1")
+        raise Invalid("pages count from 1", code="page_not_found")
     original = await read_blob(ctx, attachment)
     await custody.record(
         ctx.signer,
@@ -267,7 +276,7 @@ async def preview_page(
     )
     if kind == "image":
         if page != 1:
-            raise NotFound("an image has one page")
+            raise NotFound("an image has one page", code="page_not_found")
         return await run_in_worker(preview_png, original)
     return await run_in_worker(preview_pdf_page_png, original, page)
 
@@ -278,5 +287,5 @@ async def open_rendition(
     await team_case_row(principal, case_id)
     row = await Rendition.select().where(Rendition.id == rendition_id).first()
     if row is None or (await attachment_row(case_id, row["attachment"])) is None:
-        raise NotFound("no such rendition")
+        raise NotFound("no such rendition", code="rendition_not_found")
     return row, _blob(row)

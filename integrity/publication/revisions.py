@@ -42,7 +42,7 @@ async def _revision_content(
     key = case_key(ctx, row)
     draft = await load_draft(key, row["id"])
     if draft is None:
-        raise WrongState("there is no publication draft yet")
+        raise WrongState("there is no publication draft yet", code="no_draft")
     actors = await public_actors_of(row["id"], draft.actor_ids)
     files = []
     number = 0
@@ -181,7 +181,7 @@ async def retract_publication(row: dict[str, Any], note: str) -> dict[str, Any]:
     now = datetime.datetime.now(datetime.UTC)
     public = await PublicCase.select().where(PublicCase.case == row["id"]).first()
     if public is None:
-        raise WrongState("the case has not been published")
+        raise WrongState("the case has not been published", code="case_not_published")
     await PublicCase.update(
         {
             PublicCase.retracted: True,
@@ -201,7 +201,7 @@ async def page_count(
     attachment = await attachment_row(case_id, attachment_id)
     kind = redaction_kind(attachment["content_type"])
     if kind is None:
-        raise Invalid("this type of file has no page preview")
+        raise Invalid("this type of file has no page preview", code="no_page_preview")
     if kind == "image":
         return 1
     return await run_in_worker(pdf_page_count, await read_blob(ctx, attachment))

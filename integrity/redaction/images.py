@@ -57,7 +57,7 @@ def clean_image(data: bytes) -> Rendition:
 def preview_png(data: bytes, *, page: int = 1, max_side: int = 1600) -> bytes:
     """A PNG of the upright image, at most ``max_side`` pixels on its longer side, to draw boxes on."""
     if page != 1:
-        raise Invalid("An image has only page 1")
+        raise Invalid("An image has only page 1", code="page_not_found")
     _check_preview_side(max_side)
     image, _ = _decode(data, draft=max_side)
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -66,7 +66,10 @@ def preview_png(data: bytes, *, page: int = 1, max_side: int = 1600) -> bytes:
 
 def _check_preview_side(max_side: int) -> None:
     if not MIN_PREVIEW_SIDE <= max_side <= MAX_PREVIEW_SIDE:
-        raise Invalid(f"A preview is {MIN_PREVIEW_SIDE} to {MAX_PREVIEW_SIDE} pixels on its longer side")
+        raise Invalid(
+            f"A preview is {MIN_PREVIEW_SIDE} to {MAX_PREVIEW_SIDE} pixels on its longer side",
+            code="preview_size",
+        )
 
 
 def _decoders() -> list[str]:
@@ -88,9 +91,9 @@ def _decode(data: bytes, *, draft: int | None = None) -> tuple[Image.Image, str]
             with Image.open(io.BytesIO(data), formats=_decoders()) as opened:
                 width, height = opened.size  # from the header; nothing is decoded yet
                 if width < 1 or height < 1:
-                    raise Invalid("The image has no pixels")
+                    raise Invalid("The image has no pixels", code="image_empty")
                 if width * height > MAX_PIXELS:
-                    raise Invalid(_too_large())
+                    raise Invalid(_too_large(), code="image_too_large")
                 source_format = (opened.format or "").upper()
                 if draft and source_format in {"JPEG", "MPO"}:
                     # JPEG can decode straight to 1/2, 1/4 or 1/8 size: a fast preview.
@@ -100,19 +103,24 @@ def _decode(data: bytes, *, draft: int | None = None) -> tuple[Image.Image, str]
     except IntegrityError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise Invalid(_too_large()) from None
+        raise Invalid(_too_large(), code="image_too_large") from None
     except UnidentifiedImageError:
         if _looks_like_heif(data):
             raise Invalid(
                 "This server cannot read HEIC images; ask for the photo as JPEG or PNG "
-                "(on a phone: share or export it as JPEG)"
+                "(on a phone: share or export it as JPEG)",
+                code="heic_unsupported",
             ) from None
-        raise Invalid("The file is not an image this server can read (JPEG, PNG or WebP)") from None
+        raise Invalid(
+            "The file is not an image this server can read (JPEG, PNG or WebP)", code="image_unreadable"
+        ) from None
     except MemoryError:
-        raise Invalid(_too_large()) from None
+        raise Invalid(_too_large(), code="image_too_large") from None
     except Exception:  # decoders raise OSError, SyntaxError, ValueError, EOFError, ...
         # Never pass the decoder's message on: it may quote bytes of the file.
-        raise Invalid("The image is damaged or truncated and cannot be redacted") from None
+        raise Invalid(
+            "The image is damaged or truncated and cannot be redacted", code="image_damaged"
+        ) from None
 
 
 def _too_large() -> str:

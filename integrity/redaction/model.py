@@ -28,15 +28,25 @@ class Box:
 
     def __post_init__(self) -> None:
         if isinstance(self.page, bool) or not isinstance(self.page, int) or self.page < 1:
-            raise Invalid("A redaction box needs a page number from 1")
+            raise Invalid(
+                "A redaction box needs a page number from 1", code="box_page_invalid", field="boxes"
+            )
         values = (self.x, self.y, self.width, self.height)
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
         if not numeric or not all(math.isfinite(v) for v in values):
-            raise Invalid("A redaction box needs numeric coordinates")
+            raise Invalid("A redaction box needs numeric coordinates", code="box_not_numeric", field="boxes")
         if self.x < 0 or self.y < 0 or self.width <= 0 or self.height <= 0:
-            raise Invalid("A redaction box needs a position from 0 and a size above 0")
+            raise Invalid(
+                "A redaction box needs a position from 0 and a size above 0",
+                code="box_geometry",
+                field="boxes",
+            )
         if self.x + self.width > 1 + _EDGE_SLACK or self.y + self.height > 1 + _EDGE_SLACK:
-            raise Invalid("A redaction box must lie within its page (coordinates are fractions 0..1)")
+            raise Invalid(
+                "A redaction box must lie within its page (coordinates are fractions 0..1)",
+                code="box_outside_page",
+                field="boxes",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +64,11 @@ def check_pages(boxes: list[Box], pages: int) -> None:
     for number, box in enumerate(boxes, start=1):
         if box.page > pages:
             noun = "page" if pages == 1 else "pages"
-            raise Invalid(f"Redaction box {number} is on page {box.page}, but the file has {pages} {noun}")
+            raise Invalid(
+                f"Redaction box {number} is on page {box.page}, but the file has {pages} {noun}",
+                code="box_page_outside",
+                field="boxes",
+            )
 
 
 def burn_boxes(image: Image.Image, boxes: list[Box]) -> None:

@@ -64,15 +64,19 @@ def open_pdf(data: bytes) -> Iterator[pdfium.PdfDocument]:
         except pdfium.PdfiumError as exc:
             if exc.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
                 raise Invalid(
-                    "The PDF is protected by a password; ask for an unprotected copy to redact"
+                    "The PDF is protected by a password; ask for an unprotected copy to redact",
+                    code="pdf_encrypted",
                 ) from None
-            raise Invalid("The PDF is damaged and cannot be read") from None
+            raise Invalid("The PDF is damaged and cannot be read", code="pdf_damaged") from None
         try:
             pages = len(document)
             if pages < 1:
-                raise Invalid("The PDF has no pages")
+                raise Invalid("The PDF has no pages", code="pdf_empty")
             if pages > MAX_PAGES:
-                raise Invalid(f"The PDF has more than {MAX_PAGES} pages; split it before redacting")
+                raise Invalid(
+                    f"The PDF has more than {MAX_PAGES} pages; split it before redacting",
+                    code="pdf_too_many_pages",
+                )
             yield document
         finally:
             document.close()
@@ -89,7 +93,7 @@ def redact_pdf(data: bytes, boxes: list[Box], *, dpi: int = DEFAULT_DPI) -> Rend
     Boxes count pages from 1 and use fractions of the page as rendered (after its rotation).
     """
     if not MIN_DPI <= dpi <= MAX_DPI:
-        raise Invalid(f"Pages are rasterised at {MIN_DPI} to {MAX_DPI} dpi")
+        raise Invalid(f"Pages are rasterised at {MIN_DPI} to {MAX_DPI} dpi", code="dpi_out_of_range")
     with open_pdf(data) as document:
         pages = len(document)
         check_pages(boxes, pages)
@@ -115,11 +119,14 @@ def clean_pdf(data: bytes) -> Rendition:
 def preview_pdf_page_png(data: bytes, page: int, max_side: int = 1600) -> bytes:
     """A PNG of page ``page`` (from 1), at most ``max_side`` pixels on its longer side."""
     if not MIN_PREVIEW_SIDE <= max_side <= MAX_PREVIEW_SIDE:
-        raise Invalid(f"A preview is {MIN_PREVIEW_SIDE} to {MAX_PREVIEW_SIDE} pixels on its longer side")
+        raise Invalid(
+            f"A preview is {MIN_PREVIEW_SIDE} to {MAX_PREVIEW_SIDE} pixels on its longer side",
+            code="preview_size",
+        )
     with open_pdf(data) as document:
         pages = len(document)
         if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= pages:
-            raise Invalid(f"The PDF has pages 1 to {pages}")
+            raise Invalid(f"The PDF has pages 1 to {pages}", code="page_not_found")
         width_pt, height_pt = _page_size(document, page - 1)
         image, _, _ = _render(document, page - 1, scale=max_side / max(width_pt, height_pt))
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -135,7 +142,7 @@ def _page_size(document: pdfium.PdfDocument, index: int) -> tuple[float, float]:
     finally:
         page.close()
     if not (math.isfinite(width) and math.isfinite(height) and width > 0 and height > 0):
-        raise Invalid("The PDF has a page without a usable size")
+        raise Invalid("The PDF has a page without a usable size", code="pdf_page_unsized")
     return width, height
 
 
@@ -154,7 +161,9 @@ def _render(document: pdfium.PdfDocument, index: int, *, scale: float) -> tuple[
         finally:
             bitmap.close()
     except pdfium.PdfiumError:
-        raise Invalid(f"Page {index + 1} of the PDF cannot be rendered") from None
+        raise Invalid(
+            f"Page {index + 1} of the PDF cannot be rendered", code="pdf_page_unrenderable"
+        ) from None
     finally:
         page.close()
     return image, width_pt, height_pt

@@ -52,6 +52,8 @@ async def run_in_worker(fn: Callable[[Unpack[Args]], T], *args: *Args) -> T:
         with anyio.fail_after(DEFAULT_TIMEOUT):
             return await anyio.to_process.run_sync(fn, *args, cancellable=True, limiter=_current_limiter())
     except TimeoutError:
-        raise Invalid("The file took too long to process; try a smaller or simpler file") from None
+        raise Invalid(
+            "The file took too long to process; try a smaller or simpler file", code="processing_timeout"
+        ) from None
     except BrokenWorkerProcess:
-        raise Invalid("The file could not be processed") from None
+        raise Invalid("The file could not be processed", code="processing_failed") from None

@@ -27,8 +27,6 @@ from integrity.review.case_page import case_page
 from integrity.security.guards import Principal
 from integrity.web.i18n import language_of_scope
 from integrity.web.pages import (
-    PAGE_EXCEPTION_HANDLERS,
-    ensure_csrf_state,
     page,
     requires_page_login,
     requires_page_review_team,
@@ -50,8 +48,6 @@ class ReviewPages(Controller):
     include_in_schema = False
     guards = [requires_page_login]
     dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
-    exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
 
     @get("/queue", operation_id="review_queue_page", guards=[requires_page_review_team])
     async def queue(
@@ -121,14 +117,14 @@ class ReviewPages(Controller):
                 from integrity.publication.preview_page import preview_page
 
                 return await preview_page(
-                    ctx, principal, case_id, exc.status_code, action_error=exc.detail, failed_action=action
+                    ctx, principal, case_id, exc.status_code, action_error=exc, failed_action=action
                 )
             case = await cases_service.get_case(ctx, principal, case_id)
             return await case_page(
                 principal,
                 case,
                 exc.status_code,
-                action_error=exc.detail,
+                action_error=exc,
                 values={"action": action, "reason": reason},
             )
         if action == "withdraw" or action == "start_review":
@@ -155,7 +151,7 @@ class ReviewPages(Controller):
                 principal,
                 case,
                 exc.status_code,
-                action_error=exc.detail,
+                action_error=exc,
                 values={"comment_kind": kind, "body": body},
             )
         return see_other(f"/app/cases/{case_id}#comments")
@@ -171,7 +167,7 @@ class ReviewPages(Controller):
             await review.declare_conflict(ctx, principal, case_id)
         except WrongState as exc:
             case = await cases_service.get_case(ctx, principal, case_id)
-            return await case_page(principal, case, exc.status_code, action_error=exc.detail)
+            return await case_page(principal, case, exc.status_code, action_error=exc)
         return see_other(f"/app/cases/{case_id}")
 
     @post("/cases/{case_id:uuid}/assignment", operation_id="case_assignment_submit", status_code=303)
@@ -190,5 +186,5 @@ class ReviewPages(Controller):
             await review.assign(ctx, principal, case_id, reviewer)
         except (WrongState, Invalid) as exc:
             case = await cases_service.get_case(ctx, principal, case_id)
-            return await case_page(principal, case, exc.status_code, action_error=exc.detail)
+            return await case_page(principal, case, exc.status_code, action_error=exc)
         return see_other(f"/app/cases/{case_id}")

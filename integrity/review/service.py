@@ -20,6 +20,7 @@ from integrity.cases.sealing import case_key
 from integrity.cases.service import case_facts, get_case, review_team_for
 from integrity.cases.submission import submit_case
 from integrity.cases.tables import Attachment, Case, CaseStatus, Comment, CommentKind, Conflict, Transition
+from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Forbidden, IntegrityError, Invalid, NotFound, WrongState
@@ -38,21 +39,10 @@ Mail = tuple[list[uuid.UUID], NotificationKind, str]
 PUBLISHING = frozenset({"publish", "correct", "retract"})
 
 
-def _clean(text: str | None, what: str, limit: int) -> str | None:
-    if text is None:
-        return None
-    cleaned = text.replace("\r\n", "\n").strip()
-    if len(cleaned) > limit:
-        raise Invalid(f"the {what} must have at most {limit} characters")
-    if "\x00" in cleaned:
-        raise Invalid(f"the {what} must not contain NUL characters")
-    return cleaned or None
-
-
 async def _fresh_row(case_id: uuid.UUID) -> dict[str, Any]:
     row = await Case.select().where(Case.id == case_id).first()
     if row is None:
-        raise NotFound("no such case")
+        raise NotFound("no such case", code="case_not_found")
     return row
 
 
@@ -61,12 +51,15 @@ async def transition(
 ) -> CaseOut:
     """Take `action` on the case if the table and its rules allow it now."""
     if action not in workflow.ACTIONS:
-        raise Invalid(f"action must be one of: {', '.join(workflow.ACTIONS)}")
+        raise Invalid(
+            f"action must be one of: {', '.join(workflow.ACTIONS)}", code="action_unknown", field="action"
+        )
     await load_case_row(principal, case_id)
     if action == "submit":
         case, _ = await submit_case(ctx, principal, case_id)
         return case
-    reason = _clean(reason, "reason", MAX_REASON)
+    if reason is not None:
+        reason = clean_text(reason, "reason", MAX_REASON, required=False) or None
     mails: list[Mail] = []
     problem = None
     if action in workflow.NEEDS_PUBLICATION_CHECK:
@@ -78,7 +71,9 @@ async def transition(
         facts = replace(await case_facts(case_id), publication_problem=problem)
         step = workflow.check(principal, row, facts, action)
         if step.needs_reason and not reason:
-            raise Invalid(f"{action.replace('_', ' ')} needs a reason")
+            raise Invalid(
+                f"{action.replace('_', ' ')} needs a reason", code=f"{action}_needs_reason", field="reason"
+            )
         key = case_key(ctx, row)
         details: dict[str, Any] = {"from": row["status"], "to": step.to.value}
         if action in {"publish", "correct"}:
@@ -179,9 +174,9 @@ async def add_comment(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, body: str, kind: CommentKind
 ) -> CommentOut:
     """A note (review team only), a request (moves the case to `needs_info`) or an answer."""
-    text = _clean(body, "comment", MAX_COMMENT)
+    text = clean_text(body, "body", MAX_COMMENT, required=False) or None
     if not text:
-        raise Invalid("the comment must not be empty")
+        raise Invalid("the comment must not be empty", code="comment_empty", field="body")
     row = await load_case_row(principal, case_id)
     if kind is CommentKind.request:
         await transition(ctx, principal, case_id, "request_info", text)
@@ -201,16 +196,21 @@ async def add_comment(
             author_name=principal.display_name,
         )
     if kind is CommentKind.answer and row["submitter"] != principal.id:
-        raise Forbidden("only the member who filed the case answers requests for information")
+        raise Forbidden(
+            "only the member who filed the case answers requests for information",
+            code="answer_submitter_only",
+        )
     if kind is CommentKind.note and principal.role not in CASE_TEAM:
-        raise Forbidden("internal notes come from the review team")
+        raise Forbidden("internal notes come from the review team", code="notes_team_only")
     async with db.transaction():
         await custody.lock_log()
         row = await _fresh_row(case_id)
         if kind is CommentKind.answer and row["status"] != CaseStatus.needs_info:
-            raise WrongState("answers are given while the case waits for information")
+            raise WrongState(
+                "answers are given while the case waits for information", code="answer_not_expected"
+            )
         if kind is CommentKind.note and row["status"] == CaseStatus.draft:
-            raise WrongState("the case has not been submitted")
+            raise WrongState("the case has not been submitted", code="case_not_submitted")
         entry = await custody.append_entry(
             ctx.signer,
             actor_id=str(principal.id),
@@ -234,12 +234,15 @@ async def declare_conflict(ctx: ServiceContext, principal: Principal, case_id: u
     """A review-team member steps away from a case; if it was assigned to them, it is unassigned."""
     await load_case_row(principal, case_id)
     if principal.role not in CASE_TEAM:
-        raise Forbidden("conflicts of interest are declared by the review team")
+        raise Forbidden("conflicts of interest are declared by the review team", code="conflict_team_only")
     async with db.transaction():
         await custody.lock_log()
         row = await _fresh_row(case_id)
         if await Conflict.exists().where((Conflict.case == case_id) & (Conflict.member == principal.id)):
-            raise WrongState("you have already declared a conflict of interest on this case")
+            raise WrongState(
+                "you have already declared a conflict of interest on this case",
+                code="conflict_already_declared",
+            )
         entry = await custody.append_entry(
             ctx.signer,
             actor_id=str(principal.id),
@@ -262,11 +265,15 @@ def _assignment_refusal(
     """Why `member` may not be handed the case (None when they may): the one rule `assign` enforces
     and `assignable_team` offers."""
     if not member["is_active"] or member["role"] not in CASE_TEAM:
-        return Invalid("reviewer_id must be an active reviewer or editor")
+        return Invalid(
+            "reviewer_id must be an active reviewer or editor", code="assignee_not_team", field="reviewer_id"
+        )
     if member["id"] == submitter:
-        return WrongState("nobody reviews a case they filed")
+        return WrongState("nobody reviews a case they filed", code="assignee_is_submitter")
     if member["id"] in conflicted:
-        return WrongState("that reviewer declared a conflict of interest on this case")
+        return WrongState(
+            "that reviewer declared a conflict of interest on this case", code="assignee_conflicted"
+        )
     return None
 
 
@@ -295,19 +302,23 @@ async def assign(
     """An editor (re)assigns a case to a reviewer or editor who may work on it."""
     await load_case_row(principal, case_id)
     if principal.role != EDITOR:
-        raise Forbidden("only an editor assigns cases")
+        raise Forbidden("only an editor assigns cases", code="editor_only")
     async with db.transaction():
         await custody.lock_log()
         row = await _fresh_row(case_id)
         if row["status"] not in workflow.ASSIGNABLE_STATES:
-            raise WrongState(f"a case that is {row['status']} is not assigned")
+            raise WrongState(f"a case that is {row['status']} is not assigned", code="case_not_assignable")
         assignee = (
             await Member.select(Member.id, Member.role, Member.is_active)
             .where(Member.id == reviewer_id)
             .first()
         )
         if assignee is None:
-            raise Invalid("reviewer_id must be an active reviewer or editor")
+            raise Invalid(
+                "reviewer_id must be an active reviewer or editor",
+                code="assignee_not_team",
+                field="reviewer_id",
+            )
         refusal = _assignment_refusal(
             assignee, submitter=row["submitter"], conflicted=(await case_facts(case_id)).conflicted
         )

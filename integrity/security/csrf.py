@@ -132,7 +132,7 @@ class CSRFMiddleware:
         else:
             allowed = True
         if not allowed:
-            raise Forbidden(FAILED)
+            raise Forbidden(FAILED, code="csrf_failed")
         state.csrf_token = submitted or cookie_token
         await self.app(scope, receive, send)
 

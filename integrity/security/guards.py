@@ -67,9 +67,11 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | 
 def requires_login(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     principal = principal_of(connection)
     if principal is None:
-        raise NotAuthenticated("log in first (session cookie or Authorization: Bearer token)")
+        raise NotAuthenticated(
+            "log in first (session cookie or Authorization: Bearer token)", code="login_required"
+        )
     if principal.must_enrol_totp and not handler.opt.get(ALLOWED_BEFORE_TOTP):
-        raise Forbidden(ENROL_FIRST)
+        raise Forbidden(ENROL_FIRST, code="second_factor_required")
 
 
 def requires_role(*roles: str) -> Guard:
@@ -83,7 +85,7 @@ def requires_role(*roles: str) -> Guard:
         requires_login(connection, handler)
         principal = principal_of(connection)
         if principal is None or principal.role not in allowed:
-            raise Forbidden("your role does not allow this")
+            raise Forbidden("your role does not allow this", code="role_not_allowed")
 
     guard.__name__ = guard.__qualname__ = f"requires_role({', '.join(sorted(allowed))})"
     return guard

@@ -30,7 +30,11 @@ class Rule:
 
     def refusal(self, retry_after: int) -> RateLimited:
         minutes = max(1, -(-retry_after // 60))
-        return RateLimited(self.message.format(minutes=minutes), retry_after=max(1, retry_after))
+        return RateLimited(
+            self.message.format(minutes=minutes),
+            retry_after=max(1, retry_after),
+            code="too_many_" + self.name.replace("-", "_"),
+        )
 
 
 class CounterStore(Protocol):

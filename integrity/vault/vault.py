@@ -165,7 +165,9 @@ class Vault:
         cannot be reached, and whatever ``stream`` raises.
         """
         if expected_size is not None and expected_size < 0:
-            raise Invalid("expected_size must not be negative")
+            raise Invalid(
+                "expected_size must not be negative", code="expected_size_negative", field="expected_size"
+            )
         blob_id = secrets.token_hex(16)
         data_key, wrapped_key, key_id = self.keyring.new_data_key()
         sealer = _Sealer(data_key, blob_id)
@@ -192,14 +194,14 @@ class Vault:
         async for piece in _pieces(stream):
             sealer.size += len(piece)
             if expected_size is not None and sealer.size > expected_size:
-                raise Invalid("the upload is longer than its declared size")
+                raise Invalid("the upload is longer than its declared size", code="upload_long")
             batch += piece
             if len(batch) >= BATCH_SIZE:
                 ciphertext = await self._crunch(sealer.update, batch)
                 batch = bytearray()
                 yield ciphertext
         if expected_size is not None and sealer.size != expected_size:
-            raise Invalid("the upload is shorter than its declared size")
+            raise Invalid("the upload is shorter than its declared size", code="upload_short")
         yield await self._crunch(sealer.finish, batch)
 
     # -- open --------------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ class Vault:
         first = 0 if start is None else start
         last = size if end is None else min(end, size)
         if first < 0 or first > size or last < first:
-            raise Invalid("the range is outside the file")
+            raise Invalid("the range is outside the file", code="range_outside_file")
         data_key = self._unwrap(blob)
         return self._open(blob, data_key, first, last, whole=first == 0 and last == size)
 
@@ -319,14 +321,14 @@ class Vault:
         """
         blob_id = blob if isinstance(blob, str) else blob.blob_id
         if not is_blob_id(blob_id):
-            raise Invalid("not a blob id")
+            raise Invalid("not a blob id", code="blob_id_invalid")
         await self.backend.delete(object_name(blob_id))
         log.info("vault delete: blob=%s", blob_id)
 
     async def exists(self, blob: BlobRef | str) -> bool:
         blob_id = blob if isinstance(blob, str) else blob.blob_id
         if not is_blob_id(blob_id):
-            raise Invalid("not a blob id")
+            raise Invalid("not a blob id", code="blob_id_invalid")
         return await self.backend.exists(object_name(blob_id))
 
     async def health(self) -> VaultHealth:

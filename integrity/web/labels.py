@@ -1,5 +1,5 @@
-"""What the pages call things: labels for codes (statuses, roles, kinds) and readable versions of the
-services' error messages, all translated through the catalogues.
+"""What the pages call things: labels for codes (statuses, roles, kinds) and the messages for error
+codes (one table, `MESSAGES_BY_CODE`), all translated through the catalogues.
 
 Strings are marked with `N_` (and `Nn_` for singular/plural pairs) so Babel's extractor finds them;
 they are translated when a page is rendered, in the page's language.
@@ -7,12 +7,11 @@ they are translated when a page is rendered, in the page's language.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from jinja2 import pass_context
 
-from integrity.accounts import invitations, login, second_factor
+from integrity.errors import IntegrityError, RateLimited
 from integrity.reference import category, district, municipality, to_cyrillic, to_latin
 from integrity.web.i18n import SR_CYRL, SR_LATN, gettext_for
 from integrity.web.i18n import _lang as language_of_context
@@ -143,144 +142,144 @@ PROBLEM_TITLES = [
     N_("Error"),
 ]
 
-#: Messages of the services, word for word, that members can meet on the pages. A test checks
-#: that the services still say these (so a reworded message is noticed here).
-SERVICE_MESSAGES = [
-    N_("wrong e-mail address, password or second-factor code"),
-    N_("no such invitation: it may be mistyped, already used or expired"),
-    N_("no such pending invitation"),
-    N_("that is not a valid e-mail address"),
-    N_("the password must have at least 12 characters"),
-    N_("the password must have at most 1024 characters"),
-    N_("that password is on the list of common passwords: choose another"),
-    N_("the password must not contain your e-mail address"),
-    N_("the display name must have 1 to 120 characters"),
-    N_("a member with that e-mail address already exists"),
-    N_("admins cannot demote or deactivate themselves: ask another admin"),
-    N_("no such member"),
-    N_("only an admin changes members"),
-    N_("a second factor is already enabled for this account"),
-    N_("that code is wrong or already used: check the authenticator app's clock"),
-    N_("your role does not allow this"),
-    N_("no such case"),
-    N_("no such file"),
-    N_("the case has been submitted: filed material can no longer change"),
-    N_("evidence can be added to a draft, or as an answer to a request for information"),
-    N_("the case no longer accepts evidence"),
-    N_("filed evidence can no longer be removed"),
-    N_("the case has not been submitted yet"),
-    N_("only the member who filed the case may edit it"),
-    N_("only the member who filed the case may submit it"),
-    N_("only the member who filed the case may add evidence"),
-    N_("only the member who filed the case may remove evidence"),
-    N_("only the member who filed the case may fetch its receipt"),
-    N_("incident_date must not be in the future"),
-    N_("incident_date is too far in the past"),
-    N_(
+#: What the pages say for each error code (`IntegrityError.code`), translated when a page is rendered.
+#: A refusal whose code is missing here is shown with the service's own (English) detail, so a test
+#: checks that every code the services raise on the pages' paths has its message here.
+MESSAGES_BY_CODE = {
+    # accounts
+    "login_failed": N_("wrong e-mail address, password or second-factor code"),
+    "invitation_not_found": N_("no such invitation: it may be mistyped, already used or expired"),
+    "pending_invitation_not_found": N_("no such pending invitation"),
+    "email_invalid": N_("that is not a valid e-mail address"),
+    "password_too_short": N_("the password must have at least 12 characters"),
+    "password_too_long": N_("the password must have at most 1024 characters"),
+    "password_common": N_("that password is on the list of common passwords: choose another"),
+    "password_contains_email": N_("the password must not contain your e-mail address"),
+    "display_name_length": N_("the display name must have 1 to 120 characters"),
+    "email_taken": N_("a member with that e-mail address already exists"),
+    "admin_self_change": N_("admins cannot demote or deactivate themselves: ask another admin"),
+    "member_not_found": N_("no such member"),
+    "admin_only": N_("only an admin changes members"),
+    "second_factor_enabled": N_("a second factor is already enabled for this account"),
+    "totp_code_wrong": N_("that code is wrong or already used: check the authenticator app's clock"),
+    "role_not_allowed": N_("your role does not allow this"),
+    # written for API clients; a person needs other words
+    "csrf_failed": N_(
+        "This form has expired or did not come from this site. Go back, reload the page and send it again."
+    ),
+    "second_factor_required": N_(
+        "Your role needs a second factor: set it up on the second-factor page first."
+    ),
+    "login_required": N_("Log in first."),
+    # cases
+    "case_not_found": N_("no such case"),
+    "file_not_found": N_("no such file"),
+    "case_submitted": N_("the case has been submitted: filed material can no longer change"),
+    "evidence_not_accepted": N_(
+        "evidence can be added to a draft, or as an answer to a request for information"
+    ),
+    "evidence_closed": N_("the case no longer accepts evidence"),
+    "evidence_filed": N_("filed evidence can no longer be removed"),
+    "case_not_submitted": N_("the case has not been submitted yet"),
+    "submitter_only": N_("Only the member who filed the case may do this."),
+    "incident_date_future": N_("incident_date must not be in the future"),
+    "incident_date_too_old": N_("incident_date is too far in the past"),
+    "type_not_allowed": N_(
         "this type of file is not accepted; send photos (JPEG, PNG, WebP, HEIC), PDF, plain text, "
         "audio (MP3, M4A, OGG, WAV), video (MP4, MOV, WebM) or documents (DOCX, XLSX, ODT)"
     ),
-    N_("the file is empty"),
-    N_("the upload is larger than the platform accepts"),
-    N_("the file is larger than the platform accepts"),
-    N_("the form data is not valid multipart/form-data"),
-    N_("the form data ended before its closing boundary"),
-    N_("something went wrong on our side; nothing you sent has been logged"),
-    # integrity.review.service, integrity.cases.workflow, integrity.publication.service
-    N_("request info needs a reason"),
-    N_("reject needs a reason"),
-    N_("send back needs a reason"),
-    N_("correct needs a reason"),
-    N_("retract needs a reason"),
-    N_("nobody reviews, verifies or approves a case they filed"),
-    N_("you declared a conflict of interest on this case"),
-    N_("you have already declared a conflict of interest on this case"),
-    N_("that reviewer declared a conflict of interest on this case"),
-    N_("approval needs an editor other than the reviewer who verified the case (four eyes)"),
-    N_("nobody reviews a case they filed"),
-    N_("answers are given while the case waits for information"),
-    N_("the comment must not be empty"),
-    N_("internal notes come from the review team"),
-    N_("only the member who filed the case answers requests for information"),
-    N_("the public version is written by the review team"),
-    N_("nobody prepares the publication of a case they filed"),
-    N_("draw at least one box (to publish without boxes, choose publish as filed)"),
-    N_("this type of file has no redaction path yet: it can only be withheld"),
-    N_("this type of file has no page preview"),
-    N_("an actor whose identity is protected is never shown publicly"),
-    N_("choose a file"),
-]
-
-#: Replacements for messages written for API clients, where a person needs other words.
-FRIENDLIER = {
-    # integrity.security.csrf.FAILED
-    "the CSRF token is missing or wrong": N_(
-        "This form has expired or did not come from this site. Go back, reload the page and send it again."
-    ),
-    # integrity.security.guards.ENROL_FIRST
-    "your role needs a second factor": N_(
-        "Your role needs a second factor: set it up on the second-factor page first."
-    ),
-    "log in first": N_("Log in first."),
-    # integrity.publication.service.publication_problem (names files by id)
-    "the publication draft is not complete": N_(
+    "file_empty": N_("the file is empty"),
+    "upload_too_large": N_("the upload is larger than the platform accepts"),
+    "file_too_large": N_("the file is larger than the platform accepts"),
+    "not_multipart": N_("the form data is not valid multipart/form-data"),
+    "multipart_truncated": N_("the form data ended before its closing boundary"),
+    "file_missing": N_("choose a file"),
+    "internal_error": N_("something went wrong on our side; nothing you sent has been logged"),
+    # the review workflow
+    "request_info_needs_reason": N_("request info needs a reason"),
+    "reject_needs_reason": N_("reject needs a reason"),
+    "send_back_needs_reason": N_("send back needs a reason"),
+    "correct_needs_reason": N_("correct needs a reason"),
+    "retract_needs_reason": N_("retract needs a reason"),
+    "own_case": N_("nobody reviews, verifies or approves a case they filed"),
+    "conflict_declared": N_("you declared a conflict of interest on this case"),
+    "conflict_already_declared": N_("you have already declared a conflict of interest on this case"),
+    "assignee_conflicted": N_("that reviewer declared a conflict of interest on this case"),
+    "four_eyes": N_("approval needs an editor other than the reviewer who verified the case (four eyes)"),
+    "assignee_is_submitter": N_("nobody reviews a case they filed"),
+    "answer_not_expected": N_("answers are given while the case waits for information"),
+    "comment_empty": N_("the comment must not be empty"),
+    "notes_team_only": N_("internal notes come from the review team"),
+    "answer_submitter_only": N_("only the member who filed the case answers requests for information"),
+    # publication
+    "draft_team_only": N_("the public version is written by the review team"),
+    "own_case_publication": N_("nobody prepares the publication of a case they filed"),
+    "draft_incomplete": N_(
         "The publication draft is not complete yet: the draft page lists what is missing."
     ),
+    "boxes_missing": N_("draw at least one box (to publish without boxes, choose publish as filed)"),
+    "no_redaction_path": N_("this type of file has no redaction path yet: it can only be withheld"),
+    "no_page_preview": N_("this type of file has no page preview"),
+    "protected_actor_public": N_("an actor whose identity is protected is never shown publicly"),
 }
 
-#: The rate limits' messages (`integrity.accounts.login`), in the pages' words, per rule.
+#: The rate limits' messages (`integrity.security.ratelimit.Rule`, named by the rules of
+#: `integrity.accounts`), in the pages' words, with the wait in minutes.
 RATE_LIMITS = {
-    login.LOGIN_PER_ACCOUNT.message: Nn_(
+    "too_many_login_account": Nn_(
         "Too many failed log-ins for this account: it is locked for %(num)d minute. Wait, then try "
         "again (or use a recovery code if the second factor is the trouble).",
         "Too many failed log-ins for this account: it is locked for %(num)d minutes. Wait, then try "
         "again (or use a recovery code if the second factor is the trouble).",
     ),
-    login.LOGIN_PER_CLIENT.message: Nn_(
+    "too_many_login_client": Nn_(
         "Too many failed log-ins from your connection: wait %(num)d minute.",
         "Too many failed log-ins from your connection: wait %(num)d minutes.",
     ),
-    second_factor.TOTP_PER_ACCOUNT.message: Nn_(
+    "too_many_totp_account": Nn_(
         "Too many wrong codes for this account: wait %(num)d minute.",
         "Too many wrong codes for this account: wait %(num)d minutes.",
     ),
-    second_factor.TOTP_PER_CLIENT.message: Nn_(
+    "too_many_totp_client": Nn_(
         "Too many wrong codes from your connection: wait %(num)d minute.",
         "Too many wrong codes from your connection: wait %(num)d minutes.",
     ),
-    invitations.INVITATION_PER_TOKEN.message: Nn_(
+    "too_many_invitation_token": Nn_(
         "Too many attempts with this invitation: wait %(num)d minute.",
         "Too many attempts with this invitation: wait %(num)d minutes.",
     ),
-    invitations.INVITATION_PER_CLIENT.message: Nn_(
+    "too_many_invitation_client": Nn_(
         "Too many failed invitation attempts from your connection: wait %(num)d minute.",
         "Too many failed invitation attempts from your connection: wait %(num)d minutes.",
     ),
 }
-_RATE_PATTERNS = [
-    (re.compile("^" + re.escape(template).replace(re.escape("{minutes}"), r"(\d+)") + "$"), forms)
-    for template, forms in RATE_LIMITS.items()
-]
 
 
-def translate_problem(lang: str, detail: str) -> str:
-    """A service's message in the page's language: known messages are translated, rate limits keep
-    their wait, anything else is shown as the service wrote it, with a capital and a full stop."""
-    t = gettext_for(lang)
-    for prefix, friendlier in FRIENDLIER.items():
-        if detail.startswith(prefix):
-            return t.gettext(friendlier)
-    for pattern, (singular, plural) in _RATE_PATTERNS:
-        match = pattern.match(detail)
-        if match:
-            num = int(match.group(1))
-            return t.ngettext(singular, plural, num) % {"num": num}
-    text = t.gettext(detail)
+def _sentence(text: str) -> str:
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
     if text and text[-1] not in ".!?":
         text += "."
     return text
+
+
+def translate_problem(lang: str, problem: IntegrityError | str) -> str:
+    """What a page says about `problem` in its language.
+
+    A refusal is looked up by its code: rate limits keep their wait, other known codes give their
+    translated message, and an unknown code shows the service's detail as written. A page's own
+    message (a string marked with `N_`) is translated as it is. Either way with a capital and a full
+    stop.
+    """
+    t = gettext_for(lang)
+    if isinstance(problem, str):
+        return _sentence(t.gettext(problem))
+    if isinstance(problem, RateLimited) and problem.code in RATE_LIMITS:
+        singular, plural = RATE_LIMITS[problem.code]
+        num = problem.minutes
+        return t.ngettext(singular, plural, num) % {"num": num}
+    message = MESSAGES_BY_CODE.get(problem.code)
+    return _sentence(t.gettext(message) if message else problem.detail)
 
 
 # --- template helpers -------------------------------------------------------------------------
@@ -298,8 +297,8 @@ def _label(table: dict[str, str]) -> Any:
 
 
 @pass_context
-def problem_text(context: Any, detail: str) -> str:
-    return translate_problem(language_of_context(context), detail)
+def problem_text(context: Any, problem: IntegrityError | str) -> str:
+    return translate_problem(language_of_context(context), problem)
 
 
 @pass_context

@@ -40,16 +40,16 @@ class EnrolmentRequired(Forbidden):
 def requires_page_login(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     principal = principal_of(connection)
     if principal is None:
-        raise LoginRequired("log in first")
+        raise LoginRequired("log in first", code="login_required")
     if principal.must_enrol_totp and not handler.opt.get(ALLOWED_BEFORE_TOTP):
-        raise EnrolmentRequired("your role needs a second factor")
+        raise EnrolmentRequired("your role needs a second factor", code="second_factor_required")
 
 
 def requires_page_admin(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     requires_page_login(connection, handler)
     principal = principal_of(connection)
     if principal is None or principal.role != ADMIN:
-        raise Forbidden("your role does not allow this")
+        raise Forbidden("your role does not allow this", code="role_not_allowed")
 
 
 def requires_page_review_team(
@@ -59,7 +59,7 @@ def requires_page_review_team(
     requires_page_login(connection, handler)
     principal = principal_of(connection)
     if principal is None or principal.role not in CASE_TEAM:
-        raise Forbidden("your role does not allow this")
+        raise Forbidden("your role does not allow this", code="role_not_allowed")
 
 
 def safe_next(value: str | None) -> str:
@@ -90,7 +90,10 @@ def page(
     )
 
 
-def error_page(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> Template:
+def error_page(
+    status: int, title: str, detail: IntegrityError | str, headers: dict[str, str] | None = None
+) -> Template:
+    """The error page; `detail` is a refusal (its message is looked up by code) or a page's own message."""
     return page("error.html", status, headers=headers, status=status, title=title, detail=detail)
 
 
@@ -109,7 +112,7 @@ def _integrity_page(request: Request[Any, Any, Any], exc: IntegrityError) -> Res
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     if exc.status_code >= 500:
         return handle_unexpected(request, exc)
-    return error_page(exc.status_code, exc.title, exc.detail, headers)  # type: ignore[return-value]
+    return error_page(exc.status_code, exc.title, exc, headers)  # type: ignore[return-value]
 
 
 def _http_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -142,5 +145,5 @@ async def ensure_csrf_state(request: Request[Any, Any, Any]) -> None:
 def current_principal(request: Request[Any, Any, Any]) -> Principal:
     principal = principal_of(request)
     if principal is None:
-        raise LoginRequired("log in first")
+        raise LoginRequired("log in first", code="login_required")
     return principal

@@ -1,5 +1,5 @@
-"""Wires the web pages into the app: the members' page controllers, the language middleware, and the
-template engine's i18n extension and helpers (`configure_templates`, the `TemplateConfig` callback)."""
+"""Wires the page shell into the app: the language middleware, and the template engine's i18n
+extension and helpers (`configure_templates`, the `TemplateConfig` callback)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,6 @@ from litestar.config.app import AppConfig
 from litestar.middleware import DefineMiddleware
 from litestar.plugins import InitPluginProtocol
 
-from integrity.accounts.pages import AdminPages, JoinPages, LoginPages, SecondFactorPages
-from integrity.cases.pages import CasePages
-from integrity.publication.pages import PublicationPages
-from integrity.review.pages import ReviewPages
 from integrity.web import i18n
 from integrity.web.labels import TEMPLATE_GLOBALS
 
@@ -23,8 +19,6 @@ class WebPlugin(InitPluginProtocol):
         self.secure = secure
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config.route_handlers.extend([LoginPages, SecondFactorPages, JoinPages, CasePages, AdminPages])
-        app_config.route_handlers.extend([ReviewPages, PublicationPages])
         app_config.middleware.append(DefineMiddleware(i18n.LanguageMiddleware, secure=self.secure))
         return app_config
 

@@ -2,11 +2,10 @@
 
     python -m integrity.web.translations      # adds new strings to every messages.po, keeps the rest
 
-Strings come from the templates (`{% trans %}`, `_()`) and from the web modules that mark strings
-with `N_`/`Nn_` (labels and messages shown on pages). Translators then fill in
-`frontend/translations/sr_Latn/LC_MESSAGES/messages.po`; the Cyrillic catalogue is made from it when
-the app starts (`integrity.web.i18n`).
-"""
+Strings come from the templates (`{% trans %}`, `_()`) and from the modules that mark strings with
+`N_`/`Nn_` (labels, messages by error code, and the pages' own messages in every domain).
+Translators then fill in `frontend/translations/sr_Latn/LC_MESSAGES/messages.po`; the Cyrillic
+catalogue is made from it when the app starts (`integrity.web.i18n`). """
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ from babel.messages.pofile import read_po, write_po
 
 from integrity.web.i18n import FRONTEND, TRANSLATIONS
 
-WEB_PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
 LOCALES = ("sr_Latn", "en")
 PYTHON_KEYWORDS = {"N_": None, "Nn_": (1, 2)}
 
@@ -36,7 +35,7 @@ def extract() -> Catalog:
             message, locations=[(f"templates/{filename}", lineno)], auto_comments=comments, context=context
         )
     python = extract_from_dir(
-        WEB_PACKAGE,
+        PACKAGE,
         method_map=[("**.py", "python")],
         keywords=PYTHON_KEYWORDS,  # type: ignore[arg-type]
         comment_tags=(),
@@ -44,7 +43,7 @@ def extract() -> Catalog:
     for filename, lineno, message, comments, context in python:
         catalogue.add(
             message,
-            locations=[(f"integrity/web/{filename}", lineno)],
+            locations=[(f"integrity/{filename}", lineno)],
             auto_comments=comments,
             context=context,
         )

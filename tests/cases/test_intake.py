@@ -482,3 +482,35 @@ async def test_an_idempotency_key_makes_a_retried_upload_safe(
         headers={"content-type": other_type, "idempotency-key": "upload-7f3a"},
     )
     assert elsewhere.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"municipality": "atlantis"}, "municipality_unknown", "municipality"),
+        ({"categories": []}, "categories_missing", "categories"),
+        ({"incident_date": "2999-01-01"}, "incident_date_future", "incident_date"),
+        ({"title": "   "}, "text_empty", "title"),
+        ({"actors": [{"role": "witness"}]}, "actor_incomplete", "actors"),
+    ],
+)
+async def test_a_refusal_names_its_stable_code_and_the_field_at_fault(
+    accounts: AccountFactory, change: dict[str, Any], code: str, field: str
+) -> None:
+    member = await accounts.as_role("member")
+    response = await member.post("/api/v1/cases", json={**NEW_CASE, **change})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert (problem["code"], problem["field"]) == (code, field)
+
+
+async def test_every_problem_document_has_a_code(accounts: AccountFactory) -> None:
+    member = await accounts.as_role("member")
+    unknown_case = await member.get("/api/v1/cases/00000000-0000-0000-0000-000000000000")
+    assert unknown_case.status_code == 404 and unknown_case.json()["code"] == "case_not_found"
+    no_route = await member.get("/api/v1/no-such-thing")
+    assert no_route.status_code == 404 and no_route.json()["code"] == "not_found"
+    wrong_type = await member.post("/api/v1/cases", json={**NEW_CASE, "categories": "x"})
+    assert wrong_type.json()["code"] in {"validation_failed", "bad_request"}
+    assert "field" not in no_route.json()

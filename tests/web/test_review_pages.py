@@ -250,25 +250,29 @@ def test_case_fields_still_name_a_protected_actor() -> None:
     assert ("actor-0-protect", "1") in CASE_FIELDS
 
 
-def test_the_review_services_still_send_the_messages_the_pages_translate() -> None:
-    import inspect
+def test_the_workflow_refusals_reach_the_pages_in_their_language() -> None:
+    import uuid
 
     from integrity.cases import workflow
-    from integrity.publication import drafts, public_pages, renditions, revisions
-    from integrity.review import service as review
+    from integrity.security.guards import EDITOR, Principal
     from integrity.web import labels
 
-    source = "".join(
-        inspect.getsource(module)
-        for module in (review, workflow, drafts, renditions, revisions, public_pages)
+    editor = Principal(
+        id=uuid.uuid4(),
+        email="editor@example.org",
+        display_name="Urednica",
+        profession="journalist",
+        role=EDITOR,
+        totp_enabled=True,
+        via="session",
+        credential_id=uuid.uuid4(),
     )
-    first = labels.SERVICE_MESSAGES.index("request info needs a reason")
-    for message in labels.SERVICE_MESSAGES[first:]:
-        if message.endswith(" needs a reason"):
-            assert "f\"{action.replace('_', ' ')} needs a reason\"" in source
-        else:
-            assert message in source, message
-    assert '"the publication draft is not complete: "' in source
+    row = {"submitter": editor.id, "verified_by": editor.id, "status": "verified"}
+    facts = workflow.CaseFacts(conflicted=frozenset({editor.id}), publication_problem="files: 1 undecided")
+    for rule in (workflow.not_own_case, workflow.no_conflict, workflow.four_eyes, workflow.draft_complete):
+        refusal = rule(editor, row, facts)
+        assert refusal is not None and refusal.code in labels.MESSAGES_BY_CODE, rule
+        assert labels.translate_problem("sr-Latn", refusal) != labels.translate_problem("en", refusal)
 
 
 @pytest.mark.parametrize("lang", ["sr-Latn", "sr-Cyrl", "en"])

@@ -1,13 +1,19 @@
 """The catalogues: every string the pages show is translated into Serbian, the Cyrillic catalogue is
-a faithful transliteration, and the services' messages the pages translate are still the ones the
-services send."""
+a faithful transliteration, and the pages translate the services' refusals by their codes."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
 from babel.messages.pofile import read_po
 
+import integrity
 from integrity.accounts import invitations, login, members, second_factor
-from integrity.cases import filetypes
+from integrity.cases import filetypes, workflow
+from integrity.errors import Invalid, UnsupportedType, WrongState
+from integrity.http import problems
 from integrity.security import guards
 from integrity.web import labels
 from integrity.web.i18n import (
@@ -19,7 +25,7 @@ from integrity.web.i18n import (
     gettext_for,
     transliterate_message,
 )
-from integrity.web.labels import translate_problem
+from integrity.web.labels import _sentence, translate_problem
 from integrity.web.translations import extract
 
 
@@ -77,26 +83,54 @@ def test_serbian_plurals_follow_the_grammar() -> None:
     ]
 
 
-def test_the_services_still_send_the_messages_the_pages_translate() -> None:
-    sent = {
-        login.LOGIN_FAILED,
-        invitations.NO_SUCH_INVITATION,
-        filetypes.NOT_ALLOWED,
-        f"the password must have at least {members.MIN_PASSWORD_LENGTH} characters",
-        f"the password must have at most {members.MAX_PASSWORD_LENGTH} characters",
-    }
-    assert sent <= set(labels.SERVICE_MESSAGES)
+def test_every_code_the_pages_translate_is_one_the_services_raise() -> None:
+    """A renamed or dropped code is noticed here, before a member meets an untranslated refusal."""
+    package = Path(integrity.__file__).parent
+    source = "".join(path.read_text(encoding="utf-8") for path in package.rglob("*.py"))
+    raised = set(re.findall(r'code="([a-z_]+)"', source)) | set(problems._CODES.values())
+    assert 'code=f"{action}_needs_reason"' in source
+    raised |= {f"{action}_needs_reason" for action in workflow.NEEDS_REASON}
+    assert set(labels.MESSAGES_BY_CODE) <= raised, set(labels.MESSAGES_BY_CODE) - raised
+    rules = [
+        login.LOGIN_PER_ACCOUNT,
+        login.LOGIN_PER_CLIENT,
+        second_factor.TOTP_PER_ACCOUNT,
+        second_factor.TOTP_PER_CLIENT,
+        invitations.INVITATION_PER_TOKEN,
+        invitations.INVITATION_PER_CLIENT,
+    ]
+    assert {rule.refusal(60).code for rule in rules} == set(labels.RATE_LIMITS)
+
+
+def test_a_refusal_is_translated_by_its_code_not_its_wording() -> None:
+    """The pages used to match the services' English: a reworded refusal (this one had drifted)
+    reached a Serbian page in English. By code, the wording no longer matters."""
+    reworded = WrongState("evidence may only be added to drafts (new wording)", code="evidence_not_accepted")
+    assert translate_problem(SR_LATN, reworded) == translate_problem(
+        SR_LATN, labels.MESSAGES_BY_CODE["evidence_not_accepted"]
+    )
+    assert translate_problem(SR_LATN, reworded) != _sentence(reworded.detail)
+    assert translate_problem(SR_CYRL, reworded)[0] in "АБВГДЂЕЖЗИЈКЛЉМНЊОПРСТЋУФХЦЧЏШ"
+    # An unknown code shows the service's own words, as a sentence.
+    unknown = Invalid("something new went wrong", code="not_in_the_table")
+    assert translate_problem(SR_LATN, unknown) == "Something new went wrong."
+
+
+def test_the_type_refusal_and_the_password_limits_have_their_messages() -> None:
+    with pytest.raises(UnsupportedType) as refused:
+        filetypes.detect(b"MZ\x90\x00" + b"\x00" * 60)
+    assert translate_problem(SR_LATN, refused.value) != _sentence(filetypes.NOT_ALLOWED)
+    assert labels.MESSAGES_BY_CODE["password_too_short"].endswith(f"{members.MIN_PASSWORD_LENGTH} characters")
+    assert labels.MESSAGES_BY_CODE["password_too_long"].endswith(f"{members.MAX_PASSWORD_LENGTH} characters")
     assert guards.ENROL_FIRST.startswith("your role needs a second factor")
 
 
 def test_rate_limit_messages_keep_their_wait_in_every_language() -> None:
     refusal = login.LOGIN_PER_ACCOUNT.refusal(600)
-    assert translate_problem(SR_LATN, refusal.detail).startswith(
+    assert translate_problem(SR_LATN, refusal).startswith(
         "Previše neuspelih prijava na ovaj nalog: zaključan je 10 minuta."
     )
-    assert "10 минута" in translate_problem(SR_CYRL, refusal.detail)
-    assert translate_problem(EN, refusal.detail).startswith("Too many failed log-ins for this account")
+    assert "10 минута" in translate_problem(SR_CYRL, refusal)
+    assert translate_problem(EN, refusal).startswith("Too many failed log-ins for this account")
     one = second_factor.TOTP_PER_CLIENT.refusal(30)
-    assert (
-        translate_problem(SR_LATN, one.detail) == "Previše pogrešnih kodova sa vaše veze: sačekajte 1 minut."
-    )
+    assert translate_problem(SR_LATN, one) == "Previše pogrešnih kodova sa vaše veze: sačekajte 1 minut."

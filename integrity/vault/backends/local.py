@@ -47,7 +47,7 @@ class LocalBackend:
         try:
             return await anyio.to_thread.run_sync(partial(fn, *args), limiter=self._limiter)
         except FileNotFoundError:
-            raise NotFound("no such object") from None
+            raise NotFound("no such object", code="object_not_found") from None
         except OSError as exc:
             raise StorageUnavailable(_describe(exc)) from exc
 

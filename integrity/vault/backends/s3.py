@@ -123,7 +123,7 @@ class S3Backend:
             raise StorageUnavailable("the object store did not answer in time") from None
         except S3Error as exc:
             if exc.code in _MISSING:
-                raise NotFound("no such object") from None
+                raise NotFound("no such object", code="object_not_found") from None
             log.warning("object store refused a request: %s", exc.code)
             raise StorageUnavailable(f"the object store refused the request ({exc.code})") from None
         except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
