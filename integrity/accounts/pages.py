@@ -4,12 +4,13 @@ admin's pages for members (role, deactivation) and invitations (create, list, re
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from litestar.types import BeforeRequestHookHandler
 
 from integrity.accounts import invitations as accounts_invitations
 from integrity.accounts import login as accounts_login
@@ -66,7 +67,7 @@ def _logged_in(
 class LoginPages(Controller):
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
+    before_request: BeforeRequestHookHandler | None = ensure_csrf_state
 
     @get(LOGIN_PATH, operation_id="login_page", name="login")
     async def form(self, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -158,7 +159,7 @@ class SecondFactorPages(Controller):
     guards = [requires_page_login]
     opt = {ALLOWED_BEFORE_TOTP: True}
     exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
+    before_request: BeforeRequestHookHandler | None = ensure_csrf_state
 
     @get("/", operation_id="totp_page")
     async def show(
@@ -206,7 +207,11 @@ class SecondFactorPages(Controller):
         return page("auth/recovery_codes.html", codes=codes, next=HOME_PATH)
 
 
-def _secret(enrolment: accounts_second_factor.Enrolment | None) -> dict[str, str]:
+class _SecretContext(TypedDict, total=False):
+    grouped_secret: str
+
+
+def _secret(enrolment: accounts_second_factor.Enrolment | None) -> _SecretContext:
     return {"grouped_secret": accounts_second_factor.grouped_secret(enrolment.secret)} if enrolment else {}
 
 
@@ -219,7 +224,7 @@ class JoinPages(Controller):
     path = "/join"
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
+    before_request: BeforeRequestHookHandler | None = ensure_csrf_state
 
     @get("/{token:str}", operation_id="join_page")
     async def form(self, token: FromPath[str]) -> Template:
@@ -294,7 +299,7 @@ class AdminPages(Controller):
     include_in_schema = False
     guards = [requires_page_admin]
     exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
+    before_request: BeforeRequestHookHandler | None = ensure_csrf_state
 
     @get("/members", operation_id="members_page")
     async def members(self, principal: NamedDependency[Principal]) -> Template:
@@ -333,9 +338,10 @@ class AdminPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         form = await request.form()
-        email = form.get("email") if isinstance(form.get("email"), str) else ""
-        role = form.get("role") if form.get("role") in ROLES else Role.member.value
-        values = {"email": str(email)[:320], "role": role}
+        raw_email, raw_role = form.get("email"), form.get("role")
+        email = raw_email if isinstance(raw_email, str) else ""
+        role = raw_role if isinstance(raw_role, str) and raw_role in ROLES else Role.member.value
+        values = {"email": email[:320], "role": role}
         try:
             invitation, token = await accounts_invitations.invite(
                 email=values["email"], role=Role(role), invited_by=principal.id, accounts=settings.accounts

@@ -310,6 +310,8 @@ async def delete_attachment(
         if attachment is None:
             raise NotFound("no such file")
         current = await Case.select(Case.status).where(Case.id == case_id).first()
+        if current is None:
+            raise NotFound("no such case")
         if attachment["frozen"] or not workflow.accepts_evidence(current):
             raise WrongState("filed evidence can no longer be removed")
         await Attachment.delete().where(Attachment.id == attachment_id)

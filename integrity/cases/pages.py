@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Annotated, Any
 
@@ -19,6 +19,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
+from litestar.types import BeforeRequestHookHandler
 
 from integrity.cases import evidence as cases_evidence
 from integrity.cases import service as cases_service
@@ -54,7 +55,7 @@ MAX_FIELD_BYTES = 512 * 1024
 PAGE_SIZE = 20
 
 
-def _form_parts(request: Request[Any, Any, Any], ctx: ServiceContext) -> AsyncIterator[FormPart]:
+def _form_parts(request: Request[Any, Any, Any], ctx: ServiceContext) -> AsyncGenerator[FormPart, None]:
     return form_parts(request, max_part_bytes=ctx.settings.max_upload_bytes, max_field_bytes=MAX_FIELD_BYTES)
 
 
@@ -92,7 +93,7 @@ class CasePages(Controller):
     guards = [requires_page_login]
     dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
     exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
+    before_request: BeforeRequestHookHandler | None = ensure_csrf_state
 
     @get("/", operation_id="my_cases_page", name="my_cases")
     async def my_cases(
@@ -102,7 +103,7 @@ class CasePages(Controller):
         status: Annotated[str | None, QueryParameter(max_length=20)] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
-        wanted = CaseStatus(status) if status in CaseStatus.__members__ else None
+        wanted = CaseStatus(status) if status is not None and status in CaseStatus.__members__ else None
         found = await cases_service.list_cases(
             ctx, principal, status=wanted, page=page_number, page_size=PAGE_SIZE
         )

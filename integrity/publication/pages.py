@@ -19,6 +19,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
+from litestar.types import BeforeRequestHookHandler
 
 from integrity.cases import service as cases_service
 from integrity.cases.forms import form_fields
@@ -305,7 +306,7 @@ class PublicationPages(Controller):
     guards = [requires_page_review_team]
     dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
     exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
+    before_request: BeforeRequestHookHandler | None = ensure_csrf_state
 
     @get("/publication", operation_id="publication_draft_page")
     async def draft(

@@ -21,6 +21,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
+from litestar.types import BeforeRequestHookHandler
 
 from integrity.cases.forms import category_codes, municipality_groups
 from integrity.custody import service as custody
@@ -90,6 +91,8 @@ def _is_private(request: AnyRequest) -> bool:
 
 def _render(request: AnyRequest, template: str, context: dict[str, Any]) -> CachedAnswer:
     engine = request.app.template_engine
+    if engine is None:
+        raise RuntimeError("the app has no template engine configured")
     html = engine.get_template(template).render(request=request, csrf_input="", csrf_token="", **context)
     return CachedAnswer.of(
         html.encode("utf-8"),
@@ -141,7 +144,7 @@ def _script(lang: str) -> str:
 class PublicPagesController(Controller):
     include_in_schema = False
     exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
+    before_request: BeforeRequestHookHandler | None = ensure_csrf_state
 
     @get("/", operation_id="home_page", name="home")
     async def home(

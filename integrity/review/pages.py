@@ -15,6 +15,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
+from litestar.types import BeforeRequestHookHandler
 
 from integrity.cases import service as cases_service
 from integrity.cases.forms import category_codes, municipality_groups
@@ -51,7 +52,7 @@ class ReviewPages(Controller):
     guards = [requires_page_login]
     dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
     exception_handlers = PAGE_EXCEPTION_HANDLERS
-    before_request = ensure_csrf_state
+    before_request: BeforeRequestHookHandler | None = ensure_csrf_state
 
     @get("/queue", operation_id="review_queue_page", guards=[requires_page_review_team])
     async def queue(
@@ -66,7 +67,11 @@ class ReviewPages(Controller):
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
-        wanted = CaseStatus(status) if status in CaseStatus.__members__ and status != "draft" else None
+        wanted = (
+            CaseStatus(status)
+            if status is not None and status in CaseStatus.__members__ and status != "draft"
+            else None
+        )
         place = municipality_code if municipality_code and municipality(municipality_code) else ""
         topic = category_code if category_code and category(category_code) else ""
         mine = assigned == "1"
