@@ -17,6 +17,7 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 from integrity.errors import ConfigurationError, DatabaseUnavailable
 from integrity.settings import DatabaseSettings, validate_database_url
@@ -83,7 +84,8 @@ def bind_engine(engine: Engine) -> None:
     from integrity.tables import all_tables
 
     piccolo_conf.DB = engine
-    for table in [*all_tables(), Migration]:
+    tables: list[type[Table]] = [*all_tables(), Migration]
+    for table in tables:
         table._meta.db = engine
 
 

@@ -17,6 +17,7 @@ import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 import msgspec
 
@@ -93,7 +94,18 @@ def _demo_png(width: int = 64, height: int = 48) -> bytes:
     )
 
 
-DEMO_CASES = [
+class DemoCase(TypedDict):
+    #: The handle of the member in `DEMO_PEOPLE` who files the case.
+    author: str
+    submit: bool
+    case: CaseIn
+    #: Filename and content of each file; None for a generated PNG.
+    files: list[tuple[str, bytes | None]]
+    #: The public version the demo review team publishes.
+    publish: NotRequired[DraftIn]
+
+
+DEMO_CASES: list[DemoCase] = [
     {
         "author": "clan",
         "submit": True,
@@ -224,17 +236,14 @@ async def _seed(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAc
     for demo in DEMO_CASES:
         _, member = accounts[str(demo["author"])]
         principal = principal_from(member, via="session", credential_id=member.id)
-        created = await cases_service.create_case(ctx, principal, demo["case"])  # type: ignore[arg-type]
-        files = [
-            (name, content if content is not None else _demo_png())
-            for name, content in demo["files"]  # type: ignore[union-attr]
-        ]
+        created = await cases_service.create_case(ctx, principal, demo["case"])
+        files = [(name, content if content is not None else _demo_png()) for name, content in demo["files"]]
         if files:
             await evidence.add_attachments(ctx, principal, created.id, _parts(files))
         if demo["submit"]:
             await submission.submit_case(ctx, principal, created.id)
         if "publish" in demo:
-            await _review_and_publish(ctx, accounts, created.id, demo["publish"])  # type: ignore[arg-type]
+            await _review_and_publish(ctx, accounts, created.id, demo["publish"])
     return [account for account, _ in accounts.values()]
 
 

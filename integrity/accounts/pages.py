@@ -4,7 +4,7 @@ admin's pages for members (role, deactivation) and invitations (create, list, re
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -18,7 +18,7 @@ from integrity.accounts import second_factor as accounts_second_factor
 from integrity.accounts.authentication import SESSION_COOKIE, session_cookie
 from integrity.accounts.tables import Profession, Role
 from integrity.cases.forms import MESSAGES
-from integrity.errors import Invalid, NotAuthenticated, NotFound, RateLimited, WrongState
+from integrity.errors import IntegrityError, Invalid, NotAuthenticated, NotFound, RateLimited, WrongState
 from integrity.security.csrf import CSRF_COOKIE, csrf_cookie, new_csrf_token
 from integrity.security.guards import ALLOWED_BEFORE_TOTP, Principal
 from integrity.security.ratelimit import RateLimiter, client_key
@@ -200,7 +200,11 @@ class SecondFactorPages(Controller):
         return page("auth/recovery_codes.html", codes=codes, next=HOME_PATH)
 
 
-def _secret(enrolment: accounts_second_factor.Enrolment | None) -> dict[str, str]:
+class _SecretContext(TypedDict, total=False):
+    grouped_secret: str
+
+
+def _secret(enrolment: accounts_second_factor.Enrolment | None) -> _SecretContext:
     return {"grouped_secret": accounts_second_factor.grouped_secret(enrolment.secret)} if enrolment else {}
 
 
@@ -227,7 +231,7 @@ class JoinPages(Controller):
             "profession": _field(form, "profession", 20),
         }
         password = _field(form, "password")
-        errors: dict[str, str] = {}
+        errors: dict[str, IntegrityError | str] = {}
         if values["profession"] not in PROFESSION_CODES:
             errors["profession"] = MESSAGES["choose_profession"]
         if password != _field(form, "password_again"):
@@ -269,7 +273,9 @@ MEMBERS_PATH = "/app/admin/members"
 INVITATIONS_PATH = "/app/admin/invitations"
 
 
-async def _members_page(principal: Principal, status: int = 200, error: str | None = None) -> Template:
+async def _members_page(
+    principal: Principal, status: int = 200, error: IntegrityError | str | None = None
+) -> Template:
     members = await accounts_members.list_members()
     return page("admin/members.html", status, members=members, roles=ROLES, me=principal.id, error=error)
 
@@ -324,9 +330,10 @@ class AdminPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         form = await request.form()
-        email = form.get("email") if isinstance(form.get("email"), str) else ""
-        role = form.get("role") if form.get("role") in ROLES else Role.member.value
-        values = {"email": str(email)[:320], "role": role}
+        raw_email, raw_role = form.get("email"), form.get("role")
+        email = raw_email if isinstance(raw_email, str) else ""
+        role = raw_role if isinstance(raw_role, str) and raw_role in ROLES else Role.member.value
+        values = {"email": email[:320], "role": role}
         try:
             invitation, token = await accounts_invitations.invite(
                 email=values["email"], role=Role(role), invited_by=principal.id, accounts=settings.accounts

@@ -326,6 +326,8 @@ async def delete_attachment(
         if attachment is None:
             raise NotFound("no such file", code="file_not_found")
         current = await Case.select(Case.status).where(Case.id == case_id).first()
+        if current is None:
+            raise NotFound("no such case")
         if attachment["frozen"] or not workflow.accepts_evidence(current):
             raise WrongState("filed evidence can no longer be removed", code="evidence_filed")
         await Attachment.delete().where(Attachment.id == attachment_id)

@@ -78,7 +78,7 @@ class CaseForm:
     categories: list[str] = field(default_factory=list)
     location_detail: str = ""
     actors: list[ActorRow] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, IntegrityError | str] = field(default_factory=dict)
 
     def actor_rows(self) -> list[ActorRow]:
         """The member's rows and some blank ones, up to the service's limit."""
@@ -86,7 +86,7 @@ class CaseForm:
         room = max(0, cases_actors.MAX_ACTORS - len(rows))
         return rows + [ActorRow() for _ in range(min(BLANK_ACTOR_ROWS, room))]
 
-    def actor_error(self, index: int) -> str | None:
+    def actor_error(self, index: int) -> IntegrityError | str | None:
         return self.errors.get(f"actor-{index}")
 
     @classmethod

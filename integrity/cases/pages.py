@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from typing import Annotated, Any
 
@@ -52,7 +52,7 @@ MAX_FIELD_BYTES = 512 * 1024
 PAGE_SIZE = 20
 
 
-def _form_parts(request: Request[Any, Any, Any], ctx: ServiceContext) -> AsyncIterator[FormPart]:
+def _form_parts(request: Request[Any, Any, Any], ctx: ServiceContext) -> AsyncGenerator[FormPart, None]:
     return form_parts(request, max_part_bytes=ctx.settings.max_upload_bytes, max_field_bytes=MAX_FIELD_BYTES)
 
 
@@ -98,7 +98,7 @@ class CasePages(Controller):
         status: Annotated[str | None, QueryParameter(max_length=20)] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
-        wanted = CaseStatus(status) if status in CaseStatus.__members__ else None
+        wanted = CaseStatus(status) if status is not None and status in CaseStatus.__members__ else None
         found = await cases_service.list_cases(
             ctx, principal, status=wanted, page=page_number, page_size=PAGE_SIZE
         )

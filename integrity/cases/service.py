@@ -10,6 +10,8 @@ import datetime
 import uuid
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from integrity import db
 from integrity.cases import workflow
 from integrity.cases.access import CASE_TEAM, load_case_row, require_draft, require_submitter
@@ -40,6 +42,7 @@ from integrity.cases.tables import (
 from integrity.cases.validation import check_categories, check_date, check_municipality, clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
+from integrity.errors import NotFound
 from integrity.reference import fold
 from integrity.security.guards import Principal
 
@@ -143,6 +146,8 @@ async def update_case(
     async with db.transaction():
         await custody.lock_log()
         current = await Case.select(Case.status).where(Case.id == case_id).first()
+        if current is None:
+            raise NotFound("no such case")
         require_draft(current)
         changes[Case.updated_at] = datetime.datetime.now(datetime.UTC)
         await Case.update(changes).where(Case.id == case_id)
@@ -270,6 +275,8 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
         .where(Member.id == row["submitter"])
         .first()
     )
+    if submitter is None:  # the foreign key restricts deleting a member who filed a case
+        raise RuntimeError(f"the submitter of case {case_id} is missing")
     return CaseOut(
         id=case_id,
         reference=row["reference"],
@@ -313,6 +320,7 @@ async def list_cases(
     page_size: int = 20,
 ) -> CasePage:
     """A member's own cases; for the review team, every case past its draft."""
+    where: Combinable
     if principal.role in CASE_TEAM:
         where = Case.status != CaseStatus.draft.value
     else:

@@ -23,7 +23,7 @@ from integrity.cases.tables import (
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.custody.signing import canonical_json, rfc3339
-from integrity.errors import WrongState
+from integrity.errors import NotFound, WrongState
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
 from integrity.security.guards import Principal
@@ -37,6 +37,8 @@ async def submit_case(
     async with db.transaction():
         await custody.lock_log()
         current = await Case.select().where(Case.id == case_id).first()
+        if current is None:
+            raise NotFound("no such case")
         workflow.check(principal, current, await case_facts(case_id), "submit")
         files = [
             {"sha256": a["sha256"], "size": int(a["size"])}

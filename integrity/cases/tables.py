@@ -5,21 +5,25 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any, Protocol
 
 from piccolo.columns import (
     UUID,
     BigInt,
     Boolean,
     Bytea,
+    Column,
     Date,
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.query import Select, Update
 from piccolo.table import Table
 
 from integrity.accounts.tables import Member
@@ -91,6 +95,7 @@ class Case(Table, tablename="case_file"):
 
 
 class CaseCategory(Table, tablename="case_category"):
+    id: Serial
     case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
     code = Varchar(length=40, index=True)
 
@@ -110,6 +115,7 @@ class Actor(Table, tablename="actor"):
 
 
 class CaseActor(Table, tablename="case_actor"):
+    id: Serial
     case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
     actor = ForeignKey(references=Actor, on_delete=OnDelete.restrict, index=True)
     role = Varchar(length=30, choices=ActorRole)
@@ -135,6 +141,7 @@ class Attachment(Table, tablename="attachment"):
 
 
 class Transition(Table, tablename="case_transition"):
+    id: Serial
     case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
     from_status = Varchar(length=20)
     to_status = Varchar(length=20)
@@ -190,10 +197,22 @@ class CaseReferenceCounter(Table, tablename="case_reference_counter"):
     last = Integer(default=0)
 
 
-async def rewrap_rows(table: type[Table], rewrap: KeyRewrap) -> int:
+class DataKeyTable(Protocol):
+    """A table class whose rows each carry a wrapped data key (`Case`, `Attachment`, `Rendition`)."""
+
+    id: UUID
+    wrapped_key: Bytea
+    key_id: Varchar
+
+    def select(self, *columns: Column) -> Select: ...
+
+    def update(self, values: dict[Column | str, Any]) -> Update: ...
+
+
+async def rewrap_rows(table: DataKeyTable, rewrap: KeyRewrap) -> int:
     """Re-wrap the data key of every row of `table` (rows with `id`, `wrapped_key`, `key_id`)."""
     changed = 0
-    for row in await table.select(table.id, table.wrapped_key, table.key_id):  # type: ignore[attr-defined]
+    for row in await table.select(table.id, table.wrapped_key, table.key_id):
         wrapped, key_id = rewrap(bytes(row["wrapped_key"]), row["key_id"])
         if key_id != row["key_id"]:
             await table.update({table.wrapped_key: wrapped, table.key_id: key_id}).where(

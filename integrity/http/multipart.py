@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 # The package is `python_multipart` since 0.0.13; the old `multipart` name is a shim that warns,
@@ -270,7 +270,7 @@ async def iter_form_parts(
     max_part_bytes: int,
     max_parts: int = 50,
     max_field_bytes: int = 64 * 1024,
-) -> AsyncIterator[FormPart]:
+) -> AsyncGenerator[FormPart, None]:
     """The parts of a `multipart/form-data` body, each yielded once its headers have arrived.
 
     `max_part_bytes` limits parts that carry a filename (files), `max_field_bytes` the others;

@@ -3,7 +3,7 @@ declared and the actual length bounded, and the body parsed part by part (`iter_
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from litestar import Request
@@ -36,7 +36,7 @@ def form_parts(
     max_body_bytes: int | None = None,
     not_multipart: type[IntegrityError] = BadRequest,
     not_multipart_detail: str = "the form data is not valid multipart/form-data",
-) -> AsyncIterator[FormPart]:
+) -> AsyncGenerator[FormPart, None]:
     """The parts of `request`'s multipart body, streamed; nothing is read before the first part is
     asked for. A body declared or found larger than `max_body_bytes` (by default the largest part
     plus the multipart overhead) is refused with 413, a body that is not multipart with

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from email.message import EmailMessage
 
 import msgspec
+from piccolo.custom_types import Combinable
 
 from integrity.accounts.tables import Member
 from integrity.errors import NotFound
@@ -58,7 +59,7 @@ async def notify(
 
 
 async def list_notifications(principal: Principal, *, unread_only: bool = False) -> NotificationPage:
-    where = Notification.member == principal.id
+    where: Combinable = Notification.member == principal.id
     if unread_only:
         where &= Notification.read_at.is_null()
     rows = (

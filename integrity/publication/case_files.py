@@ -231,7 +231,7 @@ async def revisions_with_file(sha256: str) -> list[FileMatch]:
         PublishedFile.revision.revision.as_alias("revision"),
         PublishedFile.revision.title.as_alias("title"),
         PublishedFile.revision.is_current.as_alias("current"),
-        PublishedFile.revision.public_case.retracted.as_alias("retracted"),
+        PublishedFile.revision._.public_case._.retracted.as_alias("retracted"),
     ).where(PublishedFile.sha256 == sha256)
     found = {
         (row["reference"], int(row["revision"])): FileMatch(

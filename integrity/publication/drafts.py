@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from piccolo.columns import Column
+
 from integrity import db
 from integrity.cases.actors import case_actors
 from integrity.cases.sealing import CaseKey, case_key
@@ -16,7 +18,7 @@ from integrity.cases.tables import ActorKind, Attachment, Case, CaseActor
 from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
-from integrity.errors import Invalid, WrongState
+from integrity.errors import Invalid, NotFound, WrongState
 from integrity.publication.leakcheck import Finding, ProtectedName, check_texts
 from integrity.publication.renditions import (
     DRAFT_STATES,
@@ -139,6 +141,8 @@ async def _leak_check(
             and item["rendition_id"]
         ):
             rendition = await Rendition.select().where(Rendition.id == item["rendition_id"]).first()
+            if rendition is None:  # the decision's foreign key is set to null when a rendition goes
+                raise RuntimeError(f"rendition {item['rendition_id']} is missing")
             content = await read_blob(ctx, rendition)
             texts[f"file:{item['attachment_id']}"] = await run_in_worker(
                 extract_text, content, rendition["content_type"]
@@ -261,10 +265,12 @@ async def save_draft(
     async with db.transaction():
         await custody.lock_log()
         current = await Case.select(Case.status).where(Case.id == case_id).first()
+        if current is None:
+            raise NotFound("no such case")
         if current["status"] not in DRAFT_STATES:
             raise WrongState("the case left review while the draft was being saved", code="case_left_review")
         now = datetime.datetime.now(datetime.UTC)
-        values = {
+        values: dict[Column, Any] = {
             PublicationDraft.title_sealed: key.seal("draft:title", title),
             PublicationDraft.summary_sealed: key.seal("draft:summary", summary),
             PublicationDraft.body_sealed: key.seal("draft:body", body),
@@ -273,7 +279,8 @@ async def save_draft(
             PublicationDraft.updated_by: principal.id,
         }
         if await PublicationDraft.exists().where(PublicationDraft.case == case_id):
-            await PublicationDraft.update(values).where(PublicationDraft.case == case_id)
+            # Piccolo annotates update() as taking dict[Column | str, Any] (invariant); a Mapping would do.
+            await PublicationDraft.update(values).where(PublicationDraft.case == case_id)  # type: ignore[arg-type]
         else:
             await PublicationDraft.insert(
                 PublicationDraft(

@@ -90,6 +90,8 @@ def _is_private(request: AnyRequest) -> bool:
 
 def _render(request: AnyRequest, template: str, context: dict[str, Any]) -> CachedAnswer:
     engine = request.app.template_engine
+    if engine is None:
+        raise RuntimeError("the app has no template engine configured")
     html = engine.get_template(template).render(request=request, csrf_input="", csrf_token="", **context)
     return CachedAnswer.of(
         html.encode("utf-8"),

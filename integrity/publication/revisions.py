@@ -52,6 +52,8 @@ async def _revision_content(
             and item["rendition_id"]
         ):
             rendition = await Rendition.select().where(Rendition.id == item["rendition_id"]).first()
+            if rendition is None:  # the decision's foreign key is set to null when a rendition goes
+                raise RuntimeError(f"rendition {item['rendition_id']} is missing")
             number += 1
             files.append(
                 {
@@ -119,6 +121,8 @@ async def write_revision(
             )
         )
         public = await PublicCase.select().where(PublicCase.case == row["id"]).first()
+        if public is None:
+            raise RuntimeError(f"the public case of case {row['id']} was not written")
         number = 1
     else:
         number = int(public["latest_revision"]) + 1

@@ -19,6 +19,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -72,6 +73,7 @@ class Rendition(Table, tablename="rendition"):
 
 
 class AttachmentDecision(Table, tablename="attachment_decision"):
+    id: Serial
     attachment = ForeignKey(references=Attachment, on_delete=OnDelete.cascade, unique=True, index=True)
     decision = Varchar(length=20, choices=Decision)
     #: The rendition to publish (the latest redaction, or the cleaned copy when "as filed").
@@ -81,6 +83,7 @@ class AttachmentDecision(Table, tablename="attachment_decision"):
 class PublicCase(Table, tablename="public_case"):
     """One row per published case: where its revisions hang, and whether it was retracted."""
 
+    id: Serial
     case = ForeignKey(references=Case, on_delete=OnDelete.restrict, unique=True, index=True)
     reference = Varchar(length=20, unique=True, index=True)
     latest_revision = Integer(default=1)
@@ -95,6 +98,7 @@ class PublicCase(Table, tablename="public_case"):
 class PublishedRevision(Table, tablename="published_revision"):
     """An immutable public revision of a case file."""
 
+    id: Serial
     public_case = ForeignKey(references=PublicCase, on_delete=OnDelete.restrict, index=True)
     reference = Varchar(length=20, index=True)
     revision = Integer()

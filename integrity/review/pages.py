@@ -62,7 +62,11 @@ class ReviewPages(Controller):
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
     ) -> Template:
-        wanted = CaseStatus(status) if status in CaseStatus.__members__ and status != "draft" else None
+        wanted = (
+            CaseStatus(status)
+            if status is not None and status in CaseStatus.__members__ and status != "draft"
+            else None
+        )
         place = municipality_code if municipality_code and municipality(municipality_code) else ""
         topic = category_code if category_code and category(category_code) else ""
         mine = assigned == "1"

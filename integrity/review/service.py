@@ -186,6 +186,8 @@ async def add_comment(
             .order_by(Comment.created_at, ascending=False)
             .first()
         )
+        if latest is None:
+            raise RuntimeError(f"the request just made on case {case_id} was not written")
         return CommentOut(
             id=latest["id"],
             kind=kind,

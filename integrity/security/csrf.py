@@ -23,10 +23,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.types import Receive, ReceiveMessage
 from litestar.utils.scope.state import ScopeState
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -48,8 +48,6 @@ FAILED = (
     "the CSRF token is missing or wrong: send the value of the csrftoken cookie in the x-csrftoken "
     "header (or the _csrf_token form field)"
 )
-
-Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 
 def _mac(key: bytes, nonce: str, session: str | None) -> str:
@@ -155,7 +153,7 @@ async def _leading_form_field(receive: Receive, content_type: str) -> tuple[str 
     what was read, so the handler still streams the whole body."""
     _, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
-    buffered: list[dict[str, Any]] = []
+    buffered: list[ReceiveMessage] = []
     first: dict[str, Any] = {"field": b"", "headers": {}, "data": bytearray(), "ended": False, "parts": 0}
 
     def on_part_begin() -> None:
@@ -213,7 +211,7 @@ async def _leading_form_field(receive: Receive, content_type: str) -> tuple[str 
             if disposition.get(b"name") == CSRF_FIELD.encode() and len(first["data"]) <= MAX_TOKEN_LENGTH:
                 value = bytes(first["data"]).decode("ascii", errors="replace").strip()
 
-    async def replay() -> dict[str, Any]:
+    async def replay() -> ReceiveMessage:
         if buffered:
             return buffered.pop(0)
         return await receive()

@@ -5,7 +5,7 @@
 Strings come from the templates (`{% trans %}`, `_()`) and from the modules that mark strings with
 `N_`/`Nn_` (labels, messages by error code, and the pages' own messages in every domain).
 Translators then fill in `frontend/translations/sr_Latn/LC_MESSAGES/messages.po`; the Cyrillic
-catalogue is made from it when the app starts (`integrity.web.i18n`). """
+catalogue is made from it when the app starts (`integrity.web.i18n`)."""
 
 from __future__ import annotations
 
