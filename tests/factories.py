@@ -26,9 +26,10 @@ from litestar.testing import AsyncTestClient
 from integrity.accounts.authentication import SESSION_COOKIE
 from integrity.accounts.login import open_session
 from integrity.accounts.second_factor import totp_context
-from integrity.accounts.tables import REVIEW_TEAM, Member
+from integrity.accounts.tables import Member
 from integrity.security.csrf import CSRF_COOKIE, CSRF_HEADER, new_csrf_token
 from integrity.security.passwords import hash_password
+from integrity.security.roles import SECOND_FACTOR_ROLES
 from integrity.security.system_keys import SystemKeys
 from integrity.security.totp import TIME_STEP, current_code, new_totp_secret
 from integrity.settings import Settings
@@ -161,7 +162,7 @@ class AccountFactory:
         member_id = uuid.uuid4()
         email = email or f"{role}{serial}@example.org"
         display_name = display_name or f"{role.title()} {serial}"
-        enrol = role in REVIEW_TEAM if totp is None else totp
+        enrol = role in SECOND_FACTOR_ROLES if totp is None else totp
         secret = new_totp_secret() if enrol else None
         await Member.insert(
             Member(

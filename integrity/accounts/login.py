@@ -28,7 +28,6 @@ from datetime import timedelta
 from integrity.accounts.members import WINDOW, check_password_policy, get_member, principal_from, utcnow
 from integrity.accounts.second_factor import second_factor_ok
 from integrity.accounts.tables import (
-    REVIEW_TEAM,
     ApiToken,
     Member,
     MemberSession,
@@ -42,6 +41,7 @@ from integrity.security.passwords import (
     verify_password,
 )
 from integrity.security.ratelimit import RateLimiter, Rule
+from integrity.security.roles import SECOND_FACTOR_ROLES
 from integrity.security.system_keys import SystemKeys
 from integrity.security.tokens import (
     hash_token,
@@ -123,7 +123,7 @@ async def log_in(
     return LoggedIn(
         member=await get_member(member.id),
         session_token=token,
-        totp_required=member.role in REVIEW_TEAM and not member.totp_enabled,
+        totp_required=member.role in SECOND_FACTOR_ROLES and not member.totp_enabled,
     )
 
 

@@ -49,10 +49,6 @@ class Member(Table, tablename="member"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-#: Roles that must use a second factor before doing anything else.
-REVIEW_TEAM = frozenset({Role.reviewer, Role.editor, Role.admin})
-
-
 class Invitation(Table, tablename="invitation"):
     """Registration is by invitation only; the one-time token is kept as its SHA-256 only."""
 

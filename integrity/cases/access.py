@@ -11,16 +11,14 @@ from integrity.cases.tables import (
     CaseStatus,
 )
 from integrity.errors import Forbidden, NotFound, WrongState
-from integrity.security.guards import EDITOR, REVIEWER, Principal
-
-#: Roles that read and work on filed cases. Admins run the platform without reading evidence.
-CASE_TEAM = frozenset({REVIEWER, EDITOR})
+from integrity.security.guards import Principal
+from integrity.security.roles import REVIEW_TEAM
 
 
 def can_read(principal: Principal, row: dict[str, Any]) -> bool:
     if row["submitter"] == principal.id:
         return True
-    return principal.role in CASE_TEAM and row["status"] != CaseStatus.draft
+    return principal.role in REVIEW_TEAM and row["status"] != CaseStatus.draft
 
 
 async def load_case_row(principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:

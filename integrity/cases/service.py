@@ -14,7 +14,7 @@ from piccolo.custom_types import Combinable
 
 from integrity import db
 from integrity.cases import workflow
-from integrity.cases.access import CASE_TEAM, load_case_row, require_draft, require_submitter
+from integrity.cases.access import load_case_row, require_draft, require_submitter
 from integrity.cases.actors import case_actors, check_actors, link_actors
 from integrity.cases.schemas import (
     AttachmentOut,
@@ -45,6 +45,7 @@ from integrity.custody import service as custody
 from integrity.errors import NotFound
 from integrity.reference import fold
 from integrity.security.guards import Principal
+from integrity.security.roles import REVIEW_TEAM
 
 #: Transitions whose reason only the review team reads.
 INTERNAL_REASONS = frozenset({"send_back"})
@@ -169,7 +170,7 @@ async def update_case(
 
 
 async def review_team_for(
-    case_id: uuid.UUID, *, exclude: set[uuid.UUID], roles: frozenset[str] = CASE_TEAM
+    case_id: uuid.UUID, *, exclude: set[uuid.UUID], roles: frozenset[str] = REVIEW_TEAM
 ) -> list[uuid.UUID]:
     """Active members of `roles` who may work on the case (not conflicted, not in `exclude`)."""
     from integrity.accounts.tables import Member
@@ -197,7 +198,7 @@ async def get_case(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID
 
 
 def in_team(principal: Principal) -> bool:
-    return principal.role in CASE_TEAM
+    return principal.role in REVIEW_TEAM
 
 
 async def _comments_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> list[CommentOut]:
@@ -321,7 +322,7 @@ async def list_cases(
 ) -> CasePage:
     """A member's own cases; for the review team, every case past its draft."""
     where: Combinable
-    if principal.role in CASE_TEAM:
+    if principal.role in REVIEW_TEAM:
         where = Case.status != CaseStatus.draft.value
     else:
         where = Case.submitter == principal.id

@@ -18,7 +18,8 @@ from typing import Any
 
 from integrity.cases.tables import CaseStatus
 from integrity.errors import Forbidden, WrongState
-from integrity.security.guards import EDITOR, REVIEWER, Principal
+from integrity.security.guards import Principal
+from integrity.security.roles import EDITOR, REVIEW_TEAM
 
 S = CaseStatus
 
@@ -148,7 +149,7 @@ def _is(principal: Principal, row: dict[str, Any], who: Who) -> bool:
     if who is Who.submitter:
         return row["submitter"] == principal.id
     if who is Who.team:
-        return principal.role in {REVIEWER, EDITOR}
+        return principal.role in REVIEW_TEAM
     return principal.role == EDITOR
 
 

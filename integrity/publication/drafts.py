@@ -28,6 +28,7 @@ from integrity.publication.renditions import (
     team_case_row,
 )
 from integrity.publication.schemas import (
+    BlockerOut,
     DecisionOut,
     DraftIn,
     DraftOut,
@@ -150,25 +151,47 @@ async def _leak_check(
     return check_texts(names, texts)
 
 
-def _missing(draft: Draft | None, decisions: list[dict[str, Any]], findings: list[Finding]) -> list[str]:
-    missing = []
+def blockers_of(
+    draft: Draft | None, decisions: list[dict[str, Any]], findings: list[Finding]
+) -> list[BlockerOut]:
+    """What stands between the draft and approval, worked out once: the draft's answer, the pages
+    and the approval check (`publication_problem`) all read this list."""
     if draft is None:
-        return ["there is no publication draft yet"]
+        return [BlockerOut("no_draft", "there is no publication draft yet")]
+    blockers = []
     if not draft.title.strip() or not draft.summary.strip() or not draft.body.strip():
-        missing.append("the public title, summary and body must all be written")
+        blockers.append(BlockerOut("texts_missing", "the public title, summary and body must all be written"))
     for item in decisions:
+        file_id = item["attachment_id"]
         if item["decision"] is None:
-            missing.append(f"file {item['attachment_id']} has no publication decision")
+            blockers.append(
+                BlockerOut(
+                    "file_undecided", f"file {file_id} has no publication decision", attachment_id=file_id
+                )
+            )
         elif item["decision"] != Decision.withhold and item["rendition_id"] is None:
-            missing.append(f"file {item['attachment_id']} is to be published but has no redacted copy yet")
+            blockers.append(
+                BlockerOut(
+                    "file_without_copy",
+                    f"file {file_id} is to be published but has no redacted copy yet",
+                    attachment_id=file_id,
+                )
+            )
     for finding in findings:
-        missing.append(f"leak check: a protected name appears in {finding.location} at {finding.start}")
-    return missing
+        blockers.append(
+            BlockerOut(
+                "protected_name",
+                f"leak check: a protected name appears in {finding.location} at {finding.start}",
+                location=finding.location,
+            )
+        )
+    return blockers
 
 
 async def _draft_out(ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draft: Draft | None) -> DraftOut:
     decisions = await file_decisions(case_id)
     findings = await _leak_check(ctx, key, case_id, draft, decisions) if draft is not None else []
+    blockers = blockers_of(draft, decisions, findings)
     return DraftOut(
         public_title=draft.title if draft else "",
         public_summary=draft.summary if draft else "",
@@ -192,8 +215,9 @@ async def _draft_out(ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draf
                 for f in findings
             ],
         ),
-        missing=_missing(draft, decisions, findings),
+        missing=[blocker.detail for blocker in blockers],
         updated_at=draft.updated_at if draft else None,
+        blockers=blockers,
     )
 
 
@@ -323,7 +347,7 @@ async def publication_problem(ctx: ServiceContext, row: dict[str, Any]) -> str |
     draft = await load_draft(key, row["id"])
     decisions = await file_decisions(row["id"])
     findings = await _leak_check(ctx, key, row["id"], draft, decisions) if draft is not None else []
-    missing = _missing(draft, decisions, findings)
-    if not missing:
+    blockers = blockers_of(draft, decisions, findings)
+    if not blockers:
         return None
-    return "the publication draft is not complete: " + "; ".join(missing)
+    return "the publication draft is not complete: " + "; ".join(blocker.detail for blocker in blockers)

@@ -86,22 +86,25 @@ def where_found(case: CaseOut, location: str) -> Problem:
     return Problem(LOCATIONS.get(location.split(":")[0], location))
 
 
+#: The page's words for each of the service's blockers (`DraftOut.blockers`).
+BLOCKER_MESSAGES = {
+    "no_draft": MESSAGES["no_draft"],
+    "texts_missing": MESSAGES["texts"],
+    "file_undecided": MESSAGES["undecided"],
+    "file_without_copy": MESSAGES["no_copy"],
+    "protected_name": MESSAGES["leak"],
+}
+
+
 def what_is_missing(case: CaseOut, draft: DraftOut) -> list[Problem]:
-    """What stands between the draft and approval, in the page's words (the service's `missing`
-    names files by id)."""
-    if draft.updated_at is None:
-        return [Problem(MESSAGES["no_draft"])]
-    problems = []
-    if not (draft.public_title.strip() and draft.public_summary.strip() and draft.public_body.strip()):
-        problems.append(Problem(MESSAGES["texts"]))
-    for item in draft.attachments:
-        name = _filename(case, item.attachment_id)
-        if item.decision is None:
-            problems.append(Problem(MESSAGES["undecided"], {"file": name}))
-        elif item.decision != Decision.withhold and item.rendition_id is None:
-            problems.append(Problem(MESSAGES["no_copy"], {"file": name}))
-    if draft.leak_check.findings:
-        problems.append(Problem(MESSAGES["leak"]))
+    """The service's blockers in the page's words, files by name (the service names them by id);
+    the findings are listed beside it, so protected names are one line however many there are."""
+    problems: list[Problem] = []
+    for blocker in draft.blockers:
+        values = {"file": _filename(case, blocker.attachment_id)} if blocker.attachment_id else {}
+        problem = Problem(BLOCKER_MESSAGES.get(blocker.code, blocker.detail), values)
+        if problem not in problems:
+            problems.append(problem)
     return problems
 
 

@@ -9,7 +9,7 @@ from contextlib import aclosing
 from typing import Any
 
 from integrity import db
-from integrity.cases.access import CASE_TEAM, load_case_row
+from integrity.cases.access import load_case_row
 from integrity.cases.service import case_facts
 from integrity.cases.tables import Attachment, CaseStatus
 from integrity.context import ServiceContext
@@ -36,6 +36,7 @@ from integrity.redaction import (
     run_in_worker,
 )
 from integrity.security.guards import Principal
+from integrity.security.roles import REVIEW_TEAM
 from integrity.vault import SealedBlob
 
 #: States in which the review team drafts the public version (published: for a correction).
@@ -66,7 +67,7 @@ def redaction_kind(content_type: str) -> str | None:
 async def team_case_row(principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
     """The case row for a review-team member who may work on it."""
     row = await load_case_row(principal, case_id)
-    if principal.role not in CASE_TEAM:
+    if principal.role not in REVIEW_TEAM:
         raise Forbidden("the public version is written by the review team", code="draft_team_only")
     if row["submitter"] == principal.id:
         raise WrongState("nobody prepares the publication of a case they filed", code="own_case_publication")

@@ -44,6 +44,17 @@ class DecisionOut(msgspec.Struct):
     content_type: str
 
 
+class BlockerOut(msgspec.Struct):
+    """One thing that stands between a draft and approval: `code` is no_draft, texts_missing,
+    file_undecided, file_without_copy or protected_name; `attachment_id` names the file and
+    `location` where a protected name was found, when the blocker is about one."""
+
+    code: str
+    detail: str
+    attachment_id: uuid.UUID | None = None
+    location: str | None = None
+
+
 class DraftOut(msgspec.Struct):
     public_title: str
     public_summary: str
@@ -51,9 +62,11 @@ class DraftOut(msgspec.Struct):
     public_actor_ids: list[uuid.UUID]
     attachments: list[DecisionOut]
     leak_check: LeakCheckOut
-    #: What still stands between this draft and approval (empty when it is complete).
+    #: What still stands between this draft and approval (empty when it is complete), in words.
     missing: list[str]
     updated_at: datetime.datetime | None
+    #: The same, one structured entry each: what the pages show, and what approval checks.
+    blockers: list[BlockerOut] = []
 
 
 class BoxIn(msgspec.Struct, forbid_unknown_fields=True):

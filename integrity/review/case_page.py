@@ -9,12 +9,12 @@ from typing import Any
 from litestar.response import Template
 
 from integrity.cases import workflow
-from integrity.cases.access import CASE_TEAM
 from integrity.cases.schemas import CaseOut, CommentOut
 from integrity.cases.tables import CommentKind
 from integrity.publication.renditions import DRAFT_STATES, redaction_kind
 from integrity.review import service as review
 from integrity.security.guards import Principal
+from integrity.security.roles import REVIEW_TEAM
 from integrity.web.pages import page
 
 
@@ -25,7 +25,7 @@ def latest_request(case: CaseOut) -> CommentOut | None:
 
 async def case_page(principal: Principal, case: CaseOut, status_code: int = 200, **context: Any) -> Template:
     """The case page with everything its sections need for this viewer."""
-    team_view = principal.role in CASE_TEAM and case.submitter.id != principal.id
+    team_view = principal.role in REVIEW_TEAM and case.submitter.id != principal.id
     context.setdefault("upload_error", None)
     context.setdefault("action_error", None)
     context.setdefault("values", {})

@@ -14,7 +14,7 @@ from typing import Any
 from integrity import db
 from integrity.accounts.tables import Member
 from integrity.cases import workflow
-from integrity.cases.access import CASE_TEAM, load_case_row
+from integrity.cases.access import load_case_row
 from integrity.cases.schemas import CaseOut, CommentOut, ConflictOut
 from integrity.cases.sealing import case_key
 from integrity.cases.service import case_facts, get_case, review_team_for
@@ -29,7 +29,8 @@ from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
 from integrity.publication import cache as public_cache
 from integrity.publication import drafts, revisions
-from integrity.security.guards import EDITOR, Principal
+from integrity.security.guards import Principal
+from integrity.security.roles import EDITOR, REVIEW_TEAM
 
 MAX_REASON = 5_000
 MAX_COMMENT = 20_000
@@ -202,7 +203,7 @@ async def add_comment(
             "only the member who filed the case answers requests for information",
             code="answer_submitter_only",
         )
-    if kind is CommentKind.note and principal.role not in CASE_TEAM:
+    if kind is CommentKind.note and principal.role not in REVIEW_TEAM:
         raise Forbidden("internal notes come from the review team", code="notes_team_only")
     async with db.transaction():
         await custody.lock_log()
@@ -235,7 +236,7 @@ async def add_comment(
 async def declare_conflict(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID) -> ConflictOut:
     """A review-team member steps away from a case; if it was assigned to them, it is unassigned."""
     await load_case_row(principal, case_id)
-    if principal.role not in CASE_TEAM:
+    if principal.role not in REVIEW_TEAM:
         raise Forbidden("conflicts of interest are declared by the review team", code="conflict_team_only")
     async with db.transaction():
         await custody.lock_log()
@@ -266,7 +267,7 @@ def _assignment_refusal(
 ) -> IntegrityError | None:
     """Why `member` may not be handed the case (None when they may): the one rule `assign` enforces
     and `assignable_team` offers."""
-    if not member["is_active"] or member["role"] not in CASE_TEAM:
+    if not member["is_active"] or member["role"] not in REVIEW_TEAM:
         return Invalid(
             "reviewer_id must be an active reviewer or editor", code="assignee_not_team", field="reviewer_id"
         )

@@ -17,14 +17,10 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from integrity.errors import Forbidden, NotAuthenticated
+from integrity.security.roles import ADMIN, ROLES, SECOND_FACTOR_ROLES
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
-MEMBER = "member"
-REVIEWER = "reviewer"
-EDITOR = "editor"
-ADMIN = "admin"
-REVIEW_TEAM_ROLES = frozenset({REVIEWER, EDITOR, ADMIN})
 
 #: Route `opt` key: the handler stays reachable for a review-team member who has not enrolled TOTP.
 ALLOWED_BEFORE_TOTP = "allowed_before_totp"
@@ -50,13 +46,9 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     credential_id: uuid.UUID
 
     @property
-    def in_review_team(self) -> bool:
-        return self.role in REVIEW_TEAM_ROLES
-
-    @property
     def must_enrol_totp(self) -> bool:
-        """True while a review-team member has no confirmed second factor."""
-        return self.in_review_team and not self.totp_enabled
+        """True while a member whose role needs a second factor has none confirmed."""
+        return self.role in SECOND_FACTOR_ROLES and not self.totp_enabled
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
@@ -77,7 +69,7 @@ def requires_login(connection: ASGIConnection[Any, Any, Any, Any], handler: Base
 def requires_role(*roles: str) -> Guard:
     """A guard admitting logged-in members with one of `roles` (403 for other members)."""
     allowed = frozenset(roles)
-    unknown = allowed - {MEMBER, *REVIEW_TEAM_ROLES}
+    unknown = allowed - ROLES
     if not allowed or unknown:
         raise ValueError(f"unknown roles: {sorted(unknown)}")
 
@@ -91,5 +83,4 @@ def requires_role(*roles: str) -> Guard:
     return guard
 
 
-requires_review_team = requires_role(REVIEWER, EDITOR, ADMIN)
 requires_admin = requires_role(ADMIN)

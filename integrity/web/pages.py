@@ -19,10 +19,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 from litestar.utils.scope.state import ScopeState
 
-from integrity.cases.access import CASE_TEAM
 from integrity.errors import Forbidden, IntegrityError, NotAuthenticated, RateLimited
 from integrity.http.problems import handle_unexpected
-from integrity.security.guards import ADMIN, ALLOWED_BEFORE_TOTP, Principal, principal_of
+from integrity.security.guards import ALLOWED_BEFORE_TOTP, Principal, principal_of
+from integrity.security.roles import ADMIN, REVIEW_TEAM
 
 LOGIN_PATH = "/login"
 HOME_PATH = "/app/"
@@ -58,7 +58,7 @@ def requires_page_review_team(
     """Reviewers' and editors' pages (admins run the platform without reading cases)."""
     requires_page_login(connection, handler)
     principal = principal_of(connection)
-    if principal is None or principal.role not in CASE_TEAM:
+    if principal is None or principal.role not in REVIEW_TEAM:
         raise Forbidden("your role does not allow this", code="role_not_allowed")
 
 

@@ -35,7 +35,8 @@ from integrity.publication import drafts
 from integrity.publication.schemas import DecisionIn, DraftIn
 from integrity.publication.tables import Decision
 from integrity.review import service as review
-from integrity.security.guards import EDITOR, REVIEWER, Principal
+from integrity.security.guards import Principal
+from integrity.security.roles import EDITOR, REVIEWER
 from integrity.settings import Settings
 from integrity.vault import Keyring, Vault
 from integrity.vault.backends import build_backend

@@ -14,7 +14,6 @@ from integrity.security.guards import (
     Principal,
     requires_admin,
     requires_login,
-    requires_review_team,
     requires_role,
 )
 
@@ -53,21 +52,19 @@ def test_review_roles_without_totp_reach_only_enrolment_routes(role: str) -> Non
         requires_login(caller, handler())
     requires_login(caller, handler(**{ALLOWED_BEFORE_TOTP: True}))
     with pytest.raises(Forbidden, match="second factor"):
-        requires_review_team(caller, handler())
+        requires_admin(caller, handler())
 
 
 @pytest.mark.parametrize(
-    ("role", "review_team", "admin"),
-    [("member", False, False), ("reviewer", True, False), ("editor", True, False), ("admin", True, True)],
+    ("role", "admin"), [("member", False), ("reviewer", False), ("editor", False), ("admin", True)]
 )
-def test_role_guards_admit_exactly_their_roles(role: str, review_team: bool, admin: bool) -> None:
+def test_role_guards_admit_exactly_their_roles(role: str, admin: bool) -> None:
     caller = connection(principal(role))
-    for guard, allowed in ((requires_review_team, review_team), (requires_admin, admin)):
-        if allowed:
-            guard(caller, handler())
-        else:
-            with pytest.raises(Forbidden):
-                guard(caller, handler())
+    if admin:
+        requires_admin(caller, handler())
+    else:
+        with pytest.raises(Forbidden):
+            requires_admin(caller, handler())
     with pytest.raises(NotAuthenticated):
         requires_admin(connection(None), handler())
 

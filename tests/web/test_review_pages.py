@@ -254,7 +254,8 @@ def test_the_workflow_refusals_reach_the_pages_in_their_language() -> None:
     import uuid
 
     from integrity.cases import workflow
-    from integrity.security.guards import EDITOR, Principal
+    from integrity.security.guards import Principal
+    from integrity.security.roles import EDITOR
     from integrity.web import labels
 
     editor = Principal(
