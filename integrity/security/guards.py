@@ -17,7 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from integrity.errors import Forbidden, NotAuthenticated
-from integrity.security.roles import ADMIN, ROLES, SECOND_FACTOR_ROLES
+from integrity.security.roles import ADMIN, REVIEW_TEAM, ROLES, SECOND_FACTOR_ROLES
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
@@ -46,9 +46,17 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     credential_id: uuid.UUID
 
     @property
+    def in_review_team(self) -> bool:
+        return self.role in REVIEW_TEAM
+
+    @property
+    def needs_second_factor(self) -> bool:
+        return self.role in SECOND_FACTOR_ROLES
+
+    @property
     def must_enrol_totp(self) -> bool:
         """True while a member whose role needs a second factor has none confirmed."""
-        return self.role in SECOND_FACTOR_ROLES and not self.totp_enabled
+        return self.needs_second_factor and not self.totp_enabled
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:

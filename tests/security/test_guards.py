@@ -73,3 +73,15 @@ def test_requires_role_refuses_unknown_roles() -> None:
     with pytest.raises(ValueError, match="unknown roles"):
         requires_role("owner")
     assert requires_role("editor", "admin").__name__ == "requires_role(admin, editor)"
+
+
+@pytest.mark.parametrize(
+    ("role", "team", "second_factor"),
+    [("member", False, False), ("reviewer", True, True), ("editor", True, True), ("admin", False, True)],
+)
+def test_the_review_team_and_the_second_factor_roles_differ_only_for_admins(
+    role: str, team: bool, second_factor: bool
+) -> None:
+    caller = principal(role, totp=False)
+    assert (caller.in_review_team, caller.needs_second_factor) == (team, second_factor)
+    assert caller.must_enrol_totp == second_factor

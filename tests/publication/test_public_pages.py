@@ -15,8 +15,7 @@ from litestar.testing import AsyncTestClient
 from tests import samples
 from tests.factories import AccountFactory
 from tests.publication.factories import Publisher
-from tests.web.helpers import multipart_form, visible_text
-from tests.web.test_pages import HTML, NO_HEADER, file_case, post_form
+from tests.web.helpers import HTML, NO_HEADER, file_case, multipart_form, post_form, visible_text
 
 
 async def test_search_filters_and_the_case_file(client: AsyncTestClient[Litestar], app: Litestar) -> None:

@@ -13,8 +13,16 @@ from litestar.testing import AsyncTestClient
 
 from tests import samples
 from tests.factories import AccountFactory, Caller
-from tests.web.helpers import html_lang, visible_text
-from tests.web.test_pages import CASE_FIELDS, HTML, _serbian_msgids, case_id_of, file_case, post_form
+from tests.web.helpers import (
+    CASE_FIELDS,
+    HTML,
+    case_id_of,
+    file_case,
+    html_lang,
+    post_form,
+    serbian_msgids,
+    visible_text,
+)
 
 
 async def submitted_case(member: Caller, files: tuple[tuple[str, bytes], ...] | None = None) -> str:
@@ -142,6 +150,27 @@ async def test_editors_assign_and_reviewers_declare_conflicts(
     assert preview.status_code == 409 and "You declared a conflict of interest on this case." in preview.text
     refused = await post_form(reviewer, url + "/transitions?lang=en", {"action": "start_review"})
     assert refused.status_code == 409 and "That step was not taken" in refused.text
+
+
+async def test_the_assignment_form_offers_only_whom_the_service_would_accept(
+    client: AsyncTestClient[Litestar], accounts: AccountFactory
+) -> None:
+    """The form used to offer a reviewer who had declared a conflict, whom assignment then refused."""
+    member = await accounts.as_role("member")
+    conflicted_member = await accounts.create("reviewer", display_name="Vera Povučena")
+    conflicted = await accounts.caller(conflicted_member)
+    await accounts.create("reviewer", display_name="Mira Slobodna")
+    editor = await accounts.as_role("editor")
+    case_id = await submitted_case(member)
+    url = f"/app/cases/{case_id}"
+    before = await editor.get(url, headers=HTML)
+    assert "Vera Povučena" in before.text and "Mira Slobodna" in before.text
+    await post_en(conflicted, url + "/conflicts?lang=en", {})
+    after = await editor.get(url, headers=HTML)
+    assert 'name="reviewer_id"' in after.text and "Mira Slobodna" in after.text
+    assert "Vera Povučena" not in after.text
+    refused = await post_form(editor, url + "/assignment", {"reviewer_id": str(conflicted_member.id)})
+    assert refused.status_code == 409
 
 
 async def test_publication_draft_redaction_preview_approval_and_publication(
@@ -309,7 +338,7 @@ async def test_the_new_pages_render_in_every_language(
         (anonymous, "/verify"),
         (anonymous, f"/verify?sha256={'0' * 64}"),
     ]
-    english = _serbian_msgids() if lang != "en" else []
+    english = serbian_msgids() if lang != "en" else []
     for caller, page_url in pages:
         separator = "&" if "?" in page_url else "?"
         response = await caller.get(f"{page_url}{separator}lang={lang}", headers=HTML)

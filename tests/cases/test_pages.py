@@ -1,0 +1,194 @@
+"""The members' case pages through the test client: forms posted as browsers post them (with the CSRF
+field, no header), messages next to the fields with the input kept, errors as pages, and every page in
+the three languages with no English left in Serbian."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from integrity.cases.tables import Attachment, Case
+from tests import samples
+from tests.factories import AccountFactory
+from tests.web.helpers import (
+    CASE_FIELDS,
+    HTML,
+    NO_HEADER,
+    case_id_of,
+    file_case,
+    html_lang,
+    multipart_form,
+    post_form,
+    serbian_msgids,
+    visible_text,
+)
+
+
+async def test_filing_a_case_with_files_streams_them_into_the_case(accounts: AccountFactory) -> None:
+    member = await accounts.as_role("member")
+    response = await file_case(member, files=[("ugovor.pdf", samples.pdf()), ("slika.png", samples.png())])
+    assert response.status_code == 303, response.text
+    case_id = case_id_of(response)
+    page = await member.get(f"/app/cases/{case_id}")
+    assert page.status_code == 200
+    text = visible_text(page.text)
+    for expected in (
+        "ugovor.pdf",
+        "slika.png",
+        "Petar Petrović",
+        "identitet zaštićen",
+        "Pera, Perica",
+        "Čačak",
+        "mart 2026",
+        "Javne nabavke",
+    ):
+        assert expected in text, expected
+    rows = await Attachment.select(Attachment.sha256, Attachment.size).where(Attachment.case == case_id)
+    assert sorted(r["size"] for r in rows) == sorted([len(samples.pdf()), len(samples.png())])
+    for row in rows:
+        assert row["sha256"] in page.text
+
+
+async def test_a_case_form_with_mistakes_comes_back_with_messages_and_the_input(
+    accounts: AccountFactory,
+) -> None:
+    member = await accounts.as_role("member")
+    fields = [(k, v) for k, v in CASE_FIELDS if k not in ("title", "categories")]
+    fields += [("title", "   "), ("actor-3-kind", "person")]
+    response = await file_case(member, fields, files=[("ugovor.pdf", samples.pdf())])
+    assert response.status_code == 422
+    text = visible_text(response.text)
+    assert "Unesite naslov slučaja." in text
+    assert "Izaberite bar jednu kategoriju." in text
+    assert "Unesite ime ili ispraznite ostala polja u ovom redu." in text
+    assert "Datoteke nisu sačuvane: izaberite ih ponovo." in text
+    assert "Ugovor je dobio gradonačelnikov brat." in response.text  # kept
+    assert 'value="Petar Petrović"' in response.text
+    assert await Case.count() == 0
+    # A date in the future is refused by the service and shown next to the date.
+    future = [(k, "2099-01-01" if k == "incident_date" else v) for k, v in CASE_FIELDS]
+    response = await file_case(member, future)
+    assert response.status_code == 422
+    assert (
+        'id="incident_date-error"' in response.text
+        and "Datum događaja ne može biti u budućnosti." in response.text
+    )
+
+
+async def test_a_refused_file_keeps_the_draft_and_says_why(accounts: AccountFactory) -> None:
+    member = await accounts.as_role("member")
+    response = await file_case(member, files=[("program.exe", b"MZ\x90\x00" + bytes(2000))])
+    assert response.status_code == 415
+    assert "Slučaj je sačuvan kao nacrt, ali datoteke nisu." in response.text
+    assert "Ova vrsta datoteke se ne prihvata" in response.text
+    assert await Case.count() == 1 and await Attachment.count() == 0
+
+
+async def test_a_draft_is_edited_given_files_and_submitted_with_a_receipt(accounts: AccountFactory) -> None:
+    member = await accounts.as_role("member")
+    case_id = case_id_of(await file_case(member))
+    edit = await member.get(f"/app/cases/{case_id}/edit")
+    assert edit.status_code == 200 and 'value="Tender za popravku škole"' in edit.text
+    fields = [
+        (k, "Izmenjen naslov" if k == "title" else v) for k, v in CASE_FIELDS if not k.startswith("actor-1")
+    ]
+    saved = await post_form(member, f"/app/cases/{case_id}/edit", fields)
+    assert saved.status_code == 200 and str(saved.url).endswith(case_id)  # followed the 303
+    assert "Izmenjen naslov" in saved.text and "Opštinska uprava Čačak" not in saved.text
+
+    body, content_type = multipart_form([], [("beleska.txt", samples.text())], csrf=member.csrf_token)
+    added = await member.post(
+        f"/app/cases/{case_id}/files",
+        content=body,
+        headers={"content-type": content_type, **NO_HEADER},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    empty, content_type = multipart_form([], [("", b"")], csrf=member.csrf_token)
+    nothing = await member.post(
+        f"/app/cases/{case_id}/files", content=empty, headers={"content-type": content_type, **NO_HEADER}
+    )
+    assert nothing.status_code == 422 and "Izaberite jednu ili više datoteka." in nothing.text
+
+    attachment = await Attachment.select(Attachment.id).where(Attachment.case == case_id).first()
+    page = await member.get(f"/app/cases/{case_id}")
+    assert f"/app/cases/{case_id}/files/{attachment['id']}/delete" in page.text
+    deleted = await post_form(member, f"/app/cases/{case_id}/files/{attachment['id']}/delete", {})
+    assert deleted.status_code == 200 and "beleska.txt" not in deleted.text
+
+    confirm = await member.get(f"/app/cases/{case_id}/submit")
+    assert confirm.status_code == 200 and "Da, podnesi slučaj" in confirm.text
+    submitted = await post_form(member, f"/app/cases/{case_id}/submit", {})
+    assert submitted.status_code == 200 and str(submitted.url).endswith("/receipt")
+    assert re.search(r"Potvrda o prijemu slučaja IN-\d{4}-\d{4}", submitted.text)
+    download = await member.get(f"/app/cases/{case_id}/receipt.json")
+    assert download.headers["content-disposition"].startswith('attachment; filename="receipt-IN-')
+    receipt = download.json()
+    assert set(receipt) == {"payload", "signature", "key_id"}
+    assert json.loads(receipt["payload"])["case_id"] == case_id
+    # Filed material is frozen: no edit, no upload, no delete offered; editing is refused.
+    page = await member.get(f"/app/cases/{case_id}")
+    assert "/edit" not in page.text and "/files" not in page.text
+    # Only withdrawing the case is still offered.
+    assert re.findall(r'action="/app/cases/[^"]+"', page.text) == [
+        f'action="/app/cases/{case_id}/transitions"'
+    ]
+    assert 'name="action" value="withdraw"' in page.text
+    refused = await post_form(member, f"/app/cases/{case_id}/edit", CASE_FIELDS)
+    assert refused.status_code == 409 and "slučaj je podnet" in refused.text.lower()
+
+
+async def test_other_members_cannot_tell_a_draft_from_a_missing_case(accounts: AccountFactory) -> None:
+    owner = await accounts.as_role("member")
+    case_id = case_id_of(await file_case(owner))
+    other = await accounts.as_role("member")
+    for url in (
+        f"/app/cases/{case_id}",
+        f"/app/cases/{case_id}/edit",
+        "/app/cases/00000000-0000-4000-8000-000000000000",
+    ):
+        response = await other.get(url, headers=HTML)
+        assert response.status_code == 404
+        assert "Taj slučaj ne postoji ili vam nije dostupan." in response.text
+
+
+@pytest.mark.parametrize("lang", ["sr-Latn", "sr-Cyrl", "en"])
+async def test_every_page_renders_in_every_language(accounts: AccountFactory, lang: str) -> None:
+    member = await accounts.as_role("member")
+    admin = await accounts.as_role("admin")
+    draft = case_id_of(await file_case(member, files=[("ugovor.pdf", samples.pdf())]))
+    filed = case_id_of(await file_case(member))
+    await post_form(member, f"/app/cases/{filed}/submit", {})
+    pages = [
+        (accounts.anonymous(), "/login"),
+        (accounts.anonymous(), "/join/some-token"),
+        (member, "/app/"),
+        (member, "/app/?status=submitted"),
+        (member, "/app/cases/new"),
+        (member, f"/app/cases/{draft}"),
+        (member, f"/app/cases/{draft}/edit"),
+        (member, f"/app/cases/{draft}/submit"),
+        (member, f"/app/cases/{filed}"),
+        (member, f"/app/cases/{filed}/receipt"),
+        (member, "/app/totp"),
+        (member, "/app/cases/00000000-0000-4000-8000-000000000000"),
+        (admin, "/app/admin/members"),
+        (admin, "/app/admin/invitations"),
+        (admin, "/app/totp"),
+    ]
+    english = serbian_msgids() if lang != "en" else []
+    for caller, url in pages:
+        separator = "&" if "?" in url else "?"
+        response = await caller.get(f"{url}{separator}lang={lang}", headers=HTML)
+        assert response.status_code in (200, 404), (url, response.status_code)
+        assert html_lang(response) == lang, url
+        text = visible_text(response.text)
+        left = [msgid for msgid in english if msgid in text]
+        assert not left, f"{url} in {lang} still says: {left}"
+        if lang == "sr-Cyrl":
+            # No Serbian Latin letters outside names, codes and what members typed.
+            assert "Moji slučajevi" not in text and "Prijavi" not in text
+        if lang == "en":
+            assert "Slučaj" not in text and "Prijavi se" not in text
