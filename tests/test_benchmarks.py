@@ -1,8 +1,8 @@
 """`make bench` keeps working: every benchmark runs end to end at a tiny size and prints its figures.
 
-The figures' values are never checked here (timings do not go into tests; the README's come from
-`make bench`); what is checked is that each script still drives the real platform to the end and
-reports every figure the README quotes.
+The figures' values are never checked here (timings do not go into tests; those in
+benchmarks/README.md come from `make bench`); what is checked is that each script still drives the
+real platform to the end and reports every figure benchmarks/README.md quotes.
 """
 
 from __future__ import annotations
