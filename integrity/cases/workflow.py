@@ -127,6 +127,10 @@ ACTIONS = (
 NEEDS_PUBLICATION_CHECK = frozenset(a for (_, a), step in TABLE.items() if draft_complete in step.rules)
 #: Steps that need a reason (for request_info, the request itself).
 NEEDS_REASON = frozenset(a for (_, a), step in TABLE.items() if step.needs_reason)
+#: Steps on a published case whose reason the public reads as a note (and the feed carries).
+PUBLIC_NOTE_ACTIONS = frozenset(
+    a for (state, a), step in TABLE.items() if state is S.published and step.needs_reason
+)
 #: States the public version is made or changed in.
 PUBLICATION_STATES = frozenset({S.approved, S.published, S.retracted})
 #: Steps that make, publish, change or withdraw the public version, in the table's order.

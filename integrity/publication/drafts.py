@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -51,14 +52,39 @@ from integrity.security.guards import Principal
 MAX_PUBLIC_TEXT = {"public_title": 300, "public_summary": 2_000, "public_body": 100_000}
 
 
-async def _protected_names(key: CaseKey, case_id: uuid.UUID) -> list[ProtectedName]:
-    return [
+async def protected_names(key: CaseKey, case_id: uuid.UUID) -> list[ProtectedName]:
+    """Everyone the public must not be able to name from what is published: every protected actor
+    (names and aliases), and the member who filed the case (display name and the local part of the
+    e-mail address, whose dots and dashes separate words as they do in "ana.petrovic")."""
+    names = [
         ProtectedName(actor_id=actor.actor_id, text=text, person=actor.kind == ActorKind.person)
         for actor in await case_actors(key, case_id)
         if actor.protect_identity
         for text in [actor.name, *actor.aliases]
         if text
     ]
+    submitter = (
+        await Case.select(Case.submitter.display_name, Case.submitter.email).where(Case.id == case_id).first()
+    )
+    if submitter is not None:
+        local_part = re.sub(r"[._+\-]+", " ", str(submitter["submitter.email"]).split("@", 1)[0]).strip()
+        # A display name may carry a note in brackets ("Ana Anić (Novi Sad)"): the note is no name,
+        # and its last word would otherwise be searched as if it were a surname.
+        display_name = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", str(submitter["submitter.display_name"])).strip()
+        for text in dict.fromkeys([display_name, local_part]):
+            if text and text.strip():
+                names.append(ProtectedName(actor_id=None, text=text, person=True))
+    return names
+
+
+async def check_public_note(key: CaseKey, case_id: uuid.UUID, note: str) -> None:
+    """A note the public will read (a correction's or a retraction's) must name nobody protected."""
+    if check_texts(await protected_names(key, case_id), {"reason": note}):
+        raise WrongState(
+            "the note names a protected person or the member who filed the case: write it without the name",
+            code="leak_in_note",
+            field="reason",
+        )
 
 
 @dataclass
@@ -130,7 +156,7 @@ async def file_decisions(case_id: uuid.UUID) -> list[dict[str, Any]]:
 async def _leak_check(
     ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draft: Draft, decisions: list[dict[str, Any]]
 ) -> list[Finding]:
-    names = await _protected_names(key, case_id)
+    names = await protected_names(key, case_id)
     if not names:
         return []
     texts = {"public_title": draft.title, "public_summary": draft.summary, "public_body": draft.body}

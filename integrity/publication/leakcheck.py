@@ -62,13 +62,13 @@ _WORDS = re.compile(r"[^\W_]+")
 
 @dataclass(frozen=True, slots=True)
 class ProtectedName:
-    """One name or alias of an actor whose identity is protected.
+    """One name or alias of an actor whose identity is protected, or of the member who filed the case.
 
     ``person`` (the default) also searches the surname on its own; set it to false for an
-    organisation.
+    organisation. ``actor_id`` is None for the member who filed the case.
     """
 
-    actor_id: uuid.UUID
+    actor_id: uuid.UUID | None
     text: str
     person: bool = True
 
@@ -82,7 +82,7 @@ class Finding:
     """
 
     location: str
-    actor_id: uuid.UUID
+    actor_id: uuid.UUID | None
     name: str = field(repr=False)
     start: int
     end: int

@@ -25,7 +25,8 @@ class DraftIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class FindingOut(msgspec.Struct):
     location: str
-    actor_id: uuid.UUID
+    #: The protected actor named, or null when it is the member who filed the case.
+    actor_id: uuid.UUID | None
     start: int
     end: int
     #: The text around the match with every protected name masked.

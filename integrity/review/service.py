@@ -76,6 +76,8 @@ async def transition(
                 f"{action.replace('_', ' ')} needs a reason", code=f"{action}_needs_reason", field="reason"
             )
         key = case_key(ctx, row)
+        if reason and action in workflow.PUBLIC_NOTE_ACTIONS:
+            await drafts.check_public_note(key, case_id, reason)
         details: dict[str, Any] = {"from": row["status"], "to": step.to.value}
         if action in {"publish", "correct"}:
             details |= await revisions.write_revision(

@@ -221,6 +221,9 @@ MESSAGES_BY_CODE = {
     "no_redaction_path": N_("this type of file has no redaction path yet: it can only be withheld"),
     "no_page_preview": N_("this type of file has no page preview"),
     "protected_actor_public": N_("an actor whose identity is protected is never shown publicly"),
+    "leak_in_note": N_(
+        "The note names a protected person or the member who filed the case: write it without the name."
+    ),
 }
 
 #: The rate limits' messages (`integrity.security.ratelimit.Rule`, named by the rules of

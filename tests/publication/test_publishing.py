@@ -262,3 +262,71 @@ async def test_the_submitter_and_outsiders_cannot_touch_the_publication(accounts
     assert (
         await admin.put(f"/api/v1/cases/{case['id']}/publication", json=draft(files, "x"))
     ).status_code == 404
+
+
+async def _published_case(accounts: AccountFactory) -> tuple[dict[str, Any], Caller, Caller]:
+    """A case published with its photo withheld and its PDF as filed."""
+    case, reviewer, editor, files = await verified_case(accounts)
+    photo, pdf, note = files
+    body = draft(files, "Prema rečima svedoka, ugovor je nameštena.")
+    body["attachments"][0]["decision"] = "withhold"
+    saved = await reviewer.put(f"/api/v1/cases/{case['id']}/publication", json=body)
+    assert saved.status_code == 200 and saved.json()["leak_check"]["ok"], saved.text
+    assert (await act(editor, case["id"], "approve")).status_code == 200
+    assert (await act(editor, case["id"], "publish")).status_code == 200
+    return case, reviewer, editor
+
+
+async def test_a_correction_or_retraction_note_naming_a_protected_person_is_refused(
+    accounts: AccountFactory,
+) -> None:
+    """The notes are public (on the case file and in the feed); they used to go out unchecked."""
+    case, _, editor = await _published_case(accounts)
+    notes = [
+        "Ispravka: svedok Petar Izmišljenović je povukao deo izjave.",
+        "Исправка по захтеву сведока Петра Измишљеновића.",
+        "Izvor (Izmisljenovic) je povukao izjavu.",
+    ]
+    for action in ("correct", "retract"):
+        for note in notes:
+            refused = await act(editor, case["id"], action, reason=note)
+            assert refused.status_code == 409, (action, note, refused.text)
+            problem = refused.json()
+            assert (problem["code"], problem["field"]) == ("leak_in_note", "reason")
+            assert "Izmi" not in problem["detail"] and "Изми" not in problem["detail"]
+    revisions = await PublishedRevision.select().where(PublishedRevision.reference == case["reference"])
+    assert [(r["revision"], r["correction_note"]) for r in revisions] == [(1, None)]
+    public = await PublicCase.select().where(PublicCase.reference == case["reference"]).first()
+    assert not public["retracted"] and public["retraction_note"] is None
+    feed = await accounts.anonymous().get("/feed.atom")
+    assert "Izmi" not in feed.text and "Изми" not in feed.text
+    # A note that names nobody goes out.
+    assert (await act(editor, case["id"], "retract", reason="Izvor je povukao izjavu.")).status_code == 200
+
+
+async def test_the_leak_check_finds_the_name_of_the_member_who_filed_the_case(
+    accounts: AccountFactory,
+) -> None:
+    member = await accounts.create(
+        "member", email="jelena.vukadinovic@example.org", display_name="Jelena V. (Kraljevo)"
+    )
+    reviewer = await accounts.as_role("reviewer")
+    filer = await accounts.caller(member)
+    created = await filer.post("/api/v1/cases", json=NEW_CASE)
+    case_id = created.json()["id"]
+    await filer.post(f"/api/v1/cases/{case_id}/submit")
+    await act(reviewer, case_id, "start_review")
+    saved = await reviewer.put(
+        f"/api/v1/cases/{case_id}/publication",
+        json={
+            "public_title": "Nabavka",
+            "public_summary": "Prijavila je Јелена Вукадиновић.",
+            # The note in brackets of a display name is not searched as a name.
+            "public_body": "Ugovor je potpisan u Kraljevu.",
+            "public_actor_ids": [],
+            "attachments": [],
+        },
+    )
+    check = saved.json()["leak_check"]
+    assert not check["ok"]
+    assert [(f["location"], f["actor_id"]) for f in check["findings"]] == [("public_summary", None)]
