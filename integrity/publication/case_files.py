@@ -18,6 +18,7 @@ from integrity.publication.public_schemas import (
     PublicCaseOut,
     PublicFile,
     Retraction,
+    public_incident_date,
 )
 from integrity.publication.search import REVISION_ID, as_utc, case_items, public_status
 from integrity.publication.tables import PublicCase, PublishedActor, PublishedFile, PublishedRevision
@@ -116,7 +117,7 @@ async def get_case_and_last_modified(
         municipality=row["municipality"],
         district=row["district"],
         categories=list(json.loads(row["categories"])),
-        incident_date=row["incident_date"],
+        incident_date=public_incident_date(row["incident_date"], row["incident_date_precision"]),
         incident_date_precision=row["incident_date_precision"],
         actors=[
             PublicActorRef(id=uuid.UUID(a["id"]), name=a["name"], kind=a["kind"], role=a["role"])

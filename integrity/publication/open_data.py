@@ -13,6 +13,7 @@ from integrity.publication.case_files import natural_order
 from integrity.publication.public_schemas import (
     ExportRow,
     PublicStats,
+    public_incident_date,
 )
 from integrity.publication.search import REVISION_ID, as_utc, public_status
 from integrity.publication.tables import PublicCase, PublishedFile, PublishedRevision
@@ -112,7 +113,7 @@ async def export_rows() -> list[ExportRow]:
             municipality=row["municipality"],
             district=row["district"],
             categories=list(json.loads(row["categories"])),
-            incident_date=row["incident_date"],
+            incident_date=public_incident_date(row["incident_date"], row["incident_date_precision"]),
             incident_date_precision=row["incident_date_precision"],
             published_at=as_utc(row["published_at"]),
             status=public_status(row["retracted"]),
@@ -171,7 +172,7 @@ def export_csv(rows: list[ExportRow]) -> bytes:
                 row.municipality,
                 row.district or "",
                 ";".join(row.categories),
-                row.incident_date.isoformat(),
+                row.incident_date,
                 row.incident_date_precision,
                 row.published_at.isoformat().replace("+00:00", "Z"),
                 row.status.value,

@@ -14,6 +14,26 @@ class PublicStatus(enum.StrEnum):
     retracted = "retracted"
 
 
+def public_incident_date(value: datetime.date, precision: str) -> str:
+    """An incident date written no more precisely than the member knew it (ISO 8601 reduced
+    precision), so a year or a month never reveals the day it is stored under."""
+    if precision == "year":
+        return f"{value.year:04d}"
+    if precision == "month":
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
+
+
+def coarsened_incident_date(value: datetime.date, precision: str) -> datetime.date:
+    """The date stored with a publication: the first day of its year or month when that is all the
+    member knew, so the published tables hold no finer date than the case file shows."""
+    if precision == "year":
+        return value.replace(month=1, day=1)
+    if precision == "month":
+        return value.replace(day=1)
+    return value
+
+
 class PublicCaseItem(msgspec.Struct):
     """A case in the public list (its current revision)."""
 
@@ -23,7 +43,8 @@ class PublicCaseItem(msgspec.Struct):
     municipality: str
     district: str | None
     categories: list[str]
-    incident_date: datetime.date
+    #: As precisely as the member knew it: "2026", "2026-03" or "2026-03-17".
+    incident_date: str
     incident_date_precision: str
     published_at: datetime.datetime
     status: PublicStatus
@@ -79,7 +100,8 @@ class PublicCaseOut(msgspec.Struct, omit_defaults=True):
     municipality: str
     district: str | None
     categories: list[str]
-    incident_date: datetime.date
+    #: As precisely as the member knew it: "2026", "2026-03" or "2026-03-17".
+    incident_date: str
     incident_date_precision: str
     actors: list[PublicActorRef]
     files: list[PublicFile]
@@ -120,7 +142,8 @@ class ExportRow(msgspec.Struct):
     municipality: str
     district: str | None
     categories: list[str]
-    incident_date: datetime.date
+    #: As precisely as the member knew it: "2026", "2026-03" or "2026-03-17".
+    incident_date: str
     incident_date_precision: str
     published_at: datetime.datetime
     status: PublicStatus

@@ -14,6 +14,7 @@ from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Invalid, WrongState
 from integrity.publication.drafts import Draft, file_decisions, load_draft, public_actors_of
+from integrity.publication.public_schemas import coarsened_incident_date, public_incident_date
 from integrity.publication.renditions import attachment_row, read_blob, redaction_kind, team_case_row
 from integrity.publication.schemas import (
     PreviewOut,
@@ -83,7 +84,8 @@ async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID)
         body=draft.body,
         municipality=row["municipality"],
         categories=categories,
-        incident_date=row["incident_date"],
+        incident_date=public_incident_date(row["incident_date"], row["incident_date_precision"]),
+        incident_date_precision=row["incident_date_precision"],
         actors=actors,
         files=[
             PublicFileOut(
@@ -143,7 +145,7 @@ async def write_revision(
         municipality=row["municipality"],
         district=place.district if place else None,
         categories=json.dumps(categories),
-        incident_date=row["incident_date"],
+        incident_date=coarsened_incident_date(row["incident_date"], row["incident_date_precision"]),
         incident_date_precision=row["incident_date_precision"],
         actors=json.dumps(
             [{"id": str(a.id), "name": a.name, "kind": a.kind, "role": a.role} for a in actors],

@@ -118,9 +118,11 @@ class PreviewOut(msgspec.Struct):
     body: str
     municipality: str
     categories: list[str]
-    incident_date: datetime.date
+    #: As the public will read it: "2026", "2026-03" or "2026-03-17".
+    incident_date: str
     actors: list[PublicActorOut]
     files: list[PublicFileOut]
     published_at: datetime.datetime | None
     corrections: list[dict[str, object]]
     retraction: dict[str, object] | None = None
+    incident_date_precision: str = "day"

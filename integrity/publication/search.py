@@ -17,6 +17,7 @@ from integrity.publication.public_schemas import (
     PublicCaseItem,
     PublicCasePage,
     PublicStatus,
+    public_incident_date,
 )
 from integrity.publication.tables import PublishedRevision
 from integrity.reference import fold
@@ -196,7 +197,7 @@ def _item(row: dict[str, Any]) -> PublicCaseItem:
         municipality=row["municipality"],
         district=row["district"],
         categories=list(json.loads(row["categories"])),
-        incident_date=row["incident_date"],
+        incident_date=public_incident_date(row["incident_date"], row["incident_date_precision"]),
         incident_date_precision=row["incident_date_precision"],
         published_at=as_utc(row["published_at"]),
         status=public_status(row["retracted"]),

@@ -273,8 +273,12 @@ def fmt_datetime(context: Any, value: datetime.datetime | None) -> str:
 
 
 @pass_context
-def fmt_incident_date(context: Any, value: datetime.date, precision: str) -> str:
-    """An incident date as precisely as the member knew it."""
+def fmt_incident_date(context: Any, value: datetime.date | str, precision: str) -> str:
+    """An incident date as precisely as the member knew it (a date, or the public form: "2026",
+    "2026-03" or "2026-03-17")."""
+    if isinstance(value, str):
+        parts = [int(part) for part in value.split("-")] + [1, 1]
+        value = datetime.date(parts[0], parts[1], parts[2])
     if precision == "year":
         return format_date(value, "y", locale=_locale(context))
     if precision == "month":

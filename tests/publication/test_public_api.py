@@ -278,7 +278,7 @@ async def test_a_case_file_shows_its_latest_revision_with_corrections_and_files(
     )
     assert (body["municipality"], body["district"]) == ("cacak", "moravicki")
     assert body["categories"] == ["procurement_public_money"]
-    assert (body["incident_date"], body["incident_date_precision"]) == ("2025-05-01", "month")
+    assert (body["incident_date"], body["incident_date_precision"]) == ("2025-05", "month")
     assert body["actors"] == [
         {
             "id": str(case.actor_ids["Opština Primer"]),
@@ -681,3 +681,21 @@ async def test_a_members_session_gets_no_cookie_on_a_public_answer(
     assert response.status_code == 200
     assert "set-cookie" not in response.headers
     assert json.loads(response.content)["total"] == 1
+
+
+async def test_the_incident_date_is_public_only_as_precisely_as_it_was_known(
+    client: Client, publisher: Publisher
+) -> None:
+    """A member who knew only the year must not have the day it is stored under published."""
+    case = await publisher.publish(
+        title="Godina samo", incident_date=datetime.date(2025, 11, 17), precision="year"
+    )
+    body = await get_json(client, f"/api/v1/public/cases/{case.reference}")
+    assert (body["incident_date"], body["incident_date_precision"]) == ("2025", "year")
+    listed = await get_json(client, "/api/v1/public/cases")
+    assert [item["incident_date"] for item in listed["items"]] == ["2025"]
+    for url in ("/api/v1/public/export.csv", "/api/v1/public/export.json", f"/cases/{case.reference}"):
+        text = (await client.get(url)).text
+        assert "2025-11" not in text and "17.11" not in text and "17. 11" not in text, url
+    exported = await get_json(client, "/api/v1/public/export.json")
+    assert [row["incident_date"] for row in exported["items"]] == ["2025"]

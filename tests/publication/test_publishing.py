@@ -42,12 +42,12 @@ async def act(caller: Caller, case_id: str, action: str, reason: str | None = No
 
 
 async def verified_case(
-    accounts: AccountFactory,
+    accounts: AccountFactory, **changes: Any
 ) -> tuple[dict[str, Any], Caller, Caller, list[dict[str, Any]]]:
     member = await accounts.as_role("member")
     reviewer = await accounts.as_role("reviewer")
     editor = await accounts.as_role("editor")
-    created = await member.post("/api/v1/cases", json=NEW_CASE)
+    created = await member.post("/api/v1/cases", json={**NEW_CASE, **changes})
     case = created.json()
     pdf = text_pdf(b"BT /F1 14 Tf 72 700 Td (Svedok Petar Izmisljenovic je video ugovor.) Tj ET")
     files = await upload(
@@ -264,9 +264,9 @@ async def test_the_submitter_and_outsiders_cannot_touch_the_publication(accounts
     ).status_code == 404
 
 
-async def _published_case(accounts: AccountFactory) -> tuple[dict[str, Any], Caller, Caller]:
+async def _published_case(accounts: AccountFactory, **changes: Any) -> tuple[dict[str, Any], Caller, Caller]:
     """A case published with its photo withheld and its PDF as filed."""
-    case, reviewer, editor, files = await verified_case(accounts)
+    case, reviewer, editor, files = await verified_case(accounts, **changes)
     photo, pdf, note = files
     body = draft(files, "Prema rečima svedoka, ugovor je nameštena.")
     body["attachments"][0]["decision"] = "withhold"
@@ -330,3 +330,11 @@ async def test_the_leak_check_finds_the_name_of_the_member_who_filed_the_case(
     check = saved.json()["leak_check"]
     assert not check["ok"]
     assert [(f["location"], f["actor_id"]) for f in check["findings"]] == [("public_summary", None)]
+
+
+async def test_a_month_known_incident_is_published_with_no_day(accounts: AccountFactory) -> None:
+    case, _, _ = await _published_case(accounts, incident_date="2026-03-14", incident_date_precision="month")
+    stored = await PublishedRevision.select().where(PublishedRevision.reference == case["reference"]).first()
+    assert stored["incident_date"].isoformat() == "2026-03-01"
+    public = (await accounts.anonymous().get(f"/api/v1/public/cases/{case['reference']}")).json()
+    assert (public["incident_date"], public["incident_date_precision"]) == ("2026-03", "month")
