@@ -6,6 +6,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# Tesseract and its Serbian (Cyrillic and Latin) and English data: the leak check reads every file
+# to be published with it, and nothing can be approved without it.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        tesseract-ocr tesseract-ocr-srp tesseract-ocr-srp-latn tesseract-ocr-eng \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --create-home --home-dir /home/integrity integrity \
     && mkdir -p /var/lib/integrity /run/integrity-keys \
     && chown integrity:integrity /var/lib/integrity /run/integrity-keys

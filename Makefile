@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test migrate seed lint typecheck imports check bench clean
+.PHONY: run test install install-test migrate seed ocr lint typecheck imports check bench clean
+
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-srp tesseract-ocr-srp-latn tesseract-ocr-eng
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +28,19 @@ install-test: $(VENV)/.installed-test
 migrate: install
 	$(BIN)/integrity migrate
 
-run: migrate
+# The leak check reads files with Tesseract: installed here where we can (root with apt-get);
+# otherwise the one command to run is printed, and files cannot be approved until it has run.
+ocr:
+	@langs="$$(tesseract --list-langs 2>/dev/null)"; \
+	if echo "$$langs" | grep -qx srp && echo "$$langs" | grep -qx srp_latn && echo "$$langs" | grep -qx eng; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(OCR_PACKAGES) >/dev/null; \
+	else \
+		echo "The leak check needs Tesseract: run  sudo apt-get install -y $(OCR_PACKAGES)"; \
+	fi
+
+run: migrate ocr
 	$(BIN)/integrity seed-demo --if-empty
 	$(BIN)/integrity serve --host $(HOST) --port $(PORT)
 

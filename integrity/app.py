@@ -33,14 +33,16 @@ from integrity.accounts.pages import AdminPages, JoinPages, LoginPages, SecondFa
 from integrity.accounts.plugin import AccountsPlugin
 from integrity.cases.controller import CaseController, ReferenceDataController
 from integrity.cases.pages import CasePages
+from integrity.context import ServiceContext
 from integrity.custody import service as custody_service
 from integrity.custody.controller import PublicCustodyController
 from integrity.custody.signing import Signer, load_or_create_signer
-from integrity.errors import StorageUnavailable
+from integrity.errors import OcrUnavailable, StorageUnavailable
 from integrity.health.controller import HealthController
 from integrity.http.headers import API_SCHEMA_PATH, security_headers
 from integrity.http.problems import EXCEPTION_HANDLERS
 from integrity.notifications.controller import NotificationController
+from integrity.publication import filecheck
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
 from integrity.publication.pages import PublicationPages
@@ -172,12 +174,16 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         except Exception as exc:  # noqa: BLE001 - the periodic check tries again
             log.warning("owed custody checkpoint not signed at start: %s", type(exc).__name__)
         checkpoints = asyncio.create_task(custody_checkpoints(signer))
+        # Background jobs (the leak check's reading of files) run here unless `integrity worker`
+        # processes take them (INTEGRITY_JOBS=worker); the work itself is queued in the database.
+        jobs = [asyncio.create_task(filecheck.work(service_context))] if settings.jobs == "in-process" else []
         try:
             yield
         finally:
-            checkpoints.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await checkpoints
+            for task in [checkpoints, *jobs]:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await vault.aclose()
             if pooled:
                 await engine.close_connection_pool()
@@ -186,6 +192,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
     signer = load_or_create_signer(
         settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
     )
+    service_context = ServiceContext(vault=vault, signer=signer, settings=settings)
+
+    async def ocr_ready() -> None:
+        problem = await filecheck.ocr_problem(service_context)
+        if problem:
+            raise OcrUnavailable(problem)
+
+    readiness["ocr"] = ocr_ready
     state: dict[str, Any] = {
         "settings": settings,
         "signer": signer,

@@ -127,6 +127,45 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from integrity.app import configure_logging
+    from integrity.context import ServiceContext
+    from integrity.custody.signing import load_or_create_signer
+    from integrity.publication import filecheck
+    from integrity.vault import build_vault
+
+    configure_logging(settings)
+
+    async def go() -> int:
+        from integrity import db
+
+        engine = await _open_database(settings)
+        await db.start_pool(engine)
+        signer = load_or_create_signer(
+            settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
+        )
+        vault = await build_vault(settings)
+        ctx = ServiceContext(vault=vault, signer=signer, settings=settings)
+        problem = await filecheck.ocr_problem(ctx)
+        if problem:
+            # Readings fail safe (files cannot be approved) until it is installed; say so at start.
+            print(f"warning: {problem}", file=sys.stderr)
+        try:
+            if args.once:
+                read = await filecheck.run_pending(ctx)
+                print(f"{read} file(s) read for the leak check")
+                return 0
+            await filecheck.work(ctx)
+        finally:
+            await vault.aclose()
+        return 0
+
+    try:
+        return _run(go())
+    except KeyboardInterrupt:
+        return 0
+
+
 def cmd_custody_verify(args: argparse.Namespace, settings: Settings) -> int:
     from integrity.custody.service import verify_log
 
@@ -228,6 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     serve.set_defaults(handler=cmd_serve)
+
+    worker = sub.add_parser(
+        "worker",
+        help="run the background jobs (the leak check's reading of files); "
+        "set INTEGRITY_JOBS=worker so that serve leaves them to it",
+    )
+    worker.add_argument("--once", action="store_true", help="do the queued work, then stop")
+    worker.set_defaults(handler=cmd_worker)
 
     migrate = sub.add_parser("migrate", help="apply database migrations (idempotent)")
     migrate.set_defaults(handler=cmd_migrate)

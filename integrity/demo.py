@@ -32,6 +32,7 @@ from integrity.context import ServiceContext
 from integrity.custody.signing import Signer
 from integrity.http.multipart import FormPart
 from integrity.publication import drafts as publication_drafts
+from integrity.publication import filecheck
 from integrity.publication.schemas import DecisionIn, DraftIn
 from integrity.publication.tables import Decision
 from integrity.review import service as review
@@ -254,8 +255,9 @@ async def _review_and_publish(
     public_version: DraftIn,
 ) -> None:
     """The whole review workflow, as the review team would go through it: the reviewer verifies and
-    drafts the public version (images published as filed, which strips their metadata; other
-    files withheld), the editor approves and publishes (signing a checkpoint)."""
+    drafts the public version (images published as filed, which strips their metadata, once the
+    leak check has read them; other files withheld), the editor approves and publishes (signing a
+    checkpoint)."""
     reviewer, editor = (
         principal_from(member, via="session", credential_id=member.id)
         for _, member in (accounts["recenzent"], accounts["urednik"])
@@ -263,11 +265,13 @@ async def _review_and_publish(
     await review.transition(ctx, reviewer, case_id, "start_review", None)
     await review.transition(ctx, reviewer, case_id, "verify", None)
     files = await Attachment.select(Attachment.id, Attachment.content_type).where(Attachment.case == case_id)
+    # Without Tesseract no file can pass the leak check: the demo then publishes the texts only.
+    readable = await filecheck.ocr_problem(ctx) is None
     decisions = [
         DecisionIn(
             attachment_id=row["id"],
             decision=Decision.publish_as_filed
-            if row["content_type"].startswith("image/")
+            if readable and row["content_type"].startswith("image/")
             else Decision.withhold,
         )
         for row in files
@@ -275,6 +279,8 @@ async def _review_and_publish(
     await publication_drafts.save_draft(
         ctx, reviewer, case_id, msgspec.structs.replace(public_version, attachments=decisions)
     )
+    # The leak check reads the copies to be published (a job; here, before approving, at once).
+    await filecheck.run_pending(ctx)
     await review.transition(ctx, editor, case_id, "approve", None)
     await review.transition(ctx, editor, case_id, "publish", None)
 

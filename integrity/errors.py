@@ -122,6 +122,14 @@ class DatabaseUnavailable(IntegrityError):
     code = "database_unavailable"
 
 
+class OcrUnavailable(IntegrityError):
+    """Tesseract or its language data is not installed: files cannot be read for the leak check."""
+
+    status_code = 503
+    title = "Files cannot be read for the leak check"
+    code = "ocr_unavailable"
+
+
 class TamperedBlob(IntegrityError):
     """A stored blob failed authentication or its recorded size/sha256 on read."""
 

@@ -118,6 +118,11 @@ class Settings:
     public_cache_bytes: int = 256 * MIB
     #: How often a process looks for public changes made elsewhere (another replica), in seconds.
     public_cache_seconds: float = 1.0
+    #: The Tesseract program the leak check reads files with (Debian's tesseract-ocr).
+    tesseract_command: str = "tesseract"
+    #: Whether `integrity serve` runs the background jobs itself ("in-process", the default) or
+    #: leaves them to `integrity worker` processes ("worker").
+    jobs: str = "in-process"
 
     @property
     def is_https(self) -> bool:
@@ -186,7 +191,15 @@ class Settings:
             public_cache_seconds=_parse_seconds(
                 "INTEGRITY_PUBLIC_CACHE_SECONDS", get("PUBLIC_CACHE_SECONDS", "1")
             ),
+            tesseract_command=get("TESSERACT", "tesseract"),
+            jobs=_jobs(get("JOBS", "in-process").lower()),
         )
+
+
+def _jobs(value: str) -> str:
+    if value not in {"in-process", "worker"}:
+        raise ConfigurationError("INTEGRITY_JOBS must be 'in-process' or 'worker'")
+    return value
 
 
 def _account_settings(get: Callable[[str, str], str]) -> AccountSettings:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,3 +195,18 @@ class AccountFactory:
 
     def anonymous(self) -> Caller:
         return Caller(self.client)
+
+
+async def files_read(caller: Caller, case_id: str, *, timeout: float = 180.0) -> dict[str, Any]:
+    """The case's publication draft once the leak check has read every file to be published (the
+    app's in-process worker reads them in the background, as it does in production)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = await caller.get(f"/api/v1/cases/{case_id}/publication")
+        assert answer.status_code == 200, answer.text
+        draft: dict[str, Any] = answer.json()
+        if not draft["leak_check"]["pending"]:
+            return draft
+        if time.monotonic() > deadline:
+            raise AssertionError(f"files still unread after {timeout} s: {draft['leak_check']['pending']}")
+        await asyncio.sleep(0.2)

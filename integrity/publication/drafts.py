@@ -1,5 +1,6 @@
 """The publication draft: the public texts, public actors and a decision per file, sealed with the
-case's key, with the leak check run on every save and before every publication step."""
+case's key, with the leak check run on every save and before every publication step (on the texts,
+and on what ``filecheck`` read in every file to be published)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from piccolo.columns import Column
@@ -20,16 +21,17 @@ from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Invalid, NotFound, WrongState
+from integrity.publication.filecheck import load_reading
 from integrity.publication.leakcheck import Finding, ProtectedName, check_texts
 from integrity.publication.renditions import (
     DRAFT_STATES,
     _cleaned_rendition,
-    read_blob,
     redaction_kind,
     team_case_row,
 )
 from integrity.publication.schemas import (
     BlockerOut,
+    BoxOut,
     DecisionOut,
     DraftIn,
     DraftOut,
@@ -39,14 +41,12 @@ from integrity.publication.schemas import (
 )
 from integrity.publication.tables import (
     AttachmentDecision,
+    CheckState,
     Decision,
     PublicationDraft,
     Rendition,
 )
-from integrity.redaction import (
-    extract_text,
-    run_in_worker,
-)
+from integrity.redaction.ocr import PageText, Word
 from integrity.security.guards import Principal
 
 MAX_PUBLIC_TEXT = {"public_title": 300, "public_summary": 2_000, "public_body": 100_000}
@@ -153,32 +153,113 @@ async def file_decisions(case_id: uuid.UUID) -> list[dict[str, Any]]:
     ]
 
 
-async def _leak_check(
-    ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draft: Draft, decisions: list[dict[str, Any]]
+@dataclass(frozen=True)
+class FileCheck:
+    """Where one file to be published stands in the leak check's reading (``filecheck``)."""
+
+    attachment_id: uuid.UUID
+    state: CheckState
+    pages: int
+    checked_pages: int
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class LeakCheck:
+    """The leak check of a draft: findings in its texts and files, and the files not (yet) read."""
+
+    findings: list[Finding]
+    files: list[FileCheck]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and all(file.state == CheckState.done for file in self.files)
+
+
+def _page_text(page: PageText) -> tuple[str, list[tuple[int, int, Word]]]:
+    """The words of a page as one text (a line break between lines), and where each word is in it."""
+    pieces: list[str] = []
+    spans: list[tuple[int, int, Word]] = []
+    position = 0
+    previous_line: int | None = None
+    for word in page.words:
+        if previous_line is not None:
+            separator = " " if word.line == previous_line else "\n"
+            pieces.append(separator)
+            position += 1
+        pieces.append(word.text)
+        spans.append((position, position + len(word.text), word))
+        position += len(word.text)
+        previous_line = word.line
+    return "".join(pieces), spans
+
+
+def _file_findings(
+    names: list[ProtectedName], attachment_id: uuid.UUID, pages: list[PageText]
 ) -> list[Finding]:
+    findings: list[Finding] = []
+    for page in pages:
+        text, spans = _page_text(page)
+        for finding in check_texts(names, {f"file:{attachment_id}": text}):
+            words = [word for start, end, word in spans if start < finding.end and end > finding.start]
+            x0 = min(w.x for w in words)
+            y0 = min(w.y for w in words)
+            x1 = max(w.x + w.width for w in words)
+            y1 = max(w.y + w.height for w in words)
+            found = replace(finding, page=page.page, box=(x0, y0, x1 - x0, y1 - y0), source=page.source)
+            # A page read twice (as it lies, and turned upright) finds the same name twice: once is enough.
+            if not any(_same_place(found, other) for other in findings):
+                findings.append(found)
+    return findings
+
+
+def _same_place(a: Finding, b: Finding) -> bool:
+    if (a.page, a.source, a.actor_id) != (b.page, b.source, b.actor_id) or a.box is None or b.box is None:
+        return False
+    ax, ay, aw, ah = a.box
+    bx, by, bw, bh = b.box
+    overlap = max(0.0, min(ax + aw, bx + bw) - max(ax, bx)) * max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    return overlap > 0.5 * min(aw * ah, bw * bh)
+
+
+async def leak_check(
+    key: CaseKey, case_id: uuid.UUID, draft: Draft, decisions: list[dict[str, Any]]
+) -> LeakCheck:
+    """Every protected name in the public texts and in what was read of every file to be published
+    (the OCR of each page, the original's text layer outside the boxes); files not read yet are
+    listed, and keep the check from passing."""
     names = await protected_names(key, case_id)
-    if not names:
-        return []
     texts = {"public_title": draft.title, "public_summary": draft.summary, "public_body": draft.body}
     for actor in await public_actors_of(case_id, draft.actor_ids):
         texts[f"actor:{actor.id}"] = actor.name
+    findings = check_texts(names, texts) if names else []
+    files: list[FileCheck] = []
     for item in decisions:
         if (
-            item["decision"] in (Decision.publish_redacted, Decision.publish_as_filed)
-            and item["rendition_id"]
+            item["decision"] not in (Decision.publish_redacted, Decision.publish_as_filed)
+            or not item["rendition_id"]
         ):
-            rendition = await Rendition.select().where(Rendition.id == item["rendition_id"]).first()
-            if rendition is None:  # the decision's foreign key is set to null when a rendition goes
-                raise RuntimeError(f"rendition {item['rendition_id']} is missing")
-            content = await read_blob(ctx, rendition)
-            texts[f"file:{item['attachment_id']}"] = await run_in_worker(
-                extract_text, content, rendition["content_type"]
+            continue
+        rendition = await Rendition.select().where(Rendition.id == item["rendition_id"]).first()
+        if rendition is None:  # the decision's foreign key is set to null when a rendition goes
+            raise RuntimeError(f"rendition {item['rendition_id']} is missing")
+        state = CheckState(rendition["check_state"])
+        files.append(
+            FileCheck(
+                item["attachment_id"],
+                state,
+                int(rendition["pages"]),
+                int(rendition["checked_pages"]),
+                rendition["check_problem"],
             )
-    return check_texts(names, texts)
+        )
+        if state == CheckState.done and names:
+            findings += _file_findings(names, item["attachment_id"], load_reading(key, rendition))
+    return LeakCheck(findings, files)
 
 
 def blockers_of(
-    draft: Draft | None, decisions: list[dict[str, Any]], findings: list[Finding]
+    draft: Draft | None, decisions: list[dict[str, Any]], check: LeakCheck | None
 ) -> list[BlockerOut]:
     """What stands between the draft and approval, worked out once: the draft's answer, the pages
     and the approval check (`publication_problem`) all read this list."""
@@ -203,21 +284,68 @@ def blockers_of(
                     attachment_id=file_id,
                 )
             )
-    for finding in findings:
+    for file in check.files if check else []:
+        if file.state in (CheckState.pending, CheckState.running):
+            blockers.append(
+                BlockerOut(
+                    "file_check_pending",
+                    f"file {file.attachment_id} is still being read for protected names "
+                    f"({file.checked_pages} of {file.pages} pages)",
+                    attachment_id=file.attachment_id,
+                )
+            )
+        elif file.state == CheckState.failed:
+            blockers.append(
+                BlockerOut(
+                    "file_check_failed",
+                    f"file {file.attachment_id} could not be read for protected names ({file.problem})",
+                    attachment_id=file.attachment_id,
+                )
+            )
+    for finding in check.findings if check else []:
+        if finding.page is not None:
+            detail = f"leak check: a protected name appears in {finding.location} on page {finding.page}"
+        else:
+            detail = f"leak check: a protected name appears in {finding.location} at {finding.start}"
         blockers.append(
             BlockerOut(
                 "protected_name",
-                f"leak check: a protected name appears in {finding.location} at {finding.start}",
+                detail,
+                attachment_id=uuid.UUID(finding.location[5:])
+                if finding.location.startswith("file:")
+                else None,
                 location=finding.location,
             )
         )
     return blockers
 
 
+def _finding_out(finding: Finding) -> FindingOut:
+    if finding.location.startswith("file:"):
+        field, attachment_id = "file", uuid.UUID(finding.location[5:])
+    elif finding.location.startswith("actor:"):
+        field, attachment_id = "public_actor_ids", None
+    else:
+        field, attachment_id = finding.location, None
+    return FindingOut(
+        field=field,
+        attachment_id=attachment_id,
+        page=finding.page,
+        box=BoxOut(*finding.box) if finding.box else None,
+        source=finding.source,
+        location=finding.location,
+        actor_id=finding.actor_id,
+        start=finding.start,
+        end=finding.end,
+        excerpt=finding.excerpt,
+    )
+
+
 async def _draft_out(ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draft: Draft | None) -> DraftOut:
     decisions = await file_decisions(case_id)
-    findings = await _leak_check(ctx, key, case_id, draft, decisions) if draft is not None else []
-    blockers = blockers_of(draft, decisions, findings)
+    check = await leak_check(key, case_id, draft, decisions) if draft is not None else None
+    blockers = blockers_of(draft, decisions, check)
+    checks = {file.attachment_id: file for file in check.files} if check else {}
     return DraftOut(
         public_title=draft.title if draft else "",
         public_summary=draft.summary if draft else "",
@@ -229,17 +357,26 @@ async def _draft_out(ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draf
                 decision=Decision(item["decision"]) if item["decision"] else None,
                 rendition_id=item["rendition_id"],
                 content_type=item["content_type"],
+                check_state=checks[item["attachment_id"]].state if item["attachment_id"] in checks else None,
+                pages=checks[item["attachment_id"]].pages if item["attachment_id"] in checks else None,
+                checked_pages=(
+                    checks[item["attachment_id"]].checked_pages if item["attachment_id"] in checks else None
+                ),
+                check_problem=checks[item["attachment_id"]].problem
+                if item["attachment_id"] in checks
+                else None,
             )
             for item in decisions
         ],
         leak_check=LeakCheckOut(
-            ok=not findings,
-            findings=[
-                FindingOut(
-                    location=f.location, actor_id=f.actor_id, start=f.start, end=f.end, excerpt=f.excerpt
-                )
-                for f in findings
-            ],
+            ok=check.ok if check else True,
+            pending=[
+                f.attachment_id for f in check.files if f.state in (CheckState.pending, CheckState.running)
+            ]
+            if check
+            else [],
+            failed=[f.attachment_id for f in check.files if f.state == CheckState.failed] if check else [],
+            findings=[_finding_out(f) for f in check.findings] if check else [],
         ),
         missing=[blocker.detail for blocker in blockers],
         updated_at=draft.updated_at if draft else None,
@@ -372,8 +509,8 @@ async def publication_problem(ctx: ServiceContext, row: dict[str, Any]) -> str |
     key = case_key(ctx, row)
     draft = await load_draft(key, row["id"])
     decisions = await file_decisions(row["id"])
-    findings = await _leak_check(ctx, key, row["id"], draft, decisions) if draft is not None else []
-    blockers = blockers_of(draft, decisions, findings)
+    check = await leak_check(key, row["id"], draft, decisions) if draft is not None else None
+    blockers = blockers_of(draft, decisions, check)
     if not blockers:
         return None
     return "the publication draft is not complete: " + "; ".join(blocker.detail for blocker in blockers)

@@ -1,7 +1,7 @@
 """The leak check: does a protected actor's name occur in anything about to be published?
 
-A name is searched in every public text and in the text of every file to be published (see
-``integrity.redaction.extract_text``), compared after ``integrity.reference.fold``: regardless of
+A name is searched in every public text and in what was read of every file to be published (see
+``integrity.publication.filecheck``), compared after ``integrity.reference.fold``: regardless of
 case and script (Latin or Cyrillic) and with or without diacritics (č ć -> c, š -> s, ž -> z,
 dž -> dz; đ matches đ, dj and d).
 
@@ -87,6 +87,11 @@ class Finding:
     start: int
     end: int
     excerpt: str
+    #: For a finding in a file: the page (from 1), the box around the name (x, y, width, height as
+    #: fractions of the page) and what read it ("ocr" or "text_layer").
+    page: int | None = None
+    box: tuple[float, float, float, float] | None = None
+    source: str | None = None
 
 
 def _stems(word: str) -> list[tuple[str, bool]]:

@@ -29,7 +29,8 @@ from integrity.publication import drafts, revisions
 from integrity.publication import renditions as publication_renditions
 from integrity.publication.preview_page import preview_page
 from integrity.publication.schemas import BoxIn, DecisionIn, DraftIn, DraftOut
-from integrity.publication.tables import Decision
+from integrity.publication.tables import CheckState, Decision
+from integrity.redaction.ocr import OCR_PACKAGES
 from integrity.security.guards import Principal
 from integrity.web.labels import N_
 from integrity.web.pages import (
@@ -48,6 +49,13 @@ MESSAGES = {
     "undecided": N_("Choose what happens to %(file)s."),
     "no_copy": N_("Make a redacted copy of %(file)s, or choose another decision for it."),
     "leak": N_("The leak check found protected names: remove them (see the findings)."),
+    "reading": N_("Wait until %(file)s has been read for protected names."),
+    "unreadable": N_("%(file)s could not be read for protected names: see the leak check."),
+    "ocr_unavailable": N_(
+        "Tesseract, which reads the files, is not installed on the server: the administrator installs "
+        "%(packages)s."
+    ),
+    "read_failed": N_("The file could not be read (it is damaged, or took too long): make a new copy of it."),
     "box_number": N_("Give every value of the box as a number."),
     "box_page": N_("This page does not exist."),
     "box_range": N_("The box must lie within the page (values from 0 to 100) and have a width and a height."),
@@ -93,7 +101,16 @@ BLOCKER_MESSAGES = {
     "file_undecided": MESSAGES["undecided"],
     "file_without_copy": MESSAGES["no_copy"],
     "protected_name": MESSAGES["leak"],
+    "file_check_pending": MESSAGES["reading"],
+    "file_check_failed": MESSAGES["unreadable"],
 }
+
+
+def _read_problem(code: str | None) -> Problem:
+    """Why a file could not be read, as a message to translate."""
+    if code == "ocr_unavailable":
+        return Problem(MESSAGES["ocr_unavailable"], {"packages": " ".join(OCR_PACKAGES)})
+    return Problem(MESSAGES["read_failed"])
 
 
 def what_is_missing(case: CaseOut, draft: DraftOut) -> list[Problem]:
@@ -184,6 +201,16 @@ def _draft_page(
         form=form,
         missing=what_is_missing(case, draft),
         findings=[(where_found(case, f.location), f) for f in draft.leak_check.findings],
+        reading=[
+            (_filename(case, d.attachment_id), d)
+            for d in draft.attachments
+            if d.check_state in (CheckState.pending, CheckState.running)
+        ],
+        unreadable=[
+            (_filename(case, d.attachment_id), _read_problem(d.check_problem))
+            for d in draft.attachments
+            if d.check_state == CheckState.failed
+        ],
         renditions={str(d.attachment_id): d.rendition_id for d in draft.attachments},
         choices={str(a.id): decisions_for(a) for a in case.attachments},
         public_actors=[a for a in case.actors if not a.protect_identity],

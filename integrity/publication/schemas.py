@@ -7,7 +7,7 @@ import uuid
 
 import msgspec
 
-from integrity.publication.tables import Decision
+from integrity.publication.tables import CheckState, Decision
 
 
 class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -23,10 +23,28 @@ class DraftIn(msgspec.Struct, forbid_unknown_fields=True):
     attachments: list[DecisionIn] = msgspec.field(default_factory=list)
 
 
+class BoxOut(msgspec.Struct):
+    """A rectangle on a page, in fractions of the page from its top-left corner."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+
 class FindingOut(msgspec.Struct):
+    #: The text field (public_title, public_summary, public_body, public_actor_ids) or "file".
+    field: str
+    #: For a file: which one, the page (from 1), where on it, and what read it ("ocr", "text_layer").
+    attachment_id: uuid.UUID | None
+    page: int | None
+    box: BoxOut | None
+    source: str | None
+    #: The text the match is in ("public_body", "actor:<id>", "file:<id>").
     location: str
     #: The protected actor named, or null when it is the member who filed the case.
     actor_id: uuid.UUID | None
+    #: Where in that text (for a file: in the page's words joined by spaces and line breaks).
     start: int
     end: int
     #: The text around the match with every protected name masked.
@@ -34,8 +52,12 @@ class FindingOut(msgspec.Struct):
 
 
 class LeakCheckOut(msgspec.Struct):
+    #: True only when nothing was found and every file to be published was read.
     ok: bool
     findings: list[FindingOut]
+    #: Files still waiting to be read (approval waits for them) and files that could not be read.
+    pending: list[uuid.UUID] = []
+    failed: list[uuid.UUID] = []
 
 
 class DecisionOut(msgspec.Struct):
@@ -43,12 +65,19 @@ class DecisionOut(msgspec.Struct):
     decision: Decision | None
     rendition_id: uuid.UUID | None
     content_type: str
+    #: The leak check's reading of the copy to be published: pending, running, done or failed.
+    check_state: CheckState | None = None
+    pages: int | None = None
+    checked_pages: int | None = None
+    #: Why the reading failed (a code: ocr_unavailable, processing_timeout, ...).
+    check_problem: str | None = None
 
 
 class BlockerOut(msgspec.Struct):
     """One thing that stands between a draft and approval: `code` is no_draft, texts_missing,
-    file_undecided, file_without_copy or protected_name; `attachment_id` names the file and
-    `location` where a protected name was found, when the blocker is about one."""
+    file_undecided, file_without_copy, file_check_pending, file_check_failed or protected_name;
+    `attachment_id` names the file and `location` where a protected name was found, when the
+    blocker is about one."""
 
     code: str
     detail: str

@@ -49,6 +49,17 @@ class PublicationDraft(Table, tablename="publication_draft"):
     updated_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
 
 
+class CheckState(enum.StrEnum):
+    """Where a rendition's reading for the leak check stands (see ``publication.filecheck``)."""
+
+    #: Waiting for the job queue (set when the rendition is made, and again for work lost with a process).
+    pending = "pending"
+    running = "running"
+    done = "done"
+    #: It could not be read (no Tesseract, a file that crashes the reader): it cannot be approved.
+    failed = "failed"
+
+
 class Rendition(Table, tablename="rendition"):
     """A copy of an attachment made for publication (redacted, or cleaned of metadata)."""
 
@@ -70,6 +81,14 @@ class Rendition(Table, tablename="rendition"):
     created_at = Timestamptz(default=TimestamptzNow())
     #: The custody entry that recorded the creation of exactly these bytes.
     custody_seq = BigInt()
+    #: The leak check's reading of the copy (OCR of every page, the original's text layer outside
+    #: the boxes): its state, pages read so far, when a worker took it, why it failed (a code).
+    check_state = Varchar(length=10, default=CheckState.pending, choices=CheckState, index=True)
+    checked_pages = Integer(default=0)
+    check_claimed_at = Timestamptz(null=True, default=None)
+    check_problem = Varchar(length=40, null=True, default=None)
+    #: The words read, with their boxes (JSON), sealed with the case's key: they are evidence.
+    check_sealed = Bytea(null=True, default=None)
 
 
 class AttachmentDecision(Table, tablename="attachment_decision"):

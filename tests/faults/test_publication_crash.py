@@ -40,7 +40,7 @@ from integrity.publication.tables import PublicCase, PublishedFile, PublishedRev
 from integrity.settings import Settings
 from integrity.vault import reconcile
 from tests.custody import rfc9162
-from tests.factories import AccountFactory, Caller
+from tests.factories import AccountFactory, Caller, files_read
 from tests.faults.conftest import (
     assert_no_traceback,
     crash_storage,
@@ -49,7 +49,7 @@ from tests.faults.conftest import (
     request_and_die,
     serving,
 )
-from tests.publication.test_publishing import act, draft, verified_case
+from tests.publication.test_publishing import act, draft, redact_files, verified_case
 
 POINTS = (
     "publication.rendition_stored",
@@ -72,13 +72,12 @@ def sha256(content: bytes) -> str:
 async def redact_draft_and_approve(
     reviewer: Caller, editor: Caller, case_id: str, files: list[dict[str, Any]]
 ) -> None:
-    """Everything before publishing: the photo redacted, the PDF cleaned, the draft saved, approval."""
-    redacted = await reviewer.post(
-        f"/api/v1/cases/{case_id}/attachments/{files[0]['id']}/redactions", json=BOXES
-    )
-    assert redacted.status_code == 201, redacted.text
+    """Everything before publishing: the photo and the PDF redacted, the draft saved and read by the
+    leak check, approval."""
+    await redact_files(reviewer, case_id, files)
     saved = await reviewer.put(f"/api/v1/cases/{case_id}/publication", json=draft(files, PUBLIC_BODY))
-    assert saved.status_code == 200 and saved.json()["missing"] == [], saved.text
+    assert saved.status_code == 200, saved.text
+    assert (await files_read(reviewer, case_id))["missing"] == []
     approved = await act(editor, case_id, "approve")
     assert approved.status_code == 200, approved.text
 

@@ -12,13 +12,14 @@ import subprocess
 from typing import Any
 
 import pypdfium2 as pdfium
+import pytest
 from PIL import Image
 
 from integrity.publication.tables import PublicCase, PublishedFile, PublishedRevision
 from tests import samples
 from tests.cases.test_intake import NEW_CASE, upload
 from tests.custody import rfc9162
-from tests.factories import AccountFactory, Caller
+from tests.factories import AccountFactory, Caller, files_read
 from tests.redaction.handmade import photo_jpeg, text_pdf
 
 WITNESS = "Petar Izmišljenović"
@@ -75,10 +76,27 @@ def draft(files: list[dict[str, Any]], body: str, actors: list[str] | None = Non
         "public_actor_ids": actors or [],
         "attachments": [
             {"attachment_id": photo["id"], "decision": "publish_redacted"},
-            {"attachment_id": pdf["id"], "decision": "publish_as_filed"},
+            {"attachment_id": pdf["id"], "decision": "publish_redacted"},
             {"attachment_id": note["id"], "decision": "withhold"},
         ],
     }
+
+
+#: Over the left half of the photo, and over the line of the PDF that names the witness.
+PHOTO_BOXES = {"boxes": [{"page": 1, "x": 0.0, "y": 0.0, "width": 0.5, "height": 1.0}]}
+PDF_BOXES = {"boxes": [{"page": 1, "x": 0.0, "y": 0.05, "width": 1.0, "height": 0.1}]}
+
+
+async def redact_files(reviewer: Caller, case_id: str, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The photo and the PDF of `verified_case` redacted as `draft` publishes them."""
+    made = []
+    for attachment, boxes in zip(files[:2], (PHOTO_BOXES, PDF_BOXES), strict=True):
+        redacted = await reviewer.post(
+            f"/api/v1/cases/{case_id}/attachments/{attachment['id']}/redactions", json=boxes
+        )
+        assert redacted.status_code == 201, redacted.text
+        made.append(redacted.json())
+    return made
 
 
 async def test_a_verified_case_is_redacted_approved_and_published(accounts: AccountFactory) -> None:
@@ -119,8 +137,7 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
     preview = await reviewer.get(f"/api/v1/cases/{case_id}/attachments/{photo['id']}/pages/1.png")
     assert preview.status_code == 200 and preview.content.startswith(b"\x89PNG")
     redacted = await reviewer.post(
-        f"/api/v1/cases/{case_id}/attachments/{photo['id']}/redactions",
-        json={"boxes": [{"page": 1, "x": 0.0, "y": 0.0, "width": 0.5, "height": 1.0}]},
+        f"/api/v1/cases/{case_id}/attachments/{photo['id']}/redactions", json=PHOTO_BOXES
     )
     assert redacted.status_code == 201, redacted.text
     rendition = redacted.json()
@@ -128,14 +145,43 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
         await reviewer.get(f"/api/v1/cases/{case_id}/attachments/{note['id']}/pages/1.png")
     ).status_code == 422
 
-    clean = await reviewer.put(
+    # The PDF names the witness: published as filed, the leak check reads it (as the public would
+    # get it, and in the original's text layer) and finds the name on page 1, where it is printed.
+    as_filed = draft(files, "Prema rečima svedoka, ugovor je nameštena.", [company["actor_id"]])
+    as_filed["attachments"][1]["decision"] = "publish_as_filed"
+    saved = await reviewer.put(f"/api/v1/cases/{case_id}/publication", json=as_filed)
+    assert saved.status_code == 200 and set(saved.json()["leak_check"]["pending"]) == {photo["id"], pdf["id"]}
+    assert not saved.json()["leak_check"]["ok"]
+    refused = await act(editor, case_id, "approve")
+    assert refused.status_code == 409 and "still being read" in refused.json()["detail"]
+    read = await files_read(reviewer, case_id)
+    findings = read["leak_check"]["findings"]
+    assert {(f["field"], f["attachment_id"], f["page"], f["actor_id"]) for f in findings} == {
+        ("file", pdf["id"], 1, witness["actor_id"])
+    }
+    assert {f["source"] for f in findings} == {"ocr", "text_layer"}
+    for finding in findings:  # the name's line: 700 pt up a 792 pt page, from 72 pt in
+        assert finding["box"]["x"] == pytest.approx(0.25, abs=0.08)
+        assert finding["box"]["y"] == pytest.approx(0.1, abs=0.03)
+        assert "Izmi" not in finding["excerpt"]
+    refused = await act(editor, case_id, "approve")
+    assert refused.status_code == 409 and "on page 1" in refused.json()["detail"]
+
+    # Redacted over that line, the PDF passes.
+    pdf_redacted = await reviewer.post(
+        f"/api/v1/cases/{case_id}/attachments/{pdf['id']}/redactions", json=PDF_BOXES
+    )
+    assert pdf_redacted.status_code == 201, pdf_redacted.text
+    await reviewer.put(
         f"/api/v1/cases/{case_id}/publication",
         json=draft(files, "Prema rečima svedoka, ugovor je nameštena.", [company["actor_id"]]),
     )
-    assert clean.json()["leak_check"] == {"ok": True, "findings": []}
-    assert clean.json()["missing"] == []
-    decisions = {d["attachment_id"]: d for d in clean.json()["attachments"]}
+    clean = await files_read(reviewer, case_id)
+    assert clean["leak_check"] == {"ok": True, "findings": [], "pending": [], "failed": []}
+    assert clean["missing"] == []
+    decisions = {d["attachment_id"]: d for d in clean["attachments"]}
     assert decisions[photo["id"]]["rendition_id"] == rendition["id"]
+    assert decisions[pdf["id"]]["check_state"] == "done" and decisions[pdf["id"]]["checked_pages"] == 1
 
     shown = (await reviewer.get(f"/api/v1/cases/{case_id}/publication/preview")).json()
     assert shown["title"] == "Nameštena nabavka javne rasvete"
@@ -265,13 +311,18 @@ async def test_the_submitter_and_outsiders_cannot_touch_the_publication(accounts
 
 
 async def _published_case(accounts: AccountFactory, **changes: Any) -> tuple[dict[str, Any], Caller, Caller]:
-    """A case published with its photo withheld and its PDF as filed."""
+    """A case published with its photo withheld and its PDF redacted over the witness's name."""
     case, reviewer, editor, files = await verified_case(accounts, **changes)
-    photo, pdf, note = files
+    pdf = files[1]
+    redacted = await reviewer.post(
+        f"/api/v1/cases/{case['id']}/attachments/{pdf['id']}/redactions", json=PDF_BOXES
+    )
+    assert redacted.status_code == 201, redacted.text
     body = draft(files, "Prema rečima svedoka, ugovor je nameštena.")
     body["attachments"][0]["decision"] = "withhold"
     saved = await reviewer.put(f"/api/v1/cases/{case['id']}/publication", json=body)
-    assert saved.status_code == 200 and saved.json()["leak_check"]["ok"], saved.text
+    assert saved.status_code == 200, saved.text
+    assert (await files_read(reviewer, case["id"]))["leak_check"]["ok"]
     assert (await act(editor, case["id"], "approve")).status_code == 200
     assert (await act(editor, case["id"], "publish")).status_code == 200
     return case, reviewer, editor

@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests import samples
-from tests.factories import AccountFactory, Caller
+from tests.factories import AccountFactory, Caller, files_read
 from tests.web.helpers import (
     CASE_FIELDS,
     HTML,
@@ -246,6 +246,13 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
     fields["public_summary"] = "Ugovor je dobio brat gradonačelnika."
     saved = await post_form(reviewer, url + "/publication?lang=en", fields)
     text = visible_text(saved.text)
+    # The copy is read for names in the background: the page says so, and how far it got.
+    assert "being read for protected names" in text and "of 1 pages read" in text
+    assert "Wait until ugovor.pdf has been read for protected names." in text
+    assert "Reload the page to see the result." in text
+    await files_read(reviewer, case_id)
+    reloaded = await reviewer.get(url + "/publication?lang=en", headers=HTML)
+    text = visible_text(reloaded.text)
     assert "No protected name was found" in text and "The draft is complete" in text
 
     await post_form(reviewer, url + "/transitions", {"action": "verify"})

@@ -120,8 +120,18 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     reviewer.page.set_viewport_size(DESKTOP)
     page.get_by_role("link", name="Publication draft").last.click()
     page.get_by_role("button", name="Save and check").click()
+    # The copy is read for names in the background; the page says how far, and a reload shows more.
+    assert "being read for protected names" in page.locator("main").inner_text()
+    reviewer.shot(f"publication-reading-{suffix}")
+    for _ in range(300):
+        if page.locator("#files-reading").count() == 0:
+            break
+        page.wait_for_timeout(200)
+        page.get_by_role("link", name="Reload the page to see the result.").click()
     text = page.locator("main").inner_text()
-    assert "No protected name was found" in text and "The draft is complete" in text
+    assert "No protected name was found" in text and "The draft is complete" in text, page.locator(
+        "#leak-check"
+    ).inner_text()
     page.get_by_role("link", name=re.compile("IN-")).first.click()
     take_step(reviewer, "Mark as verified")
     reviewer.close()
