@@ -25,6 +25,7 @@ def all_tables() -> list[type[Table]]:
         AttachmentDecision,
         PublicationDraft,
         PublicCase,
+        PublicChangeProposal,
         PublishedActor,
         PublishedFile,
         PublishedRevision,
@@ -61,4 +62,5 @@ def all_tables() -> list[type[Table]]:
         PublishedRevision,
         PublishedFile,
         PublishedActor,
+        PublicChangeProposal,
     ]

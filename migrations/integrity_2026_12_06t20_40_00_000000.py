@@ -2,13 +2,31 @@
 as a job: each rendition's reading has a state, and existing renditions start `pending`, so they are
 read before anything more is approved."""
 
+from enum import Enum
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Bytea, Integer, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import UUID, Bytea, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.defaults.uuid import UUID4
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
+from piccolo.table import Table
+
+
+class Case(Table, tablename="case_file", schema=None):
+    id = UUID(default=UUID4(), null=False, primary_key=True)
+
+
+class Member(Table, tablename="member", schema=None):
+    id = UUID(default=UUID4(), null=False, primary_key=True)
+
 
 ID = "2026-12-06T20:40:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Renditions: the leak check's reading (state, progress, sealed words)"
+DESCRIPTION = (
+    "Renditions: the leak check's reading (state, progress, sealed words); the approved draft's "
+    "digest; corrections and retractions proposed by one editor for another to confirm"
+)
 
 
 def _params(**changes):
@@ -30,7 +48,20 @@ def _params(**changes):
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="integrity", description=DESCRIPTION)
     columns = [
-        ("check_state", Varchar, _params(length=10, default="pending", null=False, index=True)),
+        (
+            "check_state",
+            Varchar,
+            _params(
+                length=10,
+                default="pending",
+                null=False,
+                index=True,
+                choices=Enum(
+                    "CheckState",
+                    {"pending": "pending", "running": "running", "done": "done", "failed": "failed"},
+                ),
+            ),
+        ),
         ("checked_pages", Integer, _params(default=0, null=False)),
         ("check_claimed_at", Timestamptz, _params()),
         ("check_problem", Varchar, _params(length=40)),
@@ -40,6 +71,69 @@ async def forwards():
         manager.add_column(
             table_class_name="Rendition",
             tablename="rendition",
+            column_name=name,
+            db_column_name=name,
+            column_class_name=column_class.__name__,
+            column_class=column_class,
+            params=params,
+            schema=None,
+        )
+    manager.add_column(
+        table_class_name="PublicationDraft",
+        tablename="publication_draft",
+        column_name="approved_digest",
+        db_column_name="approved_digest",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params=_params(length=64),
+        schema=None,
+    )
+    manager.add_table(
+        class_name="PublicChangeProposal", tablename="public_change_proposal", schema=None, columns=None
+    )
+    proposal_columns = [
+        (
+            "case",
+            ForeignKey,
+            _params(
+                null=False,
+                unique=True,
+                index=True,
+                references=Case,
+                on_delete=OnDelete.cascade,
+                on_update=OnUpdate.cascade,
+                target_column=None,
+            ),
+        ),
+        (
+            "kind",
+            Varchar,
+            _params(
+                length=12,
+                null=False,
+                default="",
+                choices=Enum("ProposalKind", {"correction": "correction", "retraction": "retraction"}),
+            ),
+        ),
+        ("reason_sealed", Bytea, _params(null=False, default=b"")),
+        ("draft_digest", Varchar, _params(length=64)),
+        (
+            "proposed_by",
+            ForeignKey,
+            _params(
+                null=False,
+                references=Member,
+                on_delete=OnDelete.restrict,
+                on_update=OnUpdate.cascade,
+                target_column=None,
+            ),
+        ),
+        ("proposed_at", Timestamptz, _params(null=False, default=TimestamptzNow())),
+    ]
+    for name, column_class, params in proposal_columns:
+        manager.add_column(
+            table_class_name="PublicChangeProposal",
+            tablename="public_change_proposal",
             column_name=name,
             db_column_name=name,
             column_class_name=column_class.__name__,

@@ -37,6 +37,10 @@ class CaseFacts:
     conflicted: frozenset[uuid.UUID]
     #: Why the publication draft cannot go out yet; looked at only for the steps that need it.
     publication_problem: str | None = None
+    #: Who last changed the publication draft (its texts, decisions or copies), when it matters.
+    draft_changed_by: uuid.UUID | None = None
+    #: The correction or retraction waiting for a second editor: (kind, who proposed it).
+    proposal: tuple[str, uuid.UUID] | None = None
 
 
 #: A rule answers why a step may not be taken now (None when it may).
@@ -62,6 +66,34 @@ def four_eyes(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> Wr
             code="four_eyes",
         )
     return None
+
+
+def not_last_draft_editor(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> WrongState | None:
+    if facts.draft_changed_by == principal.id:
+        return WrongState(
+            "approval needs an editor other than whoever last changed the publication draft (four eyes)",
+            code="four_eyes_draft",
+        )
+    return None
+
+
+def _confirms(kind: str) -> Rule:
+    def rule(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> WrongState | None:
+        if facts.proposal is None or facts.proposal[0] != kind:
+            return WrongState(f"no {kind} has been proposed", code=f"no_{kind}_proposed")
+        if facts.proposal[1] == principal.id:
+            return WrongState(
+                f"a {kind} is confirmed by an editor other than the one who proposed it (four eyes)",
+                code="four_eyes_proposal",
+            )
+        return None
+
+    rule.__name__ = f"confirms_{kind}"
+    return rule
+
+
+confirms_correction = _confirms("correction")
+confirms_retraction = _confirms("retraction")
 
 
 def draft_complete(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> WrongState | None:
@@ -91,12 +123,20 @@ TABLE: dict[tuple[CaseStatus, str], Step] = {
     (S.needs_info, "provide_info"): Step(S.in_review, Who.submitter),
     (S.in_review, "verify"): Step(S.verified, Who.team, INDEPENDENT),
     (S.verified, "send_back"): Step(S.in_review, Who.editor, INDEPENDENT, needs_reason=True),
-    (S.verified, "approve"): Step(S.approved, Who.editor, (*INDEPENDENT, four_eyes, draft_complete)),
+    (S.verified, "approve"): Step(
+        S.approved, Who.editor, (*INDEPENDENT, four_eyes, not_last_draft_editor, draft_complete)
+    ),
     (S.approved, "publish"): Step(S.published, Who.editor, (*INDEPENDENT, draft_complete)),
+    # Every public change takes two editors: one proposes it (with the public note), another
+    # confirms it; until then the public sees nothing of it.
     (S.published, "correct"): Step(
         S.published, Who.editor, (*INDEPENDENT, draft_complete), needs_reason=True
     ),
-    (S.published, "retract"): Step(S.retracted, Who.editor, INDEPENDENT, needs_reason=True),
+    (S.published, "confirm_correction"): Step(
+        S.published, Who.editor, (*INDEPENDENT, confirms_correction, not_last_draft_editor, draft_complete)
+    ),
+    (S.published, "retract"): Step(S.published, Who.editor, INDEPENDENT, needs_reason=True),
+    (S.published, "confirm_retraction"): Step(S.retracted, Who.editor, (*INDEPENDENT, confirms_retraction)),
     (S.submitted, "reject"): Step(S.rejected, Who.team, INDEPENDENT, needs_reason=True),
     (S.in_review, "reject"): Step(S.rejected, Who.team, INDEPENDENT, needs_reason=True),
     (S.needs_info, "reject"): Step(S.rejected, Who.team, INDEPENDENT, needs_reason=True),
@@ -117,7 +157,9 @@ ACTIONS = (
     "approve",
     "publish",
     "correct",
+    "confirm_correction",
     "retract",
+    "confirm_retraction",
     "withdraw",
 )
 
@@ -133,10 +175,13 @@ PUBLIC_NOTE_ACTIONS = frozenset(
 )
 #: States the public version is made or changed in.
 PUBLICATION_STATES = frozenset({S.approved, S.published, S.retracted})
-#: Steps that make, publish, change or withdraw the public version, in the table's order.
+#: Steps that make, publish, change or withdraw the public version (or propose a change to it),
+#: in the table's order.
 PUBLICATION_ACTIONS = tuple(
     dict.fromkeys(a for (_, a), step in TABLE.items() if step.to in PUBLICATION_STATES)
 )
+#: Steps that propose a public change for a second editor to confirm, and the step that confirms each.
+PROPOSALS = {"correct": "confirm_correction", "retract": "confirm_retraction"}
 #: Steps the member who filed the case takes, with the two that are not state changes.
 SUBMITTER_ACTIONS = frozenset(
     {"edit", "add_attachments"} | {a for (_, a), step in TABLE.items() if step.who is Who.submitter}

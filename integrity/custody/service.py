@@ -296,7 +296,14 @@ async def checkpoint_if_due(signer: Signer, *, max_age: timedelta = CHECKPOINT_M
 
 
 #: Custody actions of changes the public sees: each is followed at once by a signed checkpoint.
-PUBLICATION_ACTIONS = ("case.publish", "case.correct", "case.retract")
+PUBLICATION_ACTIONS = (
+    "case.publish",
+    "case.confirm_correction",
+    "case.confirm_retraction",
+    # Before corrections and retractions took two editors, these published at once.
+    "case.correct",
+    "case.retract",
+)
 
 
 async def checkpoint_if_owed(signer: Signer) -> bool:

@@ -5,6 +5,7 @@ and on what ``filecheck`` read in every file to be published)."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import re
 import uuid
@@ -502,6 +503,61 @@ async def save_draft(
             details={"files": len(data.attachments)},
         )
     return await _draft_out(ctx, key, case_id, await load_draft(key, case_id))
+
+
+async def draft_digest(key: CaseKey, case_id: uuid.UUID) -> str:
+    """SHA-256 of exactly what would be published: the texts, the public actors, and each file's
+    decision with the hash of the copy to publish."""
+    draft = await load_draft(key, case_id)
+    files = []
+    for item in await file_decisions(case_id):
+        sha256 = None
+        if item["rendition_id"] is not None:
+            rendition = (
+                await Rendition.select(Rendition.sha256).where(Rendition.id == item["rendition_id"]).first()
+            )
+            sha256 = rendition["sha256"] if rendition else None
+        files.append([str(item["attachment_id"]), item["decision"], sha256])
+    payload = {
+        "title": draft.title if draft else None,
+        "summary": draft.summary if draft else None,
+        "body": draft.body if draft else None,
+        "actors": sorted(str(a) for a in draft.actor_ids) if draft else [],
+        "files": sorted(files, key=lambda f: str(f[0])),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+async def last_changed_by(case_id: uuid.UUID) -> uuid.UUID | None:
+    row = (
+        await PublicationDraft.select(PublicationDraft.updated_by)
+        .where(PublicationDraft.case == case_id)
+        .first()
+    )
+    return row["updated_by"] if row else None
+
+
+async def pin_approval(key: CaseKey, case_id: uuid.UUID) -> str:
+    """Record what the approving editor saw; call it in the approving transaction."""
+    digest = await draft_digest(key, case_id)
+    await PublicationDraft.update({PublicationDraft.approved_digest: digest}).where(
+        PublicationDraft.case == case_id
+    )
+    return digest
+
+
+async def check_approved(key: CaseKey, case_id: uuid.UUID) -> None:
+    """Refuse to publish anything but what was approved; call it in the publishing transaction."""
+    row = (
+        await PublicationDraft.select(PublicationDraft.approved_digest)
+        .where(PublicationDraft.case == case_id)
+        .first()
+    )
+    if row is None or row["approved_digest"] != await draft_digest(key, case_id):
+        raise WrongState(
+            "the draft is not what the editor approved: send the case back and approve it again",
+            code="approval_stale",
+        )
 
 
 async def publication_problem(ctx: ServiceContext, row: dict[str, Any]) -> str | None:

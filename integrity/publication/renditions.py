@@ -3,6 +3,7 @@ removed), stored in the vault beside the original, which is never touched; and t
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from contextlib import aclosing
@@ -11,7 +12,7 @@ from typing import Any
 from integrity import db
 from integrity.cases.access import load_case_row
 from integrity.cases.service import case_facts
-from integrity.cases.tables import Attachment, CaseStatus
+from integrity.cases.tables import Attachment, Case, CaseStatus
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
@@ -23,6 +24,7 @@ from integrity.publication.schemas import (
 from integrity.publication.tables import (
     AttachmentDecision,
     Decision,
+    PublicationDraft,
     Rendition,
 )
 from integrity.redaction import (
@@ -53,6 +55,10 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/heic", 
 
 
 PDF_TYPE = "application/pdf"
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def redaction_kind(content_type: str) -> str | None:
@@ -123,6 +129,16 @@ async def _store_rendition(
     fault_point("publication.rendition_stored")
     try:
         async with db.transaction():
+            await custody.lock_log()
+            # The work above took a while: the case may have been approved meanwhile, and what
+            # was approved must stay what is published (API.md: a late redaction answers 409).
+            status = await Case.select(Case.status).where(Case.id == attachment["case"]).first()
+            if status is None or status["status"] not in DRAFT_STATES:
+                raise WrongState(
+                    "the case left drafting (it was approved or published) while the copy was being "
+                    "made: the approved copy stays; send the case back to make another",
+                    code="redaction_after_approval",
+                )
             rendition_id = uuid.uuid4()
             entry = await custody.append_entry(
                 ctx.signer,
@@ -165,6 +181,10 @@ async def _store_rendition(
                 await AttachmentDecision.update({AttachmentDecision.rendition: rendition_id}).where(
                     AttachmentDecision.id == decision["id"]
                 )
+                # A new copy to publish changes the draft: whoever made it has last changed it.
+                await PublicationDraft.update(
+                    {PublicationDraft.updated_by: principal.id, PublicationDraft.updated_at: _now()}
+                ).where(PublicationDraft.case == attachment["case"])
     except BaseException:
         await ctx.vault.delete(blob)
         raise

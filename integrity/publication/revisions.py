@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from integrity.cases.sealing import case_key
+from integrity.cases.sealing import CaseKey, case_key
 from integrity.cases.tables import CaseCategory
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
@@ -23,7 +24,9 @@ from integrity.publication.schemas import (
 )
 from integrity.publication.tables import (
     Decision,
+    ProposalKind,
     PublicCase,
+    PublicChangeProposal,
     PublishedActor,
     PublishedFile,
     PublishedRevision,
@@ -197,6 +200,62 @@ async def retract_publication(row: dict[str, Any], note: str) -> dict[str, Any]:
         }
     ).where(PublicCase.id == public["id"])
     return {"reference": row["reference"]}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    kind: ProposalKind
+    reason: str
+    draft_digest: str | None
+    proposed_by: uuid.UUID
+    proposed_at: datetime.datetime
+
+
+async def propose_change(
+    key: CaseKey,
+    case_id: uuid.UUID,
+    kind: ProposalKind,
+    reason: str,
+    principal: Principal,
+    digest: str | None,
+) -> None:
+    """Record a correction or retraction for a second editor to confirm (replacing any earlier
+    proposal); call it in the proposing step's transaction."""
+    await PublicChangeProposal.delete().where(PublicChangeProposal.case == case_id)
+    await PublicChangeProposal.insert(
+        PublicChangeProposal(
+            case=case_id,
+            kind=kind.value,
+            reason_sealed=key.seal("proposal:reason", reason),
+            draft_digest=digest,
+            proposed_by=principal.id,
+            proposed_at=datetime.datetime.now(datetime.UTC),
+        )
+    )
+
+
+async def load_proposal(key: CaseKey, case_id: uuid.UUID) -> Proposal | None:
+    row = await PublicChangeProposal.select().where(PublicChangeProposal.case == case_id).first()
+    if row is None:
+        return None
+    return Proposal(
+        kind=ProposalKind(row["kind"]),
+        reason=key.open_text("proposal:reason", row["reason_sealed"]),
+        draft_digest=row["draft_digest"],
+        proposed_by=row["proposed_by"],
+        proposed_at=row["proposed_at"],
+    )
+
+
+async def proposal_fact(case_id: uuid.UUID) -> tuple[str, uuid.UUID] | None:
+    """(kind, who proposed it) of the case's pending proposal, for the workflow's rules."""
+    query = PublicChangeProposal.select(PublicChangeProposal.kind, PublicChangeProposal.proposed_by)
+    row = await query.where(PublicChangeProposal.case == case_id).first()
+    return (row["kind"], row["proposed_by"]) if row else None
+
+
+async def drop_proposal(case_id: uuid.UUID) -> None:
+    await PublicChangeProposal.delete().where(PublicChangeProposal.case == case_id)
 
 
 async def page_count(

@@ -46,7 +46,10 @@ class PublicationDraft(Table, tablename="publication_draft"):
     #: JSON list of actor ids shown publicly (never protected ones).
     public_actor_ids = Text(default="[]")
     updated_at = Timestamptz(default=TimestamptzNow())
+    #: Whoever last changed the texts, the decisions or a copy to publish (may not approve it).
     updated_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+    #: What the approving editor saw (``drafts.draft_digest``): publishing anything else is refused.
+    approved_digest = Varchar(length=64, null=True, default=None)
 
 
 class CheckState(enum.StrEnum):
@@ -97,6 +100,27 @@ class AttachmentDecision(Table, tablename="attachment_decision"):
     decision = Varchar(length=20, choices=Decision)
     #: The rendition to publish (the latest redaction, or the cleaned copy when "as filed").
     rendition = ForeignKey(references=Rendition, on_delete=OnDelete.set_null, null=True, default=None)
+
+
+class ProposalKind(enum.StrEnum):
+    correction = "correction"
+    retraction = "retraction"
+
+
+class PublicChangeProposal(Table, tablename="public_change_proposal"):
+    """A correction or retraction one editor proposed and another must confirm (four eyes on every
+    public change); at most one per case, replaced by a newer proposal. The public sees nothing of
+    it until it is confirmed."""
+
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, unique=True, index=True, null=False)
+    kind = Varchar(length=12, choices=ProposalKind)
+    #: The public note to be, sealed with the case's key until it is published.
+    reason_sealed = Bytea()
+    #: For a correction: the draft it publishes (``drafts.draft_digest``); confirming anything else
+    #: is refused.
+    draft_digest = Varchar(length=64, null=True, default=None)
+    proposed_by = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=False)
+    proposed_at = Timestamptz(default=TimestamptzNow())
 
 
 class PublicCase(Table, tablename="public_case"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -101,6 +102,8 @@ def ocr_pages(
     if missing:
         raise OcrUnavailable("files cannot be read for names: install " + " ".join(missing))
     pytesseract.pytesseract.tesseract_cmd = command
+    # One thread per Tesseract: two workers read at once, and the web process keeps a core.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
     pages: list[PageText] = []
     if content_type != "application/pdf":
         with Image.open(io.BytesIO(data)) as opened:
@@ -119,6 +122,8 @@ def _ocr(image: Image.Image) -> list[Word]:
     the right way up (and sideways, poorly) but not upside down, and a page scanned turned round must
     not hide a name. Orientation detection needs enough text; where it cannot tell (a sparse page:
     cheap to read), every turn is read."""
+    if not _has_ink(image):
+        return []
     words = _read(image, 0, 0)
     try:
         osd = pytesseract.image_to_osd(
@@ -131,6 +136,17 @@ def _ocr(image: Image.Image) -> list[Word]:
         # OSD's "rotate" is clockwise; PIL's rotate() is counter-clockwise.
         words += _read(image.rotate(-turn, expand=True), turn, number * _LINES_PER_PASS)
     return words
+
+
+def _has_ink(image: Image.Image) -> bool:
+    """Whether anything could be written on the image: text needs contrast, and a flat or nearly
+    flat picture (a blank page, a swatch of colour) has none, so reading it would find nothing."""
+    darkest, lightest = image.convert("L").getextrema()  # one band: two numbers
+    return float(lightest) - float(darkest) >= _MIN_CONTRAST  # type: ignore[arg-type]
+
+
+#: The least difference between the darkest and lightest grey (0-255) that could show a letter.
+_MIN_CONTRAST = 32
 
 
 # Line numbers of a second reading start this far on, so lines of two readings never merge.

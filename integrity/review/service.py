@@ -29,6 +29,7 @@ from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
 from integrity.publication import cache as public_cache
 from integrity.publication import drafts, revisions
+from integrity.publication.tables import ProposalKind
 from integrity.security.guards import Principal
 from integrity.security.roles import EDITOR, REVIEW_TEAM
 
@@ -37,7 +38,7 @@ MAX_COMMENT = 20_000
 
 Mail = tuple[list[uuid.UUID], NotificationKind, str]
 #: Actions that change what the public sees, each followed by a signed checkpoint.
-PUBLISHING = frozenset({"publish", "correct", "retract"})
+PUBLISHING = frozenset({"publish", "confirm_correction", "confirm_retraction"})
 
 
 async def _fresh_row(case_id: uuid.UUID) -> dict[str, Any]:
@@ -62,14 +63,18 @@ async def transition(
     if reason is not None:
         reason = clean_text(reason, "reason", MAX_REASON, required=False) or None
     mails: list[Mail] = []
-    problem = None
-    if action in workflow.NEEDS_PUBLICATION_CHECK:
-        # Reads and checks every file to publish: done before the transaction takes the lock.
-        problem = await drafts.publication_problem(ctx, await _fresh_row(case_id))
     async with db.transaction():
         await custody.lock_log()
         row = await _fresh_row(case_id)
-        facts = replace(await case_facts(case_id), publication_problem=problem)
+        facts = replace(await case_facts(case_id), proposal=await revisions.proposal_fact(case_id))
+        if action in workflow.NEEDS_PUBLICATION_CHECK:
+            # Inside the transaction, after the lock: nothing can change between this check and
+            # the write (the files were read in the background; here their readings are matched).
+            facts = replace(
+                facts,
+                publication_problem=await drafts.publication_problem(ctx, row),
+                draft_changed_by=await drafts.last_changed_by(case_id),
+            )
         step = workflow.check(principal, row, facts, action)
         if step.needs_reason and not reason:
             raise Invalid(
@@ -79,13 +84,32 @@ async def transition(
         if reason and action in workflow.PUBLIC_NOTE_ACTIONS:
             await drafts.check_public_note(key, case_id, reason)
         details: dict[str, Any] = {"from": row["status"], "to": step.to.value}
-        if action in {"publish", "correct"}:
-            details |= await revisions.write_revision(
-                ctx, row, correction_note=reason if action == "correct" else None
-            )
-        elif action == "retract":
+        if action == "approve":
+            details["draft_sha256"] = await drafts.pin_approval(key, case_id)
+        elif action == "publish":
+            await drafts.check_approved(key, case_id)
+            details |= await revisions.write_revision(ctx, row, correction_note=None)
+        elif action in workflow.PROPOSALS:
             assert reason is not None
-            details |= await revisions.retract_publication(row, reason)
+            proposed = ProposalKind.correction if action == "correct" else ProposalKind.retraction
+            digest = await drafts.draft_digest(key, case_id) if proposed is ProposalKind.correction else None
+            await revisions.propose_change(key, case_id, proposed, reason, principal, digest)
+            details |= {"proposed": proposed.value} | ({"draft_sha256": digest} if digest else {})
+        elif action in workflow.PROPOSALS.values():
+            proposal = await revisions.load_proposal(key, case_id)
+            assert proposal is not None  # the step's rule checked it
+            # Names protected since the proposal are protected in its note too.
+            await drafts.check_public_note(key, case_id, proposal.reason)
+            if action == "confirm_correction":
+                if proposal.draft_digest != await drafts.draft_digest(key, case_id):
+                    raise WrongState(
+                        "the draft changed after the correction was proposed: propose it again",
+                        code="proposal_stale",
+                    )
+                details |= await revisions.write_revision(ctx, row, correction_note=proposal.reason)
+            else:
+                details |= await revisions.retract_publication(row, proposal.reason)
+            await revisions.drop_proposal(case_id)
         entry = await custody.append_entry(
             ctx.signer,
             actor_id=str(principal.id),

@@ -68,8 +68,10 @@ ACTIONS = {
     "send_back": N_("Sent back for more work"),
     "approve": N_("Approval"),
     "publish": N_("Publication"),
-    "correct": N_("Correction"),
-    "retract": N_("Retraction"),
+    "correct": N_("Correction proposed"),
+    "confirm_correction": N_("Correction published"),
+    "retract": N_("Retraction proposed"),
+    "confirm_retraction": N_("Retraction"),
     "withdraw": N_("Withdrawal"),
 }
 #: What the button of each workflow step says.
@@ -83,8 +85,10 @@ ACTION_BUTTONS = {
     "send_back": N_("Send back to review"),
     "approve": N_("Approve for publication"),
     "publish": N_("Publish"),
-    "correct": N_("Publish a correction"),
-    "retract": N_("Retract the publication"),
+    "correct": N_("Propose a correction"),
+    "confirm_correction": N_("Confirm and publish the correction"),
+    "retract": N_("Propose retracting the publication"),
+    "confirm_retraction": N_("Confirm the retraction"),
     "withdraw": N_("Withdraw the case"),
 }
 #: The label of the text field of steps that take one.
@@ -92,8 +96,8 @@ REASON_LABELS = {
     "request_info": N_("What do you need from the member? (they read this)"),
     "reject": N_("Reason for the rejection (the member reads it)"),
     "send_back": N_("What needs more work (only the review team reads it)"),
-    "correct": N_("Correction notice (published with the new revision)"),
-    "retract": N_("Retraction notice (published on the case page)"),
+    "correct": N_("Correction notice (published with the new revision once another editor confirms it)"),
+    "retract": N_("Retraction notice (published on the case page once another editor confirms it)"),
 }
 COMMENT_KINDS = {
     "note": N_("Internal note"),

@@ -240,9 +240,9 @@ async def test_a_killed_retraction_or_correction_is_complete_or_absent(
     server_process: Any,
     request: pytest.FixtureRequest,
 ) -> None:
-    """Retracting and correcting run through the same points as publishing: killed before the
-    commit the case file is as it was and the change can be made again; killed after it, the change
-    is public and a signed checkpoint covers it once the server is back."""
+    """Confirming a retraction or a correction runs through the same points as publishing: killed
+    before the commit the case file is as it was and the change can be confirmed again; killed after
+    it, the change is public and a signed checkpoint covers it once the server is back."""
     settings, env = crash_storage("local", settings, request)
     app = create_app(settings, engine=engine)
     async with serving(app) as client:
@@ -256,12 +256,16 @@ async def test_a_killed_retraction_or_correction_is_complete_or_absent(
                 f"/api/v1/cases/{case_id}/publication", json=draft(files, CORRECTED_BODY)
             )
             assert saved.status_code == 200, saved.text
+        # One editor proposes the change; the public change is a second editor's confirmation.
+        assert (await act(editor, case_id, action, reason=CHANGE_NOTE)).status_code == 200
+        confirmer = await accounts.as_role("editor")
+    confirm = {"retract": "confirm_retraction", "correct": "confirm_correction"}[action]
 
     doomed = server_process({**env, "INTEGRITY_FAULT_POINT": point}, "doomed.log")
     doomed.start()
-    body = {"action": action, "reason": CHANGE_NOTE}
+    body = {"action": confirm}
     await request_and_die(
-        doomed, "POST", f"/api/v1/cases/{case_id}/transitions", json=body, headers=credentials(editor)
+        doomed, "POST", f"/api/v1/cases/{case_id}/transitions", json=body, headers=credentials(confirmer)
     )
     reconcile_after_crash(doomed.env, aborted=0, removed=0)
 
@@ -269,18 +273,19 @@ async def test_a_killed_retraction_or_correction_is_complete_or_absent(
     restarted.start()
     async with httpx.AsyncClient(base_url=restarted.url, timeout=60) as client:
         public = Caller(client)  # type: ignore[arg-type]
-        editor.client = client  # type: ignore[assignment]
+        confirmer.client = client  # type: ignore[assignment]
         shown = (await public.get(f"/api/v1/public/cases/{reference}")).json()
         if point == "publication.committed":
             assert changed(shown, action), shown
         else:
+            # The proposal outlived the crash: the second editor confirms it again.
             assert shown["status"] == "published" and shown["revision"] == 1, shown
-            again = await act(editor, case_id, action, reason=CHANGE_NOTE)
+            again = await act(confirmer, case_id, confirm)
             assert again.status_code == 200, again.text
             shown = (await public.get(f"/api/v1/public/cases/{reference}")).json()
             assert changed(shown, action), shown
         (made,) = await Transition.select(Transition.custody_seq).where(
-            (Transition.case == case_id) & (Transition.action == action)
+            (Transition.case == case_id) & (Transition.action == confirm)
         )
         # The change's own entry is not public, but the latest signed checkpoint covers it, and the
         # published files' entries are still proven.

@@ -17,7 +17,7 @@ from integrity.settings import Settings
 from tests.cases.test_intake import file_case
 from tests.factories import AccountFactory, Caller
 from tests.publication.factories import Publisher
-from tests.publication.test_publishing import act
+from tests.publication.test_publishing import act, change_publicly
 
 Client = AsyncTestClient[Litestar]
 LIST = "/api/v1/public/cases"
@@ -90,7 +90,8 @@ async def test_a_correction_is_served_at_once_by_the_json_the_page_and_the_list(
         f"/api/v1/cases/{case['id']}/publication",
         json=public_draft("Nameštena nabavka rasvete, ispravljeno", "Druga verzija javnog teksta."),
     )
-    assert (await act(editor, case["id"], "correct", reason="Ispravljen iznos ugovora.")).status_code == 200
+    corrected = await change_publicly(accounts, editor, case["id"], "correct", "Ispravljen iznos ugovora.")
+    assert corrected.status_code == 200
 
     shown, page, item = await read_all(public, case["reference"])
     assert shown["revision"] == 2 and shown["body"] == "Druga verzija javnog teksta."
@@ -114,7 +115,8 @@ async def test_a_retraction_is_served_at_once_by_the_json_the_page_and_the_list(
     stats = (await public.get("/api/v1/public/stats")).json()
     assert (stats["total"], stats["retracted"]) == (1, 0)
 
-    assert (await act(editor, case["id"], "retract", reason="Izvor je povukao izjavu.")).status_code == 200
+    retracted = await change_publicly(accounts, editor, case["id"], "retract", "Izvor je povukao izjavu.")
+    assert retracted.status_code == 200
 
     shown, page, item = await read_all(public, case["reference"])
     assert shown["status"] == item["status"] == "retracted"

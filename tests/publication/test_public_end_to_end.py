@@ -8,7 +8,14 @@ import xml.etree.ElementTree as ET
 
 from integrity.reference import fold
 from tests.factories import AccountFactory, files_read
-from tests.publication.test_publishing import WITNESS, act, draft, redact_files, verified_case
+from tests.publication.test_publishing import (
+    WITNESS,
+    act,
+    change_publicly,
+    draft,
+    redact_files,
+    verified_case,
+)
 
 
 async def test_what_the_team_publishes_is_what_the_public_reads(accounts: AccountFactory) -> None:
@@ -61,7 +68,8 @@ async def test_what_the_team_publishes_is_what_the_public_reads(accounts: Accoun
     actor_page = (await public.get(f"/api/v1/public/actors/{company['actor_id']}")).json()
     assert [c["reference"] for c in actor_page["cases"]] == [reference]
 
-    assert (await act(editor, case_id, "retract", reason="Izvor je povukao izjavu.")).status_code == 200
+    retracted = await change_publicly(accounts, editor, case_id, "retract", "Izvor je povukao izjavu.")
+    assert retracted.status_code == 200
     after = (await public.get(f"/api/v1/public/cases/{reference}")).json()
     assert after["retraction"]["note"] == "Izvor je povukao izjavu."
     feed = ET.fromstring((await public.get("/feed.atom")).content)

@@ -42,6 +42,19 @@ async def act(caller: Caller, case_id: str, action: str, reason: str | None = No
     return await caller.post(f"/api/v1/cases/{case_id}/transitions", json=body)
 
 
+async def change_publicly(
+    accounts: AccountFactory, editor: Caller, case_id: str, action: str, reason: str
+) -> Any:
+    """A correction or retraction as it goes out: `editor` proposes it, another editor confirms it;
+    the confirmation's answer."""
+    proposed = await act(editor, case_id, action, reason=reason)
+    assert proposed.status_code == 200, proposed.text
+    second = await accounts.as_role("editor")
+    return await act(
+        second, case_id, {"correct": "confirm_correction", "retract": "confirm_retraction"}[action]
+    )
+
+
 async def verified_case(
     accounts: AccountFactory, **changes: Any
 ) -> tuple[dict[str, Any], Caller, Caller, list[dict[str, Any]]]:
@@ -267,7 +280,27 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
         f"/api/v1/cases/{case_id}/publication",
         json=draft(files, "Ispravljen tekst: ugovor je dodeljen bez tendera.", [company["actor_id"]]),
     )
-    corrected = await act(editor, case_id, "correct", reason="Ispravljen datum ugovora.")
+    # Four eyes on every public change: one editor proposes, the public sees nothing yet, and the
+    # same editor cannot confirm it.
+    proposed = await act(editor, case_id, "correct", reason="Ispravljen datum ugovora.")
+    assert proposed.status_code == 200 and proposed.json()["status"] == "published", proposed.text
+    assert await PublishedRevision.count().where(PublishedRevision.reference == case["reference"]) == 1
+    alone = await act(editor, case_id, "confirm_correction")
+    assert alone.status_code == 409 and alone.json()["code"] == "four_eyes_proposal"
+    # Nor can whoever last changed the draft; and a draft changed after the proposal is not confirmed.
+    second_editor = await accounts.as_role("editor")
+    await second_editor.put(
+        f"/api/v1/cases/{case_id}/publication",
+        json=draft(files, "Drugi tekst, koji niko nije predložio.", [company["actor_id"]]),
+    )
+    assert (await act(second_editor, case_id, "confirm_correction")).json()["code"] == "four_eyes_draft"
+    stale = await act(await accounts.as_role("editor"), case_id, "confirm_correction")
+    assert stale.status_code == 409 and stale.json()["code"] == "proposal_stale"
+    await reviewer.put(
+        f"/api/v1/cases/{case_id}/publication",
+        json=draft(files, "Ispravljen tekst: ugovor je dodeljen bez tendera.", [company["actor_id"]]),
+    )
+    corrected = await change_publicly(accounts, editor, case_id, "correct", "Ispravljen datum ugovora.")
     assert corrected.status_code == 200, corrected.text
     revisions = (
         await PublishedRevision.select()
@@ -278,7 +311,12 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
         (1, False, None),
         (2, True, "Ispravljen datum ugovora."),
     ]
-    retracted = await act(editor, case_id, "retract", reason="Izvor je povukao izjavu.")
+    assert revisions[1]["body"] == "Ispravljen tekst: ugovor je dodeljen bez tendera."
+    assert (await act(editor, case_id, "retract", reason="Izvor je povukao izjavu.")).status_code == 200
+    public = await PublicCase.select().where(PublicCase.reference == case["reference"]).first()
+    assert not public["retracted"] and public["retraction_note"] is None  # only proposed
+    assert (await act(editor, case_id, "confirm_retraction")).json()["code"] == "four_eyes_proposal"
+    retracted = await act(await accounts.as_role("editor"), case_id, "confirm_retraction")
     assert retracted.status_code == 200 and retracted.json()["status"] == "retracted"
     public = await PublicCase.select().where(PublicCase.reference == case["reference"]).first()
     assert public["retracted"] and public["retraction_note"] == "Izvor je povukao izjavu."
@@ -352,7 +390,8 @@ async def test_a_correction_or_retraction_note_naming_a_protected_person_is_refu
     feed = await accounts.anonymous().get("/feed.atom")
     assert "Izmi" not in feed.text and "Изми" not in feed.text
     # A note that names nobody goes out.
-    assert (await act(editor, case["id"], "retract", reason="Izvor je povukao izjavu.")).status_code == 200
+    retracted = await change_publicly(accounts, editor, case["id"], "retract", "Izvor je povukao izjavu.")
+    assert retracted.status_code == 200
 
 
 async def test_the_leak_check_finds_the_name_of_the_member_who_filed_the_case(

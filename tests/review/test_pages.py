@@ -264,12 +264,31 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
     published = await post_en(
         editor, url + "/transitions?lang=en", {"action": "publish", "return_to": "preview"}
     )
-    assert published.status_code == 200 and "Retract the publication" in published.text
+    assert published.status_code == 200 and "Propose retracting the publication" in published.text
     refused = await post_form(
         editor, url + "/transitions?lang=en", {"action": "correct", "reason": "", "return_to": "preview"}
     )
     assert refused.status_code == 422 and "That step was not taken" in refused.text
     assert (await client.get("/api/v1/public/cases")).json()["total"] == 1
+
+    # A retraction: one editor proposes it, the page says it waits for another, who confirms it.
+    proposed = await post_en(
+        editor,
+        url + "/transitions?lang=en",
+        {"action": "retract", "reason": "Izvor je povukao izjavu.", "return_to": "preview"},
+    )
+    text = visible_text(proposed.text)
+    assert "Retracting the publication was proposed on" in text and "Izvor je povukao izjavu." in text
+    assert "Confirm the retraction" not in text  # not by the editor who proposed it
+    second = await accounts.as_role("editor")
+    preview = await second.get(url + "/publication/preview?lang=en", headers=HTML)
+    assert "Confirm the retraction" in visible_text(preview.text)
+    confirmed = await post_en(
+        second, url + "/transitions?lang=en", {"action": "confirm_retraction", "return_to": "preview"}
+    )
+    assert confirmed.status_code == 200 and "Retraction proposed" not in visible_text(confirmed.text)
+    shown = (await client.get("/api/v1/public/cases")).json()["items"][0]
+    assert shown["status"] == "retracted"
 
 
 async def test_a_member_cannot_open_the_publication_pages(

@@ -1,0 +1,104 @@
+"""Approval pins what the approving editor saw: a redaction that finishes after approval is refused
+and the approved copy is what is published; whoever last changed the draft cannot approve it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from litestar import Litestar
+
+from integrity.accounts.members import principal_from
+from integrity.accounts.tables import Member
+from integrity.context import ServiceContext
+from integrity.errors import WrongState
+from integrity.publication import renditions
+from integrity.publication.schemas import BoxIn
+from integrity.publication.tables import PublicationDraft, PublishedFile, PublishedRevision
+from integrity.review import service as review
+from tests.factories import AccountFactory, files_read
+from tests.publication.test_publishing import act, draft, redact_files, verified_case
+
+
+async def approvable_case(accounts: AccountFactory) -> tuple[dict[str, Any], Any, Any, list[dict[str, Any]]]:
+    case, reviewer, editor, files = await verified_case(accounts)
+    await redact_files(reviewer, case["id"], files)
+    await reviewer.put(f"/api/v1/cases/{case['id']}/publication", json=draft(files, "Ugovor je nameštena."))
+    assert (await files_read(reviewer, case["id"]))["leak_check"]["ok"]
+    return case, reviewer, editor, files
+
+
+async def test_whoever_last_changed_the_draft_cannot_approve_it(accounts: AccountFactory) -> None:
+    case, _, editor, files = await approvable_case(accounts)
+    # The editor rewrites the text after verification: another editor must approve it.
+    await editor.put(
+        f"/api/v1/cases/{case['id']}/publication", json=draft(files, "Ugovor je nameštena, ali.")
+    )
+    await files_read(editor, case["id"])
+    refused = await act(editor, case["id"], "approve")
+    assert refused.status_code == 409 and refused.json()["code"] == "four_eyes_draft"
+    approved = await act(await accounts.as_role("editor"), case["id"], "approve")
+    assert approved.status_code == 200, approved.text
+
+
+async def test_a_redaction_finishing_after_approval_is_refused_and_the_approved_copy_is_published(
+    accounts: AccountFactory, app: Litestar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case, reviewer, editor, files = await approvable_case(accounts)
+    pdf = files[1]
+    approved_copy = next(
+        d["rendition_id"]
+        for d in (await files_read(reviewer, case["id"]))["attachments"]
+        if d["attachment_id"] == pdf["id"]
+    )
+    state = app.state
+    ctx = ServiceContext(vault=state.vault, signer=state.signer, settings=state.settings)
+    editor_member = await Member.objects().where(Member.id == editor.member.id).first()
+    reviewer_member = await Member.objects().where(Member.id == reviewer.member.id).first()
+    as_editor = principal_from(editor_member, via="session", credential_id=editor_member.id)
+    as_reviewer = principal_from(reviewer_member, via="session", credential_id=reviewer_member.id)
+
+    # The reviewer starts a second redaction (a smaller box); while its pages are being rendered,
+    # the editor approves the draft as it stood.
+    real_run_in_worker = renditions.run_in_worker
+
+    async def approve_meanwhile(fn: Any, *args: Any) -> Any:
+        result = await real_run_in_worker(fn, *args)
+        await review.transition(ctx, as_editor, uuid.UUID(case["id"]), "approve", None)
+        return result
+
+    monkeypatch.setattr(renditions, "run_in_worker", approve_meanwhile)
+    smaller = [BoxIn(page=1, x=0.0, y=0.05, width=0.1, height=0.01)]
+    with pytest.raises(WrongState) as refused:
+        await renditions.create_redaction(
+            ctx, as_reviewer, uuid.UUID(case["id"]), uuid.UUID(pdf["id"]), smaller
+        )
+    assert refused.value.code == "redaction_after_approval" and refused.value.status_code == 409
+    monkeypatch.undo()
+
+    # Nothing of the late copy remains, and what was approved is what goes out.
+    after = (await files_read(reviewer, case["id"]))["attachments"]
+    assert next(d["rendition_id"] for d in after if d["attachment_id"] == pdf["id"]) == approved_copy
+    published = await act(editor, case["id"], "publish")
+    assert published.status_code == 200, published.text
+    revision = (
+        await PublishedRevision.select().where(PublishedRevision.reference == case["reference"]).first()
+    )
+    public_files = await PublishedFile.select(PublishedFile.rendition).where(
+        PublishedFile.revision == revision["id"]
+    )
+    assert approved_copy in {str(f["rendition"]) for f in public_files}
+
+
+async def test_publishing_anything_but_the_approved_draft_is_refused(accounts: AccountFactory) -> None:
+    """Defence in depth: the approval's digest is checked again inside the publishing transaction
+    (here the draft row is changed behind the services' back, as a bug or a manual edit would)."""
+    case, _, editor, _ = await approvable_case(accounts)
+    assert (await act(editor, case["id"], "approve")).status_code == 200
+    await PublicationDraft.update({PublicationDraft.public_actor_ids: f'["{uuid.uuid4()}"]'}).where(
+        PublicationDraft.case == uuid.UUID(case["id"])
+    )
+    refused = await act(editor, case["id"], "publish")
+    assert refused.status_code == 409 and refused.json()["code"] == "approval_stale"
+    assert await PublishedRevision.count().where(PublishedRevision.reference == case["reference"]) == 0
