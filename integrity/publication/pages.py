@@ -229,6 +229,17 @@ class BoxRow:
     width: str = ""
     height: str = ""
     error: str | None = None
+    #: Ticked to take the box out of the next copy.
+    remove: str = ""
+
+    @classmethod
+    def of(cls, box: BoxIn) -> BoxRow:
+        """A box of a copy already made, in the form's percent."""
+
+        def percent(fraction: float) -> str:
+            return f"{fraction * 100:.4f}".rstrip("0").rstrip(".")
+
+        return cls(str(box.page), percent(box.x), percent(box.y), percent(box.width), percent(box.height))
 
     @property
     def blank(self) -> bool:
@@ -251,10 +262,10 @@ def parse_boxes(fields: Mapping[str, list[str]]) -> list[BoxRow]:
         parts = name.split("-")
         if len(parts) != 3 or parts[0] != "box" or not parts[1].isdigit() or len(parts[1]) > 3:
             continue
-        if parts[2] not in ("page", "x", "y", "width", "height"):
+        if parts[2] not in ("page", "x", "y", "width", "height", "remove"):
             continue
         setattr(rows.setdefault(int(parts[1]), BoxRow()), parts[2], (values[0] if values else "")[:20])
-    return [rows[i] for i in sorted(rows) if not rows[i].blank][:MAX_BOXES]
+    return [rows[i] for i in sorted(rows) if not rows[i].blank and not rows[i].remove][:MAX_BOXES]
 
 
 def check_boxes(rows: list[BoxRow], pages: int) -> list[BoxIn]:
@@ -296,6 +307,7 @@ def _redact_page(
 ) -> Template:
     context.setdefault("rendition", None)
     context.setdefault("error", None)
+    context.setdefault("reopened", False)
     shown = [*rows, *(BoxRow(page=str(current)) for _ in range(blank))]
     on_page = []
     for row in rows:
@@ -382,7 +394,13 @@ class PublicationPages(Controller):
         pages = await revisions.page_count(ctx, principal, case_id, attachment_id)
         case = await cases_service.get_case(ctx, principal, case_id)
         current = min(page_number, pages)
-        return _redact_page(case, _attachment_of(case, attachment_id), pages, current, [])
+        # Reopened, the tool starts from the boxes of the current copy: a new copy is made from the
+        # whole set, so adding a box never brings back what an earlier one covered.
+        made = await publication_renditions.current_boxes(principal, case_id, attachment_id)
+        rows = [BoxRow.of(box) for box in made]
+        return _redact_page(
+            case, _attachment_of(case, attachment_id), pages, current, rows, reopened=bool(rows)
+        )
 
     @post("/files/{attachment_id:uuid}/redact", operation_id="redaction_submit", status_code=200)
     async def redact(

@@ -276,6 +276,21 @@ async def _cleaned_rendition(
     return stored["id"]
 
 
+async def current_boxes(principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID) -> list[BoxIn]:
+    """The boxes of the file's latest redacted copy (none when it has none), to start the next from."""
+    await team_case_row(principal, case_id)
+    await attachment_row(case_id, attachment_id)
+    latest = (
+        await Rendition.select(Rendition.boxes)
+        .where((Rendition.attachment == attachment_id) & (Rendition.kind == "redacted"))
+        .order_by(Rendition.created_at, ascending=False)
+        .first()
+    )
+    if latest is None:
+        return []
+    return [BoxIn(page=p, x=x, y=y, width=w, height=h) for p, x, y, w, h in json.loads(latest["boxes"])]
+
+
 async def preview_page(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID, page: int
 ) -> bytes:

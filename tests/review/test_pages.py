@@ -173,6 +173,11 @@ async def test_the_assignment_form_offers_only_whom_the_service_would_accept(
     assert refused.status_code == 409
 
 
+def reopened_value(html: str, row: int, name: str) -> str:
+    """The value of box `row`'s `name` field in the redaction tool's form."""
+    return re.search(rf'name="box-{row}-{name}"[^>]*value="([^"]*)"', html).group(1)
+
+
 async def test_publication_draft_redaction_preview_approval_and_publication(
     client: AsyncTestClient[Litestar], accounts: AccountFactory
 ) -> None:
@@ -242,6 +247,44 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
     link = re.search(r'href="(/api/v1/cases/[^"]+/renditions/[^"]+/content)"', made.text).group(1)
     download = await reviewer.get(link)
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
+
+    # Reopened, the tool starts from the copy's boxes; a box ticked "Remove" is left out of the next.
+    reopened = await reviewer.get(f"{url}/files/{attachment_id}/redact?lang=en", headers=HTML)
+    assert "The boxes of the current redacted copy are loaded" in reopened.text
+    assert [reopened_value(reopened.text, 0, name) for name in ("x", "y", "width", "height")] == [
+        "10",
+        "10",
+        "50",
+        "20",
+    ]
+    replaced = await post_form(
+        reviewer,
+        f"{url}/files/{attachment_id}/redact?lang=en",
+        {
+            "do": "create",
+            "box-0-page": "1",
+            "box-0-x": "10",
+            "box-0-y": "10",
+            "box-0-width": "50",
+            "box-0-height": "20",
+            "box-0-remove": "1",
+            "box-1-page": "1",
+            "box-1-x": "5",
+            "box-1-y": "5",
+            "box-1-width": "90",
+            "box-1-height": "30",
+        },
+    )
+    assert replaced.status_code == 201 and "Redacted copy created" in replaced.text
+    again = await reviewer.get(f"{url}/files/{attachment_id}/redact?lang=en", headers=HTML)
+    assert [reopened_value(again.text, 0, name) for name in ("x", "y", "width", "height")] == [
+        "5",
+        "5",
+        "90",
+        "30",
+    ]
+    assert reopened_value(again.text, 1, "x") == ""
+    sha = re.search(r'<code class="rendition-sha256">([0-9a-f]{64})</code>', replaced.text).group(1)
 
     fields["public_summary"] = "Ugovor je dobio brat gradonačelnika."
     saved = await post_form(reviewer, url + "/publication?lang=en", fields)

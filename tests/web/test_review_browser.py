@@ -145,7 +145,7 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     editor.shot(f"publication-preview-{suffix}")
     take_step(editor, "Approve for publication")
     take_step(editor, "Publish")
-    assert "Retract the publication" in page.locator("main").inner_text()
+    assert "Propose retracting the publication" in page.locator("main").inner_text()
     editor.page.set_viewport_size(PHONE)
     editor.goto("/app/queue")
     editor.shot(f"phone-review-queue-{suffix}")

@@ -32,6 +32,7 @@ function enhance(form) {
   const input = (row, name) => row.querySelector(`input[name$="-${name}"]`);
 
   function values(row) {
+    if (input(row, "remove")?.checked) return null;  // ticked to be left out of the next copy
     const numbers = FIELDS.map((name) => parseFloat(input(row, name).value));
     return numbers.every((n) => Number.isFinite(n)) ? numbers : null;
   }
@@ -74,7 +75,8 @@ function enhance(form) {
       if (field.id) field.id = field.id.replace(/^box-\d+-/, `box-${index}-`);
       const label = field.getAttribute("aria-label");
       if (label) field.setAttribute("aria-label", label.replace(/\d+/, String(index + 1)));
-      field.value = "";
+      if (field.type === "checkbox") field.checked = false;
+      else field.value = "";
     }
     rows.append(copy);
     return copy;
@@ -148,6 +150,7 @@ function enhance(form) {
   });
 
   rows.addEventListener("input", redraw);
+  rows.addEventListener("change", redraw);
   redraw();
 }
 
