@@ -23,6 +23,14 @@ What counts as an occurrence, and why:
   add a nickname or a first name as an alias when it identifies the person by itself.
   Organisations (``person=False``) are searched by full name and aliases only.
 
+- Disguises: a name spelt with look-alike letters of another script ("Petrοvić" with a Greek ο,
+  "Реtrović" with Cyrillic Р and е; Unicode's confusables table), with digits or signs for letters
+  ("Petr0vić", "1vana", "Jov@nović"), spaced out ("P e t r o v i ć", "P.E.T.R.O.V.I.Ć", for words
+  of four letters or more), or in English-style spelling (Petrovich, Zhivkovich, Yovanovic,
+  Lyubica).
+- More Serbian forms: the plural (Petrovići, Petrovićima, Petrovića) and the possessive adjective with its
+  endings (Jovanovićeva, Petrovićevog, Marijinom).
+
 The check errs towards reporting: a common noun that is also a protected surname ("Kovač") is
 reported, and the reviewer decides. A finding never carries the matched text in its excerpt, so
 findings can be logged; the ``name`` field holds the protected name and is kept out of ``repr``.
@@ -30,12 +38,16 @@ findings can be logged; the ``name`` field holds the protected name and is kept 
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from confusable_homoglyphs import confusables
+
 from integrity.reference import fold, fold_with_index
+from integrity.reference.script import SERBIAN_LATIN
 
 __all__ = ["MASK", "Finding", "ProtectedName", "check_texts", "name_pattern"]
 
@@ -45,8 +57,17 @@ EXCERPT_CONTEXT = 40
 #: Shortest surname searched on its own.
 MIN_SURNAME_LETTERS = 4
 
-# Case endings (after folding) that may replace a final vowel or follow a final consonant.
-_ENDINGS = ("a", "e", "i", "o", "u", "om", "em", "oj", "og", "im", "ov", "ev", "in")
+# Case endings (after folding) that may replace a final vowel or follow a final consonant,
+# including the plural (-ima, -ama, -ih) and the possessive adjective in -ov/-ev/-in with its own
+# endings (Jovanovićeva, Petrovićevog, Marijinom).
+_ENDINGS = (
+    *("a", "e", "i", "o", "u", "om", "em", "oj", "og", "im", "ih", "ima", "ama"),
+    *(
+        f"{possessive}{ending}"
+        for possessive in ("ov", "ev", "in")
+        for ending in ("", "a", "e", "i", "o", "u", "om", "oj", "og", "oga", "ome", "omu", "im", "ih", "ima")
+    ),
+)
 _VOWELS = frozenset("aeiou")
 # Consonants after which an "a" falls out when the word declines: Petar -> Petra, Stanac -> Stanca.
 _FLEETING_A_BEFORE = frozenset("rckl")
@@ -56,8 +77,36 @@ _BETWEEN_WORDS = r"[\s\-\u2010\u2011.'’]{0,3}"
 # Inside a word: a hyphen at a line break ("Petro- vić" once whitespace is folded), or PDFium's
 # marker for one (U+FFFE, U+0002) in text extracted by other means than ``extract_text``.
 _LINE_BREAK = r"(?:[\-\u2010\u2011\ufffe\x02] ?)?"
+# Between the letters of a word written spaced out to dodge a search: "P e t r o v i ć", "P.E.T.R".
+_SPACED = r"(?:[.\-_*·\u2010\u2011] ?| )"
+#: The shortest word also searched spaced out (shorter ones would match ordinary short words).
+MIN_SPACED_LETTERS = 4
 _LETTER = r"[^\W\d_]"
 _WORDS = re.compile(r"[^\W_]+")
+# How a folded letter (or pair) may be written besides itself: digits and signs for letters
+# ("Petr0vić", "1vana"), English-style spellings of Serbian names (Petrovich, Zhivkovich,
+# Yovanovic, Lyubica, Dzhemal), and đ folded to "dj" also written "d".
+_UNITS = {
+    "dj": "(?:dzh|dj|d)",
+    "dz": "(?:dzh|dz|j)",
+    "lj": "(?:lj|ly|l)",
+    "nj": "(?:nj|ny|n)",
+}
+_LETTERS = {
+    "c": "(?:tch|ch|ts|tz|cz|c)",
+    "s": "(?:sch|sh|ss|s|5|\\$)",
+    "z": "(?:zh|z)",
+    "j": "[jyi]",
+    "h": "(?:kh|h)",
+    "o": "[o0]",
+    "i": "[i1!|]",
+    "l": "[l1|]",
+    "e": "[e3]",
+    "a": "[a4@]",
+    "t": "[t7]",
+    "b": "[b8]",
+    "g": "[g9]",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +153,19 @@ def _stems(word: str) -> list[tuple[str, bool]]:
     return stems
 
 
-def _spell(stem: str) -> str:
-    """A regex for a folded stem: hyphenated line breaks allowed, a folded đ ("dj") also as "d"."""
+def _spell(stem: str, gap: str = _LINE_BREAK) -> str:
+    """A regex for a folded stem, each letter as it may be written, ``gap`` between letters."""
     parts: list[str] = []
     i = 0
     while i < len(stem):
-        if stem.startswith("dj", i):
-            parts.append("dj?")
+        unit = stem[i : i + 2]
+        if unit in _UNITS:
+            parts.append(_UNITS[unit])
             i += 2
         else:
-            parts.append(re.escape(stem[i]))
+            parts.append(_LETTERS.get(stem[i], re.escape(stem[i])))
             i += 1
-    return _LINE_BREAK.join(parts)
+    return gap.join(parts)
 
 
 def _word_pattern(word: str) -> str:
@@ -125,6 +175,8 @@ def _word_pattern(word: str) -> str:
     alternatives = []
     for stem, required in _stems(word):
         alternatives.append(f"{_spell(stem)}(?:{endings}){'' if required else '?'}")
+    if len(word) >= MIN_SPACED_LETTERS:
+        alternatives.append(_spell(word, _SPACED))
     return "(?:" + "|".join(alternatives) + ")"
 
 
@@ -156,13 +208,17 @@ def check_texts(names: Sequence[ProtectedName], texts: Mapping[str, str]) -> lis
     for location, text in texts.items():
         if not text:
             continue
-        folded, index = fold_with_index(text)
+        views = [fold_with_index(text)]
+        disguised = _as_latin_lookalikes(text)
+        if disguised != text:
+            views.append(fold_with_index(disguised))  # same length: its offsets are the text's
         spans: list[tuple[int, int, ProtectedName]] = []
-        for name, patterns in compiled:
-            for pattern in patterns:
-                for match in pattern.finditer(folded):
-                    if match.end() > match.start():
-                        spans.append((index[match.start()], index[match.end() - 1] + 1, name))
+        for folded, index in views:
+            for name, patterns in compiled:
+                for pattern in patterns:
+                    for match in pattern.finditer(folded):
+                        if match.end() > match.start():
+                            spans.append((index[match.start()], index[match.end() - 1] + 1, name))
         spans = _outermost(spans)
         masked = [(start, end) for start, end, _ in spans]
         findings.extend(
@@ -170,6 +226,27 @@ def check_texts(names: Sequence[ProtectedName], texts: Mapping[str, str]) -> lis
             for start, end, name in spans
         )
     return findings
+
+
+@functools.cache
+def _latin_lookalikes() -> dict[str, str]:
+    """Letters of other scripts that look like a Latin letter (Cyrillic р, Greek ο, ...), from
+    Unicode's confusables table as the confusable_homoglyphs package keeps it."""
+    table: dict[str, str] = {}
+    for char, homoglyphs in confusables.confusables_data.items():
+        if len(char) != 1 or char.isascii() or not char.isalpha() or char in SERBIAN_LATIN:
+            continue
+        latin = [h["c"] for h in homoglyphs if len(h["c"]) == 1 and h["c"].isascii() and h["c"].isalpha()]
+        if latin:
+            table[char] = latin[0]
+    return table
+
+
+def _as_latin_lookalikes(text: str) -> str:
+    """``text`` with every letter that looks like a Latin one replaced by it, one for one: a name
+    spelt with a Cyrillic "о" or a Greek "ρ" among Latin letters reads as the name."""
+    table = _latin_lookalikes()
+    return "".join(table.get(char, char) for char in text)
 
 
 def _outermost(spans: list[tuple[int, int, ProtectedName]]) -> list[tuple[int, int, ProtectedName]]:
