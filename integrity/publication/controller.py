@@ -97,6 +97,28 @@ class PublicationController(Controller):
         return Response(png, media_type="image/png", headers={"x-content-type-options": "nosniff"})
 
     @get(
+        "/renditions/{rendition_id:uuid}/pages/{page_file:str}",
+        operation_id="rendition_page",
+        media_type="image/png",
+        description="`{n}.png`: a PNG of page n of a copy made for publication, as the public gets it.",
+    )
+    async def rendition_page(
+        self,
+        case_id: FromPath[uuid.UUID],
+        rendition_id: FromPath[uuid.UUID],
+        page_file: FromPath[str],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Response[bytes]:
+        match = _PAGE.fullmatch(page_file)
+        if match is None:
+            raise NotFound("pages are named like 1.png", code="page_not_found")
+        png = await publication_renditions.rendition_page(
+            ctx, principal, case_id, rendition_id, int(match.group(1))
+        )
+        return Response(png, media_type="image/png", headers={"x-content-type-options": "nosniff"})
+
+    @get(
         "/renditions/{rendition_id:uuid}/content",
         operation_id="download_rendition",
         # The rendition's own type is sent (the header below); the document says it can be any.

@@ -27,7 +27,7 @@ from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import Invalid, WrongState
 from integrity.publication import drafts, revisions
 from integrity.publication import renditions as publication_renditions
-from integrity.publication.preview_page import preview_page
+from integrity.publication.preview_page import files_as_published, preview_page
 from integrity.publication.schemas import BoxIn, DecisionIn, DraftIn, DraftOut
 from integrity.publication.tables import CheckState, Decision
 from integrity.redaction.ocr import OCR_PACKAGES
@@ -212,6 +212,7 @@ def _draft_page(
             if d.check_state == CheckState.failed
         ],
         renditions={str(d.attachment_id): d.rendition_id for d in draft.attachments},
+        published_files=files_as_published(case, draft),
         choices={str(a.id): decisions_for(a) for a in case.attachments},
         public_actors=[a for a in case.actors if not a.protect_identity],
         **context,

@@ -5,19 +5,59 @@ handlers both render it."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from litestar.response import Template
 
 from integrity.cases import service, workflow
 from integrity.cases.access import load_case_row
+from integrity.cases.schemas import CaseOut
 from integrity.cases.sealing import case_key
 from integrity.context import ServiceContext
 from integrity.errors import WrongState
 from integrity.publication import drafts, revisions
+from integrity.publication.schemas import DraftOut
+from integrity.publication.tables import Decision
 from integrity.security.guards import Principal
 from integrity.web.pages import page
+
+#: Pages of each file shown on the draft page (and every page with a finding, however far in).
+SHOWN_PAGES = 30
+
+
+@dataclass
+class FileView:
+    """A file to be published as the approvers see it: its pages, each with the boxes around the
+    protected names the leak check found there (fractions of the page)."""
+
+    name: str
+    rendition_id: uuid.UUID
+    pages: int
+    shown: list[tuple[int, list[tuple[float, float, float, float]]]]
+
+
+def files_as_published(case: CaseOut, draft: DraftOut) -> list[FileView]:
+    views = []
+    names = {attachment.id: attachment.filename for attachment in case.attachments}
+    for decision in draft.attachments:
+        if decision.rendition_id is None or decision.decision in (None, Decision.withhold):
+            continue
+        found = [f for f in draft.leak_check.findings if f.attachment_id == decision.attachment_id]
+        pages = decision.pages or 1
+        numbers = sorted(set(range(1, min(pages, SHOWN_PAGES) + 1)) | {f.page for f in found if f.page})
+        views.append(
+            FileView(
+                name=names.get(decision.attachment_id, str(decision.attachment_id)),
+                rendition_id=decision.rendition_id,
+                pages=pages,
+                shown=[
+                    (n, [(b.x, b.y, b.width, b.height) for f in found if f.page == n and (b := f.box)])
+                    for n in numbers
+                ],
+            )
+        )
+    return views
 
 
 async def preview_page(
@@ -49,6 +89,9 @@ async def preview_page(
         preview=shown,
         step_actions=[a for a in actions if a in workflow.PUBLICATION_ACTIONS],
         proposal=await revisions.load_proposal(case_key(ctx, row), case_id),
+        published_files=files_as_published(case, await drafts.get_draft(ctx, principal, case_id))
+        if shown
+        else [],
         text_actions=workflow.NEEDS_REASON,
         **context,
     )

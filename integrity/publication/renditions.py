@@ -317,6 +317,27 @@ async def preview_page(
     return await run_in_worker(preview_pdf_page_png, original, page)
 
 
+async def rendition_page(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, rendition_id: uuid.UUID, page: int
+) -> bytes:
+    """A PNG of one page of a copy made for publication, as the public will get it (for the
+    approvers, with the leak check's findings drawn over it); recorded as a view of evidence."""
+    row, _ = await open_rendition(ctx, principal, case_id, rendition_id)
+    if page < 1 or page > int(row["pages"]):
+        raise NotFound(f"the copy has pages 1 to {row['pages']}", code="page_not_found")
+    content = await read_blob(ctx, row)
+    await custody.record(
+        ctx.signer,
+        actor_id=str(principal.id),
+        action="rendition.previewed",
+        subject=f"rendition:{rendition_id}",
+        details={"sha256": row["sha256"], "page": page},
+    )
+    if row["content_type"] == PDF_TYPE:
+        return await run_in_worker(preview_pdf_page_png, content, page)
+    return await run_in_worker(preview_png, content)
+
+
 async def open_rendition(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, rendition_id: uuid.UUID
 ) -> tuple[dict[str, Any], SealedBlob]:

@@ -377,6 +377,11 @@ async def rendition_download(world: World) -> Req:
     return Req(path=f"/api/v1/cases/{case_id}/renditions/{made.id}/content")
 
 
+async def rendition_page(world: World) -> Req:
+    download = await rendition_download(world)
+    return Req(path=download.path.replace("/content", "/pages/1.png"))
+
+
 async def published_case(world: World) -> Any:
     """A case published with one file and one shared actor (rows as the publishing side writes them);
     one per matrix run, since public routes only read it."""
@@ -726,6 +731,9 @@ MATRIX: dict[str, Entry] = {
     ),
     "GET /api/v1/cases/{case_id:uuid}/renditions/{rendition_id:uuid}/content": Entry(
         case_team(200, member=403), rendition_download
+    ),
+    "GET /api/v1/cases/{case_id:uuid}/renditions/{rendition_id:uuid}/pages/{page_file:str}": Entry(
+        case_team(200, member=403), rendition_page
     ),
     "GET /api/v1/me/notifications": Entry(logged_in(200)),
     "POST /api/v1/me/notifications/{notification_id:uuid}/read": Entry(owner_only(204), owners_notification),

@@ -5,6 +5,7 @@ safe when it cannot read them."""
 from __future__ import annotations
 
 import datetime
+import subprocess
 import uuid
 from typing import Any
 
@@ -82,6 +83,27 @@ async def test_a_scan_naming_a_protected_witness_in_cyrillic_is_refused_through_
     refused = await act(editor, case_id, "approve")
     assert refused.status_code == 409
     assert "on page 1" in refused.json()["detail"] and "on page 2" in refused.json()["detail"]
+
+    # The approvers see every page as the public would get it, the name framed where it was found.
+    rendition_id = draft["attachments"][0]["rendition_id"]
+    for path in (f"/app/cases/{case_id}/publication", f"/app/cases/{case_id}/publication/preview"):
+        shown = await editor.get(path + "?lang=en", headers={"accept": "text/html"})
+        assert shown.status_code == 200, path
+        html = shown.text
+        for number in (1, 2):
+            assert f"/api/v1/cases/{case_id}/renditions/{rendition_id}/pages/{number}.png" in html
+        assert html.count('<figure class="published-page has-finding">') == 2
+        assert "a protected name was found here" in html
+    page_1 = await editor.get(f"/api/v1/cases/{case_id}/renditions/{rendition_id}/pages/1.png")
+    assert page_1.status_code == 200 and page_1.content.startswith(b"\x89PNG")
+    # Read by Debian's own tesseract command: the page shown is the copy, name and all.
+    read = subprocess.run(
+        ["tesseract", "-", "-", "-l", "srp+srp_latn"], input=page_1.content, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Измишљ" in read or "Izmišlj" in read, read
+    assert (
+        await editor.get(f"/api/v1/cases/{case_id}/renditions/{rendition_id}/pages/3.png")
+    ).status_code == 404
 
 
 async def test_a_redaction_that_covers_page_1_but_not_page_2_is_refused(accounts: AccountFactory) -> None:
