@@ -61,13 +61,14 @@ MAX_LOCATION = 2_000
 
 
 async def _next_reference(year: int) -> str:
-    """`IN-<year>-<nnnn>` from a per-year counter bumped inside the caller's transaction."""
+    """`PR-<year>-<nnnn>` from a per-year counter bumped inside the caller's transaction. (Public
+    references, `IN-...`, are numbered apart, in the order of publication: `publication.revisions`.)"""
     rows = await CaseReferenceCounter.raw(
         "INSERT INTO case_reference_counter (year, last) VALUES ({}, 1) "
         "ON CONFLICT (year) DO UPDATE SET last = case_reference_counter.last + 1 RETURNING last",
         year,
     )
-    return f"IN-{year}-{int(rows[0]['last']):04d}"
+    return f"PR-{year}-{int(rows[0]['last']):04d}"
 
 
 async def create_case(ctx: ServiceContext, principal: Principal, data: CaseIn) -> CaseOut:

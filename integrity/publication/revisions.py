@@ -39,9 +39,29 @@ from integrity.redaction import (
 from integrity.reference import fold, municipality
 from integrity.security.guards import Principal
 
+#: Public references: `IN-<year of first publication>-<nnnn>`, numbered in the order of publication,
+#: so their numbers count published cases only (the cases' own references, `PR-...`, count filings).
+PUBLIC_PREFIX = "IN"
+
+
+async def next_public_reference(year: int) -> str:
+    """The reference the next case published in `year` gets; call it under the custody lock (the
+    publishing transaction holds it), so two publications never take the same number."""
+    rows = await PublicCase.select(PublicCase.reference).where(
+        PublicCase.reference.like(f"{PUBLIC_PREFIX}-{year}-%")
+    )
+    last = max((int(r["reference"].rsplit("-", 1)[1]) for r in rows), default=0)
+    return f"{PUBLIC_PREFIX}-{year}-{last + 1:04d}"
+
+
+async def public_reference(case_id: uuid.UUID, *, year: int) -> str:
+    """The case's public reference, or the one it would get if it were published now."""
+    public = await PublicCase.select(PublicCase.reference).where(PublicCase.case == case_id).first()
+    return public["reference"] if public else await next_public_reference(year)
+
 
 async def _revision_content(
-    ctx: ServiceContext, row: dict[str, Any]
+    ctx: ServiceContext, row: dict[str, Any], reference: str
 ) -> tuple[Draft, list[PublicActorOut], list[dict[str, Any]], list[str]]:
     key = case_key(ctx, row)
     draft = await load_draft(key, row["id"])
@@ -62,7 +82,7 @@ async def _revision_content(
             files.append(
                 {
                     "rendition": rendition,
-                    "filename": f"{row['reference']}-{number}.{rendition['extension']}",
+                    "filename": f"{reference}-{number}.{rendition['extension']}",
                     "source_seq": item["source_seq"],
                 }
             )
@@ -77,10 +97,11 @@ async def _revision_content(
 
 async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID) -> PreviewOut:
     row = await team_case_row(principal, case_id)
-    draft, actors, files, categories = await _revision_content(ctx, row)
+    reference = await public_reference(case_id, year=datetime.datetime.now(datetime.UTC).year)
+    draft, actors, files, categories = await _revision_content(ctx, row, reference)
     public = await PublicCase.select().where(PublicCase.case == case_id).first()
     return PreviewOut(
-        reference=row["reference"],
+        reference=reference,
         revision=(public["latest_revision"] + 1) if public else 1,
         title=draft.title,
         summary=draft.summary,
@@ -112,14 +133,15 @@ async def write_revision(
 ) -> dict[str, Any]:
     """Inside the transition's transaction: write the next immutable revision from the draft and
     open the custody entries of its files to the public. Returns details for the custody entry."""
-    draft, actors, files, categories = await _revision_content(ctx, row)
     now = datetime.datetime.now(datetime.UTC)
+    reference = await public_reference(row["id"], year=now.year)
+    draft, actors, files, categories = await _revision_content(ctx, row, reference)
     public = await PublicCase.select().where(PublicCase.case == row["id"]).first()
     if public is None:
         await PublicCase.insert(
             PublicCase(
                 case=row["id"],
-                reference=row["reference"],
+                reference=reference,
                 latest_revision=1,
                 first_published_at=now,
                 updated_at=now,
@@ -140,7 +162,7 @@ async def write_revision(
     place = municipality(row["municipality"])
     revision = PublishedRevision(
         public_case=public["id"],
-        reference=row["reference"],
+        reference=reference,
         revision=number,
         title=draft.title,
         summary=draft.summary,
@@ -180,7 +202,7 @@ async def write_revision(
         await PublishedActor.insert(PublishedActor(actor_id=actor.id, revision=revision.id))
     await custody.mark_public(public_seqs)
     return {
-        "reference": row["reference"],
+        "reference": reference,
         "revision": number,
         "files": [f["rendition"]["sha256"] for f in files],
     }
@@ -199,7 +221,7 @@ async def retract_publication(row: dict[str, Any], note: str) -> dict[str, Any]:
             PublicCase.updated_at: now,
         }
     ).where(PublicCase.id == public["id"])
-    return {"reference": row["reference"]}
+    return {"reference": public["reference"]}
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def normalise_language(value: str | None) -> str | None:
 #: entities, and technical names that are written in Latin letters in Serbian Cyrillic text too.
 _KEEP_LATIN = re.compile(
     r"%\([a-z_]+\)[sd]|%[sd]|<[^>]+>|&[a-z]+;|\{[a-z_]+\}"
-    r"|\b(?:TOTP|QR|JSON|CSV|RFC|Atom|Merkle|SHA-256|sha256sum|sha256|base64|UTF-8|Ed25519|CSRF|API|HTTP|URL|UUID|JavaScript|Shift|Enter|payload|signature|key_id|IN-\d{4}-\d+|Python|curl)\b"
+    r"|\b(?:TOTP|QR|JSON|CSV|RFC|Atom|Merkle|SHA-256|sha256sum|sha256|base64|UTF-8|Ed25519|CSRF|API|HTTP|URL|UUID|JavaScript|Shift|Enter|payload|signature|key_id|(?:IN|PR)-\d{4}-\d+|Python|curl)\b"
 )
 
 

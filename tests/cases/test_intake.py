@@ -56,7 +56,7 @@ async def test_a_member_files_a_case_with_three_files_and_gets_a_verifiable_rece
     member = await accounts.as_role("member")
     case = await file_case(member)
     assert case["status"] == "draft"
-    assert case["reference"].startswith("IN-20")
+    assert case["reference"].startswith("PR-20")
     assert "submit" in case["actions"]
     assert [a["name"] for a in case["actors"]] == ["Javno komunalno preduzeće Primer", "Petar Izmišljenović"]
 

@@ -122,9 +122,9 @@ async def test_a_draft_is_edited_given_files_and_submitted_with_a_receipt(accoun
     assert confirm.status_code == 200 and "Da, podnesi slučaj" in confirm.text
     submitted = await post_form(member, f"/app/cases/{case_id}/submit", {})
     assert submitted.status_code == 200 and str(submitted.url).endswith("/receipt")
-    assert re.search(r"Potvrda o prijemu slučaja IN-\d{4}-\d{4}", submitted.text)
+    assert re.search(r"Potvrda o prijemu slučaja PR-\d{4}-\d{4}", submitted.text)
     download = await member.get(f"/app/cases/{case_id}/receipt.json")
-    assert download.headers["content-disposition"].startswith('attachment; filename="receipt-IN-')
+    assert download.headers["content-disposition"].startswith('attachment; filename="receipt-PR-')
     receipt = download.json()
     assert set(receipt) == {"payload", "signature", "key_id"}
     assert json.loads(receipt["payload"])["case_id"] == case_id

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -36,6 +36,7 @@ import pytest
 from integrity.app import create_app
 from integrity.cases.tables import Attachment, Transition
 from integrity.custody.service import verify_log
+from integrity.publication.revisions import next_public_reference
 from integrity.publication.tables import PublicCase, PublishedFile, PublishedRevision, Rendition
 from integrity.settings import Settings
 from integrity.vault import reconcile
@@ -128,7 +129,9 @@ async def test_a_killed_publication_is_complete_or_absent_and_leaves_nothing_beh
     async with serving(app) as client:
         accounts = AccountFactory(app=app, client=client, settings=settings)  # type: ignore[arg-type]
         case, reviewer, editor, files = await verified_case(accounts)
-        case_id, reference = case["id"], case["reference"]
+        case_id = case["id"]
+        # The only case published here: it will get the year's first public reference.
+        reference = await next_public_reference(datetime.now(UTC).year)
         if point != "publication.rendition_stored":
             await redact_draft_and_approve(reviewer, editor, case_id, files)
     filed = {uuid.UUID(item["id"]): item["sha256"] for item in files}
@@ -155,7 +158,7 @@ async def test_a_killed_publication_is_complete_or_absent_and_leaves_nothing_beh
     assert report.objects == await Attachment.count().where(Attachment.case == case_id) + len(renditions)
     # All or nothing: the revision and its files exist exactly when the publication committed.
     revisions = await PublishedRevision.select(PublishedRevision.id).where(
-        PublishedRevision.reference == reference
+        PublishedRevision.public_case.case == case_id
     )
     public_files = await PublishedFile.count().where(
         PublishedFile.revision.is_in([r["id"] for r in revisions] or [0])
@@ -248,7 +251,9 @@ async def test_a_killed_retraction_or_correction_is_complete_or_absent(
     async with serving(app) as client:
         accounts = AccountFactory(app=app, client=client, settings=settings)  # type: ignore[arg-type]
         case, reviewer, editor, files = await verified_case(accounts)
-        case_id, reference = case["id"], case["reference"]
+        case_id = case["id"]
+        # The only case published here: it will get the year's first public reference.
+        reference = await next_public_reference(datetime.now(UTC).year)
         await redact_draft_and_approve(reviewer, editor, case_id, files)
         assert (await act(editor, case_id, "publish")).status_code == 200
         if action == "correct":

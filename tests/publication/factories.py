@@ -36,6 +36,7 @@ from integrity.context import provide_service_context
 from integrity.custody import service as custody
 from integrity.http.multipart import iter_form_parts
 from integrity.publication import cache as public_cache
+from integrity.publication.revisions import next_public_reference
 from integrity.publication.search import search_text
 from integrity.publication.tables import (
     PublicCase,
@@ -195,10 +196,11 @@ class Publisher:
             renditions.append(await self._rendition(submitter, attachment, content))
 
         now = published_at or utc_now()
+        reference = await next_public_reference(now.year)
         await PublicCase.insert(
             PublicCase(
                 case=case.id,
-                reference=case.reference,
+                reference=reference,
                 latest_revision=1,
                 first_published_at=now,
                 updated_at=now,
@@ -206,7 +208,7 @@ class Publisher:
         )
         public_row = await PublicCase.select(PublicCase.id).where(PublicCase.case == case.id).first()
         published = PublishedCase(
-            reference=case.reference,
+            reference=reference,
             case_id=case.id,
             public_case_id=int(public_row["id"]),
             submitter=submitter,

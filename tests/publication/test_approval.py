@@ -83,7 +83,7 @@ async def test_a_redaction_finishing_after_approval_is_refused_and_the_approved_
     published = await act(editor, case["id"], "publish")
     assert published.status_code == 200, published.text
     revision = (
-        await PublishedRevision.select().where(PublishedRevision.reference == case["reference"]).first()
+        await PublishedRevision.select().where(PublishedRevision.public_case.case == case["id"]).first()
     )
     public_files = await PublishedFile.select(PublishedFile.rendition).where(
         PublishedFile.revision == revision["id"]
@@ -101,4 +101,4 @@ async def test_publishing_anything_but_the_approved_draft_is_refused(accounts: A
     )
     refused = await act(editor, case["id"], "publish")
     assert refused.status_code == 409 and refused.json()["code"] == "approval_stale"
-    assert await PublishedRevision.count().where(PublishedRevision.reference == case["reference"]) == 0
+    assert await PublishedRevision.count().where(PublishedRevision.public_case.case == case["id"]) == 0

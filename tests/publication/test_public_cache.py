@@ -55,6 +55,9 @@ async def approved_case(accounts: AccountFactory) -> tuple[dict[str, Any], Calle
     )
     assert saved.status_code == 200 and saved.json()["leak_check"]["ok"], saved.text
     assert (await act(editor, case["id"], "approve")).status_code == 200
+    # The reference the public will know it by (given at publication, in the order of publication).
+    preview = await reviewer.get(f"/api/v1/cases/{case['id']}/publication/preview")
+    case["reference"] = preview.json()["reference"]
     return case, reviewer, editor
 
 

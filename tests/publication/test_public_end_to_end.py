@@ -32,6 +32,10 @@ async def test_what_the_team_publishes_is_what_the_public_reads(accounts: Accoun
     assert saved.status_code == 200, saved.text
     assert (await files_read(reviewer, case_id))["leak_check"]["ok"]
     preview = (await reviewer.get(f"/api/v1/cases/{case_id}/publication/preview")).json()
+    # The public reference is given at publication, in the order of publication; the preview
+    # shows the one it will get.
+    reference = preview["reference"]
+    assert reference.startswith("IN-") and reference != case["reference"]
     public = accounts.anonymous()
     assert (await public.get(f"/api/v1/public/cases/{reference}")).status_code == 404
 

@@ -212,7 +212,7 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
     assert published.json()["status"] == "published"
 
     revision = (
-        await PublishedRevision.select().where(PublishedRevision.reference == case["reference"]).first()
+        await PublishedRevision.select().where(PublishedRevision.public_case.case == case["id"]).first()
     )
     assert revision["revision"] == 1 and revision["is_current"]
     assert WITNESS not in revision["body"] and "Izmisljenovic" not in revision["search_text"]
@@ -221,7 +221,12 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
         .where(PublishedFile.revision == revision["id"])
         .order_by(PublishedFile.filename)
     )
-    assert len(public_files) == 2 and all(f["filename"].startswith(case["reference"]) for f in public_files)
+    # The public reference counts publications, not filings: the first case published this year.
+    assert revision["reference"] == f"IN-{revision['published_at'].year}-0001" != case["reference"]
+    assert case["reference"].startswith("PR-")
+    assert len(public_files) == 2 and all(
+        f["filename"].startswith(revision["reference"]) for f in public_files
+    )
 
     # The public photo: black where the box was, the rest kept, no metadata at all.
     photo_bytes = (
@@ -284,7 +289,7 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
     # same editor cannot confirm it.
     proposed = await act(editor, case_id, "correct", reason="Ispravljen datum ugovora.")
     assert proposed.status_code == 200 and proposed.json()["status"] == "published", proposed.text
-    assert await PublishedRevision.count().where(PublishedRevision.reference == case["reference"]) == 1
+    assert await PublishedRevision.count().where(PublishedRevision.public_case.case == case["id"]) == 1
     alone = await act(editor, case_id, "confirm_correction")
     assert alone.status_code == 409 and alone.json()["code"] == "four_eyes_proposal"
     # Nor can whoever last changed the draft; and a draft changed after the proposal is not confirmed.
@@ -304,7 +309,7 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
     assert corrected.status_code == 200, corrected.text
     revisions = (
         await PublishedRevision.select()
-        .where(PublishedRevision.reference == case["reference"])
+        .where(PublishedRevision.public_case.case == case["id"])
         .order_by(PublishedRevision.revision)
     )
     assert [(r["revision"], r["is_current"], r["correction_note"]) for r in revisions] == [
@@ -313,12 +318,12 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
     ]
     assert revisions[1]["body"] == "Ispravljen tekst: ugovor je dodeljen bez tendera."
     assert (await act(editor, case_id, "retract", reason="Izvor je povukao izjavu.")).status_code == 200
-    public = await PublicCase.select().where(PublicCase.reference == case["reference"]).first()
+    public = await PublicCase.select().where(PublicCase.case == case["id"]).first()
     assert not public["retracted"] and public["retraction_note"] is None  # only proposed
     assert (await act(editor, case_id, "confirm_retraction")).json()["code"] == "four_eyes_proposal"
     retracted = await act(await accounts.as_role("editor"), case_id, "confirm_retraction")
     assert retracted.status_code == 200 and retracted.json()["status"] == "retracted"
-    public = await PublicCase.select().where(PublicCase.reference == case["reference"]).first()
+    public = await PublicCase.select().where(PublicCase.case == case["id"]).first()
     assert public["retracted"] and public["retraction_note"] == "Izvor je povukao izjavu."
 
 
@@ -383,9 +388,9 @@ async def test_a_correction_or_retraction_note_naming_a_protected_person_is_refu
             problem = refused.json()
             assert (problem["code"], problem["field"]) == ("leak_in_note", "reason")
             assert "Izmi" not in problem["detail"] and "Изми" not in problem["detail"]
-    revisions = await PublishedRevision.select().where(PublishedRevision.reference == case["reference"])
+    revisions = await PublishedRevision.select().where(PublishedRevision.public_case.case == case["id"])
     assert [(r["revision"], r["correction_note"]) for r in revisions] == [(1, None)]
-    public = await PublicCase.select().where(PublicCase.reference == case["reference"]).first()
+    public = await PublicCase.select().where(PublicCase.case == case["id"]).first()
     assert not public["retracted"] and public["retraction_note"] is None
     feed = await accounts.anonymous().get("/feed.atom")
     assert "Izmi" not in feed.text and "Изми" not in feed.text
@@ -424,7 +429,7 @@ async def test_the_leak_check_finds_the_name_of_the_member_who_filed_the_case(
 
 async def test_a_month_known_incident_is_published_with_no_day(accounts: AccountFactory) -> None:
     case, _, _ = await _published_case(accounts, incident_date="2026-03-14", incident_date_precision="month")
-    stored = await PublishedRevision.select().where(PublishedRevision.reference == case["reference"]).first()
+    stored = await PublishedRevision.select().where(PublishedRevision.public_case.case == case["id"]).first()
     assert stored["incident_date"].isoformat() == "2026-03-01"
-    public = (await accounts.anonymous().get(f"/api/v1/public/cases/{case['reference']}")).json()
+    public = (await accounts.anonymous().get(f"/api/v1/public/cases/{stored['reference']}")).json()
     assert (public["incident_date"], public["incident_date_precision"]) == ("2026-03", "month")

@@ -119,7 +119,7 @@ def test_a_member_files_a_case_with_evidence_and_gets_the_receipt(
     session.page.wait_for_url("**/app/")
     session.shot(f"my-cases-empty-{suffix}")
     text = file_a_case(session, tmp_path, suffix=suffix)
-    assert re.search(r"Receipt for case IN-\d{4}-\d{4}", text)
+    assert re.search(r"Receipt for case PR-\d{4}-\d{4}", text)
     assert "SHA-256" in text
     # The case list shows it as submitted.
     session.goto("/app/")

@@ -132,7 +132,7 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     assert "No protected name was found" in text and "The draft is complete" in text, page.locator(
         "#leak-check"
     ).inner_text()
-    page.get_by_role("link", name=re.compile("IN-")).first.click()
+    page.get_by_role("link", name=re.compile("PR-")).first.click()
     take_step(reviewer, "Mark as verified")
     reviewer.close()
 
