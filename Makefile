@@ -68,6 +68,7 @@ bench: install-test
 	$(BIN)/python benchmarks/custody_verify.py
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/public_read.py
+	$(BIN)/python benchmarks/ocr.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

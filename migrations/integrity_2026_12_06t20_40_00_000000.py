@@ -25,7 +25,8 @@ ID = "2026-12-06T20:40:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = (
     "Renditions: the leak check's reading (state, progress, sealed words); the approved draft's "
-    "digest; corrections and retractions proposed by one editor for another to confirm"
+    "digest; corrections and retractions proposed by one editor for another to confirm; the salt "
+    "of each original's public hash commitment"
 )
 
 
@@ -78,6 +79,16 @@ async def forwards():
             params=params,
             schema=None,
         )
+    manager.add_column(
+        table_class_name="Attachment",
+        tablename="attachment",
+        column_name="sha256_salt_sealed",
+        db_column_name="sha256_salt_sealed",
+        column_class_name="Bytea",
+        column_class=Bytea,
+        params=_params(),
+        schema=None,
+    )
     manager.add_column(
         table_class_name="PublicationDraft",
         tablename="publication_draft",

@@ -104,3 +104,11 @@ def test_the_public_read_benchmark_reports_each_path_against_healthz() -> None:
     for path in ("/healthz", "case JSON", "list JSON", "case page HTML", "list page HTML"):
         assert path in out, out
     assert out.count(">= 0.50") == 2 and out.count(">= 0.40") == 2, out
+
+
+@pytest.mark.slow
+def test_the_ocr_benchmark_reports_every_figure() -> None:
+    out = run_bench("ocr.py", "--pages", "1", "--long-pages", "2", "--cases", "3", "--seconds", "1")
+    assert re.search(r"OCR of a 1-page scanned PDF \(one process\): [\d.]+ s, [\d.]+ pages/s", out), out
+    assert re.search(r"leak check of a 2-page scan by the server's worker: [\d.]+ s, done", out), out
+    assert "case JSON / healthz ratio" in out or "no round measured" in out, out

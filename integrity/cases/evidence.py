@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import json
 import logging
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -211,16 +212,21 @@ async def _record_attachments(
             raise WrongState("the case no longer accepts evidence", code="evidence_closed")
         for item in stored:
             attachment_id = uuid.uuid4()
+            # The entry becomes public if a copy of the file is published: it commits to the
+            # original's hash (which would confirm which copy of a document was filed) with a
+            # salt kept sealed, and says the day, and the member only as within this case.
+            salt = secrets.token_bytes(16)
             entry = await custody.append_entry(
                 ctx.signer,
                 actor_id=str(principal.id),
                 action="attachment.uploaded",
                 subject=f"attachment:{attachment_id}",
                 details={
-                    "sha256": item.blob.sha256,
+                    "sha256_commitment": custody.commit_sha256(salt, item.blob.sha256),
                     "size": item.blob.size,
                     "content_type": item.content_type,
                 },
+                case_scope=f"case:{case_id}",
             )
             now = datetime.datetime.now(datetime.UTC)
             await Attachment.insert(
@@ -234,6 +240,7 @@ async def _record_attachments(
                     sha256=item.blob.sha256,
                     content_type=item.content_type,
                     filename_sealed=key.seal(f"filename:{attachment_id}", item.display_name),
+                    sha256_salt_sealed=key.seal(f"salt:{attachment_id}", salt.hex()),
                     uploader=principal.id,
                     uploaded_at=now,
                     custody_seq=entry.seq,
@@ -342,3 +349,20 @@ async def delete_attachment(
         await ctx.vault.delete(attachment["blob_id"])
     except Exception as exc:  # noqa: BLE001 - the key is gone; reconcile removes the object later
         log.warning("shredded attachment's object not removed yet: %s", type(exc).__name__)
+
+
+def sha256_salt(key: CaseKey, attachment: dict[str, Any]) -> bytes | None:
+    """The salt of the file's public hash commitment (None for files filed before there was one)."""
+    sealed = attachment.get("sha256_salt_sealed")
+    if sealed is None:
+        return None
+    return bytes.fromhex(key.open_text(f"salt:{attachment['id']}", sealed))
+
+
+def source_hash_details(key: CaseKey, attachment: dict[str, Any]) -> dict[str, str]:
+    """What an entry that may become public says of the original it was made from: the salted
+    commitment to its SHA-256 (the hash itself only for files filed before commitments)."""
+    salt = sha256_salt(key, attachment)
+    if salt is None:
+        return {"source_sha256": attachment["sha256"]}
+    return {"source_sha256_commitment": custody.commit_sha256(salt, attachment["sha256"])}

@@ -9,10 +9,12 @@ import uuid
 from integrity import db
 from integrity.cases import workflow
 from integrity.cases.access import load_case_row, require_submitter
+from integrity.cases.evidence import sha256_salt
 from integrity.cases.schemas import (
     CaseOut,
     ReceiptOut,
 )
+from integrity.cases.sealing import case_key
 from integrity.cases.service import case_facts, get_case, review_team_for
 from integrity.cases.tables import (
     Attachment,
@@ -40,11 +42,20 @@ async def submit_case(
         if current is None:
             raise NotFound("no such case")
         workflow.check(principal, current, await case_facts(case_id), "submit")
-        files = [
-            {"sha256": a["sha256"], "size": int(a["size"])}
-            for a in await Attachment.select(Attachment.sha256, Attachment.size)
+        key = case_key(ctx, current)
+        attachments = (
+            await Attachment.select(
+                Attachment.id, Attachment.sha256, Attachment.size, Attachment.sha256_salt_sealed
+            )
             .where(Attachment.case == case_id)
             .order_by(Attachment.uploaded_at)
+        )
+        # The salt of each file's public commitment goes to the member with the receipt: with it,
+        # they (or a court) can show that a public custody entry is about this very file.
+        files = [
+            {"sha256": a["sha256"], "size": int(a["size"])}
+            | ({"sha256_salt": salt.hex()} if (salt := sha256_salt(key, a)) else {})
+            for a in attachments
         ]
         now = datetime.datetime.now(datetime.UTC)
         submitted_at = rfc3339(now)

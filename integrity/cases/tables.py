@@ -136,6 +136,10 @@ class Attachment(Table, tablename="attachment"):
     uploaded_at = Timestamptz(default=TimestamptzNow())
     #: The custody entry that recorded the upload of exactly these bytes.
     custody_seq = BigInt()
+    #: The salt of the public commitment to ``sha256`` (``custody.commit_sha256``), sealed with the
+    #: case's key: custody entries that may become public commit to the original's hash instead of
+    #: showing it; the member gets the salt with the receipt, to prove the file to a court.
+    sha256_salt_sealed = Bytea(null=True, default=None)
     #: True once the material is frozen (on submission, or on provide_info for answers).
     frozen = Boolean(default=False)
 

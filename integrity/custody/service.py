@@ -14,7 +14,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from integrity import db
 from integrity.custody import merkle, tree
-from integrity.custody.signing import Signer, canonical_json, utc_now, verify_signature
+from integrity.custody.signing import Signer, canonical_json, rfc3339, utc_now, verify_signature
 from integrity.custody.tables import Checkpoint, CustodyEntry, SigningKey
 from integrity.errors import Invalid, NotFound
 
@@ -100,6 +100,13 @@ async def lock_log() -> None:
         await CustodyEntry.raw(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK_KEY})")
 
 
+def commit_sha256(salt: bytes, sha256: str) -> str:
+    """The public commitment to a file's SHA-256: SHA-256 of the salt followed by the file's digest
+    (both as bytes), in hex. Whoever holds the salt (the member, with the receipt; a court, when
+    given it) can check that the commitment is to that file; nobody else can test a guess."""
+    return hashlib.sha256(salt + bytes.fromhex(sha256)).hexdigest()
+
+
 async def append_entry(
     signer: Signer,
     *,
@@ -107,11 +114,15 @@ async def append_entry(
     action: str,
     subject: str,
     details: dict[str, Any],
+    case_scope: str | None = None,
 ) -> EntryRecord:
     """Append one entry; call it inside the `db.transaction()` that makes the change it records.
 
     `details` becomes public if the entry later concerns a published file, so it must hold only
-    ids, hashes, sizes and states: never names, filenames, narratives or notes.
+    ids, hashes, sizes and states: never names, filenames, narratives or notes. Entries that may
+    become public (uploads and copies made for publication) pass `case_scope`: their actor's
+    pseudonym is then the member's within that case only (published cases cannot be grouped by who
+    filed them), and their time is the day (midnight UTC), not the moment.
     """
     await lock_log()
     last = (
@@ -121,8 +132,16 @@ async def append_entry(
     )
     seq = 1 if last is None else int(last["seq"]) + 1
     prev_hash = ZERO_HASH if last is None else last["entry_hash"]
-    actor = SYSTEM_ACTOR if actor_id is None else signer.pseudonym(str(actor_id))
-    at = utc_now()
+    if actor_id is None:
+        actor = SYSTEM_ACTOR
+    elif case_scope is None:
+        actor = signer.pseudonym(str(actor_id))
+    else:
+        actor = signer.pseudonym(f"{actor_id}@{case_scope}")
+    if case_scope is None:
+        at = utc_now()
+    else:
+        at = rfc3339(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
     # Round-trip through canonical JSON so what is stored is exactly what was hashed.
     details = json.loads(canonical_json(details))
     entry = entry_object(seq, at, actor, action, subject, details)

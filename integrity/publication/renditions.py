@@ -11,6 +11,8 @@ from typing import Any
 
 from integrity import db
 from integrity.cases.access import load_case_row
+from integrity.cases.evidence import source_hash_details
+from integrity.cases.sealing import case_key
 from integrity.cases.service import case_facts
 from integrity.cases.tables import Attachment, Case, CaseStatus
 from integrity.context import ServiceContext
@@ -140,6 +142,9 @@ async def _store_rendition(
                     code="redaction_after_approval",
                 )
             rendition_id = uuid.uuid4()
+            case_row = await Case.select().where(Case.id == attachment["case"]).first()
+            if case_row is None:
+                raise NotFound("no such case", code="case_not_found")
             entry = await custody.append_entry(
                 ctx.signer,
                 actor_id=str(principal.id),
@@ -151,8 +156,9 @@ async def _store_rendition(
                     "content_type": content_type,
                     "kind": kind,
                     "source_seq": int(attachment["custody_seq"]),
-                    "source_sha256": attachment["sha256"],
+                    **source_hash_details(case_key(ctx, case_row), attachment),
                 },
+                case_scope=f"case:{attachment['case']}",
             )
             row = {
                 "id": rendition_id,

@@ -17,6 +17,7 @@ import functools
 import io
 import os
 import shutil
+import statistics
 import subprocess
 from dataclasses import dataclass
 
@@ -48,6 +49,11 @@ OCR_PACKAGES = ("tesseract-ocr", *LANGUAGES.values())
 OCR_DPI = 200
 # Tesseract's own confidence below which a "word" is noise (a speck, a ruled line).
 _MIN_CONFIDENCE = 10.0
+# A page read upright with at least this many words at this median confidence is taken to lie the
+# right way up (text read upside down or sideways comes out as few words of low confidence), so
+# its orientation is not checked again.
+_UPRIGHT_WORDS = 20
+_UPRIGHT_CONFIDENCE = 80.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +130,9 @@ def _ocr(image: Image.Image) -> list[Word]:
     cheap to read), every turn is read."""
     if not _has_ink(image):
         return []
-    words = _read(image, 0, 0)
+    words, confidence = _read(image, 0, 0)
+    if len(words) >= _UPRIGHT_WORDS and confidence >= _UPRIGHT_CONFIDENCE:
+        return words  # plenty of text read with confidence: the page lies the right way up
     try:
         osd = pytesseract.image_to_osd(
             image, config="--psm 0", output_type=pytesseract.Output.DICT, timeout=600
@@ -134,7 +142,7 @@ def _ocr(image: Image.Image) -> list[Word]:
         turns = [90, 180, 270]
     for number, turn in enumerate(turns, start=1):
         # OSD's "rotate" is clockwise; PIL's rotate() is counter-clockwise.
-        words += _read(image.rotate(-turn, expand=True), turn, number * _LINES_PER_PASS)
+        words += _read(image.rotate(-turn, expand=True), turn, number * _LINES_PER_PASS)[0]
     return words
 
 
@@ -153,25 +161,28 @@ _MIN_CONTRAST = 32
 _LINES_PER_PASS = 100_000
 
 
-def _read(image: Image.Image, turn: int, first_line: int) -> list[Word]:
-    """OCR of ``image`` (the page turned ``turn`` degrees clockwise), boxes in the page's frame."""
+def _read(image: Image.Image, turn: int, first_line: int) -> tuple[list[Word], float]:
+    """OCR of ``image`` (the page turned ``turn`` degrees clockwise), boxes in the page's frame, and
+    Tesseract's median confidence in the words (0-100)."""
     data = pytesseract.image_to_data(
         image, lang="+".join(LANGUAGES), output_type=pytesseract.Output.DICT, timeout=600
     )
     width, height = image.size
     words: list[Word] = []
+    confidences: list[float] = []
     lines: dict[tuple[int, int, int], int] = {}
     for i, text in enumerate(data["text"]):
         text = text.strip()
         if not text or float(data["conf"][i]) < _MIN_CONFIDENCE:
             continue
+        confidences.append(float(data["conf"][i]))
         line = lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), len(lines))
         x0, y0 = data["left"][i] / width, data["top"][i] / height
         x1, y1 = x0 + data["width"][i] / width, y0 + data["height"][i] / height
         (ax, ay), (bx, by) = _unturn(x0, y0, turn), _unturn(x1, y1, turn)
         left, top, right, bottom = min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
         words.append(Word(text, left, top, right - left, bottom - top, first_line + line))
-    return words
+    return words, statistics.median(confidences) if confidences else 0.0
 
 
 def _unturn(u: float, v: float, turn: int) -> tuple[float, float]:

@@ -107,11 +107,21 @@ async def test_a_member_files_a_case_with_three_files_and_gets_a_verifiable_rece
     )
     assert payload["reference"] == case["reference"]
     assert payload["case_id"] == case["id"]
-    assert payload["files"] == [
+    assert [{k: f[k] for k in ("sha256", "size")} for f in payload["files"]] == [
         {"sha256": hashlib.sha256(c).hexdigest(), "size": len(c)} for c in (photo, document, note)
     ]
     entry = await CustodyEntry.select().where(CustodyEntry.seq == payload["custody_seq"]).first()
     assert entry["action"] == "case.submitted"
+    # Each file's upload entry commits to its hash with the salt the receipt gives the member: with
+    # both, anyone can check that the entry is about this very file (and without the salt, nobody
+    # can test a guess of which document was filed).
+    for item, filed in zip(payload["files"], stored, strict=True):
+        upload_entry = await CustodyEntry.select().where(CustodyEntry.seq == filed["custody_seq"]).first()
+        details = json.loads(upload_entry["details"])
+        assert "sha256" not in details
+        salted = hashlib.sha256(bytes.fromhex(item["sha256_salt"]) + bytes.fromhex(item["sha256"]))
+        assert details["sha256_commitment"] == salted.hexdigest()
+        assert upload_entry["at"].endswith("T00:00:00.000000Z")  # the day, not the moment
     again = await member.get(f"/api/v1/cases/{case['id']}/receipt")
     assert again.json() == receipt
 
@@ -324,9 +334,20 @@ async def test_every_step_is_in_the_custody_log(accounts: AccountFactory) -> Non
         "case.submitted",
     ]
     upload_entry = json.loads(rows[1]["details"])
-    assert upload_entry["sha256"] == stored[0]["sha256"] and upload_entry["size"] == stored[0]["size"]
+    assert "sha256" not in upload_entry and len(upload_entry["sha256_commitment"]) == 64
+    assert upload_entry["size"] == stored[0]["size"]
     assert stored[0]["custody_seq"] == rows[1]["seq"]
     assert all(str(member.member.id) not in row["actor"] for row in rows)
+    # The same member's uploads to another case carry another pseudonym: entries that become public
+    # with a published file cannot be used to group published cases by who filed them.
+    other = await file_case(member)
+    (again,) = (await upload(member, other["id"], [("b.txt", samples.text("drugi"))])).json()
+    second = await CustodyEntry.select().where(CustodyEntry.seq == again["custody_seq"]).first()
+    assert second["actor"] != rows[1]["actor"]
+    assert (
+        rows[0]["actor"]
+        == (await CustodyEntry.select().where(CustodyEntry.action == "case.created"))[1]["actor"]
+    )
 
 
 async def test_a_database_dump_reveals_no_private_text(accounts: AccountFactory, settings: Settings) -> None:
