@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from integrity.cases.tables import Attachment, Case
@@ -23,6 +24,56 @@ def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "integrity.cli", *args], env=env, capture_output=True, text=True, timeout=300
     )
+
+
+async def no_protected_name_in_the_published_files(settings: Settings, reference: str) -> None:
+    from integrity.cases.sealing import case_key
+    from integrity.context import ServiceContext
+    from integrity.custody.signing import load_or_create_signer
+    from integrity.publication.drafts import protected_names
+    from integrity.publication.leakcheck import check_texts
+    from integrity.publication.renditions import read_blob
+    from integrity.publication.tables import PublicCase, PublishedFile, PublishedRevision, Rendition
+    from integrity.vault import build_vault
+
+    public = await PublicCase.select().where(PublicCase.reference == reference).first()
+    case = await Case.select().where(Case.id == public["case"]).first()
+    current = (PublishedRevision.public_case == public["id"]) & (PublishedRevision.is_current == True)  # noqa: E712
+    revision = await PublishedRevision.select().where(current).first()
+    files = await PublishedFile.select(PublishedFile.rendition).where(
+        PublishedFile.revision == revision["id"]
+    )
+    signer = load_or_create_signer(
+        settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
+    )
+    vault = await build_vault(settings)
+    try:
+        ctx = ServiceContext(vault=vault, signer=signer, settings=settings)
+        names = await protected_names(case_key(ctx, case), case["id"])
+        assert names, "the demo's published case protects someone"
+        for item in files:
+            rendition = await Rendition.select().where(Rendition.id == item["rendition"]).first()
+            content = await read_blob(ctx, rendition)
+            with tempfile.TemporaryDirectory() as folder:
+                if rendition["content_type"] == "application/pdf":
+                    (Path(folder) / "file.pdf").write_bytes(content)
+                    subprocess.run(
+                        ["pdftoppm", "-r", "200", "-png", "file.pdf", "page"], cwd=folder, check=True
+                    )
+                    images = sorted(Path(folder).glob("page*.png"))
+                else:
+                    images = [Path(folder) / f"file.{rendition['extension']}"]
+                    images[0].write_bytes(content)
+                for image in images:
+                    read = subprocess.run(
+                        ["tesseract", str(image), "-", "-l", "srp+srp_latn+eng"],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                    assert check_texts(names, {"file": read}) == [], image.name
+    finally:
+        await vault.aclose()
 
 
 async def test_demo_data_then_rotation_reconcile_and_verify(settings: Settings, engine: object) -> None:
@@ -44,6 +95,9 @@ async def test_demo_data_then_rotation_reconcile_and_verify(settings: Settings, 
     assert photo.content_type == "image/png"
     checkpoint = await custody.latest_checkpoint()
     assert checkpoint is not None and checkpoint.tree_size >= photo.custody_seq
+    # Read by tools nobody here wrote (poppler's pdftoppm for PDFs, Debian's tesseract), every file
+    # of the published case names no one the case protects.
+    await no_protected_name_in_the_published_files(settings, listed.reference)
 
     refused = run_cli(settings, "seed-demo")
     assert refused.returncode == 1 and "not empty" in refused.stderr
