@@ -946,7 +946,10 @@ def _case_rows(
                 actors_json,
                 revision.published_at,
                 revision.correction_note,
-                search_text(revision.title, revision.summary, revision.body, names),
+                # A retraction withdraws the body: the case is no longer found by its words.
+                search_text(
+                    revision.title, revision.summary, "" if case.retracted_at else revision.body, names
+                ),
                 number == len(case.revisions),
             )
         )

@@ -61,6 +61,15 @@ class NotFound(IntegrityError):
     code = "not_found"
 
 
+class Gone(IntegrityError):
+    """Published once and withdrawn since (a takedown, or a retraction's body and files): the
+    answer is a tombstone, the date and a reason category, never the withdrawn text."""
+
+    status_code = 410
+    title = "Withdrawn"
+    code = "withdrawn"
+
+
 class WrongState(IntegrityError):
     status_code = 409
     title = "Not allowed in this state"

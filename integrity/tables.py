@@ -30,6 +30,7 @@ def all_tables() -> list[type[Table]]:
         PublishedFile,
         PublishedRevision,
         Rendition,
+        Takedown,
     )
     from integrity.security.tables import RateLimitCounter
 
@@ -63,4 +64,5 @@ def all_tables() -> list[type[Table]]:
         PublishedFile,
         PublishedActor,
         PublicChangeProposal,
+        Takedown,
     ]

@@ -26,7 +26,7 @@ VERSION = "1.38.0"
 DESCRIPTION = (
     "Renditions: the leak check's reading (state, progress, sealed words); the approved draft's "
     "digest; corrections and retractions proposed by one editor for another to confirm; the salt "
-    "of each original's public hash commitment"
+    "of each original's public hash commitment; takedowns"
 )
 
 
@@ -145,6 +145,73 @@ async def forwards():
         manager.add_column(
             table_class_name="PublicChangeProposal",
             tablename="public_change_proposal",
+            column_name=name,
+            db_column_name=name,
+            column_class_name=column_class.__name__,
+            column_class=column_class,
+            params=params,
+            schema=None,
+        )
+    for table_class, tablename in (("PublishedRevision", "published_revision"), ("PublishedFile", "published_file")):
+        manager.add_column(
+            table_class_name=table_class,
+            tablename=tablename,
+            column_name="withdrawn_at",
+            db_column_name="withdrawn_at",
+            column_class_name="Timestamptz",
+            column_class=Timestamptz,
+            params=_params(),
+            schema=None,
+        )
+        manager.add_column(
+            table_class_name=table_class,
+            tablename=tablename,
+            column_name="withdrawal_reason",
+            db_column_name="withdrawal_reason",
+            column_class_name="Varchar",
+            column_class=Varchar,
+            params=_params(length=20),
+            schema=None,
+        )
+    reasons = Enum(
+        "TakedownReason",
+        {r: r for r in ("court_order", "safety", "privacy", "error", "other")},
+    )
+    statuses = Enum("TakedownStatus", {"pending": "pending", "confirmed": "confirmed"})
+    member_fk = {
+        "references": Member,
+        "on_delete": OnDelete.restrict,
+        "on_update": OnUpdate.cascade,
+        "target_column": None,
+    }
+    manager.add_table(class_name="Takedown", tablename="takedown", schema=None, columns=None)
+    takedown_columns = [
+        ("id", UUID, _params(default=UUID4(), null=False, primary_key=True)),
+        (
+            "case",
+            ForeignKey,
+            _params(
+                null=False,
+                index=True,
+                references=Case,
+                on_delete=OnDelete.cascade,
+                on_update=OnUpdate.cascade,
+                target_column=None,
+            ),
+        ),
+        ("revision", Integer, _params(default=0, null=False)),
+        ("attachment", UUID, _params()),
+        ("reason_category", Varchar, _params(length=20, null=False, default="", choices=reasons)),
+        ("status", Varchar, _params(length=10, null=False, default="pending", choices=statuses)),
+        ("proposed_by", ForeignKey, _params(null=False, **member_fk)),
+        ("proposed_at", Timestamptz, _params(null=False, default=TimestamptzNow())),
+        ("confirmed_by", ForeignKey, _params(**member_fk)),
+        ("confirmed_at", Timestamptz, _params()),
+    ]
+    for name, column_class, params in takedown_columns:
+        manager.add_column(
+            table_class_name="Takedown",
+            tablename="takedown",
             column_name=name,
             db_column_name=name,
             column_class_name=column_class.__name__,

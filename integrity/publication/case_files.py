@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from integrity.errors import NotFound
+from integrity.errors import Gone, NotFound
 from integrity.publication.public_schemas import (
     Correction,
     PublicActorOut,
@@ -46,7 +46,7 @@ async def _files(revision_id: int) -> list[PublicFile]:
         PublishedFile.sha256,
         PublishedFile.custody_seq,
         PublishedFile.source_seq,
-    ).where(PublishedFile.revision == revision_id)
+    ).where((PublishedFile.revision == revision_id) & PublishedFile.withdrawn_at.is_null())
     files = [
         PublicFile(
             id=row["id"],
@@ -76,7 +76,15 @@ _CASE_COLUMNS = (
     PublishedRevision.actors,
     PublishedRevision.published_at,
     PublishedRevision.correction_note,
+    PublishedRevision.withdrawn_at,
+    PublishedRevision.withdrawal_reason,
 )
+
+
+def tombstone(what: str, withdrawn_at: datetime.datetime, reason: str | None) -> Gone:
+    """The 410 answer for something withdrawn: the date and the reason category, nothing else."""
+    day = as_utc(withdrawn_at).date().isoformat()
+    return Gone(f"{what} was withdrawn on {day} (reason: {reason or 'other'})")
 
 
 async def get_case(reference: str, revision: int | None = None) -> PublicCaseOut:
@@ -100,7 +108,9 @@ async def get_case_and_last_modified(
     row = next((r for r in revisions if int(r["revision"]) == number), None)
     if row is None:
         raise NotFound("the case has no such revision", code="revision_not_found")
-    corrections = [r for r in revisions if int(r["revision"]) > 1]
+    if row["withdrawn_at"] is not None:
+        raise tombstone(f"revision {number} of {reference}", row["withdrawn_at"], row["withdrawal_reason"])
+    corrections = [r for r in revisions if int(r["revision"]) > 1 and r["withdrawn_at"] is None]
     retraction = None
     if public["retracted"]:
         retraction = Retraction(
@@ -112,8 +122,9 @@ async def get_case_and_last_modified(
         revision=int(row["revision"]),
         latest_revision=int(public["latest_revision"]),
         title=row["title"],
+        # A retraction keeps the title and the notice; the text and the files are withdrawn.
         summary=row["summary"],
-        body=row["body"],
+        body="" if public["retracted"] else row["body"],
         municipality=row["municipality"],
         district=row["district"],
         categories=list(json.loads(row["categories"])),
@@ -123,7 +134,7 @@ async def get_case_and_last_modified(
             PublicActorRef(id=uuid.UUID(a["id"]), name=a["name"], kind=a["kind"], role=a["role"])
             for a in json.loads(row["actors"])
         ],
-        files=await _files(int(row["id"])),
+        files=[] if public["retracted"] else await _files(int(row["id"])),
         published_at=as_utc(row["published_at"]),
         first_published_at=as_utc(public["first_published_at"]),
         corrections=[
@@ -157,6 +168,10 @@ async def prepare_download(reference: str, file_id: uuid.UUID) -> PublicDownload
             PublishedFile.content_type,
             PublishedFile.size,
             PublishedFile.sha256,
+            PublishedFile.withdrawn_at,
+            PublishedFile.withdrawal_reason,
+            PublishedFile.revision._.public_case._.retracted.as_alias("retracted"),
+            PublishedFile.revision._.public_case._.retracted_at.as_alias("retracted_at"),
             PublishedFile.revision.reference.as_alias("reference"),
             PublishedFile.rendition.blob_id.as_alias("blob_id"),
             PublishedFile.rendition.wrapped_key.as_alias("wrapped_key"),
@@ -169,6 +184,10 @@ async def prepare_download(reference: str, file_id: uuid.UUID) -> PublicDownload
     )
     if row is None or row["reference"] != reference or row["blob_id"] is None:
         raise NotFound("no published file with that id in this case", code="published_file_not_found")
+    if row["withdrawn_at"] is not None:
+        raise tombstone("the file", row["withdrawn_at"], row["withdrawal_reason"])
+    if row["retracted"]:
+        raise tombstone("the case was retracted: the file", row["retracted_at"], "retraction")
     return PublicDownload(
         filename=row["filename"],
         content_type=row["content_type"],
@@ -233,7 +252,7 @@ async def revisions_with_file(sha256: str) -> list[FileMatch]:
         PublishedFile.revision.title.as_alias("title"),
         PublishedFile.revision.is_current.as_alias("current"),
         PublishedFile.revision._.public_case._.retracted.as_alias("retracted"),
-    ).where(PublishedFile.sha256 == sha256)
+    ).where((PublishedFile.sha256 == sha256) & PublishedFile.withdrawn_at.is_null())
     found = {
         (row["reference"], int(row["revision"])): FileMatch(
             reference=row["reference"],

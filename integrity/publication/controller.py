@@ -16,8 +16,16 @@ from integrity.errors import NotFound
 from integrity.http.downloads import file_headers, plaintext_stream
 from integrity.publication import drafts as publication_drafts
 from integrity.publication import renditions as publication_renditions
-from integrity.publication import revisions
-from integrity.publication.schemas import DraftIn, DraftOut, PreviewOut, RedactionIn, RenditionOut
+from integrity.publication import revisions, takedowns
+from integrity.publication.schemas import (
+    DraftIn,
+    DraftOut,
+    PreviewOut,
+    RedactionIn,
+    RenditionOut,
+    TakedownIn,
+    TakedownOut,
+)
 from integrity.security.guards import Principal, requires_login
 
 _PAGE = re.compile(r"([1-9][0-9]{0,3})\.png")
@@ -56,6 +64,32 @@ class PublicationController(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> PreviewOut:
         return await revisions.preview(ctx, principal, case_id)
+
+    @post("/takedowns", operation_id="propose_takedown", status_code=HTTP_201_CREATED)
+    async def propose_takedown(
+        self,
+        case_id: FromPath[uuid.UUID],
+        data: JSONBody[TakedownIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> TakedownOut:
+        return await takedowns.propose(ctx, principal, case_id, data)
+
+    @get("/takedowns", operation_id="list_takedowns")
+    async def list_takedowns(
+        self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
+    ) -> list[TakedownOut]:
+        return await takedowns.list_takedowns(principal, case_id)
+
+    @post("/takedowns/{takedown_id:uuid}/confirm", operation_id="confirm_takedown", status_code=200)
+    async def confirm_takedown(
+        self,
+        case_id: FromPath[uuid.UUID],
+        takedown_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> TakedownOut:
+        return await takedowns.confirm(ctx, principal, case_id, takedown_id)
 
     @post(
         "/attachments/{attachment_id:uuid}/redactions",

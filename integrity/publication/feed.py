@@ -37,6 +37,7 @@ async def feed_events(limit: int = FEED_LIMIT) -> list[FeedEvent]:
             PublishedRevision.correction_note,
             PublishedRevision.published_at,
         )
+        .where(PublishedRevision.withdrawn_at.is_null())
         .order_by(PublishedRevision.published_at, ascending=False)
         .order_by(REVISION_ID, ascending=False)
         .limit(limit)

@@ -99,7 +99,7 @@ async def export_rows() -> list[ExportRow]:
     ).where(PublishedRevision.is_current == True)  # noqa: E712
     files = await PublishedFile.select(
         PublishedFile.revision, PublishedFile.filename, PublishedFile.sha256
-    ).where(PublishedFile.revision.is_current == True)  # noqa: E712
+    ).where((PublishedFile.revision.is_current == True) & PublishedFile.withdrawn_at.is_null())  # noqa: E712
     hashes: dict[int, list[tuple[list[Any], str]]] = {}
     for f in files:
         hashes.setdefault(int(f["revision"]), []).append((natural_order(f["filename"]), f["sha256"]))
@@ -109,7 +109,8 @@ async def export_rows() -> list[ExportRow]:
             revision=int(row["revision"]),
             title=row["title"],
             summary=row["summary"],
-            body=row["body"],
+            # A retraction withdraws the body and the files; the title and the notice stay.
+            body="" if row["retracted"] else row["body"],
             municipality=row["municipality"],
             district=row["district"],
             categories=list(json.loads(row["categories"])),
@@ -117,7 +118,9 @@ async def export_rows() -> list[ExportRow]:
             incident_date_precision=row["incident_date_precision"],
             published_at=as_utc(row["published_at"]),
             status=public_status(row["retracted"]),
-            file_sha256s=[sha for _, sha in sorted(hashes.get(int(row["id"]), []))],
+            file_sha256s=[]
+            if row["retracted"]
+            else [sha for _, sha in sorted(hashes.get(int(row["id"]), []))],
         )
         for row in rows
     ]

@@ -22,6 +22,7 @@ from integrity.publication.schemas import (
     PublicActorOut,
     PublicFileOut,
 )
+from integrity.publication.search import search_text
 from integrity.publication.tables import (
     Decision,
     ProposalKind,
@@ -221,6 +222,18 @@ async def retract_publication(row: dict[str, Any], note: str) -> dict[str, Any]:
             PublicCase.updated_at: now,
         }
     ).where(PublicCase.id == public["id"])
+    # The retraction withdraws the body and the files (the title and the notice stay): the case is
+    # no longer found by the words of its body.
+    current = (
+        await PublishedRevision.select()
+        .where((PublishedRevision.public_case == public["id"]) & (PublishedRevision.is_current == True))  # noqa: E712
+        .first()
+    )
+    if current is not None:
+        names = [actor["name"] for actor in json.loads(current["actors"])]
+        await PublishedRevision.update(
+            {PublishedRevision.search_text: search_text(current["title"], current["summary"], "", names)}
+        ).where(PublishedRevision.id == current["id"])
     return {"reference": public["reference"]}
 
 

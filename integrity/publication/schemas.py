@@ -7,7 +7,7 @@ import uuid
 
 import msgspec
 
-from integrity.publication.tables import CheckState, Decision
+from integrity.publication.tables import CheckState, Decision, TakedownReason
 
 
 class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -155,3 +155,20 @@ class PreviewOut(msgspec.Struct):
     corrections: list[dict[str, object]]
     retraction: dict[str, object] | None = None
     incident_date_precision: str = "day"
+
+
+class TakedownIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: The revision to withdraw (from 1), or whose file to withdraw.
+    revision: int
+    reason_category: TakedownReason
+    #: The original whose published copy is withdrawn; absent withdraws the whole revision.
+    attachment_id: uuid.UUID | None = None
+
+
+class TakedownOut(msgspec.Struct):
+    id: uuid.UUID
+    #: "pending" until another editor confirms it, then "confirmed".
+    status: str
+    revision: int
+    attachment_id: uuid.UUID | None
+    reason_category: str

@@ -162,6 +162,9 @@ class PublishedRevision(Table, tablename="published_revision"):
     #: Title, summary, body and actor names folded (script, case, diacritics) for search.
     search_text = Text(default="")
     is_current = Boolean(default=True, index=True)
+    #: A confirmed takedown withdrew the revision: its text and files answer 410 with a tombstone.
+    withdrawn_at = Timestamptz(null=True, default=None)
+    withdrawal_reason = Varchar(length=20, null=True, default=None)
 
 
 class PublishedFile(Table, tablename="published_file"):
@@ -176,6 +179,40 @@ class PublishedFile(Table, tablename="published_file"):
     sha256 = Varchar(length=64, index=True)
     custody_seq = BigInt()
     source_seq = BigInt()
+    #: A confirmed takedown withdrew this file (or its whole revision).
+    withdrawn_at = Timestamptz(null=True, default=None)
+    withdrawal_reason = Varchar(length=20, null=True, default=None)
+
+
+class TakedownReason(enum.StrEnum):
+    """Why something published was withdrawn: the only thing its tombstone says besides the date."""
+
+    court_order = "court_order"
+    safety = "safety"
+    privacy = "privacy"
+    error = "error"
+    other = "other"
+
+
+class TakedownStatus(enum.StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+
+
+class Takedown(Table, tablename="takedown"):
+    """One editor asks to withdraw a published revision (or one file of it); another confirms."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True, null=False)
+    revision = Integer()
+    #: The original the withdrawn file was made from; null withdraws the whole revision.
+    attachment = UUID(null=True, default=None)
+    reason_category = Varchar(length=20, choices=TakedownReason)
+    status = Varchar(length=10, choices=TakedownStatus, default=TakedownStatus.pending)
+    proposed_by = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=False)
+    proposed_at = Timestamptz(default=TimestamptzNow())
+    confirmed_by = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True, default=None)
+    confirmed_at = Timestamptz(null=True, default=None)
 
 
 class PublishedActor(Table, tablename="published_actor"):

@@ -396,6 +396,40 @@ async def published_case(world: World) -> Any:
     return case
 
 
+async def takedown_request(world: World) -> Req:
+    """A fresh published case (each caller may withdraw it), and a takedown of its revision 1."""
+    from tests.publication.factories import Publisher
+
+    case = await Publisher(world.accounts.app).publish(files=[samples.png()])
+    return Req(
+        path=f"/api/v1/cases/{case.case_id}/takedowns", json={"revision": 1, "reason_category": "error"}
+    )
+
+
+async def pending_takedown(world: World) -> Req:
+    """A takedown another editor asked for, waiting to be confirmed."""
+    from integrity.context import provide_service_context
+    from integrity.publication import takedowns
+    from integrity.publication.schemas import TakedownIn
+    from integrity.publication.tables import TakedownReason
+    from tests.publication.factories import Publisher
+
+    publisher = Publisher(world.accounts.app)
+    case = await publisher.publish(files=[samples.png()])
+    made = await takedowns.propose(
+        provide_service_context(world.accounts.app.state),
+        await publisher.member("editor"),
+        case.case_id,
+        TakedownIn(revision=1, reason_category=TakedownReason.error),
+    )
+    return Req(path=f"/api/v1/cases/{case.case_id}/takedowns/{made.id}/confirm")
+
+
+async def takedown_list(world: World) -> Req:
+    request = await takedown_request(world)
+    return Req(path=request.path)
+
+
 async def public_case_file(world: World) -> Req:
     case = await published_case(world)
     return Req(path=f"/api/v1/public/cases/{case.reference}")
@@ -731,6 +765,15 @@ MATRIX: dict[str, Entry] = {
     ),
     "GET /api/v1/cases/{case_id:uuid}/renditions/{rendition_id:uuid}/content": Entry(
         case_team(200, member=403), rendition_download
+    ),
+    "POST /api/v1/cases/{case_id:uuid}/takedowns": Entry(
+        logged_in(404, reviewer=403, editor=201), takedown_request
+    ),
+    "GET /api/v1/cases/{case_id:uuid}/takedowns": Entry(
+        logged_in(404, reviewer=200, editor=200), takedown_list
+    ),
+    "POST /api/v1/cases/{case_id:uuid}/takedowns/{takedown_id:uuid}/confirm": Entry(
+        logged_in(404, reviewer=403, editor=200), pending_takedown
     ),
     "GET /api/v1/cases/{case_id:uuid}/renditions/{rendition_id:uuid}/pages/{page_file:str}": Entry(
         case_team(200, member=403), rendition_page
