@@ -197,7 +197,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
     async def ocr_ready() -> None:
         problem = await filecheck.ocr_problem(service_context)
         if problem:
-            raise OcrUnavailable(problem)
+            raise OcrUnavailable(problem, code="ocr_unavailable")
 
     readiness["ocr"] = ocr_ready
     state: dict[str, Any] = {

@@ -77,10 +77,10 @@ def not_last_draft_editor(principal: Principal, row: dict[str, Any], facts: Case
     return None
 
 
-def _confirms(kind: str) -> Rule:
+def _confirms(kind: str, code: str) -> Rule:
     def rule(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> WrongState | None:
         if facts.proposal is None or facts.proposal[0] != kind:
-            return WrongState(f"no {kind} has been proposed", code=f"no_{kind}_proposed")
+            return WrongState(f"no {kind} has been proposed", code=code)
         if facts.proposal[1] == principal.id:
             return WrongState(
                 f"a {kind} is confirmed by an editor other than the one who proposed it (four eyes)",
@@ -92,8 +92,8 @@ def _confirms(kind: str) -> Rule:
     return rule
 
 
-confirms_correction = _confirms("correction")
-confirms_retraction = _confirms("retraction")
+confirms_correction = _confirms(kind="correction", code="no_correction_proposed")
+confirms_retraction = _confirms(kind="retraction", code="no_retraction_proposed")
 
 
 def draft_complete(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> WrongState | None:

@@ -84,7 +84,7 @@ _CASE_COLUMNS = (
 def tombstone(what: str, withdrawn_at: datetime.datetime, reason: str | None) -> Gone:
     """The 410 answer for something withdrawn: the date and the reason category, nothing else."""
     day = as_utc(withdrawn_at).date().isoformat()
-    return Gone(f"{what} was withdrawn on {day} (reason: {reason or 'other'})")
+    return Gone(f"{what} was withdrawn on {day} (reason: {reason or 'other'})", code="withdrawn")
 
 
 async def get_case(reference: str, revision: int | None = None) -> PublicCaseOut:

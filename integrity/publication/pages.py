@@ -18,24 +18,25 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from integrity.cases import service as cases_service
 from integrity.cases.forms import form_fields
 from integrity.cases.schemas import AttachmentOut, CaseOut
 from integrity.context import ServiceContext, provide_service_context
-from integrity.errors import Invalid, WrongState
-from integrity.publication import drafts, revisions
+from integrity.errors import Forbidden, Invalid, NotFound, WrongState
+from integrity.publication import drafts, revisions, takedowns
 from integrity.publication import renditions as publication_renditions
 from integrity.publication.preview_page import files_as_published, preview_page
-from integrity.publication.schemas import BoxIn, DecisionIn, DraftIn, DraftOut
-from integrity.publication.tables import CheckState, Decision
+from integrity.publication.schemas import BoxIn, DecisionIn, DraftIn, DraftOut, TakedownIn
+from integrity.publication.tables import CheckState, Decision, TakedownReason
 from integrity.redaction.ocr import OCR_PACKAGES
 from integrity.security.guards import Principal
 from integrity.web.labels import N_
 from integrity.web.pages import (
     page,
     requires_page_review_team,
+    see_other,
 )
 
 #: What `revisions.preview` says when nothing has been drafted yet.
@@ -382,6 +383,49 @@ class PublicationPages(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> Template:
         return await preview_page(ctx, principal, case_id)
+
+    @post("/takedowns", operation_id="takedown_submit", status_code=303)
+    async def ask_takedown(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Template | Redirect:
+        fields = form_fields((await request.form()).multi_items())
+
+        def one(name: str) -> str:
+            return (fields.get(name) or [""])[0].strip()[:64]
+
+        try:
+            file = one("attachment_id")
+            data = TakedownIn(
+                revision=int(one("revision") or "0"),
+                reason_category=TakedownReason(one("reason_category")),
+                attachment_id=uuid.UUID(file) if file else None,
+            )
+        except ValueError:
+            problem = Invalid("choose a revision, a reason and (if one file) the file", code="takedown_form")
+            return await preview_page(ctx, principal, case_id, 422, action_error=problem)
+        try:
+            await takedowns.propose(ctx, principal, case_id, data)
+        except (Invalid, WrongState, Forbidden) as exc:
+            return await preview_page(ctx, principal, case_id, exc.status_code, action_error=exc)
+        return see_other(f"/app/cases/{case_id}/publication/preview#takedowns")
+
+    @post("/takedowns/{takedown_id:uuid}/confirm", operation_id="takedown_confirm_submit", status_code=303)
+    async def confirm_takedown(
+        self,
+        case_id: FromPath[uuid.UUID],
+        takedown_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Template | Redirect:
+        try:
+            await takedowns.confirm(ctx, principal, case_id, takedown_id)
+        except (Invalid, WrongState, Forbidden, NotFound) as exc:
+            return await preview_page(ctx, principal, case_id, exc.status_code, action_error=exc)
+        return see_other(f"/app/cases/{case_id}/publication/preview#takedowns")
 
     @get("/files/{attachment_id:uuid}/redact", operation_id="redaction_page")
     async def redact_form(

@@ -16,10 +16,11 @@ from integrity.cases.schemas import CaseOut
 from integrity.cases.sealing import case_key
 from integrity.context import ServiceContext
 from integrity.errors import WrongState
-from integrity.publication import drafts, revisions
+from integrity.publication import drafts, revisions, takedowns
 from integrity.publication.schemas import DraftOut
-from integrity.publication.tables import Decision
+from integrity.publication.tables import Decision, TakedownReason
 from integrity.security.guards import Principal
+from integrity.security.roles import EDITOR
 from integrity.web.pages import page
 
 #: Pages of each file shown on the draft page (and every page with a finding, however far in).
@@ -93,5 +94,10 @@ async def preview_page(
         if shown
         else [],
         text_actions=workflow.NEEDS_REASON,
+        takedowns=await takedowns.list_takedowns(principal, case_id),
+        takedown_reasons=[reason.value for reason in TakedownReason],
+        published_revisions=await revisions.published_revision_numbers(case_id),
+        me=principal.id,
+        is_editor=principal.role == EDITOR,
         **context,
     )

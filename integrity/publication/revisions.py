@@ -293,6 +293,14 @@ async def drop_proposal(case_id: uuid.UUID) -> None:
     await PublicChangeProposal.delete().where(PublicChangeProposal.case == case_id)
 
 
+async def published_revision_numbers(case_id: uuid.UUID) -> list[int]:
+    """The case's revisions the public can still read (none if it was never published)."""
+    rows = await PublishedRevision.select(PublishedRevision.revision).where(
+        (PublishedRevision.public_case.case == case_id) & PublishedRevision.withdrawn_at.is_null()
+    )
+    return sorted(int(row["revision"]) for row in rows)
+
+
 async def page_count(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> int:

@@ -172,3 +172,6 @@ class TakedownOut(msgspec.Struct):
     revision: int
     attachment_id: uuid.UUID | None
     reason_category: str
+    #: The editor who asked (another must confirm) and when.
+    proposed_by: uuid.UUID
+    proposed_at: datetime.datetime

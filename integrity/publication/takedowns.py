@@ -41,6 +41,8 @@ def _out(row: dict[str, Any]) -> TakedownOut:
         revision=int(row["revision"]),
         attachment_id=row["attachment"],
         reason_category=row["reason_category"],
+        proposed_by=row["proposed_by"],
+        proposed_at=row["proposed_at"],
     )
 
 

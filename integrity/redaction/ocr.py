@@ -106,7 +106,9 @@ def ocr_pages(
     """OCR of pages ``first`` to ``last`` (from 1, inclusive) of a PDF, or of an image (page 1)."""
     missing = missing_packages(command)
     if missing:
-        raise OcrUnavailable("files cannot be read for names: install " + " ".join(missing))
+        raise OcrUnavailable(
+            "files cannot be read for names: install " + " ".join(missing), code="ocr_unavailable"
+        )
     pytesseract.pytesseract.tesseract_cmd = command
     # One thread per Tesseract: two workers read at once, and the web process keeps a core.
     os.environ["OMP_THREAD_LIMIT"] = "1"

@@ -99,6 +99,13 @@ REASON_LABELS = {
     "correct": N_("Correction notice (published with the new revision once another editor confirms it)"),
     "retract": N_("Retraction notice (published on the case page once another editor confirms it)"),
 }
+TAKEDOWN_REASONS = {
+    "court_order": N_("Court order"),
+    "safety": N_("Someone's safety"),
+    "privacy": N_("Privacy"),
+    "error": N_("Published in error"),
+    "other": N_("Other reason"),
+}
 COMMENT_KINDS = {
     "note": N_("Internal note"),
     "request": N_("Request for information"),
@@ -227,6 +234,26 @@ MESSAGES_BY_CODE = {
     "protected_actor_public": N_("an actor whose identity is protected is never shown publicly"),
     "leak_in_note": N_(
         "The note names a protected person or the member who filed the case: write it without the name."
+    ),
+    "four_eyes_draft": N_("Another editor approves: you were the last to change the publication draft."),
+    "four_eyes_proposal": N_("Another editor confirms it: you proposed this change."),
+    "no_correction_proposed": N_("No correction has been proposed."),
+    "no_retraction_proposed": N_("Retracting the publication has not been proposed."),
+    "proposal_stale": N_("The draft changed after the correction was proposed: propose it again."),
+    "approval_stale": N_("The draft is not what was approved: send the case back and approve it again."),
+    "redaction_after_approval": N_(
+        "The case was approved while the copy was being made: the approved copy stays. Send the case "
+        "back to make another."
+    ),
+    "takedown_editors_only": N_("Only editors withdraw what was published."),
+    "four_eyes_takedown": N_("Another editor confirms the withdrawal: you asked for it."),
+    "takedown_done": N_("The withdrawal has been carried out already."),
+    "already_withdrawn": N_("That revision has been withdrawn already."),
+    "file_not_published": N_("No copy of that file was published in that revision."),
+    "takedown_form": N_("Choose a revision, a reason and, for one file, the file."),
+    "withdrawn": N_("This was published once and has been withdrawn."),
+    "ocr_unavailable": N_(
+        "The files cannot be read for protected names: Tesseract is not installed on the server."
     ),
 }
 
@@ -374,6 +401,7 @@ TEMPLATE_GLOBALS = {
     "action_button": _label(ACTION_BUTTONS),
     "reason_label": _label(REASON_LABELS),
     "comment_kind_label": _label(COMMENT_KINDS),
+    "takedown_reason_label": _label(TAKEDOWN_REASONS),
     "decision_label": _label(DECISIONS),
     "role_label": _label(MEMBER_ROLES),
     "profession_label": _label(PROFESSIONS),

@@ -271,6 +271,8 @@ def test_random_workflows_keep_every_rule(settings: Settings, database_url: str)
     try:
         engine = db.create_engine(settings.database)
         db.bind_engine(engine)
+        # A pool, as the app has: thousands of steps, each opening connections, would take minutes.
+        pooled = loop.run_until_complete(db.start_pool(engine))
         keyring = Keyring.load_or_create(settings)
         vault = Vault(build_backend(settings), keyring)
         loop.run_until_complete(vault.start())
@@ -285,6 +287,8 @@ def test_random_workflows_keep_every_rule(settings: Settings, database_url: str)
             # The run must have reached the far end of the graph, or it proved little.
             for action in ("start_review", "request_info", "provide_info", "verify", "approve", "reject"):
                 assert world.done.get(action, 0) > 0, (action, world.done)
+        if pooled:
+            loop.run_until_complete(engine.close_connection_pool())
     finally:
         loop.close()
 

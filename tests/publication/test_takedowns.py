@@ -4,6 +4,7 @@ entries. A retraction keeps the title and the notice and withdraws the body and 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from integrity.custody.tables import CustodyEntry
@@ -14,6 +15,8 @@ from tests.publication.test_publishing import (
     change_publicly,
     draft,
 )
+from tests.review.test_pages import csrf_fields
+from tests.web.helpers import HTML, post_form, visible_text
 
 BODY_1 = "Prema rečima svedoka, ugovor je nameštena."
 BODY_2 = "Drugi tekst: ugovor je dodeljen bez tendera."
@@ -167,3 +170,34 @@ async def test_a_retraction_keeps_the_title_and_notice_and_withdraws_body_and_fi
     # Found by its title still, no longer by the words of its body.
     assert (await public.get("/api/v1/public/cases", params={"q": "rasvete"})).json()["total"] == 1
     assert (await public.get("/api/v1/public/cases", params={"q": "svedoka"})).json()["total"] == 0
+
+
+async def test_editors_ask_for_and_confirm_a_takedown_on_the_preview_page(accounts: AccountFactory) -> None:
+    case, _, editor, reference = await corrected_case(accounts)
+    url = f"/app/cases/{case['id']}"
+    preview = await editor.get(f"{url}/publication/preview?lang=en", headers=HTML)
+    assert "Withdraw from the public" in visible_text(preview.text) and csrf_fields(preview) >= 1
+    asked = await post_form(
+        editor,
+        f"{url}/takedowns?lang=en",
+        {"revision": "1", "attachment_id": "", "reason_category": "privacy"},
+    )
+    assert asked.status_code == 200 and "/publication/preview" in str(asked.url)
+    text = visible_text((await editor.get(f"{url}/publication/preview?lang=en", headers=HTML)).text)
+    assert "waiting for another editor to confirm" in text
+    assert "Confirm the withdrawal" not in text  # not by the editor who asked
+    second = await accounts.as_role("editor")
+    seen = await second.get(f"{url}/publication/preview?lang=en", headers=HTML)
+    confirm = re.search(r'action="(/app/cases/[^"]+/takedowns/[^"]+/confirm)"', seen.text)
+    assert confirm is not None and "Confirm the withdrawal" in visible_text(seen.text)
+    done = await post_form(second, confirm.group(1) + "?lang=en", {})
+    assert done.status_code == 200
+    after = visible_text((await second.get(f"{url}/publication/preview?lang=en", headers=HTML)).text)
+    assert "withdrawn" in after and "Confirm the withdrawal" not in after
+    gone = await accounts.anonymous().get(f"/cases/{reference}?revision=1&lang=en", headers=HTML)
+    assert gone.status_code == 410 and "This was published once and has been withdrawn." in visible_text(
+        gone.text
+    )
+    # A form without a reason is refused with a message, and nothing is asked.
+    refused = await post_form(editor, f"{url}/takedowns?lang=en", {"revision": "2", "reason_category": ""})
+    assert refused.status_code == 422 and "Choose a revision, a reason" in visible_text(refused.text)

@@ -4,6 +4,7 @@ the leak check, the redaction tool without JavaScript, and the preview with appr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import httpx
@@ -368,7 +369,17 @@ def test_the_workflow_refusals_reach_the_pages_in_their_language() -> None:
     )
     row = {"submitter": editor.id, "verified_by": editor.id, "status": "verified"}
     facts = workflow.CaseFacts(conflicted=frozenset({editor.id}), publication_problem="files: 1 undecided")
-    for rule in (workflow.not_own_case, workflow.no_conflict, workflow.four_eyes, workflow.draft_complete):
+    facts = dataclasses.replace(facts, draft_changed_by=editor.id, proposal=("correction", editor.id))
+    rules = (
+        workflow.not_own_case,
+        workflow.no_conflict,
+        workflow.four_eyes,
+        workflow.draft_complete,
+        workflow.not_last_draft_editor,
+        workflow.confirms_correction,
+        workflow.confirms_retraction,
+    )
+    for rule in rules:
         refusal = rule(editor, row, facts)
         assert refusal is not None and refusal.code in labels.MESSAGES_BY_CODE, rule
         assert labels.translate_problem("sr-Latn", refusal) != labels.translate_problem("en", refusal)
