@@ -92,6 +92,16 @@ async def forwards():
     manager.add_column(
         table_class_name="PublicationDraft",
         tablename="publication_draft",
+        column_name="incident_date_precision",
+        db_column_name="incident_date_precision",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params=_params(length=5),
+        schema=None,
+    )
+    manager.add_column(
+        table_class_name="PublicationDraft",
+        tablename="publication_draft",
         column_name="approved_digest",
         db_column_name="approved_digest",
         column_class_name="Varchar",

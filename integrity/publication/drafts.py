@@ -24,6 +24,7 @@ from integrity.custody import service as custody
 from integrity.errors import Invalid, NotFound, WrongState
 from integrity.publication.filecheck import load_reading
 from integrity.publication.leakcheck import Finding, ProtectedName, check_texts
+from integrity.publication.public_schemas import PRECISIONS
 from integrity.publication.renditions import (
     DRAFT_STATES,
     _cleaned_rendition,
@@ -95,6 +96,8 @@ class Draft:
     body: str
     actor_ids: list[uuid.UUID]
     updated_at: datetime.datetime | None
+    #: A coarser incident date precision to publish, or None for the case's own.
+    incident_date_precision: str | None = None
 
 
 async def load_draft(key: CaseKey, case_id: uuid.UUID) -> Draft | None:
@@ -107,6 +110,7 @@ async def load_draft(key: CaseKey, case_id: uuid.UUID) -> Draft | None:
         body=key.open_text("draft:body", row["body_sealed"]),
         actor_ids=[uuid.UUID(value) for value in json.loads(row["public_actor_ids"])],
         updated_at=row["updated_at"],
+        incident_date_precision=row["incident_date_precision"],
     )
 
 
@@ -382,6 +386,7 @@ async def _draft_out(ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draf
         missing=[blocker.detail for blocker in blockers],
         updated_at=draft.updated_at if draft else None,
         blockers=blockers,
+        incident_date_precision=draft.incident_date_precision if draft else None,
     )
 
 
@@ -406,6 +411,18 @@ async def save_draft(
         data.public_summary, "public_summary", MAX_PUBLIC_TEXT["public_summary"], required=False
     )
     body = clean_text(data.public_body, "public_body", MAX_PUBLIC_TEXT["public_body"], required=False)
+    precision = data.incident_date_precision or None
+    if precision is not None and (
+        precision not in PRECISIONS
+        or PRECISIONS.index(precision) > PRECISIONS.index(row["incident_date_precision"])
+    ):
+        raise Invalid(
+            "the incident date can be published less precisely than the member gave it, never more",
+            code="precision_finer",
+            field="incident_date_precision",
+        )
+    if precision == row["incident_date_precision"]:
+        precision = None
     key = case_key(ctx, row)
 
     actor_ids = list(dict.fromkeys(data.public_actor_ids))
@@ -465,6 +482,7 @@ async def save_draft(
             PublicationDraft.public_actor_ids: json.dumps([str(a) for a in actor_ids]),
             PublicationDraft.updated_at: now,
             PublicationDraft.updated_by: principal.id,
+            PublicationDraft.incident_date_precision: precision,
         }
         if await PublicationDraft.exists().where(PublicationDraft.case == case_id):
             # Piccolo annotates update() as taking dict[Column | str, Any] (invariant); a Mapping would do.
@@ -523,6 +541,7 @@ async def draft_digest(key: CaseKey, case_id: uuid.UUID) -> str:
         "summary": draft.summary if draft else None,
         "body": draft.body if draft else None,
         "actors": sorted(str(a) for a in draft.actor_ids) if draft else [],
+        "incident_date_precision": draft.incident_date_precision if draft else None,
         "files": sorted(files, key=lambda f: str(f[0])),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -28,6 +28,7 @@ from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.publication import drafts, revisions, takedowns
 from integrity.publication import renditions as publication_renditions
 from integrity.publication.preview_page import files_as_published, preview_page
+from integrity.publication.public_schemas import PRECISIONS
 from integrity.publication.schemas import BoxIn, DecisionIn, DraftIn, DraftOut, TakedownIn
 from integrity.publication.tables import CheckState, Decision, TakedownReason
 from integrity.redaction.ocr import OCR_PACKAGES
@@ -140,6 +141,8 @@ class DraftForm:
     public_body: str
     actor_ids: set[str]
     decisions: dict[str, str]
+    #: The incident date's public precision ("" for the case's own).
+    precision: str = ""
 
     @classmethod
     def from_draft(cls, case: CaseOut, draft: DraftOut) -> DraftForm:
@@ -151,6 +154,7 @@ class DraftForm:
             public_body=case.narrative if fresh else draft.public_body,
             actor_ids={str(a) for a in draft.public_actor_ids},
             decisions={str(d.attachment_id): d.decision.value for d in draft.attachments if d.decision},
+            precision=draft.incident_date_precision or "",
         )
 
     @classmethod
@@ -170,6 +174,7 @@ class DraftForm:
             public_body=one("public_body"),
             actor_ids=set(fields.get("public_actor", [])),
             decisions=decisions,
+            precision=one("incident_date_precision")[:5],
         )
 
     def draft_in(self, case: CaseOut) -> DraftIn:
@@ -186,6 +191,7 @@ class DraftForm:
                 DecisionIn(attachment_id=uuid.UUID(k), decision=Decision(v))
                 for k, v in self.decisions.items()
             ],
+            incident_date_precision=self.precision or None,
         )
 
 
@@ -216,6 +222,8 @@ def _draft_page(
         published_files=files_as_published(case, draft),
         choices={str(a.id): decisions_for(a) for a in case.attachments},
         public_actors=[a for a in case.actors if not a.protect_identity],
+        # The case's own precision and every coarser one: the date may be published less precisely.
+        precisions=list(PRECISIONS[: PRECISIONS.index(case.incident_date_precision) + 1]),
         **context,
     )
 

@@ -24,6 +24,18 @@ def public_incident_date(value: datetime.date, precision: str) -> str:
     return value.isoformat()
 
 
+#: Incident date precisions, from the coarsest.
+PRECISIONS = ("year", "month", "day")
+
+
+def published_precision(case_precision: str, draft_precision: str | None) -> str:
+    """The precision a case's incident date is published at: the case's, or the draft's when the
+    review team chose a coarser one (never a finer one than the member knew)."""
+    if draft_precision is None or PRECISIONS.index(draft_precision) > PRECISIONS.index(case_precision):
+        return case_precision
+    return draft_precision
+
+
 def coarsened_incident_date(value: datetime.date, precision: str) -> datetime.date:
     """The date stored with a publication: the first day of its year or month when that is all the
     member knew, so the published tables hold no finer date than the case file shows."""

@@ -15,7 +15,11 @@ from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Invalid, WrongState
 from integrity.publication.drafts import Draft, file_decisions, load_draft, public_actors_of
-from integrity.publication.public_schemas import coarsened_incident_date, public_incident_date
+from integrity.publication.public_schemas import (
+    coarsened_incident_date,
+    public_incident_date,
+    published_precision,
+)
 from integrity.publication.renditions import attachment_row, read_blob, redaction_kind, team_case_row
 from integrity.publication.schemas import (
     PreviewOut,
@@ -100,6 +104,7 @@ async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID)
     row = await team_case_row(principal, case_id)
     reference = await public_reference(case_id, year=datetime.datetime.now(datetime.UTC).year)
     draft, actors, files, categories = await _revision_content(ctx, row, reference)
+    precision = published_precision(row["incident_date_precision"], draft.incident_date_precision)
     public = await PublicCase.select().where(PublicCase.case == case_id).first()
     return PreviewOut(
         reference=reference,
@@ -109,8 +114,8 @@ async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID)
         body=draft.body,
         municipality=row["municipality"],
         categories=categories,
-        incident_date=public_incident_date(row["incident_date"], row["incident_date_precision"]),
-        incident_date_precision=row["incident_date_precision"],
+        incident_date=public_incident_date(row["incident_date"], precision),
+        incident_date_precision=precision,
         actors=actors,
         files=[
             PublicFileOut(
@@ -137,6 +142,7 @@ async def write_revision(
     now = datetime.datetime.now(datetime.UTC)
     reference = await public_reference(row["id"], year=now.year)
     draft, actors, files, categories = await _revision_content(ctx, row, reference)
+    precision = published_precision(row["incident_date_precision"], draft.incident_date_precision)
     public = await PublicCase.select().where(PublicCase.case == row["id"]).first()
     if public is None:
         await PublicCase.insert(
@@ -171,8 +177,8 @@ async def write_revision(
         municipality=row["municipality"],
         district=place.district if place else None,
         categories=json.dumps(categories),
-        incident_date=coarsened_incident_date(row["incident_date"], row["incident_date_precision"]),
-        incident_date_precision=row["incident_date_precision"],
+        incident_date=coarsened_incident_date(row["incident_date"], precision),
+        incident_date_precision=precision,
         actors=json.dumps(
             [{"id": str(a.id), "name": a.name, "kind": a.kind, "role": a.role} for a in actors],
             ensure_ascii=False,

@@ -21,6 +21,9 @@ class DraftIn(msgspec.Struct, forbid_unknown_fields=True):
     public_body: str
     public_actor_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
     attachments: list[DecisionIn] = msgspec.field(default_factory=list)
+    #: Publish the incident date less precisely than the case has it ("year" or "month"); null
+    #: publishes it as the member gave it.
+    incident_date_precision: str | None = None
 
 
 class BoxOut(msgspec.Struct):
@@ -97,6 +100,8 @@ class DraftOut(msgspec.Struct):
     updated_at: datetime.datetime | None
     #: The same, one structured entry each: what the pages show, and what approval checks.
     blockers: list[BlockerOut] = []
+    #: The incident date's precision the draft publishes, if coarser than the case's.
+    incident_date_precision: str | None = None
 
 
 class BoxIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -50,6 +50,8 @@ class PublicationDraft(Table, tablename="publication_draft"):
     updated_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
     #: What the approving editor saw (``drafts.draft_digest``): publishing anything else is refused.
     approved_digest = Varchar(length=64, null=True, default=None)
+    #: The incident date's precision to publish, when coarser than the case's ("year", "month").
+    incident_date_precision = Varchar(length=5, null=True, default=None)
 
 
 class CheckState(enum.StrEnum):

@@ -433,3 +433,34 @@ async def test_a_month_known_incident_is_published_with_no_day(accounts: Account
     assert stored["incident_date"].isoformat() == "2026-03-01"
     public = (await accounts.anonymous().get(f"/api/v1/public/cases/{stored['reference']}")).json()
     assert (public["incident_date"], public["incident_date_precision"]) == ("2026-03", "month")
+
+
+async def test_the_draft_may_publish_the_incident_date_less_precisely_never_more(
+    accounts: AccountFactory,
+) -> None:
+    case, reviewer, editor, files = await verified_case(accounts, incident_date="2026-03-14")
+    body = draft(files, "Prema rečima svedoka, ugovor je nameštena.")
+    body["attachments"] = [{**a, "decision": "withhold"} for a in body["attachments"]]
+    # A day known to the member may go out as the year only (a day can identify a witness).
+    saved = await reviewer.put(
+        f"/api/v1/cases/{case['id']}/publication", json={**body, "incident_date_precision": "year"}
+    )
+    assert saved.status_code == 200 and saved.json()["incident_date_precision"] == "year", saved.text
+    preview = (await reviewer.get(f"/api/v1/cases/{case['id']}/publication/preview")).json()
+    assert (preview["incident_date"], preview["incident_date_precision"]) == ("2026", "year")
+    assert (await act(editor, case["id"], "approve")).status_code == 200
+    assert (await act(editor, case["id"], "publish")).status_code == 200
+    stored = await PublishedRevision.select().where(PublishedRevision.public_case.case == case["id"]).first()
+    assert stored["incident_date"].isoformat() == "2026-01-01"
+    public = (await accounts.anonymous().get(f"/api/v1/public/cases/{stored['reference']}")).json()
+    assert (public["incident_date"], public["incident_date_precision"]) == ("2026", "year")
+
+    # Never more precisely than the member knew it.
+    month_case, reviewer, _, files = await verified_case(
+        accounts, incident_date="2026-03-14", incident_date_precision="month"
+    )
+    finer = await reviewer.put(
+        f"/api/v1/cases/{month_case['id']}/publication",
+        json={**draft(files, "Tekst."), "incident_date_precision": "day"},
+    )
+    assert finer.status_code == 422 and finer.json()["code"] == "precision_finer"

@@ -195,6 +195,8 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
     assert "Ugovor je dobio gradonačelnikov brat." in draft.text
     assert "Opštinska uprava Čačak" in draft.text and 'value="Petar Petrović"' not in draft.text
     assert "Nothing has been saved yet." in draft.text
+    # The incident date may be published less precisely: the case's own precision and coarser ones.
+    assert 'name="incident_date_precision"' in draft.text and '<option value="year"' in draft.text
 
     attachment_id = file_id_of(await reviewer.get(url, headers=HTML))
     actor_id = re.search(r'name="public_actor" type="checkbox" value="([0-9a-f-]{36})"', draft.text).group(1)
