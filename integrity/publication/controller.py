@@ -15,11 +15,13 @@ from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import NotFound
 from integrity.http.downloads import file_headers, plaintext_stream
 from integrity.publication import drafts as publication_drafts
+from integrity.publication import name_search, revisions, takedowns
 from integrity.publication import renditions as publication_renditions
-from integrity.publication import revisions, takedowns
 from integrity.publication.schemas import (
     DraftIn,
     DraftOut,
+    NameSearchIn,
+    NameSearchOut,
     PreviewOut,
     RedactionIn,
     RenditionOut,
@@ -90,6 +92,24 @@ class PublicationController(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> TakedownOut:
         return await takedowns.confirm(ctx, principal, case_id, takedown_id)
+
+    @post(
+        "/attachments/{attachment_id:uuid}/redactions/search",
+        operation_id="search_name_for_redaction",
+        status_code=200,
+    )
+    async def search_name(
+        self,
+        case_id: FromPath[uuid.UUID],
+        attachment_id: FromPath[uuid.UUID],
+        data: JSONBody[NameSearchIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> NameSearchOut:
+        found = await name_search.find_name(ctx, principal, case_id, attachment_id, data.name)
+        return NameSearchOut(
+            boxes=found.boxes, reading=found.reading, pages=found.pages, checked_pages=found.checked_pages
+        )
 
     @post(
         "/attachments/{attachment_id:uuid}/redactions",

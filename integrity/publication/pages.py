@@ -25,7 +25,7 @@ from integrity.cases.forms import form_fields
 from integrity.cases.schemas import AttachmentOut, CaseOut
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
-from integrity.publication import drafts, revisions, takedowns
+from integrity.publication import drafts, name_search, revisions, takedowns
 from integrity.publication import renditions as publication_renditions
 from integrity.publication.preview_page import files_as_published, preview_page
 from integrity.publication.public_schemas import PRECISIONS
@@ -318,6 +318,9 @@ def _redact_page(
     context.setdefault("rendition", None)
     context.setdefault("error", None)
     context.setdefault("reopened", False)
+    context.setdefault("found", None)
+    context.setdefault("wanted", "")
+    context.setdefault("protected_names", [a.name for a in case.actors if a.protect_identity])
     shown = [*rows, *(BoxRow(page=str(current)) for _ in range(blank))]
     on_page = []
     for row in rows:
@@ -479,6 +482,27 @@ class PublicationPages(Controller):
             return _redact_page(case, attachment, pages, current, rows, blank=BLANK_BOXES * 2)
         if doing == "view":
             return _redact_page(case, attachment, pages, current, rows)
+        if doing == "find":
+            wanted = (fields.get("find_name") or [""])[0]
+            try:
+                found = await name_search.find_name(ctx, principal, case_id, attachment_id, wanted)
+            except (Invalid, WrongState) as exc:
+                return _redact_page(case, attachment, pages, current, rows, exc.status_code, error=exc)
+            known = {row.numbers() for row in rows}
+            proposed = [BoxRow.of(box) for box in found.boxes]
+            added = [row for row in proposed if row.numbers() not in known]
+            if added:
+                current = int(added[0].page)
+            return _redact_page(
+                case,
+                attachment,
+                pages,
+                current,
+                [*rows, *added],
+                found=found,
+                found_added=len(added),
+                wanted=wanted,
+            )
         if any(row.error for row in rows):
             return _redact_page(case, attachment, pages, current, rows, 422)
         if not boxes:

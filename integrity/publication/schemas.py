@@ -180,3 +180,17 @@ class TakedownOut(msgspec.Struct):
     #: The editor who asked (another must confirm) and when.
     proposed_by: uuid.UUID
     proposed_at: datetime.datetime
+
+
+class NameSearchIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: The name to look for (any form of it is found: declined, either script, disguised).
+    name: str
+
+
+class NameSearchOut(msgspec.Struct):
+    #: Proposed redaction boxes around every place the name was found, page by page.
+    boxes: list[BoxIn]
+    #: True while the file's pages are still being read (OCR): only its text layer was searched.
+    reading: bool
+    pages: int
+    checked_pages: int

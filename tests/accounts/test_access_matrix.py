@@ -396,6 +396,11 @@ async def published_case(world: World) -> Any:
     return case
 
 
+async def name_search(world: World) -> Req:
+    request = await redaction(world)
+    return Req(path=f"{request.path}/search", json={"name": "Petar Izmišljenović"})
+
+
 async def takedown_request(world: World) -> Req:
     """A fresh published case (each caller may withdraw it), and a takedown of its revision 1."""
     from tests.publication.factories import Publisher
@@ -639,6 +644,19 @@ async def page_redaction_create(world: World) -> Req:
     return await page_in_review(world, "/files/{file}/redact", {"do": "create", **box})
 
 
+async def page_takedown(world: World) -> Req:
+    from urllib.parse import urlencode
+
+    request = await takedown_request(world)
+    body = urlencode({"revision": "1", "attachment_id": "", "reason_category": "error"}).encode()
+    return Req(path=request.path.replace("/api/v1/", "/app/"), content=body, headers=FORM)
+
+
+async def page_takedown_confirm(world: World) -> Req:
+    request = await pending_takedown(world)
+    return Req(path=request.path.replace("/api/v1/", "/app/"), content=b"", headers=FORM)
+
+
 async def page_public_case(world: World) -> Req:
     case = await published_case(world)
     return Req(path=f"/cases/{case.reference}")
@@ -766,6 +784,9 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/cases/{case_id:uuid}/renditions/{rendition_id:uuid}/content": Entry(
         case_team(200, member=403), rendition_download
     ),
+    "POST /api/v1/cases/{case_id:uuid}/attachments/{attachment_id:uuid}/redactions/search": Entry(
+        case_team(200, member=403), name_search
+    ),
     "POST /api/v1/cases/{case_id:uuid}/takedowns": Entry(
         logged_in(404, reviewer=403, editor=201), takedown_request
     ),
@@ -849,6 +870,12 @@ MATRIX: dict[str, Entry] = {
     ),
     "POST /app/cases/{case_id:uuid}/files/{attachment_id:uuid}/redact": Entry(
         member_pages(403, reviewer=201, editor=201) | {"anonymous": 403}, page_redaction_create
+    ),
+    "POST /app/cases/{case_id:uuid}/takedowns": Entry(
+        member_pages(403, editor=303) | {"anonymous": 403}, page_takedown
+    ),
+    "POST /app/cases/{case_id:uuid}/takedowns/{takedown_id:uuid}/confirm": Entry(
+        member_pages(403, editor=303) | {"anonymous": 403}, page_takedown_confirm
     ),
     # HTML pages: administration
     "GET /app/admin/members": Entry(admin_pages(200)),

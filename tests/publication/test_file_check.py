@@ -4,8 +4,10 @@ safe when it cannot read them."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import subprocess
+import time
 import uuid
 from typing import Any
 
@@ -22,6 +24,7 @@ from tests.cases.test_intake import NEW_CASE, upload
 from tests.factories import AccountFactory, Caller, files_read
 from tests.publication.test_publishing import act
 from tests.redaction.handmade import scanned_pdf
+from tests.web.helpers import HTML, post_form, visible_text
 
 #: A witness statement scanned on a copier: two pages, the protected witness named on both, in
 #: Cyrillic (declined) on page 1 and in Latin on page 2.
@@ -192,3 +195,42 @@ async def test_a_reading_abandoned_by_a_dead_worker_is_queued_again_and_done(
     state = app.state
     ctx = ServiceContext(vault=state.vault, signer=state.signer, settings=state.settings)
     assert await filecheck.requeue_abandoned() == 0 and await filecheck.run_pending(ctx) == 0
+
+
+async def test_search_and_redact_finds_the_name_on_every_page_and_its_boxes_make_a_clean_copy(
+    accounts: AccountFactory,
+) -> None:
+    case_id, file_id, reviewer, editor = await scan_case(accounts)
+    search = f"/api/v1/cases/{case_id}/attachments/{file_id}/redactions/search"
+    # A scan has no text layer: the first search queues the reading of its pages and says so.
+    first = await reviewer.post(search, json={"name": "Petar Izmišljenović"})
+    assert first.status_code == 200, first.text
+    assert first.json()["reading"] is True and first.json()["boxes"] == []
+    deadline = time.monotonic() + 120
+    while (found := (await reviewer.post(search, json={"name": "Petar Izmišljenović"})).json())["reading"]:
+        assert time.monotonic() < deadline, found
+        await asyncio.sleep(0.3)
+    # Found on both pages: in Cyrillic and declined on page 1, in Latin on page 2.
+    assert [box["page"] for box in found["boxes"]] == [1, 2], found
+    assert all(box["y"] == pytest.approx(0.1 + 1 / 16, abs=0.03) for box in found["boxes"])
+    assert (await reviewer.post(search, json={"name": "  "})).status_code == 422
+
+    made = await reviewer.post(
+        f"/api/v1/cases/{case_id}/attachments/{file_id}/redactions", json={"boxes": found["boxes"]}
+    )
+    assert made.status_code == 201, made.text
+    await reviewer.put(f"/api/v1/cases/{case_id}/publication", json=texts(file_id, "publish_redacted"))
+    draft = await files_read(reviewer, case_id)
+    assert draft["leak_check"]["ok"], draft["leak_check"]
+    assert (await act(editor, case_id, "approve")).status_code == 200
+
+    # The page: a reviewer types the name, the boxes are proposed in the form.
+    page = await reviewer.get(f"/app/cases/{case_id}/files/{file_id}/redact?lang=en", headers=HTML)
+    assert 'list="protected-names"' in page.text and "Petar Izmišljenović" in page.text
+    proposed = await post_form(
+        reviewer,
+        f"/app/cases/{case_id}/files/{file_id}/redact?lang=en",
+        {"do": "find", "find_name": "Izmišljenović", "view_page": "1"},
+    )
+    assert proposed.status_code == 200 and "2 boxes were proposed" in visible_text(proposed.text)
+    assert 'name="box-1-page"' in proposed.text and 'value="2"' in proposed.text
