@@ -170,6 +170,13 @@ async def check_rendition(ctx: ServiceContext, rendition_id: uuid.UUID) -> Check
             return CheckState.pending
         await _finish(ctx, rendition_id, CheckState.failed, {Rendition.check_problem: exc.code[:40]}, {})
         return CheckState.failed
+    except Exception as exc:  # noqa: BLE001 - a file the reader chokes on fails safe, once
+        # (left running, it would be requeued and fail again every ABANDONED_AFTER, forever).
+        log.warning("a file could not be read for the leak check: %s", type(exc).__name__)
+        await _finish(
+            ctx, rendition_id, CheckState.failed, {Rendition.check_problem: "processing_failed"}, {}
+        )
+        return CheckState.failed
     key = case_key(ctx, case)
     sealed = key.seal(_sealed_field(rendition_id), json.dumps([asdict(page) for page in read]))
     await _finish(

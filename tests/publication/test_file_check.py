@@ -234,3 +234,22 @@ async def test_search_and_redact_finds_the_name_on_every_page_and_its_boxes_make
     )
     assert proposed.status_code == 200 and "2 boxes were proposed" in visible_text(proposed.text)
     assert 'name="box-1-page"' in proposed.text and 'value="2"' in proposed.text
+
+
+async def test_a_copy_the_reader_chokes_on_fails_safe_once(app: Litestar, accounts: AccountFactory) -> None:
+    """A stored copy that is not the image it claims to be (a damaged file, a bug) fails its reading
+    for good, with a problem code: it is not approvable, and it is not retried forever."""
+    from tests.publication.factories import Publisher
+
+    damaged = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    case = await Publisher(app).publish(files=[damaged])
+    (rendition_id,) = case.rendition_ids
+    await Rendition.update({Rendition.check_state: CheckState.pending}).where(Rendition.id == rendition_id)
+    deadline = time.monotonic() + 60
+    while True:
+        row = await Rendition.select().where(Rendition.id == rendition_id).first()
+        if row["check_state"] not in (CheckState.pending, CheckState.running):
+            break
+        assert time.monotonic() < deadline, row["check_state"]
+        await asyncio.sleep(0.2)
+    assert (row["check_state"], row["check_problem"]) == ("failed", "processing_failed")
