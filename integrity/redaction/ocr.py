@@ -129,7 +129,7 @@ def _ocr(image: Image.Image) -> list[Word]:
     """The page's words as it lies, and again turned upright when it does not: Tesseract reads text
     the right way up (and sideways, poorly) but not upside down, and a page scanned turned round must
     not hide a name. Orientation detection needs enough text; where it cannot tell (a sparse page:
-    cheap to read), every turn is read."""
+    cheap to read), every turn is read, unless the page read as no words at all (no text)."""
     if not _has_ink(image):
         return []
     words, confidence = _read(image, 0, 0)
@@ -141,7 +141,9 @@ def _ocr(image: Image.Image) -> list[Word]:
         )
         turns = [int(osd["rotate"]) % 360] if int(osd["rotate"]) % 360 else []
     except pytesseract.TesseractError:
-        turns = [90, 180, 270]
+        # Too little text to tell which way it lies. Text upside down or sideways still reads as
+        # (garbled) words; a picture with no text at all reads as none, and has nothing to turn.
+        turns = [90, 180, 270] if words else []
     for number, turn in enumerate(turns, start=1):
         # OSD's "rotate" is clockwise; PIL's rotate() is counter-clockwise.
         words += _read(image.rotate(-turn, expand=True), turn, number * _LINES_PER_PASS)[0]

@@ -74,3 +74,16 @@ def test_ocr_reads_a_scan_in_cyrillic_and_latin_page_by_page() -> None:
 def test_missing_packages_names_what_to_install() -> None:
     assert missing_packages() == ()  # CI installs Tesseract and its language data
     assert missing_packages("/nonexistent/tesseract") == OCR_PACKAGES
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_sparse_scan_turned_round_is_still_read(degrees: int) -> None:
+    """One line on a scanned page is too little for orientation detection: the page is read in
+    every turn, so a name on a page scanned upside down or sideways is not missed."""
+    scan = rotated(scanned_pdf([["Svedok Petar Izmišljenović"]]), degrees)
+    assert "Izmišljenović" in words(ocr_pages(scan, "application/pdf", 1, 1))
+
+
+def test_a_page_without_text_is_read_once() -> None:
+    blank = scanned_pdf([[]])
+    assert ocr_pages(blank, "application/pdf", 1, 1)[0].words == []
