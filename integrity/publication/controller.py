@@ -33,6 +33,18 @@ from integrity.security.guards import Principal, requires_login
 _PAGE = re.compile(r"([1-9][0-9]{0,3})\.png")
 
 
+def _page_number(page_file: str) -> int:
+    """The page of a `{n}.png` path segment."""
+    match = _PAGE.fullmatch(page_file)
+    if match is None:
+        raise NotFound("pages are named like 1.png", code="page_not_found")
+    return int(match.group(1))
+
+
+def _png(png: bytes) -> Response[bytes]:
+    return Response(png, media_type="image/png", headers={"x-content-type-options": "nosniff"})
+
+
 class PublicationController(Controller):
     path = "/api/v1/cases/{case_id:uuid}"
     tags = ["publication"]
@@ -142,13 +154,10 @@ class PublicationController(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Response[bytes]:
-        match = _PAGE.fullmatch(page_file)
-        if match is None:
-            raise NotFound("pages are named like 1.png", code="page_not_found")
         png = await publication_renditions.preview_page(
-            ctx, principal, case_id, attachment_id, int(match.group(1))
+            ctx, principal, case_id, attachment_id, _page_number(page_file)
         )
-        return Response(png, media_type="image/png", headers={"x-content-type-options": "nosniff"})
+        return _png(png)
 
     @get(
         "/renditions/{rendition_id:uuid}/pages/{page_file:str}",
@@ -164,13 +173,10 @@ class PublicationController(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Response[bytes]:
-        match = _PAGE.fullmatch(page_file)
-        if match is None:
-            raise NotFound("pages are named like 1.png", code="page_not_found")
         png = await publication_renditions.rendition_page(
-            ctx, principal, case_id, rendition_id, int(match.group(1))
+            ctx, principal, case_id, rendition_id, _page_number(page_file)
         )
-        return Response(png, media_type="image/png", headers={"x-content-type-options": "nosniff"})
+        return _png(png)
 
     @get(
         "/renditions/{rendition_id:uuid}/content",

@@ -199,7 +199,7 @@ def _page_text(page: PageText) -> tuple[str, list[tuple[int, int, Word]]]:
     return "".join(pieces), spans
 
 
-def _file_findings(
+def file_findings(
     names: list[ProtectedName], attachment_id: uuid.UUID, pages: list[PageText]
 ) -> list[Finding]:
     findings: list[Finding] = []
@@ -259,7 +259,7 @@ async def leak_check(
             )
         )
         if state == CheckState.done and names:
-            findings += _file_findings(names, item["attachment_id"], load_reading(key, rendition))
+            findings += file_findings(names, item["attachment_id"], load_reading(key, rendition))
     return LeakCheck(findings, files)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from integrity.cases.sealing import case_key
 from integrity.context import ServiceContext
 from integrity.errors import Invalid
-from integrity.publication.drafts import _file_findings
+from integrity.publication.drafts import file_findings
 from integrity.publication.filecheck import load_reading
 from integrity.publication.leakcheck import ProtectedName
 from integrity.publication.renditions import (
@@ -75,7 +75,7 @@ async def find_name(
     reading = cleaned["check_state"] in (CheckState.pending, CheckState.running)
     if cleaned["check_state"] == CheckState.done:
         pages += load_reading(key, cleaned)
-    findings = _file_findings([ProtectedName(actor_id=None, text=name)], attachment_id, pages)
+    findings = file_findings([ProtectedName(actor_id=None, text=name)], attachment_id, pages)
     boxes: list[BoxIn] = []
     for finding in findings:
         if finding.page is None or finding.box is None:
