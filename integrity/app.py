@@ -41,6 +41,8 @@ from integrity.errors import OcrUnavailable, StorageUnavailable
 from integrity.health.controller import HealthController
 from integrity.http.headers import API_SCHEMA_PATH, security_headers
 from integrity.http.problems import EXCEPTION_HANDLERS
+from integrity.jobs import JobQueue
+from integrity.jobs import tasks as jobs
 from integrity.notifications.controller import NotificationController
 from integrity.publication import filecheck
 from integrity.publication.cache import PublicCache
@@ -174,16 +176,17 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         except Exception as exc:  # noqa: BLE001 - the periodic check tries again
             log.warning("owed custody checkpoint not signed at start: %s", type(exc).__name__)
         checkpoints = asyncio.create_task(custody_checkpoints(signer))
-        # Background jobs (the leak check's reading of files) run here unless `integrity worker`
-        # processes take them (INTEGRITY_JOBS=worker); the work itself is queued in the database.
-        jobs = [asyncio.create_task(filecheck.work(service_context))] if settings.jobs == "in-process" else []
+        # Background jobs (reading files for the leak check, e-mail) run here unless `integrity
+        # worker` processes take them (INTEGRITY_JOBS=worker).
+        workers = asyncio.create_task(jobs.serve(queue, in_process=settings.jobs == "in-process"))
         try:
             yield
         finally:
-            for task in [checkpoints, *jobs]:
+            for task in [checkpoints, workers]:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await queue.close()
             await vault.aclose()
             if pooled:
                 await engine.close_connection_pool()
@@ -192,7 +195,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
     signer = load_or_create_signer(
         settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
     )
-    service_context = ServiceContext(vault=vault, signer=signer, settings=settings)
+    queue = JobQueue(settings.database)
+    service_context = ServiceContext(vault=vault, signer=signer, settings=settings, jobs=queue)
+    jobs.register(queue, service_context)
 
     async def ocr_ready() -> None:
         problem = await filecheck.ocr_problem(service_context)
@@ -204,6 +209,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         "settings": settings,
         "signer": signer,
         "vault": vault,
+        "jobs": queue,
         "engine": engine,
         "readiness_checks": readiness,
         "public_cache": PublicCache(

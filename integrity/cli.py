@@ -131,6 +131,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from integrity.app import configure_logging
     from integrity.context import ServiceContext
     from integrity.custody.signing import load_or_create_signer
+    from integrity.jobs import JobQueue
+    from integrity.jobs import tasks as jobs
     from integrity.publication import filecheck
     from integrity.vault import build_vault
 
@@ -145,18 +147,22 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
             settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
         )
         vault = await build_vault(settings)
-        ctx = ServiceContext(vault=vault, signer=signer, settings=settings)
+        queue = JobQueue(settings.database)
+        ctx = ServiceContext(vault=vault, signer=signer, settings=settings, jobs=queue)
+        jobs.register(queue, ctx)
         problem = await filecheck.ocr_problem(ctx)
         if problem:
             # Readings fail safe (files cannot be approved) until it is installed; say so at start.
             print(f"warning: {problem}", file=sys.stderr)
         try:
+            await queue.open()
+            # The queue's jobs, and a job for every row that needs one (what a dead process left).
+            await jobs.run_workers(queue, wait=not args.once)
             if args.once:
-                read = await filecheck.run_pending(ctx)
-                print(f"{read} file(s) read for the leak check")
-                return 0
-            await filecheck.work(ctx)
+                left = len(await filecheck.pending_ids())
+                print("queued work done" + (f"; {left} file reading(s) put back for later" if left else ""))
         finally:
+            await queue.close()
             await vault.aclose()
         return 0
 
@@ -270,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser(
         "worker",
-        help="run the background jobs (the leak check's reading of files); "
+        help="run the background jobs (reading files for the leak check, e-mail); "
         "set INTEGRITY_JOBS=worker so that serve leaves them to it",
     )
     worker.add_argument("--once", action="store_true", help="do the queued work, then stop")

@@ -73,7 +73,14 @@ async def _migrate(settings: DatabaseSettings) -> None:
 
 
 async def _truncate(engine: db.Engine) -> None:
-    names = ", ".join(f'"{table._meta.tablename}"' for table in all_tables())
+    # Our tables and the job queue's (jobs queued by one test's app are not another's).
+    queue = [
+        "procrastinate_jobs",
+        "procrastinate_events",
+        "procrastinate_periodic_defers",
+        "procrastinate_workers",
+    ]
+    names = ", ".join([*(f'"{table._meta.tablename}"' for table in all_tables()), *queue])
     await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE", in_pool=False)
 
 

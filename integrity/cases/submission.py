@@ -87,11 +87,12 @@ async def submit_case(
             }
         ).where(Case.id == case_id)
         await Attachment.update({Attachment.frozen: True}).where(Attachment.case == case_id)
-        await notifications.notify(
+        mails = await notifications.notify(
             await review_team_for(case_id, exclude={principal.id}),
             NotificationKind.new_submission,
             case_id=case_id,
             reference=current["reference"],
+            email=ctx.settings.smtp is not None,
         )
         await Transition.insert(
             Transition(
@@ -105,12 +106,7 @@ async def submit_case(
             )
         )
     await custody.register_key(ctx.signer)
-    await notifications.send_emails(
-        ctx.settings,
-        await review_team_for(case_id, exclude={principal.id}),
-        NotificationKind.new_submission,
-        reference=current["reference"],
-    )
+    await notifications.queue_emails(ctx.jobs, mails)
     receipt = ReceiptOut(payload=payload, signature=signature, key_id=ctx.signer.key_id)
     return await get_case(ctx, principal, case_id), receipt
 

@@ -14,9 +14,9 @@ from email.message import EmailMessage
 import msgspec
 from piccolo.custom_types import Combinable
 
-from integrity.accounts.tables import Member
 from integrity.errors import NotFound
-from integrity.notifications.tables import Notification, NotificationKind
+from integrity.jobs.queue import SEND_EMAIL, JobQueue
+from integrity.notifications.tables import EmailState, Notification, NotificationKind
 from integrity.security.guards import Principal
 from integrity.settings import Settings
 
@@ -47,15 +47,49 @@ class NotificationPage(msgspec.Struct):
 
 
 async def notify(
-    member_ids: Iterable[uuid.UUID], kind: NotificationKind, *, case_id: uuid.UUID, reference: str
+    member_ids: Iterable[uuid.UUID],
+    kind: NotificationKind,
+    *,
+    case_id: uuid.UUID,
+    reference: str,
+    email: bool,
 ) -> list[uuid.UUID]:
-    """Add a notification for each member (inside the caller's transaction); returns who got one."""
-    recipients = list(dict.fromkeys(member_ids))
-    for member_id in recipients:
+    """Add a notification for each member (inside the caller's transaction), marked to be mailed
+    when ``email`` (SMTP is configured); returns the notifications' ids, for ``queue_emails`` once
+    the transaction is committed."""
+    ids = []
+    for member_id in dict.fromkeys(member_ids):
+        notification_id = uuid.uuid4()
         await Notification.insert(
-            Notification(member=member_id, kind=kind.value, case_id=case_id, reference=reference)
+            Notification(
+                id=notification_id,
+                member=member_id,
+                kind=kind.value,
+                case_id=case_id,
+                reference=reference,
+                email_state=EmailState.pending if email else None,
+            )
         )
-    return recipients
+        ids.append(notification_id)
+    return ids
+
+
+async def queue_emails(jobs: JobQueue | None, notification_ids: Iterable[uuid.UUID]) -> None:
+    """Queue the e-mails of committed notifications (those not to be mailed are skipped by the
+    job itself). Without a queue here, the sweep of the next worker finds them."""
+    if jobs is None:
+        return
+    for notification_id in notification_ids:
+        await jobs.defer(SEND_EMAIL, lock=f"mail:{notification_id}", notification_id=str(notification_id))
+
+
+async def pending_email_ids() -> list[uuid.UUID]:
+    rows = (
+        await Notification.select(Notification.id)
+        .where(Notification.email_state == EmailState.pending)
+        .order_by(Notification.created_at)
+    )
+    return [row["id"] for row in rows]
 
 
 async def list_notifications(principal: Principal, *, unread_only: bool = False) -> NotificationPage:
@@ -98,36 +132,56 @@ async def mark_read(principal: Principal, notification_id: uuid.UUID) -> None:
     )
 
 
-async def send_emails(
-    settings: Settings, member_ids: Iterable[uuid.UUID], kind: NotificationKind, *, reference: str
-) -> None:
-    """Mail the members (after the change is committed) when SMTP is configured; failures are logged
-    and never undo the change. The mail says what needs doing and the reference, nothing else."""
+class EmailNotSent(Exception):
+    """The mail server could not take the message now; the queue tries again later."""
+
+
+async def send_email(settings: Settings, notification_id: uuid.UUID, *, final_attempt: bool) -> None:
+    """Mail one notification if it is still to be mailed. The mail says what needs doing and the
+    reference, nothing else. A failure raises ``EmailNotSent`` (the queue retries) unless this was
+    the last attempt, which marks it ``failed``."""
+    row = (
+        await Notification.select(
+            Notification.id,
+            Notification.kind,
+            Notification.reference,
+            Notification.member.email,
+            Notification.member.is_active,
+        )
+        .where((Notification.id == notification_id) & (Notification.email_state == EmailState.pending))
+        .first()
+    )
+    if row is None:
+        return
     smtp = settings.smtp
-    if smtp is None:
+    if smtp is None or not row["member.is_active"]:
+        await _mark(notification_id, EmailState.failed)
         return
-    ids = list(member_ids)
-    if not ids:
-        return
-    rows = await Member.select(Member.email).where(Member.id.is_in(ids) & (Member.is_active == True))  # noqa: E712
-    subject = SUBJECTS[kind].format(reference=reference)
-    link = f"{settings.base_url}/app/"
-    body = f"{subject}\n\nLog in to the Integrity Network to see it: {link}\n"
-    messages = []
-    for row in rows:
-        message = EmailMessage()
-        message["From"] = smtp.sender
-        message["To"] = row["email"]
-        message["Subject"] = subject
-        message.set_content(body)
-        messages.append(message)
+    subject = SUBJECTS[NotificationKind(row["kind"])].format(reference=row["reference"])
+    message = EmailMessage()
+    message["From"] = smtp.sender
+    message["To"] = row["member.email"]
+    message["Subject"] = subject
+    message.set_content(f"{subject}\n\nLog in to the Integrity Network to see it: {settings.base_url}/app/\n")
     try:
-        await asyncio.to_thread(_deliver, settings, messages)
+        await asyncio.to_thread(_deliver, settings, message)
     except (OSError, smtplib.SMTPException) as exc:
-        log.warning("notification e-mail not sent: %s", type(exc).__name__)
+        await _mark(notification_id, EmailState.failed if final_attempt else EmailState.pending)
+        if final_attempt:
+            log.warning("notification e-mail not sent, giving up: %s", type(exc).__name__)
+            return
+        log.warning("notification e-mail not sent, will try again: %s", type(exc).__name__)
+        raise EmailNotSent(type(exc).__name__) from None
+    await _mark(notification_id, EmailState.sent)
 
 
-def _deliver(settings: Settings, messages: list[EmailMessage]) -> None:
+async def _mark(notification_id: uuid.UUID, state: EmailState) -> None:
+    await Notification.update(
+        {Notification.email_state: state, Notification.email_attempts: Notification.email_attempts + 1}
+    ).where(Notification.id == notification_id)
+
+
+def _deliver(settings: Settings, message: EmailMessage) -> None:
     smtp = settings.smtp
     assert smtp is not None
     with smtplib.SMTP(smtp.host, smtp.port, timeout=15) as client:
@@ -135,5 +189,4 @@ def _deliver(settings: Settings, messages: list[EmailMessage]) -> None:
             client.starttls(context=ssl.create_default_context())
         if smtp.username:
             client.login(smtp.username, smtp.password)
-        for message in messages:
-            client.send_message(message)
+        client.send_message(message)

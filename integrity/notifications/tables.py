@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 
-from piccolo.columns import UUID, ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import UUID, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -20,6 +20,16 @@ class NotificationKind(enum.StrEnum):
     assigned = "assigned"
 
 
+class EmailState(enum.StrEnum):
+    """Where a notification's e-mail stands: the need to send it is this row (the queue's job is a
+    nudge, found again by the sweep when lost)."""
+
+    pending = "pending"
+    sent = "sent"
+    #: Every attempt failed (the mail server was unreachable for hours), or mail was switched off.
+    failed = "failed"
+
+
 class Notification(Table, tablename="notification"):
     """Says only which case needs what: the reference, never anything of its content."""
 
@@ -30,3 +40,6 @@ class Notification(Table, tablename="notification"):
     reference = Varchar(length=20)
     created_at = Timestamptz(default=TimestamptzNow())
     read_at = Timestamptz(null=True, default=None)
+    #: None when no e-mail was to be sent (SMTP not configured when it was made).
+    email_state = Varchar(length=10, null=True, default=None, choices=EmailState, index=True)
+    email_attempts = Integer(default=0)

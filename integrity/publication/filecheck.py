@@ -4,13 +4,15 @@ Every rendition (a redacted copy, or the cleaned copy "publish as filed" publish
 public will get it: OCR of every page of the copy, plus the words of the original's text layer that
 no redaction box covers. Reading a 300-page PDF takes minutes, so it never runs in a request.
 
-The need for the work is in the rendition's own row: it is made ``pending``; a worker claims it
-(``running``, with a heartbeat in ``check_claimed_at`` after every few pages), and finishes it ``done``
-(the words read, sealed with the case's key, since they are evidence) or ``failed`` (with a problem
-code, e.g. ``ocr_unavailable`` when Tesseract is missing). A process that dies mid-way leaves its row
-``running`` with a stale heartbeat: any worker puts it back to ``pending`` and reads it again. So the
-work is durable without a queue of its own, and ``integrity serve`` (in process, the default) and
-any number of ``integrity worker`` processes can share it: claiming is one conditional update.
+The need for the work is in the rendition's own row: it is made ``pending``, and a job on the queue
+(``integrity.jobs``) is a nudge to read it. The job claims the row (``running``, with a heartbeat in
+``check_claimed_at`` after every few pages) and finishes it ``done`` (the words read, sealed with
+the case's key, since they are evidence) or ``failed`` (with a problem code, e.g.
+``ocr_unavailable`` when Tesseract is missing). A process that dies mid-way leaves its row
+``running`` with a stale heartbeat: the queue's sweep puts it back to ``pending`` and queues it
+again. Claiming is one conditional update, so two jobs for one row (a sweep racing a first job)
+read it once, and ``integrity serve`` and any number of ``integrity worker`` processes can share
+the work.
 
 What was read is matched against the protected names when the draft is checked
 (``drafts.leak_check``), so a name added after the reading is still found.
@@ -45,9 +47,10 @@ __all__ = [
     "check_rendition",
     "load_reading",
     "ocr_problem",
+    "pending_ids",
+    "read_queued",
     "requeue_abandoned",
     "run_pending",
-    "work",
 ]
 
 log = logging.getLogger(__name__)
@@ -57,8 +60,6 @@ CHUNK_PAGES = 5
 #: A claim whose heartbeat is older than this was lost with its process (a step takes at most
 #: ``DEFAULT_TIMEOUT``).
 ABANDONED_AFTER = datetime.timedelta(seconds=2 * DEFAULT_TIMEOUT)
-#: How often an idle worker looks for new work (a cheap indexed query).
-POLL_SECONDS = 1.0
 
 
 def _now() -> datetime.datetime:
@@ -92,25 +93,40 @@ async def requeue_abandoned() -> int:
     return len(stale)
 
 
+async def pending_ids() -> list[uuid.UUID]:
+    """The renditions waiting to be read, oldest first."""
+    rows = (
+        await Rendition.select(Rendition.id)
+        .where(Rendition.check_state == CheckState.pending)
+        .order_by(Rendition.created_at)
+    )
+    return [row["id"] for row in rows]
+
+
+async def _claim(rendition_id: uuid.UUID) -> bool:
+    claimed = (
+        await Rendition.update(
+            {Rendition.check_state: CheckState.running, Rendition.check_claimed_at: _now()}
+        )
+        .where((Rendition.id == rendition_id) & (Rendition.check_state == CheckState.pending))
+        .returning(Rendition.id)
+    )
+    return bool(claimed)
+
+
 async def _claim_next() -> uuid.UUID | None:
-    while True:
-        row = (
-            await Rendition.select(Rendition.id)
-            .where(Rendition.check_state == CheckState.pending)
-            .order_by(Rendition.created_at)
-            .first()
-        )
-        if row is None:
-            return None
-        claimed = (
-            await Rendition.update(
-                {Rendition.check_state: CheckState.running, Rendition.check_claimed_at: _now()}
-            )
-            .where((Rendition.id == row["id"]) & (Rendition.check_state == CheckState.pending))
-            .returning(Rendition.id)
-        )
-        if claimed:  # else another worker took it first: look again
-            return row["id"]
+    for rendition_id in await pending_ids():
+        if await _claim(rendition_id):  # else another worker took it first: the next one
+            return rendition_id
+    return None
+
+
+async def read_queued(ctx: ServiceContext, rendition_id: uuid.UUID) -> CheckState | None:
+    """The queue's job: read the rendition if it is still waiting (None when another job has it,
+    or it was read already)."""
+    if not await _claim(rendition_id):
+        return None
+    return await check_rendition(ctx, rendition_id)
 
 
 async def _finish(
@@ -209,14 +225,3 @@ async def run_pending(ctx: ServiceContext) -> int:
             break
         count += 1
     return count
-
-
-async def work(ctx: ServiceContext) -> None:
-    """The worker loop (in ``integrity serve`` or ``integrity worker``): runs until cancelled."""
-    while True:
-        try:
-            await requeue_abandoned()
-            await run_pending(ctx)
-        except Exception as exc:  # noqa: BLE001 - the worker outlives one bad step; the row stays queued
-            log.error("file reading step failed: %s", type(exc).__name__)
-        await anyio.sleep(POLL_SECONDS)

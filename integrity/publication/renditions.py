@@ -19,6 +19,7 @@ from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.faults import fault_point
+from integrity.jobs.queue import READ_FILE
 from integrity.publication.schemas import (
     BoxIn,
     RenditionOut,
@@ -194,6 +195,10 @@ async def _store_rendition(
     except BaseException:
         await ctx.vault.delete(blob)
         raise
+    # Committed, and pending: the leak check reads it in the background (the row is the record of
+    # the need; this job is the nudge).
+    if ctx.jobs is not None:
+        await ctx.jobs.defer(READ_FILE, lock=f"read:{rendition_id}", rendition_id=str(rendition_id))
     return row
 
 

@@ -63,6 +63,7 @@ async def transition(
     if reason is not None:
         reason = clean_text(reason, "reason", MAX_REASON, required=False) or None
     mails: list[Mail] = []
+    mailed: list[uuid.UUID] = []
     async with db.transaction():
         await custody.lock_log()
         row = await _fresh_row(case_id)
@@ -161,7 +162,9 @@ async def transition(
             )
             mails.append((editors, NotificationKind.ready_to_approve, reference))
         for recipients, kind, ref in mails:
-            await notifications.notify(recipients, kind, case_id=case_id, reference=ref)
+            mailed += await notifications.notify(
+                recipients, kind, case_id=case_id, reference=ref, email=ctx.settings.smtp is not None
+            )
         if action in PUBLISHING:
             fault_point("publication.uncommitted")
     if action in PUBLISHING:
@@ -173,8 +176,7 @@ async def transition(
         # process that dies before this leaves it owed: `custody.checkpoint_if_owed` signs it).
         await custody.sign_checkpoint(ctx.signer)
         fault_point("publication.checkpointed")
-    for recipients, kind, ref in mails:
-        await notifications.send_emails(ctx.settings, recipients, kind, reference=ref)
+    await notifications.queue_emails(ctx.jobs, mailed)
     return await get_case(ctx, principal, case_id)
 
 
@@ -361,10 +363,12 @@ async def assign(
             details={},
         )
         await Case.update({Case.assigned_reviewer: reviewer_id}).where(Case.id == case_id)
-        await notifications.notify(
-            [reviewer_id], NotificationKind.assigned, case_id=case_id, reference=row["reference"]
+        mailed = await notifications.notify(
+            [reviewer_id],
+            NotificationKind.assigned,
+            case_id=case_id,
+            reference=row["reference"],
+            email=ctx.settings.smtp is not None,
         )
-    await notifications.send_emails(
-        ctx.settings, [reviewer_id], NotificationKind.assigned, reference=row["reference"]
-    )
+    await notifications.queue_emails(ctx.jobs, mailed)
     return await get_case(ctx, principal, case_id)

@@ -314,7 +314,9 @@ async def owners_notification(world: World) -> Req:
     from integrity.notifications.tables import Notification, NotificationKind
 
     owner = world.members["member"].id
-    await notify([owner], NotificationKind.info_requested, case_id=uuid.uuid4(), reference="IN-2026-9999")
+    await notify(
+        [owner], NotificationKind.info_requested, case_id=uuid.uuid4(), reference="IN-2026-9999", email=False
+    )
     row = await Notification.select(Notification.id).where(Notification.member == owner).first()
     return Req(path=f"/api/v1/me/notifications/{row['id']}/read")
 

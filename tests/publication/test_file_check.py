@@ -253,3 +253,44 @@ async def test_a_copy_the_reader_chokes_on_fails_safe_once(app: Litestar, accoun
         assert time.monotonic() < deadline, row["check_state"]
         await asyncio.sleep(0.2)
     assert (row["check_state"], row["check_problem"]) == ("failed", "processing_failed")
+
+
+async def test_with_worker_processes_the_server_leaves_readings_to_integrity_worker(
+    settings: Settings, engine: Any
+) -> None:
+    """INTEGRITY_JOBS=worker: the server only records the need; `integrity worker --once` (another
+    process, the same database and key ring) reads the file and stops."""
+    import os
+    import sys
+
+    leaving = settings.with_overrides(jobs="worker")
+    app = create_app(leaving, engine=engine)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        accounts = AccountFactory(app=app, client=client, settings=leaving)
+        case_id, file_id, reviewer, _ = await scan_case(accounts)
+        saved = await reviewer.put(
+            f"/api/v1/cases/{case_id}/publication", json=texts(file_id, "publish_as_filed")
+        )
+        assert saved.status_code == 200, saved.text
+        await asyncio.sleep(2)
+        draft = (await reviewer.get(f"/api/v1/cases/{case_id}/publication")).json()
+        assert draft["leak_check"]["pending"] == [file_id]
+
+        env = {
+            **os.environ,
+            "INTEGRITY_DATA_DIR": str(settings.data_dir),
+            "INTEGRITY_DATABASE_URL": settings.database.url,
+        }
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "integrity.cli", "worker", "--once"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "queued work done" in done.stdout
+        draft = (await reviewer.get(f"/api/v1/cases/{case_id}/publication")).json()
+        assert draft["leak_check"]["pending"] == [] and draft["attachments"][0]["check_state"] == "done"
+        assert {f["page"] for f in draft["leak_check"]["findings"]} == {1, 2}

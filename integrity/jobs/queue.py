@@ -1,0 +1,95 @@
+"""The job queue: procrastinate, on PostgreSQL in production and in this process on the embedded
+default (SQLite), running the same tasks with the same retries either way.
+
+A job is only a nudge. The need for every piece of work is recorded first in the domain's own rows
+(a rendition's reading is ``pending``, a notification's e-mail is ``pending``), and the sweep
+(``integrity.jobs.tasks``) queues a job for every such row again at start-up and every few seconds:
+so a job lost with a process (the in-process queue always loses its jobs when the process ends) or
+never queued (the queue was down) is found and done. Deferring therefore never fails the caller.
+
+Jobs carry identifiers only, never content: a job row is readable by whoever can read the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.testing import InMemoryConnector
+
+from integrity.settings import DatabaseSettings
+
+__all__ = ["READ_FILE", "SEND_EMAIL", "JobQueue", "ProcessConnector"]
+
+log = logging.getLogger(__name__)
+
+#: The tasks, by name (registered by ``integrity.jobs.tasks``): read a rendition for the leak check;
+#: mail a notification.
+READ_FILE = "read_file"
+SEND_EMAIL = "send_email"
+
+
+class ProcessConnector(InMemoryConnector):
+    """procrastinate's in-memory connector, for a queue that lives in one process. It keeps no log
+    of the queries it ran and forgets every finished job, so a server running for months does not
+    grow with it."""
+
+    async def generic_execute(self, query: str, suffix: Any, **arguments: Any) -> Any:
+        return await getattr(self, f"{self.reverse_queries[query]}_{suffix}")(**arguments)
+
+    async def finish_job_run(self, job_id: int, status: str, delete_job: bool) -> None:
+        await super().finish_job_run(job_id, status, True)
+        self.events.pop(job_id, None)
+
+
+def _connector(database: DatabaseSettings) -> Any:
+    if database.is_sqlite:
+        return ProcessConnector()
+    from procrastinate import PsycopgConnector
+
+    # A small pool of its own: the app's queries go through Piccolo's pool.
+    return PsycopgConnector(conninfo=database.url, min_size=1, max_size=4)
+
+
+class JobQueue:
+    """One process's handle on the queue: tasks are registered on ``app`` (by
+    ``integrity.jobs.tasks``), services ``defer`` them by name after their change is committed."""
+
+    def __init__(self, database: DatabaseSettings) -> None:
+        self.in_process = database.is_sqlite
+        self.app = procrastinate.App(connector=_connector(database))
+        self._open = False
+        #: Whether this process runs workers (``tasks.run_workers``). A queue in process that no
+        #: worker here takes (``INTEGRITY_JOBS=worker`` on SQLite) queues nothing: the worker
+        #: process finds the rows with its sweep.
+        self.running = False
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    async def open(self) -> None:
+        await self.app.open_async()
+        self._open = True
+
+    async def close(self) -> None:
+        if self._open:
+            self._open = False
+            await self.app.close_async()
+
+    async def defer(self, task: str, *, lock: str, **kwargs: Any) -> bool:
+        """Queue ``task(**kwargs)`` unless a job with the same ``lock`` is already waiting; True
+        when a job was queued. Never raises: the row that needs the work is already written, and
+        the sweep queues it again if this fails."""
+        if not self._open or (self.in_process and not self.running):
+            return False
+        try:
+            await self.app.configure_task(task, queueing_lock=lock).defer_async(**kwargs)
+        except AlreadyEnqueued:
+            return False
+        except Exception as exc:  # noqa: BLE001 - the sweep will queue it; the change stands
+            log.warning("a %s job could not be queued now (%s); the sweep will", task, type(exc).__name__)
+            return False
+        return True

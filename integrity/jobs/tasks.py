@@ -1,0 +1,109 @@
+"""The tasks the job queue runs, the sweep that finds owed work in the domain's rows, and the
+workers of one process.
+
+Tasks take identifiers and look everything else up, so a job queued before a change (a rendition
+replaced, a notification already mailed) finds nothing to do and ends. Like a controller, this module
+sits above every domain: only ``app.py`` and ``cli.py`` import it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from procrastinate import JobContext, RetryStrategy
+
+from integrity.context import ServiceContext
+from integrity.jobs.queue import READ_FILE, SEND_EMAIL, JobQueue
+from integrity.notifications import service as notifications
+from integrity.publication import filecheck
+
+__all__ = ["queue_owed_work", "register", "run_workers", "serve"]
+
+log = logging.getLogger(__name__)
+
+#: An unreachable mail server is tried again after 3, 9, 27 s ... about eight hours in all.
+EMAIL_ATTEMPTS = 10
+EMAIL_RETRY = RetryStrategy(max_attempts=EMAIL_ATTEMPTS - 1, exponential_wait=3)
+#: The sweep: every five seconds (cron with a seconds column), a cheap indexed look at the rows.
+SWEEP_CRON = "* * * * * */5"
+#: How often an idle worker asks the queue for jobs when no notification woke it (a retry that
+#: falls due wakes nobody).
+POLL_SECONDS = 1.0
+#: A queue that cannot be opened (the database is down at start) or a worker that stopped on an
+#: error is tried again after this pause.
+RESTART_SECONDS = 5.0
+
+
+def register(queue: JobQueue, ctx: ServiceContext) -> None:
+    """Register the tasks on this process's queue; they run with ``ctx``."""
+    app = queue.app
+
+    @app.task(name=READ_FILE, queue="files")
+    async def read_file(rendition_id: str) -> None:
+        await filecheck.read_queued(ctx, uuid.UUID(rendition_id))
+
+    @app.task(name=SEND_EMAIL, queue="mail", pass_context=True, retry=EMAIL_RETRY)
+    async def send_email(job: JobContext, notification_id: str) -> None:
+        final = job.job.attempts + 1 >= EMAIL_ATTEMPTS
+        await notifications.send_email(ctx.settings, uuid.UUID(notification_id), final_attempt=final)
+
+    @app.periodic(cron=SWEEP_CRON)
+    @app.task(name="sweep", queue="mail", queueing_lock="sweep")
+    async def sweep(timestamp: int) -> None:
+        await queue_owed_work(queue)
+
+
+async def queue_owed_work(queue: JobQueue) -> int:
+    """Queue a job for every row that needs work (readings left pending or abandoned by a dead
+    process, e-mails not yet sent); returns how many jobs were queued now."""
+    await filecheck.requeue_abandoned()
+    queued = 0
+    for rendition_id in await filecheck.pending_ids():
+        queued += await queue.defer(READ_FILE, lock=f"read:{rendition_id}", rendition_id=str(rendition_id))
+    for notification_id in await notifications.pending_email_ids():
+        queued += await queue.defer(
+            SEND_EMAIL, lock=f"mail:{notification_id}", notification_id=str(notification_id)
+        )
+    return queued
+
+
+async def run_workers(queue: JobQueue, *, wait: bool = True) -> None:
+    """The workers of one process, until cancelled (or, with ``wait=False``, until nothing is left
+    to do now). Files are read one at a time (their pages go to the worker pool, which the requests'
+    redactions share); mail and the sweep have a worker of their own, so a 300-page reading never
+    holds up an e-mail."""
+    options: dict[str, Any] = {
+        "wait": wait,
+        "install_signal_handlers": False,
+        "fetch_job_polling_interval": POLL_SECONDS,
+        "abort_job_polling_interval": 10.0,
+        # Done jobs leave the table; failed ones stay there for inspection.
+        "delete_jobs": "successful",
+    }
+    queue.running = True
+    try:
+        await queue_owed_work(queue)
+        await asyncio.gather(
+            queue.app.run_worker_async(queues=["files"], name="files", concurrency=1, **options),
+            queue.app.run_worker_async(queues=["mail"], name="mail", concurrency=2, **options),
+        )
+    finally:
+        queue.running = False
+
+
+async def serve(queue: JobQueue, *, in_process: bool) -> None:
+    """The app's background task: open the queue (retrying while the database is unreachable) and,
+    when jobs run ``in_process``, run the workers until cancelled, restarting them after an error."""
+    while True:
+        try:
+            if not queue.is_open:
+                await queue.open()
+            if not in_process:
+                return
+            await run_workers(queue)
+        except Exception as exc:  # noqa: BLE001 - the work stays recorded in its rows; try again
+            log.warning("the job queue stopped (%s); starting it again", type(exc).__name__)
+        await asyncio.sleep(RESTART_SECONDS)

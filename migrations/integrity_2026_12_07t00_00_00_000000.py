@@ -1,0 +1,103 @@
+"""The job queue: procrastinate's schema on PostgreSQL (the embedded default keeps its queue in
+process), and each notification's e-mail state, so the need to mail it outlives a process.
+
+procrastinate is pinned to one minor release (pyproject): its schema is created here from the
+installed package, and a later release's schema migrations come as migrations of ours.
+"""
+
+from enum import Enum
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import Integer, Varchar
+from piccolo.columns.indexes import IndexMethod
+from piccolo.engine.postgres import PostgresEngine
+from procrastinate.schema import SchemaManager
+
+from integrity.db import bound_engine
+
+ID = "2026-12-07T00:00:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "The job queue (procrastinate on PostgreSQL); notifications' e-mail state"
+
+PROCRASTINATE_BACKWARDS = """
+DROP TABLE IF EXISTS procrastinate_periodic_defers, procrastinate_events, procrastinate_jobs,
+    procrastinate_workers CASCADE;
+DROP TYPE IF EXISTS procrastinate_job_status, procrastinate_job_event_type CASCADE;
+DO $$ DECLARE f record; BEGIN
+  FOR f IN SELECT p.oid::regprocedure AS sig FROM pg_proc p
+           JOIN pg_namespace n ON n.oid = p.pronamespace
+           WHERE n.nspname = current_schema() AND p.proname LIKE 'procrastinate\\_%' LOOP
+    EXECUTE 'DROP FUNCTION IF EXISTS ' || f.sig || ' CASCADE';
+  END LOOP;
+END $$;
+"""
+
+
+async def _execute_on_postgres(sql: str, *, unless_table: str | None = None) -> None:
+    engine = bound_engine()
+    if not isinstance(engine, PostgresEngine):
+        return
+    transaction = engine.current_transaction.get()
+    connection = transaction.connection if transaction else await engine.get_new_connection()
+    try:
+        if unless_table and await connection.fetchval("SELECT to_regclass($1)", unless_table):
+            return
+        # Several statements: asyncpg's execute (no arguments) sends them as one simple query.
+        await connection.execute(sql)
+    finally:
+        if not transaction:
+            await connection.close()
+
+
+def _params(**changes):
+    params = {
+        "default": None,
+        "null": True,
+        "primary_key": False,
+        "unique": False,
+        "index": False,
+        "index_method": IndexMethod.btree,
+        "choices": None,
+        "db_column_name": None,
+        "secret": False,
+    }
+    params.update(changes)
+    return params
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="integrity", description=DESCRIPTION)
+    manager.add_column(
+        table_class_name="Notification",
+        tablename="notification",
+        column_name="email_state",
+        db_column_name="email_state",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params=_params(
+            length=10,
+            index=True,
+            choices=Enum("EmailState", {"pending": "pending", "sent": "sent", "failed": "failed"}),
+        ),
+        schema=None,
+    )
+    manager.add_column(
+        table_class_name="Notification",
+        tablename="notification",
+        column_name="email_attempts",
+        db_column_name="email_attempts",
+        column_class_name="Integer",
+        column_class=Integer,
+        params=_params(default=0, null=False),
+        schema=None,
+    )
+
+    async def run():
+        await _execute_on_postgres(SchemaManager.get_schema(), unless_table="procrastinate_jobs")
+
+    async def run_backwards():
+        await _execute_on_postgres(PROCRASTINATE_BACKWARDS)
+
+    manager.add_raw(run)
+    manager.add_raw_backwards(run_backwards)
+    return manager
