@@ -17,7 +17,10 @@ from integrity.db import bound_engine
 
 ID = "2026-12-07T00:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "The job queue (procrastinate on PostgreSQL); notifications' e-mail state"
+DESCRIPTION = (
+    "The job queue (procrastinate on PostgreSQL); notifications' e-mail state; notifications that "
+    "a change to the draft voided an approval or a proposed correction"
+)
 
 PROCRASTINATE_BACKWARDS = """
 DROP TABLE IF EXISTS procrastinate_periodic_defers, procrastinate_events, procrastinate_jobs,
@@ -89,6 +92,23 @@ async def forwards():
         column_class_name="Integer",
         column_class=Integer,
         params=_params(default=0, null=False),
+        schema=None,
+    )
+
+    kinds = ["new_submission", "info_requested", "info_provided", "ready_to_approve", "assigned"]
+    manager.alter_column(
+        table_class_name="Notification",
+        tablename="notification",
+        column_name="kind",
+        db_column_name="kind",
+        params={
+            "choices": Enum(
+                "NotificationKind", {k: k for k in [*kinds, "approval_voided", "proposal_voided"]}
+            )
+        },
+        old_params={"choices": Enum("NotificationKind", {k: k for k in kinds})},
+        column_class=Varchar,
+        old_column_class=Varchar,
         schema=None,
     )
 

@@ -28,6 +28,12 @@ SUBJECTS = {
     NotificationKind.info_provided: "The submitter answered: {reference}",
     NotificationKind.ready_to_approve: "Verified and ready for approval: {reference}",
     NotificationKind.assigned: "A case was assigned to you: {reference}",
+    NotificationKind.approval_voided: (
+        "The draft changed after you approved it; it needs approving again: {reference}"
+    ),
+    NotificationKind.proposal_voided: (
+        "The draft changed after you proposed the correction; propose it again: {reference}"
+    ),
 }
 
 

@@ -18,6 +18,10 @@ class NotificationKind(enum.StrEnum):
     info_provided = "info_provided"
     ready_to_approve = "ready_to_approve"
     assigned = "assigned"
+    #: The draft changed after an editor approved it (or proposed it as a correction): the
+    #: approval (or the proposal) no longer stands.
+    approval_voided = "approval_voided"
+    proposal_voided = "proposal_voided"
 
 
 class EmailState(enum.StrEnum):

@@ -12,22 +12,26 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
+import msgspec
 from piccolo.columns import Column
 
 from integrity import db
 from integrity.cases.actors import case_actors
 from integrity.cases.sealing import CaseKey, case_key
-from integrity.cases.tables import ActorKind, Attachment, Case, CaseActor
+from integrity.cases.tables import ActorKind, Attachment, Case, CaseActor, CaseStatus, Transition
 from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Invalid, NotFound, WrongState
+from integrity.notifications import service as notifications
+from integrity.notifications.tables import NotificationKind
 from integrity.publication.filecheck import load_reading
 from integrity.publication.leakcheck import Finding, ProtectedName, check_texts
 from integrity.publication.public_schemas import PRECISIONS
 from integrity.publication.renditions import (
     DRAFT_STATES,
     _cleaned_rendition,
+    drop_proposed_correction,
     redaction_kind,
     team_case_row,
 )
@@ -50,6 +54,10 @@ from integrity.publication.tables import (
 )
 from integrity.redaction.ocr import PageText, Word
 from integrity.security.guards import Principal
+
+#: States in which the draft can be saved: while it is drafted, and once approved (a change then
+#: voids the approval).
+EDITABLE_STATES = DRAFT_STATES | {CaseStatus.approved}
 
 MAX_PUBLIC_TEXT = {"public_title": 300, "public_summary": 2_000, "public_body": 100_000}
 
@@ -399,9 +407,11 @@ async def get_draft(ctx: ServiceContext, principal: Principal, case_id: uuid.UUI
 async def save_draft(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, data: DraftIn
 ) -> DraftOut:
-    """Write the public version and the decision for each file; runs the leak check on every save."""
+    """Write the public version and the decision for each file; runs the leak check on every save.
+    A change to an approved draft (or to the draft a correction was proposed from) voids that
+    approval (or proposal), with a notice: ``DraftOut.voided``."""
     row = await team_case_row(principal, case_id)
-    if row["status"] not in DRAFT_STATES:
+    if row["status"] not in EDITABLE_STATES:
         raise WrongState(
             f"the public version is drafted during review, not while the case is {row['status']}",
             code="drafting_closed",
@@ -472,7 +482,7 @@ async def save_draft(
         current = await Case.select(Case.status).where(Case.id == case_id).first()
         if current is None:
             raise NotFound("no such case")
-        if current["status"] not in DRAFT_STATES:
+        if current["status"] not in EDITABLE_STATES:
             raise WrongState("the case left review while the draft was being saved", code="case_left_review")
         now = datetime.datetime.now(datetime.UTC)
         values: dict[Column, Any] = {
@@ -520,7 +530,71 @@ async def save_draft(
             subject=f"case:{case_id}",
             details={"files": len(data.attachments)},
         )
-    return await _draft_out(ctx, key, case_id, await load_draft(key, case_id))
+        voided, mails = await _void_what_changed(ctx, principal, key, row, CaseStatus(current["status"]))
+    await notifications.queue_emails(ctx.jobs, mails)
+    saved = await _draft_out(ctx, key, case_id, await load_draft(key, case_id))
+    return msgspec.structs.replace(saved, voided=voided)
+
+
+async def _void_what_changed(
+    ctx: ServiceContext, principal: Principal, key: CaseKey, row: dict[str, Any], status: CaseStatus
+) -> tuple[str | None, list[uuid.UUID]]:
+    """In the saving transaction: if the draft is no longer what an editor approved, the case goes
+    back to ``verified`` (another editor must approve it again); if it is no longer what a
+    correction was proposed from, the proposal is dropped. The editor whose approval or proposal
+    it was gets a notification; the custody log records it. Returns what was voided ("approval",
+    "correction" or None) and the notifications to mail."""
+    case_id = row["id"]
+    digest = await draft_digest(key, case_id)
+    email = ctx.settings.smtp is not None
+    if status == CaseStatus.approved:
+        pinned = await PublicationDraft.select(PublicationDraft.approved_digest).where(
+            PublicationDraft.case == case_id
+        )
+        if pinned and pinned[0]["approved_digest"] == digest:
+            return None, []
+        approval = (
+            await Transition.select(Transition.actor)
+            .where((Transition.case == case_id) & (Transition.action == "approve"))
+            .order_by(Transition.at, ascending=False)
+            .first()
+        )
+        now = datetime.datetime.now(datetime.UTC)
+        entry = await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="case.approval_voided",
+            subject=f"case:{case_id}",
+            details={"draft_sha256": digest},
+        )
+        await Case.update({Case.status: CaseStatus.verified.value, Case.updated_at: now}).where(
+            Case.id == case_id
+        )
+        await PublicationDraft.update({PublicationDraft.approved_digest: None}).where(
+            PublicationDraft.case == case_id
+        )
+        await Transition.insert(
+            Transition(
+                case=case_id,
+                from_status=CaseStatus.approved.value,
+                to_status=CaseStatus.verified.value,
+                action="approval_voided",
+                actor=principal.id,
+                at=now,
+                custody_seq=entry.seq,
+            )
+        )
+        approver = [approval["actor"]] if approval and approval["actor"] != principal.id else []
+        mails = await notifications.notify(
+            approver,
+            NotificationKind.approval_voided,
+            case_id=case_id,
+            reference=row["reference"],
+            email=email,
+        )
+        return "approval", mails
+    dropped, mails = await drop_proposed_correction(ctx, principal, row, digest)
+    return ("correction" if dropped else None), mails
 
 
 async def draft_digest(key: CaseKey, case_id: uuid.UUID) -> str:

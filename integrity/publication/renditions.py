@@ -20,6 +20,8 @@ from integrity.custody import service as custody
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.faults import fault_point
 from integrity.jobs.queue import READ_FILE
+from integrity.notifications import service as notifications
+from integrity.notifications.tables import NotificationKind
 from integrity.publication.schemas import (
     BoxIn,
     RenditionOut,
@@ -27,7 +29,9 @@ from integrity.publication.schemas import (
 from integrity.publication.tables import (
     AttachmentDecision,
     Decision,
+    ProposalKind,
     PublicationDraft,
+    PublicChangeProposal,
     Rendition,
 )
 from integrity.redaction import (
@@ -130,6 +134,7 @@ async def _store_rendition(
 ) -> dict[str, Any]:
     blob = await ctx.vault.put(content)
     fault_point("publication.rendition_stored")
+    mails: list[uuid.UUID] = []
     try:
         async with db.transaction():
             await custody.lock_log()
@@ -188,18 +193,56 @@ async def _store_rendition(
                 await AttachmentDecision.update({AttachmentDecision.rendition: rendition_id}).where(
                     AttachmentDecision.id == decision["id"]
                 )
-                # A new copy to publish changes the draft: whoever made it has last changed it.
+                # A new copy to publish changes the draft: whoever made it has last changed it,
+                # and a correction proposed from the draft as it was no longer stands.
                 await PublicationDraft.update(
                     {PublicationDraft.updated_by: principal.id, PublicationDraft.updated_at: _now()}
                 ).where(PublicationDraft.case == attachment["case"])
+                _, mails = await drop_proposed_correction(ctx, principal, case_row)
     except BaseException:
         await ctx.vault.delete(blob)
         raise
+    await notifications.queue_emails(ctx.jobs, mails)
     # Committed, and pending: the leak check reads it in the background (the row is the record of
     # the need; this job is the nudge).
     if ctx.jobs is not None:
         await ctx.jobs.defer(READ_FILE, lock=f"read:{rendition_id}", rendition_id=str(rendition_id))
     return row
+
+
+async def drop_proposed_correction(
+    ctx: ServiceContext, principal: Principal, case_row: dict[str, Any], digest: str | None = None
+) -> tuple[bool, list[uuid.UUID]]:
+    """In a transaction that changed the draft of a published case: a correction proposed from the
+    draft as it was is dropped (its confirmation would publish something nobody proposed), with a
+    custody entry and a notification to the editor who proposed it, unless ``digest`` (the changed
+    draft's) is what was proposed. Returns whether it was dropped, and the notifications to mail."""
+    proposal = (
+        await PublicChangeProposal.select(PublicChangeProposal.draft_digest, PublicChangeProposal.proposed_by)
+        .where(
+            (PublicChangeProposal.case == case_row["id"])
+            & (PublicChangeProposal.kind == ProposalKind.correction)
+        )
+        .first()
+    )
+    if proposal is None or (digest is not None and proposal["draft_digest"] == digest):
+        return False, []
+    await PublicChangeProposal.delete().where(PublicChangeProposal.case == case_row["id"])
+    await custody.append_entry(
+        ctx.signer,
+        actor_id=str(principal.id),
+        action="publication.proposal_voided",
+        subject=f"case:{case_row['id']}",
+        details={},
+    )
+    mails = await notifications.notify(
+        [proposal["proposed_by"]] if proposal["proposed_by"] != principal.id else [],
+        NotificationKind.proposal_voided,
+        case_id=case_row["id"],
+        reference=case_row["reference"],
+        email=ctx.settings.smtp is not None,
+    )
+    return True, mails
 
 
 async def create_redaction(

@@ -102,6 +102,9 @@ class DraftOut(msgspec.Struct):
     blockers: list[BlockerOut] = []
     #: The incident date's precision the draft publishes, if coarser than the case's.
     incident_date_precision: str | None = None
+    #: In the answer to a save: what the change voided, "approval" (the case is back to verified)
+    #: or "correction" (the proposed correction was dropped); None otherwise.
+    voided: str | None = None
 
 
 class BoxIn(msgspec.Struct, forbid_unknown_fields=True):

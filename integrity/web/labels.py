@@ -67,6 +67,7 @@ ACTIONS = {
     "reopen": N_("Reopened"),
     "send_back": N_("Sent back for more work"),
     "approve": N_("Approval"),
+    "approval_voided": N_("Approval voided by a change to the draft"),
     "publish": N_("Publication"),
     "correct": N_("Correction proposed"),
     "confirm_correction": N_("Correction published"),

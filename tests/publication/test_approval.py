@@ -11,14 +11,22 @@ from litestar import Litestar
 
 from integrity.accounts.members import principal_from
 from integrity.accounts.tables import Member
+from integrity.cases.tables import Transition
 from integrity.context import ServiceContext
+from integrity.custody.tables import CustodyEntry
 from integrity.errors import WrongState
 from integrity.publication import renditions
 from integrity.publication.schemas import BoxIn
-from integrity.publication.tables import PublicationDraft, PublishedFile, PublishedRevision
+from integrity.publication.tables import (
+    PublicationDraft,
+    PublicChangeProposal,
+    PublishedFile,
+    PublishedRevision,
+)
 from integrity.review import service as review
 from tests.factories import AccountFactory, files_read
 from tests.publication.test_publishing import act, draft, redact_files, verified_case
+from tests.web.helpers import HTML, post_form, visible_text
 
 
 async def approvable_case(accounts: AccountFactory) -> tuple[dict[str, Any], Any, Any, list[dict[str, Any]]]:
@@ -102,3 +110,121 @@ async def test_publishing_anything_but_the_approved_draft_is_refused(accounts: A
     refused = await act(editor, case["id"], "publish")
     assert refused.status_code == 409 and refused.json()["code"] == "approval_stale"
     assert await PublishedRevision.count().where(PublishedRevision.public_case.case == case["id"]) == 0
+
+
+async def test_a_change_after_approval_voids_it_with_a_notice_and_another_editor_approves_again(
+    accounts: AccountFactory,
+) -> None:
+    case, reviewer, editor, files = await approvable_case(accounts)
+    url = f"/api/v1/cases/{case['id']}"
+    assert (await act(editor, case["id"], "approve")).status_code == 200
+    # Saving the very draft that was approved changes nothing.
+    same = await reviewer.put(f"{url}/publication", json=draft(files, "Ugovor je nameštena."))
+    assert same.status_code == 200 and same.json()["voided"] is None
+    assert (await reviewer.get(url)).json()["status"] == "approved"
+
+    changed = await reviewer.put(f"{url}/publication", json=draft(files, "Ugovor je nameštena, kažu."))
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["voided"] == "approval"
+    assert (await reviewer.get(url)).json()["status"] == "verified"
+    # What was approved is gone: nothing can be published until an editor approves the new text.
+    refused = await act(editor, case["id"], "publish")
+    assert refused.status_code == 409
+    assert await PublishedRevision.count().where(PublishedRevision.public_case.case == case["id"]) == 0
+    # The approving editor is told, and the custody log and the timeline keep it.
+    notices = (await editor.get("/api/v1/me/notifications")).json()["items"]
+    assert notices[0]["kind"] == "approval_voided" and case["reference"] in notices[0]["message"]
+    assert await CustodyEntry.count().where(CustodyEntry.action == "case.approval_voided") == 1
+    assert await Transition.exists().where(
+        (Transition.case == uuid.UUID(case["id"])) & (Transition.action == "approval_voided")
+    )
+    await files_read(reviewer, case["id"])
+    again = await act(editor, case["id"], "approve")
+    assert again.status_code == 200, again.text
+    assert (await act(editor, case["id"], "publish")).status_code == 200
+
+
+async def test_a_change_after_a_correction_was_proposed_drops_the_proposal_and_tells_its_editor(
+    accounts: AccountFactory,
+) -> None:
+    case, reviewer, editor, files = await approvable_case(accounts)
+    url = f"/api/v1/cases/{case['id']}"
+    assert (await act(editor, case["id"], "approve")).status_code == 200
+    assert (await act(editor, case["id"], "publish")).status_code == 200
+    second = await accounts.as_role("editor")
+    await second.put(f"{url}/publication", json=draft(files, "Ugovor je nameštena, ispravljeno."))
+    await files_read(second, case["id"])
+    proposed = await act(editor, case["id"], "correct", "Ispravljena je jedna rečenica.")
+    assert proposed.status_code == 200, proposed.text
+
+    changed = await reviewer.put(f"{url}/publication", json=draft(files, "Nešto sasvim drugo."))
+    assert changed.status_code == 200 and changed.json()["voided"] == "correction"
+    assert not await PublicChangeProposal.exists().where(PublicChangeProposal.case == uuid.UUID(case["id"]))
+    assert (await editor.get("/api/v1/me/notifications")).json()["items"][0]["kind"] == "proposal_voided"
+    refused = await act(second, case["id"], "confirm_correction")
+    assert refused.status_code == 409 and refused.json()["code"] == "no_correction_proposed"
+    assert await PublishedRevision.count().where(PublishedRevision.public_case.case == case["id"]) == 1
+
+    # A new redacted copy of a file to publish changes the draft too.
+    await second.put(f"{url}/publication", json=draft(files, "Ugovor je nameštena, ispravljeno."))
+    await files_read(second, case["id"])
+    assert (await act(editor, case["id"], "correct", "Ispravljena je jedna rečenica.")).status_code == 200
+    pdf = files[1]
+    redacted = await reviewer.post(
+        f"{url}/attachments/{pdf['id']}/redactions",
+        json={"boxes": [{"page": 1, "x": 0.0, "y": 0.0, "width": 1.0, "height": 0.5}]},
+    )
+    assert redacted.status_code == 201, redacted.text
+    assert not await PublicChangeProposal.exists().where(PublicChangeProposal.case == uuid.UUID(case["id"]))
+    refused = await act(second, case["id"], "confirm_correction")
+    assert refused.status_code == 409 and refused.json()["code"] == "no_correction_proposed"
+
+
+async def test_confirming_a_correction_of_anything_but_the_proposed_draft_is_refused(
+    accounts: AccountFactory,
+) -> None:
+    """Defence in depth, as for approval: the draft row changed behind the services' back."""
+    case, _, editor, files = await approvable_case(accounts)
+    url = f"/api/v1/cases/{case['id']}"
+    assert (await act(editor, case["id"], "approve")).status_code == 200
+    assert (await act(editor, case["id"], "publish")).status_code == 200
+    second = await accounts.as_role("editor")
+    await second.put(f"{url}/publication", json=draft(files, "Ugovor je nameštena, ispravljeno."))
+    await files_read(second, case["id"])
+    assert (await act(second, case["id"], "correct", "Ispravljena je jedna rečenica.")).status_code == 200
+    await PublicationDraft.update({PublicationDraft.public_actor_ids: f'["{uuid.uuid4()}"]'}).where(
+        PublicationDraft.case == uuid.UUID(case["id"])
+    )
+    stale = await act(await accounts.as_role("editor"), case["id"], "confirm_correction")
+    assert stale.status_code == 409 and stale.json()["code"] == "proposal_stale"
+    assert await PublishedRevision.count().where(PublishedRevision.public_case.case == case["id"]) == 1
+
+
+async def test_the_draft_page_of_an_approved_case_warns_and_says_what_a_change_voided(
+    accounts: AccountFactory,
+) -> None:
+    case, reviewer, editor, files = await approvable_case(accounts)
+    assert (await act(editor, case["id"], "approve")).status_code == 200
+    url = f"/app/cases/{case['id']}"
+    case_page = await reviewer.get(url + "?lang=en", headers=HTML)
+    assert f'href="{url}/publication"' in case_page.text
+    page = await reviewer.get(url + "/publication?lang=en", headers=HTML)
+    assert page.status_code == 200
+    assert "This draft is approved. Saving a change sends the case back to verified" in visible_text(
+        page.text
+    )
+    photo, pdf, note = files
+    saved = await post_form(
+        reviewer,
+        url + "/publication?lang=en",
+        {
+            "public_title": "Nameštena nabavka javne rasvete",
+            "public_summary": "Ugovor je dodeljen povezanoj firmi.",
+            "public_body": "Ugovor je nameštena, sa izmenom.",
+            f"decision-{photo['id']}": "publish_redacted",
+            f"decision-{pdf['id']}": "publish_redacted",
+            f"decision-{note['id']}": "withhold",
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    assert "your change voided that approval: the case is back to verified" in visible_text(saved.text)

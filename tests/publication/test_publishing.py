@@ -281,7 +281,8 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
 
     # A correction adds revision 2 with a public note; a retraction keeps the page with a notice.
     assert (await act(editor, case_id, "correct")).status_code == 422
-    await reviewer.put(
+    second_editor = await accounts.as_role("editor")
+    await second_editor.put(
         f"/api/v1/cases/{case_id}/publication",
         json=draft(files, "Ispravljen tekst: ugovor je dodeljen bez tendera.", [company["actor_id"]]),
     )
@@ -292,15 +293,15 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
     assert await PublishedRevision.count().where(PublishedRevision.public_case.case == case["id"]) == 1
     alone = await act(editor, case_id, "confirm_correction")
     assert alone.status_code == 409 and alone.json()["code"] == "four_eyes_proposal"
-    # Nor can whoever last changed the draft; and a draft changed after the proposal is not confirmed.
-    second_editor = await accounts.as_role("editor")
-    await second_editor.put(
+    # Nor can whoever last changed the draft; and a change to the draft after the proposal drops it.
+    assert (await act(second_editor, case_id, "confirm_correction")).json()["code"] == "four_eyes_draft"
+    changed = await reviewer.put(
         f"/api/v1/cases/{case_id}/publication",
         json=draft(files, "Drugi tekst, koji niko nije predložio.", [company["actor_id"]]),
     )
-    assert (await act(second_editor, case_id, "confirm_correction")).json()["code"] == "four_eyes_draft"
-    stale = await act(await accounts.as_role("editor"), case_id, "confirm_correction")
-    assert stale.status_code == 409 and stale.json()["code"] == "proposal_stale"
+    assert changed.json()["voided"] == "correction"
+    dropped = await act(await accounts.as_role("editor"), case_id, "confirm_correction")
+    assert dropped.status_code == 409 and dropped.json()["code"] == "no_correction_proposed"
     await reviewer.put(
         f"/api/v1/cases/{case_id}/publication",
         json=draft(files, "Ispravljen tekst: ugovor je dodeljen bez tendera.", [company["actor_id"]]),
