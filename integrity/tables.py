@@ -23,6 +23,7 @@ def all_tables() -> list[type[Table]]:
     from integrity.notifications.tables import Notification
     from integrity.publication.tables import (
         AttachmentDecision,
+        CopyRequest,
         PublicationDraft,
         PublicCase,
         PublicChangeProposal,
@@ -58,6 +59,7 @@ def all_tables() -> list[type[Table]]:
         Notification,
         PublicationDraft,
         Rendition,
+        CopyRequest,
         AttachmentDecision,
         PublicCase,
         PublishedRevision,

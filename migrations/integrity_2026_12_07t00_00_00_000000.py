@@ -8,18 +8,36 @@ installed package, and a later release's schema migrations come as migrations of
 from enum import Enum
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Integer, Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
 from piccolo.engine.postgres import PostgresEngine
+from piccolo.table import Table
 from procrastinate.schema import SchemaManager
 
 from integrity.db import bound_engine
+
+
+class Attachment(Table, tablename="attachment", schema=None):
+    id = UUID(default=UUID4(), null=False, primary_key=True)
+
+
+class Member(Table, tablename="member", schema=None):
+    id = UUID(default=UUID4(), null=False, primary_key=True)
+
+
+class Rendition(Table, tablename="rendition", schema=None):
+    id = UUID(default=UUID4(), null=False, primary_key=True)
+
 
 ID = "2026-12-07T00:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = (
     "The job queue (procrastinate on PostgreSQL); notifications' e-mail state; notifications that "
-    "a change to the draft voided an approval or a proposed correction"
+    "a change to the draft voided an approval or a proposed correction; copies of files requested "
+    "from the queue"
 )
 
 PROCRASTINATE_BACKWARDS = """
@@ -94,6 +112,44 @@ async def forwards():
         params=_params(default=0, null=False),
         schema=None,
     )
+
+    manager.add_table(class_name="CopyRequest", tablename="copy_request", schema=None, columns=None)
+
+    def foreign(references, on_delete, **changes):
+        return _params(
+            references=references,
+            on_delete=on_delete,
+            on_update=OnUpdate.cascade,
+            target_column=None,
+            **changes,
+        )
+
+    states = Enum("CheckState", {s: s for s in ("pending", "running", "done", "failed")})
+    copy_columns = [
+        ("id", UUID, _params(default=UUID4(), null=False, primary_key=True)),
+        ("attachment", ForeignKey, foreign(Attachment, OnDelete.cascade, null=False, index=True)),
+        ("kind", Varchar, _params(length=10, null=False, default="")),
+        ("boxes", Text, _params(null=False, default="[]")),
+        ("requested_by", ForeignKey, foreign(Member, OnDelete.restrict, null=False)),
+        ("state", Varchar, _params(length=10, null=False, default="pending", index=True, choices=states)),
+        ("claimed_at", Timestamptz, _params()),
+        ("problem", Varchar, _params(length=40)),
+        ("problem_status", Integer, _params()),
+        ("problem_detail", Varchar, _params(length=300)),
+        ("rendition", ForeignKey, foreign(Rendition, OnDelete.set_null)),
+        ("created_at", Timestamptz, _params(null=False, default=TimestamptzNow())),
+    ]
+    for name, column_class, params in copy_columns:
+        manager.add_column(
+            table_class_name="CopyRequest",
+            tablename="copy_request",
+            column_name=name,
+            db_column_name=name,
+            column_class_name=column_class.__name__,
+            column_class=column_class,
+            params=params,
+            schema=None,
+        )
 
     kinds = ["new_submission", "info_requested", "info_provided", "ready_to_approve", "assigned"]
     manager.alter_column(

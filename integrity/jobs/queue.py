@@ -21,12 +21,13 @@ from procrastinate.testing import InMemoryConnector
 
 from integrity.settings import DatabaseSettings
 
-__all__ = ["READ_FILE", "SEND_EMAIL", "JobQueue", "ProcessConnector"]
+__all__ = ["MAKE_COPY", "READ_FILE", "SEND_EMAIL", "JobQueue", "ProcessConnector"]
 
 log = logging.getLogger(__name__)
 
-#: The tasks, by name (registered by ``integrity.jobs.tasks``): read a rendition for the leak check;
-#: mail a notification.
+#: The tasks, by name (registered by ``integrity.jobs.tasks``): make a copy of a file (a redaction,
+#: a cleaned copy); read a copy for the leak check; mail a notification.
+MAKE_COPY = "make_copy"
 READ_FILE = "read_file"
 SEND_EMAIL = "send_email"
 
@@ -75,9 +76,13 @@ class JobQueue:
         self._open = True
 
     async def close(self) -> None:
-        if self._open:
-            self._open = False
+        # Also when opening was interrupted (the app stopped while the database was slow to
+        # answer): the pool is made before it opens, and its connections must not leak.
+        self._open = False
+        try:
             await self.app.close_async()
+        except Exception as exc:  # noqa: BLE001 - closing a queue that never opened
+            log.debug("job queue closed with %s", type(exc).__name__)
 
     async def defer(self, task: str, *, lock: str, **kwargs: Any) -> bool:
         """Queue ``task(**kwargs)`` unless a job with the same ``lock`` is already waiting; True

@@ -16,9 +16,9 @@ from typing import Any
 from procrastinate import JobContext, RetryStrategy
 
 from integrity.context import ServiceContext
-from integrity.jobs.queue import READ_FILE, SEND_EMAIL, JobQueue
+from integrity.jobs.queue import MAKE_COPY, READ_FILE, SEND_EMAIL, JobQueue
 from integrity.notifications import service as notifications
-from integrity.publication import filecheck
+from integrity.publication import copies, filecheck
 
 __all__ = ["queue_owed_work", "register", "run_workers", "serve"]
 
@@ -32,6 +32,8 @@ SWEEP_CRON = "* * * * * */5"
 #: How often an idle worker asks the queue for jobs when no notification woke it (a retry that
 #: falls due wakes nobody).
 POLL_SECONDS = 1.0
+#: How long stopping the workers waits for the jobs they run.
+SHUTDOWN_SECONDS = 3.0
 #: A queue that cannot be opened (the database is down at start) or a worker that stopped on an
 #: error is tried again after this pause.
 RESTART_SECONDS = 5.0
@@ -40,6 +42,10 @@ RESTART_SECONDS = 5.0
 def register(queue: JobQueue, ctx: ServiceContext) -> None:
     """Register the tasks on this process's queue; they run with ``ctx``."""
     app = queue.app
+
+    @app.task(name=MAKE_COPY, queue="copies")
+    async def make_copy(request_id: str) -> None:
+        await copies.make_requested(ctx, uuid.UUID(request_id))
 
     @app.task(name=READ_FILE, queue="files")
     async def read_file(rendition_id: str) -> None:
@@ -60,7 +66,10 @@ async def queue_owed_work(queue: JobQueue) -> int:
     """Queue a job for every row that needs work (readings left pending or abandoned by a dead
     process, e-mails not yet sent); returns how many jobs were queued now."""
     await filecheck.requeue_abandoned()
+    await copies.requeue_abandoned()
     queued = 0
+    for request_id in await copies.pending_ids():
+        queued += await queue.defer(MAKE_COPY, lock=f"copy:{request_id}", request_id=str(request_id))
     for rendition_id in await filecheck.pending_ids():
         queued += await queue.defer(READ_FILE, lock=f"read:{rendition_id}", rendition_id=str(rendition_id))
     for notification_id in await notifications.pending_email_ids():
@@ -72,14 +81,17 @@ async def queue_owed_work(queue: JobQueue) -> int:
 
 async def run_workers(queue: JobQueue, *, wait: bool = True) -> None:
     """The workers of one process, until cancelled (or, with ``wait=False``, until nothing is left
-    to do now). Files are read one at a time (their pages go to the worker pool, which the requests'
-    redactions share); mail and the sweep have a worker of their own, so a 300-page reading never
-    holds up an e-mail."""
+    to do now). Copies of files are made, and files read, each by a worker of its own (their pages
+    go to the worker pool); mail and the sweep have one too, so a 300-page reading never holds up a
+    redaction or an e-mail."""
     options: dict[str, Any] = {
         "wait": wait,
         "install_signal_handlers": False,
         "fetch_job_polling_interval": POLL_SECONDS,
         "abort_job_polling_interval": 10.0,
+        # Stopping waits this long for running jobs, then cancels them: their rows go back to
+        # pending, for the next process.
+        "shutdown_graceful_timeout": SHUTDOWN_SECONDS,
         # Done jobs leave the table; failed ones stay there for inspection.
         "delete_jobs": "successful",
     }
@@ -87,6 +99,7 @@ async def run_workers(queue: JobQueue, *, wait: bool = True) -> None:
     try:
         await queue_owed_work(queue)
         await asyncio.gather(
+            queue.app.run_worker_async(queues=["copies"], name="copies", concurrency=2, **options),
             queue.app.run_worker_async(queues=["files"], name="files", concurrency=1, **options),
             queue.app.run_worker_async(queues=["mail"], name="mail", concurrency=2, **options),
         )

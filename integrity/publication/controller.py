@@ -7,17 +7,19 @@ import uuid
 
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import NotFound
 from integrity.http.downloads import file_headers, plaintext_stream
+from integrity.publication import copies, name_search, revisions, takedowns
 from integrity.publication import drafts as publication_drafts
-from integrity.publication import name_search, revisions, takedowns
 from integrity.publication import renditions as publication_renditions
 from integrity.publication.schemas import (
+    CopyPendingOut,
     DraftIn,
     DraftOut,
     NameSearchIn,
@@ -127,6 +129,11 @@ class PublicationController(Controller):
         "/attachments/{attachment_id:uuid}/redactions",
         operation_id="create_redaction",
         status_code=HTTP_201_CREATED,
+        responses={
+            HTTP_202_ACCEPTED: ResponseSpec(
+                CopyPendingOut, description="a long file: the copy is being made by the job queue"
+            )
+        },
     )
     async def redact(
         self,
@@ -135,10 +142,11 @@ class PublicationController(Controller):
         data: JSONBody[RedactionIn],
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
-    ) -> RenditionOut:
-        return await publication_renditions.create_redaction(
-            ctx, principal, case_id, attachment_id, data.boxes
-        )
+    ) -> Response[RenditionOut]:
+        made = await copies.create_redaction(ctx, principal, case_id, attachment_id, data.boxes)
+        if isinstance(made, CopyPendingOut):
+            return Response(made, status_code=HTTP_202_ACCEPTED)  # type: ignore[arg-type]
+        return Response(made, status_code=HTTP_201_CREATED)
 
     @get(
         "/attachments/{attachment_id:uuid}/pages/{page_file:str}",

@@ -25,12 +25,12 @@ from integrity.custody import service as custody
 from integrity.errors import Invalid, NotFound, WrongState
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
+from integrity.publication.copies import cleaned_rendition
 from integrity.publication.filecheck import load_reading
 from integrity.publication.leakcheck import Finding, ProtectedName, check_texts
 from integrity.publication.public_schemas import PRECISIONS
 from integrity.publication.renditions import (
     DRAFT_STATES,
-    _cleaned_rendition,
     drop_proposed_correction,
     redaction_kind,
     team_case_row,
@@ -472,7 +472,7 @@ async def save_draft(
             )
     # "As filed" publishes a copy cleaned of metadata; make it before the transaction (CPU work).
     cleaned = {
-        item.attachment_id: await _cleaned_rendition(ctx, principal, attachments[item.attachment_id])
+        item.attachment_id: await cleaned_rendition(ctx, principal, attachments[item.attachment_id])
         for item in data.attachments
         if item.decision == Decision.publish_as_filed
     }
@@ -593,7 +593,7 @@ async def _void_what_changed(
             email=email,
         )
         return "approval", mails
-    dropped, mails = await drop_proposed_correction(ctx, principal, row, digest)
+    dropped, mails = await drop_proposed_correction(ctx, principal.id, row, digest)
     return ("correction" if dropped else None), mails
 
 

@@ -123,10 +123,17 @@ async def _claim_next() -> uuid.UUID | None:
 
 async def read_queued(ctx: ServiceContext, rendition_id: uuid.UUID) -> CheckState | None:
     """The queue's job: read the rendition if it is still waiting (None when another job has it,
-    or it was read already)."""
+    or it was read already). A job cancelled on the way (its worker stopping) puts it back."""
     if not await _claim(rendition_id):
         return None
-    return await check_rendition(ctx, rendition_id)
+    try:
+        return await check_rendition(ctx, rendition_id)
+    except anyio.get_cancelled_exc_class():
+        with anyio.CancelScope(shield=True):
+            await Rendition.update(
+                {Rendition.check_state: CheckState.pending, Rendition.check_claimed_at: None}
+            ).where((Rendition.id == rendition_id) & (Rendition.check_state == CheckState.running))
+        raise
 
 
 async def _finish(

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from integrity.cases.sealing import case_key
 from integrity.context import ServiceContext
 from integrity.errors import Invalid
+from integrity.publication.copies import cleaned_rendition
 from integrity.publication.drafts import file_findings
 from integrity.publication.filecheck import load_reading
 from integrity.publication.leakcheck import ProtectedName
 from integrity.publication.renditions import (
-    _cleaned_rendition,
     attachment_row,
     read_blob,
     redaction_kind,
@@ -69,11 +69,12 @@ async def find_name(
     if kind == "pdf":
         pages += await run_in_worker(text_layer_pages, await read_blob(ctx, attachment), [])
     # The OCR of the file as filed: the cleaned copy's reading (made, and queued, on first use).
-    cleaned_id = await _cleaned_rendition(ctx, principal, attachment)
-    cleaned = await Rendition.select().where(Rendition.id == cleaned_id).first()
-    assert cleaned is not None
-    reading = cleaned["check_state"] in (CheckState.pending, CheckState.running)
-    if cleaned["check_state"] == CheckState.done:
+    # While the copy itself is still being made (a long file), it is being read too, as far as the
+    # reviewer can tell.
+    cleaned_id = await cleaned_rendition(ctx, principal, attachment)
+    cleaned = await Rendition.select().where(Rendition.id == cleaned_id).first() if cleaned_id else None
+    reading = cleaned is None or cleaned["check_state"] in (CheckState.pending, CheckState.running)
+    if cleaned is not None and cleaned["check_state"] == CheckState.done:
         pages += load_reading(key, cleaned)
     findings = file_findings([ProtectedName(actor_id=None, text=name)], attachment_id, pages)
     boxes: list[BoxIn] = []
@@ -85,5 +86,8 @@ async def find_name(
             boxes.append(proposed)
     boxes.sort(key=lambda b: (b.page, b.y, b.x))
     return NameSearch(
-        boxes=boxes, reading=reading, pages=int(cleaned["pages"]), checked_pages=int(cleaned["checked_pages"])
+        boxes=boxes,
+        reading=reading,
+        pages=int(cleaned["pages"]) if cleaned else 0,
+        checked_pages=int(cleaned["checked_pages"]) if cleaned else 0,
     )

@@ -25,11 +25,11 @@ from integrity.cases.forms import form_fields
 from integrity.cases.schemas import AttachmentOut, CaseOut
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
-from integrity.publication import drafts, name_search, revisions, takedowns
+from integrity.publication import copies, drafts, name_search, revisions, takedowns
 from integrity.publication import renditions as publication_renditions
 from integrity.publication.preview_page import files_as_published, preview_page
 from integrity.publication.public_schemas import PRECISIONS
-from integrity.publication.schemas import BoxIn, DecisionIn, DraftIn, DraftOut, TakedownIn
+from integrity.publication.schemas import BoxIn, CopyPendingOut, DecisionIn, DraftIn, DraftOut, TakedownIn
 from integrity.publication.tables import CheckState, Decision, TakedownReason
 from integrity.redaction.ocr import OCR_PACKAGES
 from integrity.security.guards import Principal
@@ -316,6 +316,7 @@ def _redact_page(
     **context: Any,
 ) -> Template:
     context.setdefault("rendition", None)
+    context.setdefault("making", False)
     context.setdefault("error", None)
     context.setdefault("reopened", False)
     context.setdefault("found", None)
@@ -455,7 +456,13 @@ class PublicationPages(Controller):
         made = await publication_renditions.current_boxes(principal, case_id, attachment_id)
         rows = [BoxRow.of(box) for box in made]
         return _redact_page(
-            case, _attachment_of(case, attachment_id), pages, current, rows, reopened=bool(rows)
+            case,
+            _attachment_of(case, attachment_id),
+            pages,
+            current,
+            rows,
+            reopened=bool(rows),
+            making=await copies.being_made(attachment_id, "redacted"),
         )
 
     @post("/files/{attachment_id:uuid}/redact", operation_id="redaction_submit", status_code=200)
@@ -508,9 +515,9 @@ class PublicationPages(Controller):
         if not boxes:
             return _redact_page(case, attachment, pages, current, rows, 422, error=MESSAGES["no_boxes"])
         try:
-            rendition = await publication_renditions.create_redaction(
-                ctx, principal, case_id, attachment_id, boxes
-            )
+            made = await copies.create_redaction(ctx, principal, case_id, attachment_id, boxes)
         except (Invalid, WrongState) as exc:
             return _redact_page(case, attachment, pages, current, rows, exc.status_code, error=exc)
-        return _redact_page(case, attachment, pages, current, rows, 201, rendition=rendition)
+        if isinstance(made, CopyPendingOut):
+            return _redact_page(case, attachment, pages, current, rows, 202, making=True)
+        return _redact_page(case, attachment, pages, current, rows, 201, rendition=made)

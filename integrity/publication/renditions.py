@@ -35,13 +35,8 @@ from integrity.publication.tables import (
     Rendition,
 )
 from integrity.redaction import (
-    Box,
-    clean_image,
-    clean_pdf,
     preview_pdf_page_png,
     preview_png,
-    redact_image,
-    redact_pdf,
     run_in_worker,
 )
 from integrity.security.guards import Principal
@@ -120,9 +115,9 @@ async def attachment_row(case_id: uuid.UUID, attachment_id: uuid.UUID) -> dict[s
     return row
 
 
-async def _store_rendition(
+async def store_rendition(
     ctx: ServiceContext,
-    principal: Principal,
+    actor_id: uuid.UUID,
     attachment: dict[str, Any],
     content: bytes,
     *,
@@ -153,7 +148,7 @@ async def _store_rendition(
                 raise NotFound("no such case", code="case_not_found")
             entry = await custody.append_entry(
                 ctx.signer,
-                actor_id=str(principal.id),
+                actor_id=str(actor_id),
                 action="rendition.created",
                 subject=f"rendition:{rendition_id}",
                 details={
@@ -179,7 +174,7 @@ async def _store_rendition(
                 "extension": extension,
                 "pages": pages,
                 "boxes": json.dumps([[b.page, b.x, b.y, b.width, b.height] for b in boxes]),
-                "created_by": principal.id,
+                "created_by": actor_id,
                 "custody_seq": entry.seq,
             }
             await Rendition.insert(Rendition(**row))
@@ -196,9 +191,9 @@ async def _store_rendition(
                 # A new copy to publish changes the draft: whoever made it has last changed it,
                 # and a correction proposed from the draft as it was no longer stands.
                 await PublicationDraft.update(
-                    {PublicationDraft.updated_by: principal.id, PublicationDraft.updated_at: _now()}
+                    {PublicationDraft.updated_by: actor_id, PublicationDraft.updated_at: _now()}
                 ).where(PublicationDraft.case == attachment["case"])
-                _, mails = await drop_proposed_correction(ctx, principal, case_row)
+                _, mails = await drop_proposed_correction(ctx, actor_id, case_row)
     except BaseException:
         await ctx.vault.delete(blob)
         raise
@@ -211,7 +206,7 @@ async def _store_rendition(
 
 
 async def drop_proposed_correction(
-    ctx: ServiceContext, principal: Principal, case_row: dict[str, Any], digest: str | None = None
+    ctx: ServiceContext, actor_id: uuid.UUID, case_row: dict[str, Any], digest: str | None = None
 ) -> tuple[bool, list[uuid.UUID]]:
     """In a transaction that changed the draft of a published case: a correction proposed from the
     draft as it was is dropped (its confirmation would publish something nobody proposed), with a
@@ -230,13 +225,13 @@ async def drop_proposed_correction(
     await PublicChangeProposal.delete().where(PublicChangeProposal.case == case_row["id"])
     await custody.append_entry(
         ctx.signer,
-        actor_id=str(principal.id),
+        actor_id=str(actor_id),
         action="publication.proposal_voided",
         subject=f"case:{case_row['id']}",
         details={},
     )
     mails = await notifications.notify(
-        [proposal["proposed_by"]] if proposal["proposed_by"] != principal.id else [],
+        [proposal["proposed_by"]] if proposal["proposed_by"] != actor_id else [],
         NotificationKind.proposal_voided,
         case_id=case_row["id"],
         reference=case_row["reference"],
@@ -245,53 +240,7 @@ async def drop_proposed_correction(
     return True, mails
 
 
-async def create_redaction(
-    ctx: ServiceContext,
-    principal: Principal,
-    case_id: uuid.UUID,
-    attachment_id: uuid.UUID,
-    boxes: list[BoxIn],
-) -> RenditionOut:
-    """Burn `boxes` into a copy of the file, rebuilt from pixels; the original is never touched."""
-    row = await team_case_row(principal, case_id)
-    if row["status"] not in DRAFT_STATES:
-        raise WrongState(
-            f"files are redacted while the case is in review, not while it is {row['status']}",
-            code="redaction_closed",
-        )
-    attachment = await attachment_row(case_id, attachment_id)
-    kind = redaction_kind(attachment["content_type"])
-    if kind is None:
-        raise Invalid(
-            "this type of file has no redaction path yet: it can only be withheld", code="no_redaction_path"
-        )
-    if not boxes:
-        raise Invalid(
-            "draw at least one box (to publish without boxes, choose publish as filed)",
-            code="boxes_missing",
-            field="boxes",
-        )
-    drawn = [Box(page=b.page, x=b.x, y=b.y, width=b.width, height=b.height) for b in boxes]
-    original = await read_blob(ctx, attachment)
-    if kind == "image":
-        result = await run_in_worker(redact_image, original, drawn)
-    else:
-        result = await run_in_worker(redact_pdf, original, drawn)
-    stored = await _store_rendition(
-        ctx,
-        principal,
-        attachment,
-        result.content,
-        kind="redacted",
-        content_type=result.content_type,
-        extension=result.extension,
-        pages=result.pages,
-        boxes=boxes,
-    )
-    return _rendition_out(stored)
-
-
-def _rendition_out(row: dict[str, Any]) -> RenditionOut:
+def rendition_out(row: dict[str, Any]) -> RenditionOut:
     return RenditionOut(
         id=row["id"],
         content_type=row["content_type"],
@@ -300,34 +249,6 @@ def _rendition_out(row: dict[str, Any]) -> RenditionOut:
         pages=int(row["pages"]),
         kind=row["kind"],
     )
-
-
-async def _cleaned_rendition(
-    ctx: ServiceContext, principal: Principal, attachment: dict[str, Any]
-) -> uuid.UUID:
-    """The metadata-free copy "publish as filed" publishes (made once per attachment)."""
-    existing = (
-        await Rendition.select(Rendition.id)
-        .where((Rendition.attachment == attachment["id"]) & (Rendition.kind == "cleaned"))
-        .first()
-    )
-    if existing is not None:
-        return existing["id"]
-    original = await read_blob(ctx, attachment)
-    clean = clean_image if redaction_kind(attachment["content_type"]) == "image" else clean_pdf
-    result = await run_in_worker(clean, original)
-    stored = await _store_rendition(
-        ctx,
-        principal,
-        attachment,
-        result.content,
-        kind="cleaned",
-        content_type=result.content_type,
-        extension=result.extension,
-        pages=result.pages,
-        boxes=[],
-    )
-    return stored["id"]
 
 
 async def current_boxes(principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID) -> list[BoxIn]:

@@ -128,6 +128,15 @@ class RenditionOut(msgspec.Struct):
     kind: str
 
 
+class CopyPendingOut(msgspec.Struct):
+    """A copy still being made by the job queue (a long file): it appears on the file's redaction
+    page and in the draft when done."""
+
+    id: uuid.UUID
+    attachment_id: uuid.UUID
+    state: str
+
+
 class PublicFileOut(msgspec.Struct):
     id: uuid.UUID
     filename: str

@@ -96,6 +96,28 @@ class Rendition(Table, tablename="rendition"):
     check_sealed = Bytea(null=True, default=None)
 
 
+class CopyRequest(Table, tablename="copy_request"):
+    """A copy of a file to be made by the job queue (``publication.copies``): a redaction with its
+    boxes, or the cleaned copy "publish as filed" publishes. The need for the work is this row:
+    ``pending`` until a job claims it (``running``, with a heartbeat), then ``done`` with the copy
+    made, or ``failed`` with the error's code and message (our own wording, never the file's)."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    attachment = ForeignKey(references=Attachment, on_delete=OnDelete.cascade, index=True, null=False)
+    #: "redacted" or "cleaned", as ``Rendition.kind``.
+    kind = Varchar(length=10)
+    #: The boxes, as ``Rendition.boxes`` (positions only).
+    boxes = Text(default="[]")
+    requested_by = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=False)
+    state = Varchar(length=10, default=CheckState.pending, choices=CheckState, index=True)
+    claimed_at = Timestamptz(null=True, default=None)
+    problem = Varchar(length=40, null=True, default=None)
+    problem_status = Integer(null=True, default=None)
+    problem_detail = Varchar(length=300, null=True, default=None)
+    rendition = ForeignKey(references=Rendition, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class AttachmentDecision(Table, tablename="attachment_decision"):
     id: Serial
     attachment = ForeignKey(references=Attachment, on_delete=OnDelete.cascade, unique=True, index=True)

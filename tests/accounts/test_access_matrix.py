@@ -365,11 +365,11 @@ async def rendition_download(world: World) -> Req:
     import uuid
 
     from integrity.context import provide_service_context
-    from integrity.publication import renditions as publication_renditions
+    from integrity.publication import copies
     from integrity.publication.schemas import BoxIn
 
     case_id, file_id = await owners_case(world, submitted=True, with_file=True, in_review=True)
-    made = await publication_renditions.create_redaction(
+    made = await copies.create_redaction(
         provide_service_context(world.accounts.app.state),
         await world.principal("editor"),
         uuid.UUID(case_id),

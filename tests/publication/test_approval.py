@@ -15,7 +15,7 @@ from integrity.cases.tables import Transition
 from integrity.context import ServiceContext
 from integrity.custody.tables import CustodyEntry
 from integrity.errors import WrongState
-from integrity.publication import renditions
+from integrity.publication import copies
 from integrity.publication.schemas import BoxIn
 from integrity.publication.tables import (
     PublicationDraft,
@@ -69,19 +69,17 @@ async def test_a_redaction_finishing_after_approval_is_refused_and_the_approved_
 
     # The reviewer starts a second redaction (a smaller box); while its pages are being rendered,
     # the editor approves the draft as it stood.
-    real_run_in_worker = renditions.run_in_worker
+    real_run_in_worker = copies.run_in_worker
 
     async def approve_meanwhile(fn: Any, *args: Any) -> Any:
         result = await real_run_in_worker(fn, *args)
         await review.transition(ctx, as_editor, uuid.UUID(case["id"]), "approve", None)
         return result
 
-    monkeypatch.setattr(renditions, "run_in_worker", approve_meanwhile)
+    monkeypatch.setattr(copies, "run_in_worker", approve_meanwhile)
     smaller = [BoxIn(page=1, x=0.0, y=0.05, width=0.1, height=0.01)]
     with pytest.raises(WrongState) as refused:
-        await renditions.create_redaction(
-            ctx, as_reviewer, uuid.UUID(case["id"]), uuid.UUID(pdf["id"]), smaller
-        )
+        await copies.create_redaction(ctx, as_reviewer, uuid.UUID(case["id"]), uuid.UUID(pdf["id"]), smaller)
     assert refused.value.code == "redaction_after_approval" and refused.value.status_code == 409
     monkeypatch.undo()
 
