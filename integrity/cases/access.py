@@ -1,5 +1,6 @@
 """Who sees which case: the member who filed it and the review team (admins run the platform
-without reading evidence); anyone else is told the case does not exist."""
+without reading evidence), except a team member who declared a conflict of interest on it; anyone
+else is told the case does not exist."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from integrity.cases.tables import (
     Case,
     CaseStatus,
+    Conflict,
 )
 from integrity.errors import Forbidden, NotFound, WrongState
 from integrity.security.guards import Principal
@@ -21,10 +23,19 @@ def can_read(principal: Principal, row: dict[str, Any]) -> bool:
     return principal.role in REVIEW_TEAM and row["status"] != CaseStatus.draft
 
 
+async def conflicted(principal: Principal, case_id: uuid.UUID) -> bool:
+    """Whether the caller declared (or an editor recorded) a conflict of interest on the case."""
+    return bool(await Conflict.exists().where((Conflict.case == case_id) & (Conflict.member == principal.id)))
+
+
 async def load_case_row(principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
-    """The case row if the caller may read it; an unknown and a forbidden case look the same."""
+    """The case row if the caller may read it; an unknown and a forbidden case look the same, and
+    so does a case the caller has a conflict of interest on (need-to-know: its narrative, files,
+    notes and submitter are out of their reach)."""
     row = await Case.select().where(Case.id == case_id).first()
     if row is None or not can_read(principal, row):
+        raise NotFound("no such case", code="case_not_found")
+    if row["submitter"] != principal.id and await conflicted(principal, case_id):
         raise NotFound("no such case", code="case_not_found")
     return row
 

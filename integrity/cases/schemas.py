@@ -92,9 +92,15 @@ class AssignmentIn(msgspec.Struct, forbid_unknown_fields=True):
     reviewer_id: uuid.UUID
 
 
+class ConflictIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: An editor records another team member's conflict; without it, the caller declares their own.
+    member_id: uuid.UUID | None = None
+
+
 class ConflictOut(msgspec.Struct):
     case_id: uuid.UUID
     declared_at: datetime.datetime
+    member_id: uuid.UUID | None = None
 
 
 class SubmitterOut(msgspec.Struct):

@@ -324,7 +324,10 @@ async def list_cases(
     """A member's own cases; for the review team, every case past its draft."""
     where: Combinable
     if principal.role in REVIEW_TEAM:
-        where = Case.status != CaseStatus.draft.value
+        # Not the cases they have a conflict of interest on: those are out of their sight.
+        where = (Case.status != CaseStatus.draft.value) & Case.id.not_in(
+            Conflict.select(Conflict.case).where(Conflict.member == principal.id)
+        )
     else:
         where = Case.submitter == principal.id
     if status is not None:

@@ -10,7 +10,15 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from integrity.cases.schemas import AssignmentIn, CaseOut, CommentIn, CommentOut, ConflictOut, TransitionIn
+from integrity.cases.schemas import (
+    AssignmentIn,
+    CaseOut,
+    CommentIn,
+    CommentOut,
+    ConflictIn,
+    ConflictOut,
+    TransitionIn,
+)
 from integrity.context import ServiceContext, provide_service_context
 from integrity.review import service as review
 from integrity.security.guards import Principal, requires_login
@@ -48,8 +56,9 @@ class ReviewController(Controller):
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
+        data: JSONBody[ConflictIn | None] = None,
     ) -> ConflictOut:
-        return await review.declare_conflict(ctx, principal, case_id)
+        return await review.declare_conflict(ctx, principal, case_id, data.member_id if data else None)
 
     @post("/{case_id:uuid}/assignment", operation_id="assign_case", status_code=HTTP_200_OK)
     async def assignment(

@@ -20,7 +20,7 @@ from integrity.cases import service as cases_service
 from integrity.cases.forms import category_codes, municipality_groups
 from integrity.cases.tables import CaseStatus, CommentKind
 from integrity.context import ServiceContext, provide_service_context
-from integrity.errors import Invalid, WrongState
+from integrity.errors import Forbidden, Invalid, WrongState
 from integrity.reference import category, municipality
 from integrity.review import service as review
 from integrity.review.case_page import case_page
@@ -61,6 +61,7 @@ class ReviewPages(Controller):
         assigned: Annotated[str | None, QueryParameter(max_length=5)] = None,
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+        stepped_away: Annotated[str | None, QueryParameter(max_length=1)] = None,
     ) -> Template:
         wanted = (
             CaseStatus(status)
@@ -90,6 +91,7 @@ class ReviewPages(Controller):
         }
         return page(
             "app/queue.html",
+            stepped_away=stepped_away == "1",
             cases=found.items,
             total=found.total,
             page_number=page_number,
@@ -163,16 +165,26 @@ class ReviewPages(Controller):
     @post("/cases/{case_id:uuid}/conflicts", operation_id="case_conflict_submit", status_code=303)
     async def conflict(
         self,
+        request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
+        # An editor records another member's conflict by naming them; without a name, one's own.
+        named = await _text(request, "member_id", 40)
         try:
-            await review.declare_conflict(ctx, principal, case_id)
-        except WrongState as exc:
+            member_id = uuid.UUID(named) if named else None
+        except ValueError:
+            member_id = uuid.UUID(int=0)
+        try:
+            await review.declare_conflict(ctx, principal, case_id, member_id)
+        except (WrongState, Invalid, Forbidden) as exc:
             case = await cases_service.get_case(ctx, principal, case_id)
             return await case_page(principal, case, exc.status_code, action_error=exc)
-        return see_other(f"/app/cases/{case_id}")
+        if member_id not in (None, principal.id):
+            return see_other(f"/app/cases/{case_id}")
+        # The case is out of their sight from now on: back to the queue, which says why.
+        return see_other("/app/queue?stepped_away=1")
 
     @post("/cases/{case_id:uuid}/assignment", operation_id="case_assignment_submit", status_code=303)
     async def assignment(

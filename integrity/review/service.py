@@ -261,33 +261,50 @@ async def add_comment(
     )
 
 
-async def declare_conflict(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID) -> ConflictOut:
-    """A review-team member steps away from a case; if it was assigned to them, it is unassigned."""
+async def declare_conflict(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, member_id: uuid.UUID | None = None
+) -> ConflictOut:
+    """A review-team member steps away from a case (or an editor records that ``member_id`` must):
+    from then on the case is out of their sight (404, off their lists), and if it was assigned to
+    them it is unassigned."""
     await load_case_row(principal, case_id)
     if principal.role not in REVIEW_TEAM:
         raise Forbidden("conflicts of interest are declared by the review team", code="conflict_team_only")
+    member_id = member_id or principal.id
+    if member_id != principal.id:
+        if principal.role != EDITOR:
+            raise Forbidden(
+                "only an editor records another team member's conflict of interest",
+                code="conflict_editor_only",
+            )
+        member = await Member.select(Member.role, Member.is_active).where(Member.id == member_id).first()
+        if member is None or not member["is_active"] or member["role"] not in REVIEW_TEAM:
+            raise Invalid(
+                "member_id must be an active reviewer or editor", code="conflict_not_team", field="member_id"
+            )
     async with db.transaction():
         await custody.lock_log()
         row = await _fresh_row(case_id)
-        if await Conflict.exists().where((Conflict.case == case_id) & (Conflict.member == principal.id)):
+        if await Conflict.exists().where((Conflict.case == case_id) & (Conflict.member == member_id)):
             raise WrongState(
-                "you have already declared a conflict of interest on this case",
+                "a conflict of interest is already recorded for them on this case",
                 code="conflict_already_declared",
             )
+        details = {} if member_id == principal.id else {"member": ctx.signer.pseudonym(str(member_id))}
         entry = await custody.append_entry(
             ctx.signer,
             actor_id=str(principal.id),
-            action="conflict.declared",
+            action="conflict.declared" if member_id == principal.id else "conflict.recorded",
             subject=f"case:{case_id}",
-            details={},
+            details=details,
         )
         now = datetime.datetime.now(datetime.UTC)
         await Conflict.insert(
-            Conflict(case=case_id, member=principal.id, declared_at=now, custody_seq=entry.seq)
+            Conflict(case=case_id, member=member_id, declared_at=now, custody_seq=entry.seq)
         )
-        if row["assigned_reviewer"] == principal.id:
+        if row["assigned_reviewer"] == member_id:
             await Case.update({Case.assigned_reviewer: None}).where(Case.id == case_id)
-    return ConflictOut(case_id=case_id, declared_at=now)
+    return ConflictOut(case_id=case_id, declared_at=now, member_id=member_id)
 
 
 def _assignment_refusal(

@@ -146,11 +146,22 @@ async def test_editors_assign_and_reviewers_declare_conflicts(
     queue = await reviewer.get("/app/queue?assigned=1", headers=HTML)
     assert case_id in queue.text
     stepped_away = await post_en(reviewer, url + "/conflicts?lang=en", {})
-    assert "You declared a conflict of interest" in stepped_away.text
-    preview = await reviewer.get(url + "/publication/preview?lang=en", headers=HTML)
-    assert preview.status_code == 409 and "You declared a conflict of interest on this case." in preview.text
+    assert "You declared a conflict of interest: the case is no longer shown to you." in stepped_away.text
+    assert case_id not in stepped_away.text
+    for path in ("", "/publication/preview", "/publication"):
+        assert (await reviewer.get(url + path + "?lang=en", headers=HTML)).status_code == 404, path
     refused = await post_form(reviewer, url + "/transitions?lang=en", {"action": "start_review"})
-    assert refused.status_code == 409 and "That step was not taken" in refused.text
+    assert refused.status_code == 404
+
+    # The editor records a conflict for another member of the team on the case page.
+    other_member = await accounts.create("reviewer", display_name="Zora Druga")
+    other = await accounts.caller(other_member)
+    page = await editor.get(url + "?lang=en", headers=HTML)
+    assert "Record a conflict of interest for another member of the team" in page.text
+    recorded = await post_en(editor, url + "/conflicts?lang=en", {"member_id": str(other_member.id)})
+    # Back on the case page, which no longer offers her for assignment or for another conflict.
+    assert recorded.status_code == 200 and "Zora Druga" not in recorded.text
+    assert (await other.get(url, headers=HTML)).status_code == 404
 
 
 async def test_the_assignment_form_offers_only_whom_the_service_would_accept(

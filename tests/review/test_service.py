@@ -137,13 +137,52 @@ async def test_a_declared_conflict_stops_review_and_unassigns(accounts: AccountF
     assert (await act(reviewer, case["id"], "start_review")).status_code == 200
     declared = await reviewer.post(f"/api/v1/cases/{case['id']}/conflicts")
     assert declared.status_code == 201
-    view = (await reviewer.get(f"/api/v1/cases/{case['id']}")).json()
-    assert view["conflict_declared"] and view["assigned_reviewer_id"] is None
-    blocked = await act(reviewer, case["id"], "verify")
-    assert blocked.status_code == 409 and "conflict of interest" in blocked.json()["detail"]
-    assert (await reviewer.post(f"/api/v1/cases/{case['id']}/conflicts")).status_code == 409
+    # Need-to-know: from now on the case is out of their sight, like a case they may not see.
+    url = f"/api/v1/cases/{case['id']}"
+    file_id = (await editor_view(accounts, case["id"]))["attachments"][0]["id"]
+    for path in (url, f"{url}/attachments/{file_id}/content", f"{url}/receipt", f"{url}/publication"):
+        answer = await reviewer.get(path)
+        assert answer.status_code == 404 and answer.json()["code"] == "case_not_found", path
+    noted = await reviewer.post(f"{url}/comments", json={"kind": "note", "body": "Interna beleška."})
+    assert noted.status_code == 404
+    assert (await act(reviewer, case["id"], "verify")).status_code == 404
+    assert (await reviewer.post(f"{url}/conflicts")).status_code == 404
+    assert case["id"] not in {c["id"] for c in (await reviewer.get("/api/v1/cases")).json()["items"]}
+    # It was unassigned; the rest of the team still works on it.
+    assert (await editor_view(accounts, case["id"]))["assigned_reviewer_id"] is None
     member = await accounts.as_role("member")
-    assert (await member.post(f"/api/v1/cases/{case['id']}/conflicts")).status_code == 404
+    assert (await member.post(f"{url}/conflicts")).status_code == 404
+
+
+async def editor_view(accounts: AccountFactory, case_id: str) -> Any:
+    editor = await accounts.as_role("editor")
+    answer = await editor.get(f"/api/v1/cases/{case_id}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def test_an_editor_records_another_members_conflict_and_only_an_editor_may(
+    accounts: AccountFactory,
+) -> None:
+    _, case = await submitted(accounts)
+    url = f"/api/v1/cases/{case['id']}"
+    reviewer = await accounts.as_role("reviewer")
+    other = await accounts.as_role("reviewer")
+    editor = await accounts.as_role("editor")
+    refused = await reviewer.post(f"{url}/conflicts", json={"member_id": str(other.member.id)})
+    assert refused.status_code == 403 and refused.json()["code"] == "conflict_editor_only"
+    member = await accounts.as_role("member")
+    not_team = await editor.post(f"{url}/conflicts", json={"member_id": str(member.member.id)})
+    assert not_team.status_code == 422 and not_team.json()["code"] == "conflict_not_team"
+    assert (await other.get(url)).status_code == 200
+    recorded = await editor.post(f"{url}/conflicts", json={"member_id": str(other.member.id)})
+    assert recorded.status_code == 201 and recorded.json()["member_id"] == str(other.member.id)
+    assert (await other.get(url)).status_code == 404
+    assert (await editor.get(url)).status_code == 200 and (await reviewer.get(url)).status_code == 200
+    entry = await CustodyEntry.select().where(CustodyEntry.action == "conflict.recorded").first()
+    assert entry is not None and str(other.member.id) not in entry["details"]
+    again = await editor.post(f"{url}/conflicts", json={"member_id": str(other.member.id)})
+    assert again.status_code == 409
 
 
 async def test_approval_needs_a_second_editor(accounts: AccountFactory) -> None:
@@ -292,3 +331,13 @@ async def test_editors_assign_cases(accounts: AccountFactory) -> None:
         f"/api/v1/cases/{case['id']}/assignment", json={"reviewer_id": str(other.member.id)}
     )
     assert conflicted.status_code == 409
+
+
+async def test_the_submitter_cannot_be_assigned_their_own_case(accounts: AccountFactory) -> None:
+    filer = await accounts.as_role("reviewer")
+    _, case = await submitted(accounts, filer)
+    editor = await accounts.as_role("editor")
+    refused = await editor.post(
+        f"/api/v1/cases/{case['id']}/assignment", json={"reviewer_id": str(filer.member.id)}
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "assignee_is_submitter"
