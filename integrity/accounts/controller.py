@@ -213,11 +213,24 @@ class MeController(Controller):
 
     @post("/tokens", operation_id="create_api_token", status_code=HTTP_201_CREATED)
     async def create_token(
-        self, data: JSONBody[TokenCreateIn], principal: NamedDependency[Principal]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[TokenCreateIn],
+        principal: NamedDependency[Principal],
+        limiter: NamedDependency[RateLimiter],
+        keys: NamedDependency[SystemKeys],
     ) -> TokenCreatedOut:
-        """A named API token for `Authorization: Bearer`; the token is shown only in this answer."""
-        row, token = await accounts_login.create_api_token(
-            principal, name=data.name, expires_in_days=data.expires_in_days
+        """A named API token for `Authorization: Bearer`; the token is shown only in this answer.
+        Asks for the password again (and a second-factor code when the member has one)."""
+        row, token = await accounts_login.issue_api_token(
+            principal,
+            name=data.name,
+            expires_in_days=data.expires_in_days,
+            password=data.password,
+            code=data.totp,
+            client=_client(request),
+            limiter=limiter,
+            keys=keys,
         )
         return TokenCreatedOut(id=row.id, token=token, name=row.name, expires_at=row.expires_at)
 

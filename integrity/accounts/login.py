@@ -228,6 +228,40 @@ async def change_password(
     if principal.via == "session":
         others = others & (MemberSession.id != principal.credential_id)  # type: ignore[assignment]
     await MemberSession.delete().where(others)
+    # A stolen token must not outlive the password it was made under.
+    await ApiToken.delete().where(ApiToken.member == member.id)
+
+
+async def issue_api_token(
+    principal: Principal,
+    *,
+    name: str,
+    expires_in_days: int | None,
+    password: str,
+    code: str | None,
+    client: str,
+    limiter: RateLimiter,
+    keys: SystemKeys,
+) -> tuple[ApiToken, str]:
+    """An API token for the member who proves it is them again: the password, and a second-factor
+    code when they have one (so a stolen session or token cannot become lasting access)."""
+    member = await get_member(principal.id)
+    await limiter.check(LOGIN_PER_ACCOUNT, member.email)
+    await limiter.check(LOGIN_PER_CLIENT, client)
+    if not verify_password(password, member.password_hash):
+        await _failed_login(limiter, member.email, client, member)
+        raise Forbidden("the password is wrong", code="password_wrong", field="password")
+    if member.totp_enabled or member.role in SECOND_FACTOR_ROLES:
+        if not code:
+            raise Forbidden(
+                "a code from your authenticator app is needed to create a token",
+                code="totp_required",
+                field="totp",
+            )
+        if not await second_factor_ok(member, code, keys):
+            await _failed_login(limiter, member.email, client, member)
+            raise Forbidden("the code is wrong or was already used", code="totp_wrong", field="totp")
+    return await create_api_token(principal, name=name, expires_in_days=expires_in_days)
 
 
 async def create_api_token(

@@ -61,7 +61,10 @@ class PasswordChangeIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class TokenCreateIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    #: The member's password again (and ``totp`` when they have a second factor).
+    password: Annotated[str, msgspec.Meta(max_length=1024)]
     expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=365)] | None = None
+    totp: Annotated[str, msgspec.Meta(max_length=40)] | None = None
 
 
 class TokenCreatedOut(msgspec.Struct):

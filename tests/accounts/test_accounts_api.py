@@ -138,7 +138,9 @@ async def test_review_team_without_totp_can_only_enrol(
     refused = await client.get("/api/v1/me/tokens")
     assert refused.status_code == 403
     assert "POST /api/v1/me/totp" in refused.json()["detail"]
-    assert (await client.post("/api/v1/me/tokens", json={"name": "x"}, headers=csrf)).status_code == 403
+    assert (
+        await client.post("/api/v1/me/tokens", json={"name": "x", "password": DEFAULT_PASSWORD}, headers=csrf)
+    ).status_code == 403
 
     enrolment = await client.post("/api/v1/me/totp", headers=csrf)
     assert enrolment.status_code == 200
@@ -239,20 +241,28 @@ async def test_idle_and_old_sessions_end(accounts: AccountFactory) -> None:
 
 async def test_state_changes_with_the_session_cookie_need_the_csrf_token(accounts: AccountFactory) -> None:
     caller = await accounts.as_role("member")
-    without = await caller.post("/api/v1/me/tokens", json={"name": "x"}, headers={"x-csrftoken": ""})
+    without = await caller.post(
+        "/api/v1/me/tokens", json={"name": "x", "password": DEFAULT_PASSWORD}, headers={"x-csrftoken": ""}
+    )
     assert without.status_code == 403
     assert "csrftoken" in without.json()["detail"]
     forged = await caller.post(
-        "/api/v1/me/tokens", json={"name": "x"}, headers={"x-csrftoken": "a" * 32 + "." + "b" * 64}
+        "/api/v1/me/tokens",
+        json={"name": "x", "password": DEFAULT_PASSWORD},
+        headers={"x-csrftoken": "a" * 32 + "." + "b" * 64},
     )
     assert forged.status_code == 403
     other = await accounts.as_role("member")
     # A token made for another session does not work with this one.
     stolen = await caller.post(
-        "/api/v1/me/tokens", json={"name": "x"}, headers={"x-csrftoken": other.csrf_token or ""}
+        "/api/v1/me/tokens",
+        json={"name": "x", "password": DEFAULT_PASSWORD},
+        headers={"x-csrftoken": other.csrf_token or ""},
     )
     assert stolen.status_code == 403
-    assert (await caller.post("/api/v1/me/tokens", json={"name": "x"})).status_code == 201
+    assert (
+        await caller.post("/api/v1/me/tokens", json={"name": "x", "password": DEFAULT_PASSWORD})
+    ).status_code == 201
 
 
 async def test_cross_site_forms_cannot_log_in(
@@ -329,7 +339,9 @@ async def test_api_tokens_are_shown_once_work_as_bearer_and_can_be_revoked(
     accounts: AccountFactory, client: AsyncTestClient[Litestar]
 ) -> None:
     caller = await accounts.as_role("member")
-    created = await caller.post("/api/v1/me/tokens", json={"name": "scanner", "expires_in_days": 7})
+    created = await caller.post(
+        "/api/v1/me/tokens", json={"name": "scanner", "expires_in_days": 7, "password": DEFAULT_PASSWORD}
+    )
     assert created.status_code == 201
     token = created.json()["token"]
     assert token.startswith("int_")
@@ -344,7 +356,9 @@ async def test_api_tokens_are_shown_once_work_as_bearer_and_can_be_revoked(
     assert (await client.get("/api/v1/me", headers=bearer)).json()["email"] == caller.member.email  # type: ignore[union-attr]
     # Bearer requests need no CSRF token.
     assert (
-        await client.post("/api/v1/me/tokens", json={"name": "second"}, headers=bearer)
+        await client.post(
+            "/api/v1/me/tokens", json={"name": "second", "password": DEFAULT_PASSWORD}, headers=bearer
+        )
     ).status_code == 201
     revoked = await caller.delete(f"/api/v1/me/tokens/{created.json()['id']}")
     assert revoked.status_code == 204
@@ -355,7 +369,9 @@ async def test_expired_and_malformed_tokens_are_refused(
     accounts: AccountFactory, client: AsyncTestClient[Litestar]
 ) -> None:
     caller = await accounts.as_role("member")
-    token = (await caller.post("/api/v1/me/tokens", json={"name": "old"})).json()["token"]
+    token = (
+        await caller.post("/api/v1/me/tokens", json={"name": "old", "password": DEFAULT_PASSWORD})
+    ).json()["token"]
     await ApiToken.update({ApiToken.expires_at: utcnow() - timedelta(seconds=1)}).where(
         ApiToken.name == "old"
     )
@@ -365,9 +381,60 @@ async def test_expired_and_malformed_tokens_are_refused(
     assert (await client.get("/api/v1/me", headers={"authorization": "Bearer int_nope"})).status_code == 401
 
 
+async def test_a_token_needs_the_password_again_and_a_second_factor_code_for_the_review_team(
+    accounts: AccountFactory, client: AsyncTestClient[Litestar]
+) -> None:
+    member = await accounts.as_role("member")
+    assert (await member.post("/api/v1/me/tokens", json={"name": "t"})).status_code == 422
+    wrong = await member.post("/api/v1/me/tokens", json={"name": "t", "password": "not it at all"})
+    assert wrong.status_code == 403 and wrong.json()["code"] == "password_wrong"
+    # A stolen bearer token cannot mint a lasting one without the password.
+    token = (await member.post("/api/v1/me/tokens", json={"name": "t", "password": DEFAULT_PASSWORD})).json()
+    client.cookies.clear()
+    bearer = {"authorization": f"Bearer {token['token']}"}
+    minted = await client.post(
+        "/api/v1/me/tokens", json={"name": "more", "password": "guess"}, headers=bearer
+    )
+    assert minted.status_code == 403
+    reviewer = await accounts.as_role("reviewer")
+    no_code = await reviewer.post("/api/v1/me/tokens", json={"name": "t", "password": DEFAULT_PASSWORD})
+    assert no_code.status_code == 403 and no_code.json()["code"] == "totp_required"
+    bad_code = await reviewer.post(
+        "/api/v1/me/tokens", json={"name": "t", "password": DEFAULT_PASSWORD, "totp": "000000"}
+    )
+    assert bad_code.status_code == 403 and bad_code.json()["code"] == "totp_wrong"
+    made = await reviewer.post(
+        "/api/v1/me/tokens",
+        json={"name": "t", "password": DEFAULT_PASSWORD, "totp": reviewer.member.next_totp_code()},
+    )
+    assert made.status_code == 201, made.text
+
+
+async def test_changing_the_password_ends_every_token_and_other_session(
+    accounts: AccountFactory, client: AsyncTestClient[Litestar]
+) -> None:
+    member = await accounts.as_role("member")
+    elsewhere = await accounts.caller(member.member)
+    token = (await member.post("/api/v1/me/tokens", json={"name": "t", "password": DEFAULT_PASSWORD})).json()
+    changed = await member.post(
+        "/api/v1/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": "a new and long passphrase 42"},
+    )
+    assert changed.status_code == 204, changed.text
+    assert (await member.get("/api/v1/me")).status_code == 200
+    assert (await elsewhere.get("/api/v1/me")).status_code == 401
+    client.cookies.clear()
+    assert (
+        await client.get("/api/v1/me", headers={"authorization": f"Bearer {token['token']}"})
+    ).status_code == 401
+    assert await ApiToken.count() == 0
+
+
 async def test_someone_elses_token_cannot_be_revoked(accounts: AccountFactory) -> None:
     owner = await accounts.as_role("member")
-    token_id = (await owner.post("/api/v1/me/tokens", json={"name": "mine"})).json()["id"]
+    token_id = (
+        await owner.post("/api/v1/me/tokens", json={"name": "mine", "password": DEFAULT_PASSWORD})
+    ).json()["id"]
     stranger = await accounts.as_role("admin")
     assert (await stranger.delete(f"/api/v1/me/tokens/{token_id}")).status_code == 404
     assert await ApiToken.count() == 1
@@ -442,7 +509,9 @@ async def test_deactivating_a_member_ends_their_sessions_and_tokens_at_once(
 ) -> None:
     admin = await accounts.as_role("admin")
     member = await accounts.as_role("member")
-    token = (await member.post("/api/v1/me/tokens", json={"name": "t"})).json()["token"]
+    token = (await member.post("/api/v1/me/tokens", json={"name": "t", "password": DEFAULT_PASSWORD})).json()[
+        "token"
+    ]
     response = await admin.patch(f"/api/v1/members/{member.member.id}", json={"is_active": False})  # type: ignore[union-attr]
     assert response.status_code == 200 and response.json()["is_active"] is False
     assert (await member.get("/api/v1/me")).status_code == 401
