@@ -157,10 +157,16 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         try:
             await queue.open()
             # The queue's jobs, and a job for every row that needs one (what a dead process left).
-            await jobs.run_workers(queue, wait=not args.once)
-            if args.once:
-                left = len(await filecheck.pending_ids())
-                print("queued work done" + (f"; {left} file reading(s) put back for later" if left else ""))
+            if not args.once:
+                await jobs.run_workers(queue)
+                return 0
+            # Once: until a round leaves nothing new to do (a copy made in one round is read in the
+            # next); what stays owed (the store is down) is left for later.
+            owed = None
+            while (left := await jobs.owed_work()) and left != owed:
+                owed = left
+                await jobs.run_workers(queue, wait=False)
+            print("queued work done" + (f"; {sum(left.values())} job(s) put back for later" if left else ""))
         finally:
             await queue.close()
             await vault.aclose()

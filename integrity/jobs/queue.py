@@ -12,6 +12,7 @@ Jobs carry identifiers only, never content: a job row is readable by whoever can
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 MAKE_COPY = "make_copy"
 READ_FILE = "read_file"
 SEND_EMAIL = "send_email"
+#: How long closing waits for jobs that are recording how they ended.
+CLOSE_WAIT_SECONDS = 5.0
 
 
 class ProcessConnector(InMemoryConnector):
@@ -76,6 +79,10 @@ class JobQueue:
         self._open = True
 
     async def close(self) -> None:
+        # Jobs aborted by their stopping worker still record how they ended: let them.
+        ending = [t for t in asyncio.all_tasks() if t.get_name().startswith("process job") and not t.done()]
+        if ending:
+            await asyncio.wait(ending, timeout=CLOSE_WAIT_SECONDS)
         # Also when opening was interrupted (the app stopped while the database was slow to
         # answer): the pool is made before it opens, and its connections must not leak.
         self._open = False

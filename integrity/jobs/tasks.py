@@ -20,7 +20,7 @@ from integrity.jobs.queue import MAKE_COPY, READ_FILE, SEND_EMAIL, JobQueue
 from integrity.notifications import service as notifications
 from integrity.publication import copies, filecheck
 
-__all__ = ["queue_owed_work", "register", "run_workers", "serve"]
+__all__ = ["owed_work", "queue_owed_work", "register", "run_workers", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,16 @@ async def queue_owed_work(queue: JobQueue) -> int:
             SEND_EMAIL, lock=f"mail:{notification_id}", notification_id=str(notification_id)
         )
     return queued
+
+
+async def owed_work() -> dict[str, int]:
+    """How many rows wait for work, by kind (empty when nothing is owed)."""
+    owed = {
+        "copies": len(await copies.pending_ids()),
+        "readings": len(await filecheck.pending_ids()),
+        "e-mails": len(await notifications.pending_email_ids()),
+    }
+    return {kind: count for kind, count in owed.items() if count}
 
 
 async def run_workers(queue: JobQueue, *, wait: bool = True) -> None:

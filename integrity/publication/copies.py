@@ -157,21 +157,22 @@ async def _request(
 async def _wait(request_id: uuid.UUID) -> dict[str, Any] | None:
     """The rendition made for the request (None if it is still being made after
     ``WAIT_SECONDS``); a failed request raises its error again."""
-    with anyio.move_on_after(WAIT_SECONDS):
-        while True:
-            row = await CopyRequest.select().where(CopyRequest.id == request_id).first()
-            if row is None:
-                raise NotFound("no such copy request", code="copy_not_found")
-            if row["state"] == CheckState.done:
-                made = await Rendition.select().where(Rendition.id == row["rendition"]).first()
-                if made is None:
-                    raise NotFound("the copy was removed", code="copy_not_found")
-                return made
-            if row["state"] == CheckState.failed:
-                error = _ERRORS.get(row["problem_status"] or 422, Invalid)
-                raise error(row["problem_detail"] or "the copy could not be made", code=row["problem"])
-            await anyio.sleep(POLL_SECONDS)
-    return None
+    deadline = anyio.current_time() + WAIT_SECONDS
+    while True:
+        row = await CopyRequest.select().where(CopyRequest.id == request_id).first()
+        if row is None:
+            raise NotFound("no such copy request", code="copy_not_found")
+        if row["state"] == CheckState.done:
+            made = await Rendition.select().where(Rendition.id == row["rendition"]).first()
+            if made is None:
+                raise NotFound("the copy was removed", code="copy_not_found")
+            return made
+        if row["state"] == CheckState.failed:
+            error = _ERRORS.get(row["problem_status"] or 422, Invalid)
+            raise error(row["problem_detail"] or "the copy could not be made", code=row["problem"])
+        if anyio.current_time() >= deadline:
+            return None
+        await anyio.sleep(POLL_SECONDS)
 
 
 async def _claim(request_id: uuid.UUID) -> dict[str, Any] | None:

@@ -506,15 +506,14 @@ async def save_draft(
         for item in data.attachments:
             rendition: uuid.UUID | None
             if item.decision == Decision.publish_as_filed:
-                rendition = cleaned[item.attachment_id]
-            elif item.decision == Decision.publish_redacted:
-                latest = (
-                    await Rendition.select(Rendition.id)
-                    .where((Rendition.attachment == item.attachment_id) & (Rendition.kind == "redacted"))
-                    .order_by(Rendition.created_at, ascending=False)
-                    .first()
+                # A copy still being made when the request stopped waiting may have been finished
+                # since (the log lock orders this with the job's own write, which attaches the copy
+                # to the decision when it comes later).
+                rendition = cleaned[item.attachment_id] or await latest_rendition(
+                    item.attachment_id, "cleaned"
                 )
-                rendition = latest["id"] if latest else None
+            elif item.decision == Decision.publish_redacted:
+                rendition = await latest_rendition(item.attachment_id, "redacted")
             else:
                 rendition = None
             await AttachmentDecision.delete().where(AttachmentDecision.attachment == item.attachment_id)
@@ -595,6 +594,16 @@ async def _void_what_changed(
         return "approval", mails
     dropped, mails = await drop_proposed_correction(ctx, principal.id, row, digest)
     return ("correction" if dropped else None), mails
+
+
+async def latest_rendition(attachment_id: uuid.UUID, kind: str) -> uuid.UUID | None:
+    latest = (
+        await Rendition.select(Rendition.id)
+        .where((Rendition.attachment == attachment_id) & (Rendition.kind == kind))
+        .order_by(Rendition.created_at, ascending=False)
+        .first()
+    )
+    return latest["id"] if latest else None
 
 
 async def draft_digest(key: CaseKey, case_id: uuid.UUID) -> str:
