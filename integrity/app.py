@@ -58,6 +58,7 @@ from integrity.security.dependencies import (
     provide_settings,
     provide_system_keys,
 )
+from integrity.security.files import private_dir
 from integrity.settings import Settings
 from integrity.vault import Keyring, Vault
 from integrity.vault.backends import build_backend
@@ -148,6 +149,8 @@ async def custody_checkpoints(signer: Signer) -> None:
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
+    # Evidence, keys and the database live here: this user's alone.
+    private_dir(settings.data_dir)
     engine = engine or db.create_engine(settings.database)
     readiness: dict[str, ReadinessCheck] = {}
 
@@ -242,7 +245,23 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
     )
 
 
+#: Libraries whose DEBUG lines carry what passes through them (aiosqlite logs every statement with
+#: its parameters: password hashes, e-mail addresses; the multipart parser logs form data): never
+#: below INFO, whatever INTEGRITY_LOG_LEVEL says. Piccolo announces the server version on every
+#: new engine, which is noise.
+QUIET_LOGGERS = {
+    "aiosqlite": logging.INFO,
+    "asyncpg": logging.INFO,
+    "psycopg": logging.INFO,
+    "multipart": logging.INFO,
+    "python_multipart": logging.INFO,
+    "piccolo": logging.WARNING,
+}
+
+
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Piccolo announces the server version on every new engine; that is noise in operators' logs.
-    logging.getLogger("piccolo").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    level = logging.getLevelName(settings.log_level)
+    logging.getLogger().setLevel(level)
+    for name, floor in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(floor, level))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from integrity.errors import IntegrityError
+from integrity.security.files import private_dir
 from integrity.settings import Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -347,6 +348,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
+        try:
+            # Evidence, keys and the database live here: this user's alone.
+            private_dir(settings.data_dir)
+        except OSError as exc:
+            print(f"integrity: error: cannot create the data folder: {exc.strerror}", file=sys.stderr)
+            return 1
         handler: Command = args.handler
         return handler(args, settings)
     except IntegrityError as exc:

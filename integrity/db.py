@@ -20,6 +20,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
 from integrity.errors import ConfigurationError, DatabaseUnavailable
+from integrity.security.files import private_dir, private_file
 from integrity.settings import DatabaseSettings, validate_database_url
 
 # Piccolo's migration machinery looks the engine up through this module on every run.
@@ -36,7 +37,10 @@ def create_engine(database: DatabaseSettings) -> Engine:
     if database.is_sqlite:
         path = database.sqlite_path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.exists():
+                private_dir(path.parent)
+            # SQLite gives its journal files the database file's permissions.
+            private_file(path)
         except OSError as exc:
             raise ConfigurationError(
                 f"cannot create the folder of the SQLite database: {exc.strerror}"
