@@ -20,7 +20,7 @@ from integrity import db
 from integrity.cases import workflow
 from integrity.cases.access import load_case_row, require_submitter
 from integrity.cases.filenames import safe_display_name
-from integrity.cases.filetypes import SNIFF_BYTES, detect
+from integrity.cases.filetypes import SNIFF_BYTES, ZIP_CONTAINERS, InflationCheck, detect
 from integrity.cases.schemas import (
     AttachmentOut,
 )
@@ -121,7 +121,10 @@ async def add_attachments(
             chunks = part.chunks()
             head = await _read_head(chunks)
             detected = detect(head)
-            blob = await ctx.vault.put(_rest(head, chunks), original=True)
+            stream = _rest(head, chunks)
+            if detected in ZIP_CONTAINERS:
+                stream = _inflation_checked(stream)
+            blob = await ctx.vault.put(stream, original=True)
             if blob.size > ctx.settings.max_upload_bytes:
                 # The multipart limit already stops a stream past the limit; this guards a
                 # misconfigured parser from ever recording a larger file.
@@ -185,6 +188,15 @@ async def _rest(head: bytes, chunks: AsyncIterator[bytes]) -> AsyncIterator[byte
     if head:
         yield head
     async for chunk in chunks:
+        yield chunk
+
+
+async def _inflation_checked(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The chunks of an office file, each inflated and counted before it goes on (a bomb is
+    refused mid-stream, and the vault drops what it had)."""
+    check = InflationCheck()
+    async for chunk in chunks:
+        check.feed(chunk)
         yield chunk
 
 

@@ -13,7 +13,7 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import filetype
 
@@ -53,6 +53,8 @@ DOCX = DetectedType(
 )
 XLSX = DetectedType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", "document")
 ODT = DetectedType("application/vnd.oasis.opendocument.text", "odt", "document")
+#: The types that are zip containers, whose uploads go through ``InflationCheck``.
+ZIP_CONTAINERS = frozenset({DOCX, XLSX, ODT})
 
 #: Everything `detect` can return.
 ALLOWED: tuple[DetectedType, ...] = (
@@ -257,6 +259,124 @@ def _inflate(entry: _Entry) -> bytes | None:
         return zlib.decompressobj(-15).decompress(entry.data, _MAX_CONTENT_TYPES)
     except zlib.error:
         return None
+
+
+#: Inflated output is counted in slices of this size and dropped: memory stays bounded.
+_INFLATE_SLICE = 1024 * 1024
+
+
+class InflationCheck:
+    """Inflates an office file's zip entries as it streams in, counting the bytes they really
+    inflate to, and refuses it as a decompression bomb past ``_BOMB_FLOOR`` at more than
+    ``_BOMB_RATIO`` to 1. Declared sizes prove nothing: an entry written with a data descriptor (or
+    a zip64 header) declares none before its data, and a forged header can declare anything. Only
+    the local entries are walked (as unzip does when recovering): the central directory, read
+    last, repeats them. An entry in a method office software cannot open ends the walk."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._done = False
+        self._inflater: Any = None
+        self._remaining: int | None = None  # compressed bytes left in a sized entry
+        self._stored = False
+        self._descriptor = False
+        self.inflated = 0
+        self.compressed = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if self._done:
+            return
+        self._buffer += chunk
+        while not self._done and self._step():
+            pass
+
+    def _step(self) -> bool:
+        """Advance as far as the buffered bytes allow; False when more are needed."""
+        if self._inflater is None and not self._stored:
+            return self._header()
+        return self._data()
+
+    def _header(self) -> bool:
+        buffer = self._buffer
+        if self._descriptor:
+            # A data descriptor (with or without its signature, 32- or 64-bit sizes) sits between
+            # the data and the next header: skip to the next signature.
+            if len(buffer) < 28:
+                return False
+            following = min(
+                (i for i in (buffer.find(b"PK\x03\x04"), buffer.find(b"PK\x01\x02")) if i >= 0), default=-1
+            )
+            if following < 0:
+                self._done = True
+                return False
+            del buffer[:following]
+            self._descriptor = False
+        if len(buffer) < 4:
+            return False
+        if not buffer.startswith(b"PK\x03\x04"):
+            self._done = True  # the central directory: every entry was seen
+            return False
+        if len(buffer) < _LOCAL_HEADER.size:
+            return False
+        _sig, _ver, flags, method, _t, _d, _crc, csize, _usize, name_len, extra_len = (
+            _LOCAL_HEADER.unpack_from(buffer)
+        )
+        start = _LOCAL_HEADER.size + name_len + extra_len
+        if len(buffer) < start:
+            return False
+        del buffer[:start]
+        hidden = bool(flags & 0x08) or csize == 0xFFFFFFFF
+        if flags & 0x01 or method not in (0, 8) or (method == 0 and hidden):
+            self._done = True  # encrypted entries are refused by `detect`; others cannot be opened
+            return False
+        self._remaining = None if hidden else csize
+        self._descriptor = hidden
+        self._stored = method == 0
+        self._inflater = zlib.decompressobj(-15) if method == 8 else None
+        return True
+
+    def _data(self) -> bool:
+        buffer = self._buffer
+        if not buffer and self._remaining != 0:
+            return False
+        take = len(buffer) if self._remaining is None else min(self._remaining, len(buffer))
+        data = bytes(buffer[:take])
+        del buffer[:take]
+        self.compressed += take
+        if self._remaining is not None:
+            self._remaining -= take
+        if self._stored:
+            self._count(len(data))
+        else:
+            try:
+                out = self._inflater.decompress(data, _INFLATE_SLICE)
+                self._count(len(out))
+                while self._inflater.unconsumed_tail:
+                    out = self._inflater.decompress(self._inflater.unconsumed_tail, _INFLATE_SLICE)
+                    self._count(len(out))
+            except zlib.error:
+                raise _refuse() from None
+            if self._inflater.eof:
+                # The deflate stream says where the entry ends (all a data descriptor leaves us).
+                unused = self._inflater.unused_data
+                self.compressed -= len(unused)
+                buffer[:0] = unused
+                self._end_entry()
+                return True
+        if self._remaining == 0:
+            self._end_entry()
+            return True
+        return False
+
+    def _end_entry(self) -> None:
+        self._inflater = None
+        self._stored = False
+        self._remaining = None
+
+    def _count(self, size: int) -> None:
+        self.inflated += size
+        if self.inflated > _BOMB_FLOOR and self.inflated > _BOMB_RATIO * max(self.compressed, 1):
+            raise _refuse()
 
 
 def _zip_document(head: bytes) -> DetectedType:

@@ -489,3 +489,24 @@ def test_detect_answers_every_input_with_an_allowed_type_or_a_refusal(data: byte
     except UnsupportedType:
         return
     assert found in ALLOWED
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 4096, 1 << 20])
+def test_the_inflation_check_counts_what_entries_really_inflate_to_in_any_chunking(chunk: int) -> None:
+    from integrity.cases.filetypes import InflationCheck
+    from tests.fuzz.test_hostile_uploads import bomb_part, office
+
+    document = b"<w:document>" + b"<w:p>tekst</w:p>" * 200 + b"</w:document>"
+    for streamed in (False, True):
+        data = office("docx", {"word/document.xml": document}, streamed=streamed)
+        check = InflationCheck()
+        for start in range(0, len(data), chunk):
+            check.feed(data[start : start + chunk])
+        # Every entry inflated: the content types, the relations and the document.
+        assert check.inflated > len(document)
+    hidden = office("docx", {"word/document.xml": bomb_part(80 * 1024 * 1024)}, streamed=True)
+    check = InflationCheck()
+    step = max(chunk, 4096)  # byte by byte, 80 MiB of inflating would only be slow
+    with pytest.raises(UnsupportedType):
+        for start in range(0, len(hidden), step):
+            check.feed(hidden[start : start + step])

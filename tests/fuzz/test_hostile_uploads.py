@@ -84,7 +84,15 @@ def png_bomb(side: int) -> bytes:
     )
 
 
-def office(kind: str, parts: dict[str, bytes]) -> bytes:
+class Unseekable(io.BytesIO):
+    """An output zipfile cannot seek back in: it writes every entry's sizes after its data (a
+    data descriptor), as streaming writers do, so the local headers declare none."""
+
+    def seek(self, *args: Any) -> int:
+        raise OSError("not seekable")
+
+
+def office(kind: str, parts: dict[str, bytes], *, streamed: bool = False) -> bytes:
     main = {
         "docx": (
             "word/document.xml",
@@ -100,7 +108,7 @@ def office(kind: str, parts: dict[str, bytes]) -> bytes:
         '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         f'<Override PartName="/{main[0]}" ContentType="{main[1]}"/></Types>'
     ).encode()
-    buffer = io.BytesIO()
+    buffer = Unseekable() if streamed else io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", types)
         archive.writestr("_rels/.rels", b'<?xml version="1.0"?><Relationships/>')
@@ -128,7 +136,9 @@ def corpus() -> list[Hostile]:
     png_zip = png + office("docx", {"word/document.xml": b"<w/>"})
     docx_bomb = office("docx", {"word/document.xml": bomb_part(BOMB)})
     xlsx_bomb = office("xlsx", {"xl/workbook.xml": b"<w/>", "xl/worksheets/sheet1.xml": bomb_part(BOMB)})
+    hidden_bomb = office("docx", {"word/document.xml": bomb_part(BOMB)}, streamed=True)
     docx = office("docx", {"word/document.xml": b"<w:document/>" * 100})
+    streamed_docx = office("docx", {"word/document.xml": b"<w:document/>" * 100}, streamed=True)
     xlsx = office("xlsx", {"xl/workbook.xml": b"<workbook/>"})
     return [
         # Wrong magic and programs.
@@ -179,10 +189,17 @@ def corpus() -> list[Hostile]:
         Hostile("a 16000 x 16000 PNG", "bomba.png", png_bomb(16_000), PNG, broken=True),
         Hostile("a DOCX whose document.xml inflates hugely", "bomba.docx", docx_bomb, REFUSE),
         Hostile("an XLSX whose sheet inflates hugely", "bomba.xlsx", xlsx_bomb, REFUSE),
+        Hostile(
+            "a DOCX bomb whose entries keep their sizes in data descriptors",
+            "bomba.docx",
+            hidden_bomb,
+            REFUSE,
+        ),
         # Controls: ordinary files of each kind go through.
         Hostile("an ordinary PDF", "zapisnik.pdf", pdf, PDF),
         Hostile("an ordinary PNG", "foto.png", png, PNG),
         Hostile("an ordinary DOCX", "dopis.docx", docx, DOCX),
+        Hostile("a DOCX written by a streaming writer", "dopis.docx", streamed_docx, DOCX),
         Hostile("an ordinary XLSX", "tabela.xlsx", xlsx, XLSX),
     ]
 
