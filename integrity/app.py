@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -118,6 +119,18 @@ STATIC_FILES = create_static_files_router(
     cache_control=None,
 )
 
+#: Swagger UI for the API schema page, the files the `swagger-ui-py` package ships (found without
+#: importing it): served by the platform itself, so the page asks no other origin for code.
+SWAGGER_UI_PATH = "/static/swagger-ui"
+_SWAGGER_UI_SPEC = importlib.util.find_spec("swagger_ui")
+assert _SWAGGER_UI_SPEC is not None and _SWAGGER_UI_SPEC.submodule_search_locations
+SWAGGER_UI_FILES = create_static_files_router(
+    path=SWAGGER_UI_PATH,
+    directories=[Path(next(iter(_SWAGGER_UI_SPEC.submodule_search_locations))) / "static"],
+    name="swagger-ui",
+    include_in_schema=False,
+)
+
 #: The app-wide dependencies, registered once.
 DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
@@ -220,7 +233,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         ),
     }
     return Litestar(
-        route_handlers=[*API_CONTROLLERS, PAGES, STATIC_FILES],
+        route_handlers=[*API_CONTROLLERS, PAGES, STATIC_FILES, SWAGGER_UI_FILES],
         dependencies=DEPENDENCIES,
         state=State(state),
         plugins=[AccountsPlugin(settings, keyring=keyring), WebPlugin(secure=settings.is_https)],
@@ -236,7 +249,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
             title="Integrity Network API",
             version="1",
             path=API_SCHEMA_PATH,
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url=f"{SWAGGER_UI_PATH}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER_UI_PATH}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER_UI_PATH}/swagger-ui-standalone-preset.js",
+                    favicon='<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
+                )
+            ],
         ),
         # Logging is the process's business (`configure_logging` in `integrity serve`); errors are
         # logged by `integrity.http.problems` without their messages.

@@ -29,8 +29,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # The browsable API document is the one page that needs the Swagger UI bundle and its inline boot
 # script; it shows no data, only the contract.
 SCHEMA_PAGE_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 

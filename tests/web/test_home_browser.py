@@ -33,3 +33,26 @@ def test_home_page_in_chromium(browser, live_server: LiveServer) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
     context.close()
+
+
+def test_the_api_schema_page_asks_no_other_origin_for_anything(browser, live_server: LiveServer) -> None:
+    """Swagger UI comes from the platform itself (the `swagger-ui-py` package), not a CDN: a
+    page on the members' origin must not run code another party can change."""
+    context = browser.new_context()
+    page = context.new_page()
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    response = page.goto(live_server.url + "/api/v1/schema")
+    assert response is not None and response.status == 200
+    # The UI ran: it rendered the document's title and its operations.
+    page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
+    assert "Integrity Network API" in page.inner_text(".swagger-ui .info .title")
+    assert page.locator(".opblock").count() > 20
+    foreign = [url for url in requested if not url.startswith((live_server.url, "data:"))]
+    assert foreign == [] and len(requested) >= 4, requested
+    assert "cdn" not in response.headers["content-security-policy"]
+    assert errors == []
+    context.close()
