@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from integrity.errors import IntegrityError
+from integrity.http.server import DEFAULT_HEADER_TIMEOUT, header_deadline_protocol
 from integrity.security.files import private_dir
 from integrity.settings import Settings
 
@@ -124,6 +125,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips,
         log_level=settings.log_level.lower(),
+        # A client that never finishes its request headers does not keep its connection.
+        http=header_deadline_protocol(args.header_timeout),
     )
     return 0
 
@@ -279,6 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="trust X-Forwarded-* from --forwarded-allow-ips (behind a reverse proxy)",
     )
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_HEADER_TIMEOUT,
+        help=f"seconds a client has to send a request's headers (default {DEFAULT_HEADER_TIMEOUT:g})",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     worker = sub.add_parser(

@@ -113,3 +113,57 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("serve", "migrate", "create-admin"):
         assert command in result.stdout
+
+
+def test_serve_closes_a_connection_whose_headers_never_finish(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Slowloris: a client that sends a request line and then a header now and then must not keep
+    its connection (and a slot of the server) for ever; a prompt client is served as usual."""
+    import socket
+    import time
+
+    assert run_cli("migrate", env=cli_env).returncode == 0
+    port = free_port()
+    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [sys.executable, "-m", "integrity.cli", "serve", "--port", str(port), "--header-timeout", "1"],
+        env=cli_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                    assert answer.status == 200
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    tmp_path / "serve.log"
+                ).read_text()
+                time.sleep(0.2)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            started = time.monotonic()
+            closed = False
+            while time.monotonic() - started < 8:
+                try:
+                    slow.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    closed = True
+                    break
+                slow.settimeout(0.5)
+                try:
+                    if slow.recv(1024) == b"":
+                        closed = True
+                        break
+                except TimeoutError:
+                    pass
+            assert closed, "the server kept a connection whose headers never finished"
+            assert time.monotonic() - started < 5
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
