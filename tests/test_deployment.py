@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -97,3 +98,81 @@ def test_dockerfile_copies_what_the_app_reads_and_installs_the_package(tmp_path:
     )
     assert result.returncode == 0, result.stderr
     assert "create-admin" in result.stdout
+
+
+def test_compose_trusts_forwarded_headers_only_from_its_own_proxy() -> None:
+    services = load_compose()["services"]
+    proxy, app = services["proxy"], services["app"]
+    address = proxy["networks"]["internal"]["ipv4_address"]
+    args = shlex.split(" ".join(app["command"]).split("exec ", 1)[1])
+    assert args[args.index("--forwarded-allow-ips") + 1] == address
+    # Only the proxy is reachable from outside; the app has no published port.
+    assert "ports" not in app and {"80:80", "443:443"} <= set(proxy["ports"])
+    caddyfile = (ROOT / "Caddyfile").read_text()
+    assert "reverse_proxy app:8000" in caddyfile and "trusted_proxies" not in caddyfile
+
+
+def test_a_forged_x_forwarded_for_spray_against_composes_serve_settings_is_rate_limited(
+    database_url: str, tmp_path: Path
+) -> None:
+    """25 failed log-ins, each with another forged X-Forwarded-For and another e-mail address, from
+    a client that is not the proxy: with compose's settings the app counts them as one client and
+    answers 429 (with `--forwarded-allow-ips '*'` every request was a new client)."""
+    import json
+    import os
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.s3server import free_port
+
+    app = load_compose()["services"]["app"]
+    serve = shlex.split(" ".join(app["command"]).split("exec ", 1)[1])
+    port = free_port()
+    serve[serve.index("--port") + 1] = str(port)
+    serve[serve.index("--host") + 1] = "127.0.0.1"
+    env = {
+        **os.environ,
+        "INTEGRITY_DATA_DIR": str(tmp_path / "storage"),
+        "INTEGRITY_DATABASE_URL": database_url,
+    }
+    assert (
+        subprocess.run([sys.executable, "-m", "integrity.cli", "migrate"], env=env, timeout=120).returncode
+        == 0
+    )
+    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        [sys.executable, "-m", "integrity.cli", *serve[1:]], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    tmp_path / "serve.log"
+                ).read_text()
+                time.sleep(0.2)
+        statuses = []
+        for attempt in range(25):
+            request = urllib.request.Request(
+                url + "/api/v1/auth/login",
+                data=json.dumps(
+                    {"email": f"nobody{attempt}@example.org", "password": "wrong guess"}
+                ).encode(),
+                headers={"content-type": "application/json", "x-forwarded-for": f"203.0.113.{attempt + 1}"},
+                method="POST",
+            )
+            try:
+                urllib.request.urlopen(request, timeout=10).close()
+                statuses.append(200)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+        assert 429 in statuses, statuses
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-
 __all__ = ["DEFAULT_HEADER_TIMEOUT", "header_deadline_protocol"]
 
 #: Seconds a client has to send a request's headers (slow mobile links need a few, not more).
@@ -21,7 +19,9 @@ DEFAULT_HEADER_TIMEOUT = 10.0
 
 
 def header_deadline_protocol(timeout: float) -> type[asyncio.Protocol]:
-    """uvicorn's httptools protocol, closing connections whose headers take over ``timeout``."""
+    """uvicorn's httptools protocol, closing connections whose headers take over ``timeout``.
+    (uvicorn is imported here, when serving: the other commands start without it.)"""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class HeaderDeadlineProtocol(HttpToolsProtocol):
         _header_timer: asyncio.TimerHandle | None = None
