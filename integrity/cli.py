@@ -182,13 +182,36 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
 
+async def _swapped_blobs(settings: Settings) -> list[str]:
+    """Rows whose blob reference is not the one bound to them (a swap in the database)."""
+    from integrity.context import ServiceContext
+    from integrity.custody.signing import load_or_create_signer
+    from integrity.publication.renditions import swapped_blobs
+    from integrity.vault import Keyring, Vault
+    from integrity.vault.backends import build_backend
+
+    signer = load_or_create_signer(
+        settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
+    )
+    vault = Vault(build_backend(settings), Keyring.load_or_create(settings))
+    try:
+        return await swapped_blobs(ServiceContext(vault=vault, signer=signer, settings=settings))
+    finally:
+        await vault.aclose()
+
+
 def cmd_custody_verify(args: argparse.Namespace, settings: Settings) -> int:
     from integrity.custody.service import verify_log
 
     async def go() -> int:
         await _open_database(settings)
         report = await verify_log()
-        if report.ok:
+        swapped = await _swapped_blobs(settings)
+        for subject in swapped:
+            print(
+                f"custody log FAILED: {subject} does not hold the file its custody records", file=sys.stderr
+            )
+        if report.ok and not swapped:
             print(f"custody log verified: {report.entries} entries, {report.checkpoints} checkpoints")
             return 0
         for problem in report.problems:
@@ -234,7 +257,10 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
         await _open_database(settings)  # also registers every domain's blob references
         report = await reconcile(settings, apply=args.apply, grace=timedelta(hours=args.grace_hours))
         print(report.summary())
-        return 1 if report.missing else 0
+        swapped = await _swapped_blobs(settings)
+        for subject in swapped:
+            print(f"TAMPERED: {subject} does not hold the file bound to it (a swapped blob reference)")
+        return 1 if report.missing or swapped else 0
 
     return _run(go())
 

@@ -9,7 +9,7 @@ from enum import Enum
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
-from piccolo.columns.column_types import UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.column_types import UUID, Bytea, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
@@ -37,7 +37,7 @@ VERSION = "1.38.0"
 DESCRIPTION = (
     "The job queue (procrastinate on PostgreSQL); notifications' e-mail state; notifications that "
     "a change to the draft voided an approval or a proposed correction; copies of files requested "
-    "from the queue"
+    "from the queue; each stored file's binding to its row"
 )
 
 PROCRASTINATE_BACKWARDS = """
@@ -148,6 +148,18 @@ async def forwards():
             column_class_name=column_class.__name__,
             column_class=column_class,
             params=params,
+            schema=None,
+        )
+
+    for table_class, tablename in (("Attachment", "attachment"), ("Rendition", "rendition")):
+        manager.add_column(
+            table_class_name=table_class,
+            tablename=tablename,
+            column_name="blob_binding_sealed",
+            db_column_name="blob_binding_sealed",
+            column_class_name="Bytea",
+            column_class=Bytea,
+            params=_params(),
             schema=None,
         )
 

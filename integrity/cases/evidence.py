@@ -19,6 +19,7 @@ import anyio
 from integrity import db
 from integrity.cases import workflow
 from integrity.cases.access import load_case_row, require_submitter
+from integrity.cases.blobs import binding_for, check_binding
 from integrity.cases.filenames import safe_display_name
 from integrity.cases.filetypes import SNIFF_BYTES, ZIP_CONTAINERS, InflationCheck, detect
 from integrity.cases.schemas import (
@@ -253,6 +254,7 @@ async def _record_attachments(
                     content_type=item.content_type,
                     filename_sealed=key.seal(f"filename:{attachment_id}", item.display_name),
                     sha256_salt_sealed=key.seal(f"salt:{attachment_id}", salt.hex()),
+                    blob_binding_sealed=binding_for(key, f"attachment:{attachment_id}", item.blob),
                     uploader=principal.id,
                     uploaded_at=now,
                     custody_seq=entry.seq,
@@ -305,6 +307,8 @@ async def prepare_download(
     if attachment is None:
         raise NotFound("no such file", code="file_not_found")
     key = case_key(ctx, row)
+    # A row whose blob reference was swapped would serve another file: refused before a byte goes.
+    await check_binding(key, f"attachment:{attachment_id}", attachment)
     await custody.record(
         ctx.signer,
         actor_id=str(principal.id),

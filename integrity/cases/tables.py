@@ -140,6 +140,8 @@ class Attachment(Table, tablename="attachment"):
     #: case's key: custody entries that may become public commit to the original's hash instead of
     #: showing it; the member gets the salt with the receipt, to prove the file to a court.
     sha256_salt_sealed = Bytea(null=True, default=None)
+    #: Which blob this row holds, sealed to the row (``cases.blobs``); None for rows made before.
+    blob_binding_sealed = Bytea(null=True, default=None)
     #: True once the material is frozen (on submission, or on provide_info for answers).
     frozen = Boolean(default=False)
 

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from integrity.errors import Gone, NotFound
+from integrity.errors import Gone, NotFound, TamperedBlob
 from integrity.publication.public_schemas import (
     Correction,
     PublicActorOut,
@@ -188,6 +188,9 @@ async def prepare_download(reference: str, file_id: uuid.UUID) -> PublicDownload
         raise tombstone("the file", row["withdrawn_at"], row["withdrawal_reason"])
     if row["retracted"]:
         raise tombstone("the case was retracted: the file", row["retracted_at"], "retraction")
+    if row["blob_sha256"] != row["sha256"] or int(row["blob_size"]) != int(row["size"]):
+        # The copy's row no longer holds what was published (a swapped reference): refuse.
+        raise TamperedBlob("the published file does not match its record", code="blob_swapped")
     return PublicDownload(
         filename=row["filename"],
         content_type=row["content_type"],

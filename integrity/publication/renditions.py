@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Any
 
 from integrity import db
 from integrity.cases.access import load_case_row
+from integrity.cases.blobs import binding_for, check_binding, swapped
 from integrity.cases.evidence import source_hash_details
-from integrity.cases.sealing import case_key
+from integrity.cases.sealing import CaseKey, case_key
 from integrity.cases.service import case_facts
 from integrity.cases.tables import Attachment, Case, CaseStatus
 from integrity.context import ServiceContext
@@ -84,6 +86,44 @@ async def team_case_row(principal: Principal, case_id: uuid.UUID) -> dict[str, A
     return row
 
 
+async def check_row_blob(ctx: ServiceContext, row: dict[str, Any]) -> None:
+    """``cases.blobs.check_binding`` for an attachment row or a rendition row."""
+    if "attachment" in row:  # a rendition
+        case_id = await Attachment.select(Attachment.case).where(Attachment.id == row["attachment"]).first()
+        subject = f"rendition:{row['id']}"
+    else:
+        case_id = {"case": row["case"]}
+        subject = f"attachment:{row['id']}"
+    case_row = await Case.select().where(Case.id == case_id["case"]).first() if case_id else None
+    if case_row is None:
+        raise NotFound("no such file", code="file_not_found")
+    await check_binding(case_key(ctx, case_row), subject, row)
+
+
+async def swapped_blobs(ctx: ServiceContext) -> list[str]:
+    """Every attachment and copy whose row does not hold the blob bound to it (``cases.blobs``),
+    as "attachment:<id>" or "rendition:<id>": for `custody verify` and `reconcile`."""
+
+    async def rows() -> AsyncIterator[tuple[CaseKey, str, dict[str, Any]]]:
+        keys: dict[uuid.UUID, CaseKey] = {}
+
+        async def key_of(case_id: uuid.UUID) -> CaseKey:
+            if case_id not in keys:
+                case_row = await Case.select().where(Case.id == case_id).first()
+                assert case_row is not None  # a foreign key
+                keys[case_id] = case_key(ctx, case_row)
+            return keys[case_id]
+
+        cases_of: dict[uuid.UUID, uuid.UUID] = {}
+        for attachment in await Attachment.select():
+            cases_of[attachment["id"]] = attachment["case"]
+            yield await key_of(attachment["case"]), f"attachment:{attachment['id']}", attachment
+        for rendition in await Rendition.select():
+            yield await key_of(cases_of[rendition["attachment"]]), f"rendition:{rendition['id']}", rendition
+
+    return await swapped(rows())
+
+
 def _blob(row: dict[str, Any]) -> SealedBlob:
     return SealedBlob(
         blob_id=row["blob_id"],
@@ -95,6 +135,8 @@ def _blob(row: dict[str, Any]) -> SealedBlob:
 
 
 async def read_blob(ctx: ServiceContext, row: dict[str, Any]) -> bytes:
+    """The plaintext of an attachment's or a rendition's blob, once the row is checked to hold it."""
+    await check_row_blob(ctx, row)
     if int(row["size"]) > MAX_REDACTION_INPUT:
         raise Invalid("the file is too large for the redaction tools", code="file_too_large_to_redact")
     data = bytearray()
@@ -146,6 +188,7 @@ async def store_rendition(
             case_row = await Case.select().where(Case.id == attachment["case"]).first()
             if case_row is None:
                 raise NotFound("no such case", code="case_not_found")
+            key = case_key(ctx, case_row)
             entry = await custody.append_entry(
                 ctx.signer,
                 actor_id=str(actor_id),
@@ -157,7 +200,7 @@ async def store_rendition(
                     "content_type": content_type,
                     "kind": kind,
                     "source_seq": int(attachment["custody_seq"]),
-                    **source_hash_details(case_key(ctx, case_row), attachment),
+                    **source_hash_details(key, attachment),
                 },
                 case_scope=f"case:{attachment['case']}",
             )
@@ -176,6 +219,9 @@ async def store_rendition(
                 "boxes": json.dumps([[b.page, b.x, b.y, b.width, b.height] for b in boxes]),
                 "created_by": actor_id,
                 "custody_seq": entry.seq,
+                "blob_binding_sealed": binding_for(
+                    case_key(ctx, case_row), f"rendition:{rendition_id}", blob
+                ),
             }
             await Rendition.insert(Rendition(**row))
             decision = (
@@ -320,4 +366,5 @@ async def open_rendition(
     row = await Rendition.select().where(Rendition.id == rendition_id).first()
     if row is None or (await attachment_row(case_id, row["attachment"])) is None:
         raise NotFound("no such rendition", code="rendition_not_found")
+    await check_row_blob(ctx, row)
     return row, _blob(row)

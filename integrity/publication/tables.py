@@ -94,6 +94,8 @@ class Rendition(Table, tablename="rendition"):
     check_problem = Varchar(length=40, null=True, default=None)
     #: The words read, with their boxes (JSON), sealed with the case's key: they are evidence.
     check_sealed = Bytea(null=True, default=None)
+    #: Which blob this row holds, sealed to the row (``cases.blobs``); None for rows made before.
+    blob_binding_sealed = Bytea(null=True, default=None)
 
 
 class CopyRequest(Table, tablename="copy_request"):

@@ -1,0 +1,98 @@
+"""Every stored file bound to its row, so a blob reference swapped in the database is caught.
+
+A row (an attachment, or a copy made for publication) points at its blob: id, wrapped key, size and
+SHA-256. Someone with write access to the database could swap two rows' references, and one case
+would serve another case's evidence: the blob still decrypts (its key goes with it), and its
+size and hash match the values swapped along with it. So each row also carries a binding, sealed
+with its case's key under a context naming the row ("blob:attachment:<id>"): it says which blob
+the row holds. It cannot be forged without the key ring, nor moved to another row or case (it would
+not open). Rows made before bindings are checked against the custody entry that recorded their
+upload or making (the hash, or the salted commitment to it, whose salt is sealed to the row).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from integrity.cases.sealing import CaseKey
+from integrity.custody.tables import CustodyEntry
+from integrity.errors import IntegrityError, TamperedBlob
+from integrity.vault import SealedBlob
+
+__all__ = ["binding_for", "check_binding", "swapped"]
+
+
+def _field(subject: str) -> str:
+    return f"blob:{subject}"
+
+
+def _bound_value(blob_id: str, sha256: str, size: int) -> str:
+    return f"{blob_id}:{sha256}:{int(size)}"
+
+
+def binding_for(key: CaseKey, subject: str, blob: SealedBlob) -> bytes:
+    """The sealed binding of ``subject`` ("attachment:<id>" or "rendition:<id>") to ``blob``."""
+    return key.seal(_field(subject), _bound_value(blob.blob_id, blob.sha256, blob.size))
+
+
+def _refuse() -> TamperedBlob:
+    # Names nothing of the file: the operators' alert and `custody verify` say which row.
+    return TamperedBlob(
+        "the file's storage reference does not match its record: it may have been tampered with",
+        code="blob_swapped",
+    )
+
+
+async def check_binding(key: CaseKey, subject: str, row: dict[str, Any]) -> None:
+    """Raise ``TamperedBlob`` unless the row's blob reference is the one bound to it."""
+    sealed = row.get("blob_binding_sealed")
+    if sealed is not None:
+        try:
+            bound = key.open_text(_field(subject), bytes(sealed))
+        except IntegrityError:
+            raise _refuse() from None
+        if bound != _bound_value(row["blob_id"], row["sha256"], row["size"]):
+            raise _refuse()
+        return
+    await _check_against_custody(key, subject, row)
+
+
+async def _check_against_custody(key: CaseKey, subject: str, row: dict[str, Any]) -> None:
+    from integrity.custody.service import commit_sha256
+
+    entry = (
+        await CustodyEntry.select(CustodyEntry.subject, CustodyEntry.details)
+        .where(CustodyEntry.seq == row["custody_seq"])
+        .first()
+    )
+    if entry is None or entry["subject"] != subject:
+        raise _refuse()
+    details = json.loads(entry["details"])
+    if "sha256" in details:
+        if details["sha256"] != row["sha256"]:
+            raise _refuse()
+        return
+    commitment = details.get("sha256_commitment")
+    salt_sealed = row.get("sha256_salt_sealed")
+    if commitment is None or salt_sealed is None:
+        raise _refuse()
+    try:
+        salt = bytes.fromhex(key.open_text(f"salt:{row['id']}", bytes(salt_sealed)))
+    except IntegrityError:
+        raise _refuse() from None
+    if commit_sha256(salt, row["sha256"]) != commitment:
+        raise _refuse()
+
+
+async def swapped(rows: AsyncIterator[tuple[CaseKey, str, dict[str, Any]]]) -> list[str]:
+    """The subjects among ``rows`` whose blob reference is not theirs (for `custody verify` and
+    `reconcile`)."""
+    found = []
+    async for key, subject, row in rows:
+        try:
+            await check_binding(key, subject, row)
+        except TamperedBlob:
+            found.append(subject)
+    return found
