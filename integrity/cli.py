@@ -201,11 +201,20 @@ async def _swapped_blobs(settings: Settings) -> list[str]:
 
 
 def cmd_custody_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from integrity.custody.service import verify_log
+    from integrity.custody.service import read_checkpoint, verify_log
+    from integrity.custody.signing import load_trusted_keys
+
+    trusted = load_trusted_keys(settings.signing_key_file)
+    against = None
+    if args.against:
+        try:
+            against = read_checkpoint(Path(args.against).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise IntegrityError(f"cannot read the checkpoint file: {exc.strerror}") from None
 
     async def go() -> int:
         await _open_database(settings)
-        report = await verify_log()
+        report = await verify_log(trusted, against=against)
         swapped = await _swapped_blobs(settings)
         for subject in swapped:
             print(
@@ -228,6 +237,34 @@ def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         await _open_database(settings)  # also registers every domain's stored keys
         report = await rotate_keys(settings)
         print(report.summary())
+        return 0
+
+    return _run(go())
+
+
+def cmd_keys_rotate_signing(args: argparse.Namespace, settings: Settings) -> int:
+    from integrity.custody import service as custody
+    from integrity.custody.signing import load_or_create_signer, rotate_signing_key
+
+    async def go() -> int:
+        await _open_database(settings)
+        old, new = rotate_signing_key(settings.signing_key_file)
+        signer = load_or_create_signer(
+            settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
+        )
+        # On record, and covered at once by a checkpoint signed with the new key.
+        await custody.record(
+            signer,
+            actor_id=None,
+            action="key.signing_rotated",
+            subject=f"signing-key:{new}",
+            details={"retired_key_id": old, "key_id": new},
+        )
+        await custody.sign_checkpoint(signer)
+        print(
+            f"new signing key {new}; {old} is retired and stays trusted for what it signed "
+            f"(restart the app processes to sign with the new key)"
+        )
         return 0
 
     return _run(go())
@@ -350,6 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
         "rotate", help="add a new active key and re-wrap every stored data key (no object is rewritten)"
     )
     rotate.set_defaults(handler=cmd_keys_rotate)
+    rotate_signing = keys_sub.add_parser(
+        "rotate-signing",
+        help="replace the Ed25519 signing key; the old public key stays trusted for what it signed",
+    )
+    rotate_signing.set_defaults(handler=cmd_keys_rotate_signing)
     retire = keys_sub.add_parser("retire", help="remove an old key once nothing is wrapped under it")
     retire.add_argument("key_id")
     retire.set_defaults(handler=cmd_keys_retire)
@@ -372,6 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     custody_sub = custody.add_subparsers(dest="custody_command", required=True, metavar="ACTION")
     verify = custody_sub.add_parser(
         "verify", help="re-compute the hash chain and every checkpoint; name the first bad entry"
+    )
+    verify.add_argument(
+        "--against",
+        metavar="CHECKPOINT.json",
+        help="also check that the log still holds what this checkpoint (kept outside the platform) signed",
     )
     verify.set_defaults(handler=cmd_custody_verify)
 

@@ -19,7 +19,7 @@ def all_tables() -> list[type[Table]]:
         IdempotentUpload,
         Transition,
     )
-    from integrity.custody.tables import Checkpoint, CustodyEntry, CustodyNode, SigningKey
+    from integrity.custody.tables import Checkpoint, CustodyEntry, CustodyNode
     from integrity.notifications.tables import Notification
     from integrity.publication.tables import (
         AttachmentDecision,
@@ -45,7 +45,6 @@ def all_tables() -> list[type[Table]]:
         CustodyEntry,
         Checkpoint,
         CustodyNode,
-        SigningKey,
         Case,
         CaseCategory,
         Actor,

@@ -37,7 +37,7 @@ VERSION = "1.38.0"
 DESCRIPTION = (
     "The job queue (procrastinate on PostgreSQL); notifications' e-mail state; notifications that "
     "a change to the draft voided an approval or a proposed correction; copies of files requested "
-    "from the queue; each stored file's binding to its row"
+    "from the queue; each stored file's binding to its row; no signing keys in the database"
 )
 
 PROCRASTINATE_BACKWARDS = """
@@ -162,6 +162,9 @@ async def forwards():
             params=_params(),
             schema=None,
         )
+
+    # Trusted public keys come from the key files now, never from a table someone could extend.
+    manager.drop_table(class_name="SigningKey", tablename="signing_key", schema=None)
 
     kinds = ["new_submission", "info_requested", "info_provided", "ready_to_approve", "assigned"]
     manager.alter_column(

@@ -105,7 +105,6 @@ async def submit_case(
                 custody_seq=entry.seq,
             )
         )
-    await custody.register_key(ctx.signer)
     await notifications.queue_emails(ctx.jobs, mails)
     receipt = ReceiptOut(payload=payload, signature=signature, key_id=ctx.signer.key_id)
     return await get_case(ctx, principal, case_id), receipt

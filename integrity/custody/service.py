@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,8 +14,8 @@ from piccolo.engine.postgres import PostgresEngine
 
 from integrity import db
 from integrity.custody import merkle, tree
-from integrity.custody.signing import Signer, canonical_json, rfc3339, utc_now, verify_signature
-from integrity.custody.tables import Checkpoint, CustodyEntry, SigningKey
+from integrity.custody.signing import PublicKey, Signer, canonical_json, rfc3339, utc_now, verify_signature
+from integrity.custody.tables import Checkpoint, CustodyEntry
 from integrity.errors import Invalid, NotFound
 
 log = logging.getLogger(__name__)
@@ -216,34 +216,10 @@ async def iter_entries(batch_size: int = 5000) -> AsyncIterator[EntryRecord]:
 # --- keys and checkpoints -------------------------------------------------------------------
 
 
-async def register_key(signer: Signer) -> None:
-    """Record the signer's public key (once) so it stays listed after a key change."""
-    if not await SigningKey.exists().where(SigningKey.key_id == signer.key_id):
-        await SigningKey.insert(
-            SigningKey(
-                key_id=signer.key_id,
-                algorithm="Ed25519",
-                public_key=signer.public_key_b64,
-                created_at=utc_now(),
-            )
-        ).on_conflict(action="DO NOTHING")
-
-
 async def public_keys(signer: Signer) -> list[dict[str, str]]:
-    rows = await SigningKey.select().order_by(SigningKey.created_at)
-    keys = [
-        {
-            "key_id": row["key_id"],
-            "algorithm": row["algorithm"],
-            "public_key": row["public_key"],
-            "created_at": row["created_at"],
-        }
-        for row in rows
-    ]
-    if not any(key["key_id"] == signer.key_id for key in keys):
-        await register_key(signer)
-        return await public_keys(signer)
-    return keys
+    """The public keys receipts and checkpoints verify against: from the key files only (see
+    ``custody.signing``), never from a table."""
+    return [key.listed() for key in signer.trusted_keys()]
 
 
 def _checkpoint(row: dict[str, Any]) -> CheckpointRecord:
@@ -273,7 +249,6 @@ async def list_checkpoints(*, page: int = 1, page_size: int = 100) -> tuple[list
 
 async def sign_checkpoint(signer: Signer) -> CheckpointRecord | None:
     """Sign the tree as it stands now (None while the log is empty). Idempotent per tree size."""
-    await register_key(signer)
     async with db.transaction():
         await lock_log()
         size = await tree_size()
@@ -407,13 +382,53 @@ class VerifyReport:
         return self.problems[0] if self.problems else None
 
 
-async def verify_log() -> VerifyReport:
-    """Re-compute the hash chain, every checkpoint's root and signature, and the stored subtree
-    hashes that checkpoints and proofs are read from."""
+#: How long an entry may wait for a checkpoint: the platform signs one within the hour of new
+#: entries (``checkpoint_if_due``, polled every few minutes), with room for a restart. A log whose
+#: entries run past its last checkpoint for longer lost checkpoints (or was rewritten after them).
+UNCOVERED_ALLOWANCE = CHECKPOINT_MAX_AGE + timedelta(minutes=30)
+
+
+def _at(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    # Entries that may become public say the day only (midnight): made any time that day.
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0) == moment
+    return moment + timedelta(days=1) if midnight else moment
+
+
+def read_checkpoint(text: str) -> CheckpointRecord:
+    """A checkpoint as `GET /api/v1/public/custody/checkpoint` gives it (kept outside the platform)."""
+    try:
+        data = json.loads(text)
+        return CheckpointRecord(
+            tree_size=int(data["tree_size"]),
+            root_hash=str(data["root_hash"]),
+            signed_at=str(data["signed_at"]),
+            signature=str(data["signature"]),
+            key_id=str(data["key_id"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        raise Invalid("not a checkpoint: {tree_size, root_hash, signed_at, signature, key_id}") from None
+
+
+async def verify_log(
+    trusted: Sequence[PublicKey],
+    *,
+    against: CheckpointRecord | None = None,
+    now: datetime | None = None,
+) -> VerifyReport:
+    """Re-compute the hash chain, every checkpoint's root and signature (against the ``trusted``
+    keys, from the key files), and the stored subtree hashes that checkpoints and proofs are read
+    from; refuse entries left uncovered by checkpoints for longer than the platform allows; and,
+    given ``against`` (a checkpoint kept outside the platform), check that the log still has the
+    entries that checkpoint signed."""
     report = VerifyReport()
-    keys = {row["key_id"]: row["public_key"] for row in await SigningKey.select()}
+    keys = {key.key_id: key.public_key for key in trusted}
     checkpoints = [_checkpoint(row) for row in await Checkpoint.select().order_by(Checkpoint.tree_size)]
     wanted = {checkpoint.tree_size: checkpoint for checkpoint in checkpoints}
+    if against is not None:
+        wanted.setdefault(against.tree_size, against)
+    covered = max((checkpoint.tree_size for checkpoint in checkpoints), default=0)
+    first_uncovered: str | None = None
     roots: dict[int, str] = {}
     accumulator = merkle.Accumulator()
     nodes = tree.NodeChecker()
@@ -434,6 +449,8 @@ async def verify_log() -> VerifyReport:
         nodes.add(leaf)
         if accumulator.size in wanted:
             roots[accumulator.size] = accumulator.root().hex()
+        if record.seq == covered + 1:
+            first_uncovered = record.at
         prev_hash = record.entry_hash
         expected_seq += 1
         report.entries += 1
@@ -456,6 +473,30 @@ async def verify_log() -> VerifyReport:
         ):
             report.problems.append(
                 f"checkpoint of tree size {checkpoint.tree_size}: signature does not verify"
+            )
+    if (
+        first_uncovered is not None
+        and (now or datetime.now(UTC)) - _at(first_uncovered) > UNCOVERED_ALLOWANCE
+    ):
+        report.problems.append(
+            f"entries from {covered + 1} on are covered by no checkpoint, for longer than the platform "
+            "lets them wait: checkpoints were removed, or the log was rewritten"
+        )
+    if against is not None:
+        public_key = keys.get(against.key_id)
+        if public_key is None or not verify_signature(
+            public_key, against.signed_payload(), against.signature
+        ):
+            report.problems.append("the checkpoint given to check against is not signed by a trusted key")
+        elif against.tree_size not in roots:
+            report.problems.append(
+                f"the log has {report.entries} entries, fewer than the {against.tree_size} "
+                "of the checkpoint given to check against"
+            )
+        elif roots[against.tree_size] != against.root_hash:
+            report.problems.append(
+                f"the first {against.tree_size} entries are not those the checkpoint given to check "
+                "against signed: the log was rewritten"
             )
     if report.ok:
         report.problems.extend(await nodes.problems())

@@ -31,15 +31,6 @@ class Checkpoint(Table, tablename="custody_checkpoint"):
     key_id = Varchar(length=32)
 
 
-class SigningKey(Table, tablename="signing_key"):
-    """Every public key the platform has signed with, so old receipts stay verifiable."""
-
-    key_id = Varchar(length=32, unique=True, index=True)
-    algorithm = Varchar(length=20, default="Ed25519")
-    public_key = Varchar(length=100)
-    created_at = Varchar(length=40)
-
-
 class CustodyNode(Table, tablename="custody_node"):
     """The hash of a complete subtree of the log's Merkle tree (see `integrity.custody.tree`):
     derived from the entries, stored so checkpoints and proofs need not read every entry."""

@@ -36,6 +36,7 @@ import pytest
 from integrity.app import create_app
 from integrity.cases.tables import Attachment, Transition
 from integrity.custody.service import verify_log
+from integrity.custody.signing import load_trusted_keys
 from integrity.publication.revisions import next_public_reference
 from integrity.publication.tables import PublicCase, PublishedFile, PublishedRevision, Rendition
 from integrity.settings import Settings
@@ -220,7 +221,7 @@ async def test_a_killed_publication_is_complete_or_absent_and_leaves_nothing_beh
 
     report = await reconcile(settings, apply=False, grace=timedelta(0))
     assert report.orphans == () and report.stale_uploads == () and report.missing == (), report.summary()
-    verified = await verify_log()
+    verified = await verify_log(load_trusted_keys(settings.signing_key_file))
     assert verified.ok and verified.checkpoints >= 1, verified.first_problem
     assert_no_traceback(doomed, restarted)
 
@@ -301,6 +302,6 @@ async def test_a_killed_retraction_or_correction_is_complete_or_absent(
     assert await PublishedRevision.count().where(PublishedRevision.reference == reference) == (
         2 if action == "correct" else 1
     )
-    verified = await verify_log()
+    verified = await verify_log(load_trusted_keys(settings.signing_key_file))
     assert verified.ok, verified.first_problem
     assert_no_traceback(doomed, restarted)
