@@ -25,6 +25,7 @@ from integrity import db
 from integrity.accounts.authentication import provide_principal
 from integrity.accounts.controller import (
     AuthController,
+    GrantController,
     InvitationAcceptanceController,
     InvitationController,
     MeController,
@@ -82,6 +83,7 @@ API_CONTROLLERS = [
     InvitationController,
     InvitationAcceptanceController,
     MemberAdminController,
+    GrantController,
     # cases and their review
     CaseController,
     ReviewController,

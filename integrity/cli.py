@@ -71,6 +71,7 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
     from integrity.accounts.invitations import invite
     from integrity.accounts.tables import Role
+    from integrity.custody.signing import load_or_create_signer
 
     try:
         role = Role(args.role)
@@ -79,13 +80,21 @@ def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
 
     async def go() -> int:
         await _open_database(settings)
-        invitation, token = await invite(
-            email=args.email, role=role, invited_by=None, accounts=settings.accounts
+        signer = load_or_create_signer(
+            settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
+        )
+        invitation, token, grant = await invite(
+            signer, email=args.email, role=role, invited_by=None, accounts=settings.accounts
         )
         expires = invitation.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        print(f"invited {invitation.email} as {invitation.role}; the invitation expires {expires}")
+        print(f"invited {invitation.email} as {role.value}; the invitation expires {expires}")
         print(f"token: {token}")
         print(f"accept: POST {settings.base_url}/api/v1/invitations/{token}/accept")
+        if grant is not None:
+            print(
+                f"the {role.value} role waits for a second person: another admin confirms grant {grant.id}, "
+                f"or run: integrity grants confirm {grant.id}"
+            )
         return 0
 
     return _run(go())
@@ -230,13 +239,67 @@ def cmd_custody_verify(args: argparse.Namespace, settings: Settings) -> int:
     return _run(go())
 
 
+async def _key_action(settings: Settings, action: str, details: dict[str, object]) -> None:
+    """Put a key action on record in the custody log (the operator, on the server, is the actor)."""
+    from integrity.custody import service as custody
+    from integrity.custody.signing import load_or_create_signer
+
+    signer = load_or_create_signer(
+        settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
+    )
+    await custody.record(signer, actor_id=None, action=action, subject="keys", details=details)
+
+
 def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from integrity.vault import rotate_keys
 
     async def go() -> int:
         await _open_database(settings)  # also registers every domain's stored keys
         report = await rotate_keys(settings)
+        await _key_action(settings, "key.kek_rotated", {"summary": report.summary()[:200]})
         print(report.summary())
+        return 0
+
+    return _run(go())
+
+
+def cmd_grants_list(args: argparse.Namespace, settings: Settings) -> int:
+    from integrity.accounts.grants import list_grants
+
+    async def go() -> int:
+        await _open_database(settings)
+        grants = await list_grants(pending_only=not args.all)
+        for grant in grants:
+            what = f"role {grant.role}" if grant.role else "second-factor reset"
+            whom = f"member {grant.member}" if grant.member else f"invitation {grant.invitation}"
+            print(
+                f"{grant.id}  {grant.status:9}  {what} for {whom}  asked {grant.requested_at:%Y-%m-%d %H:%M}"
+            )
+        if not grants:
+            print("no pending grants" if not args.all else "no grants")
+        return 0
+
+    return _run(go())
+
+
+def cmd_grants_confirm(args: argparse.Namespace, settings: Settings) -> int:
+    import uuid
+
+    from integrity.accounts.grants import confirm_grant
+    from integrity.custody.signing import load_or_create_signer
+
+    try:
+        grant_id = uuid.UUID(args.grant_id)
+    except ValueError:
+        raise IntegrityError("the grant id is a UUID (integrity grants list shows them)") from None
+
+    async def go() -> int:
+        await _open_database(settings)
+        signer = load_or_create_signer(
+            settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
+        )
+        grant = await confirm_grant(signer, None, grant_id)
+        print(f"grant {grant.id} confirmed on the server (the custody log records it)")
         return 0
 
     return _run(go())
@@ -276,6 +339,7 @@ def cmd_keys_retire(args: argparse.Namespace, settings: Settings) -> int:
     async def go() -> int:
         await _open_database(settings)
         report = await retire_key(settings, args.key_id)
+        await _key_action(settings, "key.kek_retired", {"key_id": args.key_id})
         print(report.summary())
         return 0
 
@@ -409,6 +473,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave objects and uploads younger than this alone (default 24)",
     )
     reconcile.set_defaults(handler=cmd_reconcile)
+
+    grants = sub.add_parser("grants", help="role grants and second-factor resets waiting for a second person")
+    grants_sub = grants.add_subparsers(dest="grants_command", required=True, metavar="ACTION")
+    grants_list = grants_sub.add_parser("list", help="the pending grants (with --all, every grant)")
+    grants_list.add_argument("--all", action="store_true")
+    grants_list.set_defaults(handler=cmd_grants_list)
+    grants_confirm = grants_sub.add_parser(
+        "confirm", help="confirm a grant as the server's operator (how a single admin gets a review team)"
+    )
+    grants_confirm.add_argument("grant_id")
+    grants_confirm.set_defaults(handler=cmd_grants_confirm)
 
     custody = sub.add_parser("custody", help="the tamper-evident custody log")
     custody_sub = custody.add_subparsers(dest="custody_command", required=True, metavar="ACTION")

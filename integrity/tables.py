@@ -6,7 +6,7 @@ from piccolo.table import Table
 
 
 def all_tables() -> list[type[Table]]:
-    from integrity.accounts.tables import ApiToken, Invitation, Member, MemberSession, RecoveryCode
+    from integrity.accounts.tables import ApiToken, Grant, Invitation, Member, MemberSession, RecoveryCode
     from integrity.cases.tables import (
         Actor,
         Attachment,
@@ -38,6 +38,7 @@ def all_tables() -> list[type[Table]]:
     return [
         Member,
         Invitation,
+        Grant,
         MemberSession,
         ApiToken,
         RecoveryCode,

@@ -32,6 +32,10 @@ class Rendition(Table, tablename="rendition", schema=None):
     id = UUID(default=UUID4(), null=False, primary_key=True)
 
 
+class Invitation(Table, tablename="invitation", schema=None):
+    id = UUID(default=UUID4(), null=False, primary_key=True)
+
+
 ID = "2026-12-07T00:00:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = (
@@ -160,6 +164,51 @@ async def forwards():
             column_class_name="Bytea",
             column_class=Bytea,
             params=_params(),
+            schema=None,
+        )
+
+    manager.add_table(class_name="Grant", tablename="access_grant", schema=None, columns=None)
+    roles = Enum("Role", {r: r for r in ("member", "reviewer", "editor", "admin")})
+    grant_columns = [
+        ("id", UUID, _params(default=UUID4(), null=False, primary_key=True)),
+        (
+            "kind",
+            Varchar,
+            _params(
+                length=20,
+                null=False,
+                default="",
+                choices=Enum("GrantKind", {"role": "role", "second_factor_reset": "second_factor_reset"}),
+            ),
+        ),
+        ("member", ForeignKey, foreign(Member, OnDelete.cascade, index=True)),
+        ("invitation", ForeignKey, foreign(Invitation, OnDelete.cascade)),
+        ("role", Varchar, _params(length=20, choices=roles)),
+        ("requested_by", ForeignKey, foreign(Member, OnDelete.set_null)),
+        ("requested_at", Timestamptz, _params(null=False, default=TimestamptzNow())),
+        (
+            "status",
+            Varchar,
+            _params(
+                length=10,
+                null=False,
+                default="pending",
+                index=True,
+                choices=Enum("GrantStatus", {"pending": "pending", "confirmed": "confirmed"}),
+            ),
+        ),
+        ("confirmed_by", ForeignKey, foreign(Member, OnDelete.set_null)),
+        ("confirmed_at", Timestamptz, _params()),
+    ]
+    for name, column_class, params in grant_columns:
+        manager.add_column(
+            table_class_name="Grant",
+            tablename="access_grant",
+            column_name=name,
+            db_column_name=name,
+            column_class_name=column_class.__name__,
+            column_class=column_class,
+            params=params,
             schema=None,
         )
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
+from integrity.accounts import grants as accounts_grants
 from integrity.accounts import invitations as accounts_invitations
 from integrity.accounts import login as accounts_login
 from integrity.accounts import members as accounts_members
@@ -19,6 +21,7 @@ from integrity.accounts.authentication import SESSION_COOKIE, session_cookie
 from integrity.accounts.schemas import (
     AcceptedOut,
     AcceptInvitationIn,
+    GrantOut,
     InvitationCreatedOut,
     InvitationIn,
     InvitationOut,
@@ -35,7 +38,17 @@ from integrity.accounts.schemas import (
     TotpConfirmIn,
     TotpEnrolmentOut,
 )
-from integrity.accounts.tables import ApiToken, Invitation, Member, Profession, Role
+from integrity.accounts.tables import (
+    ApiToken,
+    Grant,
+    GrantKind,
+    GrantStatus,
+    Invitation,
+    Member,
+    Profession,
+    Role,
+)
+from integrity.errors import Forbidden
 from integrity.security.csrf import CSRF_COOKIE, csrf_cookie, new_csrf_token
 from integrity.security.guards import ALLOWED_BEFORE_TOTP, Principal, requires_admin, requires_login
 from integrity.security.ratelimit import RateLimiter, client_key
@@ -76,6 +89,18 @@ def member_admin_out(member: Member) -> MemberAdminOut:
         is_active=member.is_active,
         created_at=member.created_at,
         locked_until=member.locked_until,
+    )
+
+
+def grant_out(grant: Grant) -> GrantOut:
+    return GrantOut(
+        id=grant.id,
+        status=GrantStatus(grant.status),
+        kind=GrantKind(grant.kind),
+        role=Role(grant.role) if grant.role else None,
+        member_id=grant.member,
+        requested_at=grant.requested_at,
+        confirmed_at=grant.confirmed_at,
     )
 
 
@@ -214,6 +239,7 @@ class MeController(Controller):
     @post("/tokens", operation_id="create_api_token", status_code=HTTP_201_CREATED)
     async def create_token(
         self,
+        state: State,
         request: Request[Any, Any, Any],
         data: JSONBody[TokenCreateIn],
         principal: NamedDependency[Principal],
@@ -223,6 +249,7 @@ class MeController(Controller):
         """A named API token for `Authorization: Bearer`; the token is shown only in this answer.
         Asks for the password again (and a second-factor code when the member has one)."""
         row, token = await accounts_login.issue_api_token(
+            state.signer,
             principal,
             name=data.name,
             expires_in_days=data.expires_in_days,
@@ -240,9 +267,9 @@ class MeController(Controller):
 
     @delete("/tokens/{token_id:uuid}", operation_id="revoke_api_token", status_code=HTTP_204_NO_CONTENT)
     async def revoke_token(
-        self, token_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
+        self, state: State, token_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
     ) -> None:
-        await accounts_login.revoke_api_token(principal, token_id)
+        await accounts_login.revoke_api_token(state.signer, principal, token_id)
 
 
 class InvitationController(Controller):
@@ -253,20 +280,27 @@ class InvitationController(Controller):
     @post("/", operation_id="create_invitation", status_code=HTTP_201_CREATED)
     async def create(
         self,
+        state: State,
         data: JSONBody[InvitationIn],
         principal: NamedDependency[Principal],
         settings: NamedDependency[Settings],
     ) -> InvitationCreatedOut:
-        """Invite someone by e-mail in a role; the one-time token is shown only in this answer."""
-        invitation, token = await accounts_invitations.invite(
-            email=data.email, role=data.role, invited_by=principal.id, accounts=settings.accounts
+        """Invite someone by e-mail in a role; the one-time token is shown only in this answer. A
+        reviewer, editor or admin role waits for a second admin (`grant`)."""
+        invitation, token, grant = await accounts_invitations.invite(
+            state.signer,
+            email=data.email,
+            role=data.role,
+            invited_by=principal.id,
+            accounts=settings.accounts,
         )
         return InvitationCreatedOut(
             id=invitation.id,
             token=token,
             expires_at=invitation.expires_at,
             email=invitation.email,
-            role=Role(invitation.role),
+            role=data.role,
+            grant=grant_out(grant) if grant else None,
         )
 
     @get("/", operation_id="list_invitations")
@@ -314,12 +348,50 @@ class MemberAdminController(Controller):
     @patch("/{member_id:uuid}", operation_id="update_member")
     async def update(
         self,
+        state: State,
         member_id: FromPath[uuid.UUID],
         data: JSONBody[MemberUpdateIn],
         principal: NamedDependency[Principal],
     ) -> MemberAdminOut:
-        """Change a member's role or (de)activate them; deactivation ends their sessions and tokens."""
-        member = await accounts_members.update_member(
-            principal, member_id, role=data.role, is_active=data.is_active
+        """Change a member's role or (de)activate them; deactivation ends their sessions and tokens.
+        Raising a role to reviewer, editor or admin answers with the `grant` a second admin confirms."""
+        member, grant = await accounts_members.update_member(
+            state.signer, principal, member_id, role=data.role, is_active=data.is_active
         )
-        return member_admin_out(member)
+        return msgspec.structs.replace(member_admin_out(member), grant=grant_out(grant) if grant else None)
+
+    @post(
+        "/{member_id:uuid}/second-factor-reset", operation_id="request_second_factor_reset", status_code=201
+    )
+    async def second_factor_reset(
+        self, state: State, member_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
+    ) -> GrantOut:
+        """Ask to clear a member's lost second factor; another admin confirms it (`/api/v1/grants`)."""
+        return grant_out(
+            await accounts_grants.request_second_factor_reset(state.signer, principal, member_id)
+        )
+
+
+class GrantController(Controller):
+    path = "/api/v1/grants"
+    tags = ["accounts"]
+    guards = [requires_login]
+
+    @get("/", operation_id="list_grants")
+    async def list(
+        self,
+        principal: NamedDependency[Principal],
+        pending: Annotated[bool, QueryParameter()] = False,
+    ) -> list[GrantOut]:
+        """Role grants and second-factor resets, newest first (admins, and editors, who may confirm
+        where the platform has one admin)."""
+        if principal.role not in (Role.admin, Role.editor):
+            raise Forbidden("grants are for admins", code="admin_only")
+        return [grant_out(row) for row in await accounts_grants.list_grants(pending_only=pending)]
+
+    @post("/{grant_id:uuid}/confirm", operation_id="confirm_grant", status_code=200)
+    async def confirm(
+        self, state: State, grant_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
+    ) -> GrantOut:
+        """The second person confirms: the role is given, or the second factor cleared."""
+        return grant_out(await accounts_grants.confirm_grant(state.signer, principal, grant_id))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from integrity import db
+from integrity.accounts.grants import ELEVATED_ROLES, link_invitation, request_role
 from integrity.accounts.members import (
     WINDOW,
     check_password_policy,
@@ -13,11 +15,14 @@ from integrity.accounts.members import (
     utcnow,
 )
 from integrity.accounts.tables import (
+    Grant,
     Invitation,
     Member,
     Profession,
     Role,
 )
+from integrity.custody import service as custody
+from integrity.custody.signing import Signer
 from integrity.errors import Invalid, NotFound, WrongState
 from integrity.security.passwords import (
     hash_password,
@@ -46,10 +51,12 @@ INVITATION_PER_CLIENT = Rule(
 
 
 async def invite(
-    *, email: str, role: Role, invited_by: uuid.UUID | None, accounts: AccountSettings
-) -> tuple[Invitation, str]:
+    signer: Signer, *, email: str, role: Role, invited_by: uuid.UUID | None, accounts: AccountSettings
+) -> tuple[Invitation, str, Grant | None]:
     """A one-time invitation for `email` in `role`; an earlier pending one for the address is
-    replaced. The token is returned once and stored only as its hash."""
+    replaced. The token is returned once and stored only as its hash. A reviewer, editor or admin
+    role is a pending grant (``accounts.grants``): the invitation stands for a member until a second
+    person confirms it."""
     address = normalise_email(email)
     if await Member.exists().where(Member.email == address):
         raise WrongState(
@@ -57,18 +64,32 @@ async def invite(
         )
     token = new_secret_token()
     now = utcnow()
+    elevated = Role(role) in ELEVATED_ROLES
     invitation = Invitation(
         email=address,
-        role=Role(role).value,
+        role=Role.member.value if elevated else Role(role).value,
         token_hash=hash_token(token),
         invited_by=invited_by,
         created_at=now,
         expires_at=now + timedelta(days=accounts.invitation_days),
     )
-    async with Invitation._meta.db.transaction():
+    grant = None
+    async with db.transaction():
+        await custody.lock_log()
         await Invitation.delete().where((Invitation.email == address) & Invitation.accepted_at.is_null())
         await invitation.save()
-    return invitation, token
+        await custody.append_entry(
+            signer,
+            actor_id=str(invited_by) if invited_by else None,
+            action="account.invited",
+            subject="member:invited",
+            details={"invitation": str(invitation.id), "role": Role(role).value},
+        )
+        if elevated:
+            grant = await request_role(
+                signer, requested_by=invited_by, role=Role(role), invitation_id=invitation.id
+            )
+    return invitation, token, grant
 
 
 async def list_invitations() -> list[Invitation]:
@@ -130,4 +151,5 @@ async def accept_invitation(
             password_hash=password_hash,
         )
         await member.save()
+        await link_invitation(invitation.id, member.id)
     return member

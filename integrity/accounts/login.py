@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from integrity import db
 from integrity.accounts.members import WINDOW, check_password_policy, get_member, principal_from, utcnow
 from integrity.accounts.second_factor import second_factor_ok
 from integrity.accounts.tables import (
@@ -32,6 +33,8 @@ from integrity.accounts.tables import (
     Member,
     MemberSession,
 )
+from integrity.custody import service as custody
+from integrity.custody.signing import Signer
 from integrity.errors import Forbidden, Invalid, NotAuthenticated, NotFound
 from integrity.security.guards import Principal
 from integrity.security.passwords import (
@@ -233,6 +236,7 @@ async def change_password(
 
 
 async def issue_api_token(
+    signer: Signer,
     principal: Principal,
     *,
     name: str,
@@ -261,7 +265,15 @@ async def issue_api_token(
         if not await second_factor_ok(member, code, keys):
             await _failed_login(limiter, member.email, client, member)
             raise Forbidden("the code is wrong or was already used", code="totp_wrong", field="totp")
-    return await create_api_token(principal, name=name, expires_in_days=expires_in_days)
+    row, token = await create_api_token(principal, name=name, expires_in_days=expires_in_days)
+    await custody.record(
+        signer,
+        actor_id=str(principal.id),
+        action="account.token_created",
+        subject=f"member:{signer.pseudonym(str(principal.id))}",
+        details={"token": str(row.id), "expires_at": row.expires_at.isoformat()},
+    )
+    return row, token
 
 
 async def create_api_token(
@@ -291,15 +303,24 @@ async def list_api_tokens(principal: Principal) -> list[ApiToken]:
     return await ApiToken.objects().where(ApiToken.member == principal.id).order_by(ApiToken.created_at)
 
 
-async def revoke_api_token(principal: Principal, token_id: uuid.UUID) -> None:
+async def revoke_api_token(signer: Signer, principal: Principal, token_id: uuid.UUID) -> None:
     """Someone else's token is as unknown as one that never existed (404)."""
-    deleted = (
-        await ApiToken.delete()
-        .where((ApiToken.id == token_id) & (ApiToken.member == principal.id))
-        .returning(ApiToken.id)
-    )
-    if not deleted:
-        raise NotFound("no such token", code="token_not_found")
+    async with db.transaction():
+        await custody.lock_log()
+        deleted = (
+            await ApiToken.delete()
+            .where((ApiToken.id == token_id) & (ApiToken.member == principal.id))
+            .returning(ApiToken.id)
+        )
+        if not deleted:
+            raise NotFound("no such token", code="token_not_found")
+        await custody.append_entry(
+            signer,
+            actor_id=str(principal.id),
+            action="account.token_revoked",
+            subject=f"member:{signer.pseudonym(str(principal.id))}",
+            details={"token": str(token_id)},
+        )
 
 
 # --- log-in in two steps, for the pages --------------------------------------------------

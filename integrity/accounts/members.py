@@ -7,13 +7,18 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+from integrity import db
+from integrity.accounts.grants import raises_power, request_role
 from integrity.accounts.tables import (
     ApiToken,
+    Grant,
     Member,
     MemberSession,
     Profession,
     Role,
 )
+from integrity.custody import service as custody
+from integrity.custody.signing import Signer
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.security.guards import Principal
 from integrity.security.passwords import (
@@ -117,10 +122,16 @@ async def list_members() -> list[Member]:
 
 
 async def update_member(
-    actor: Principal, member_id: uuid.UUID, *, role: Role | None = None, is_active: bool | None = None
-) -> Member:
+    signer: Signer,
+    actor: Principal,
+    member_id: uuid.UUID,
+    *,
+    role: Role | None = None,
+    is_active: bool | None = None,
+) -> tuple[Member, Grant | None]:
     """An admin changes a member's role or (de)activates them; deactivation ends every session and
-    API token of theirs at once."""
+    API token of theirs at once. Raising someone to reviewer, editor or admin is only asked for
+    here (a pending grant, returned): a second person confirms it (``accounts.grants``)."""
     if actor.role != Role.admin:
         raise Forbidden("only an admin changes members", code="admin_only")
     member = await get_member(member_id)
@@ -130,16 +141,39 @@ async def update_member(
         raise WrongState(
             "admins cannot demote or deactivate themselves: ask another admin", code="admin_self_change"
         )
-    changes: dict[object, object] = {}
-    if role is not None:
-        changes[Member.role] = Role(role).value
-    if is_active is not None:
-        changes[Member.is_active] = is_active
-    if changes:
-        await Member.update(changes).where(Member.id == member.id)  # type: ignore[arg-type]
-    if is_active is False:
-        await end_all_credentials(member.id)
-    return await get_member(member.id)
+    grant = None
+    subject = f"member:{signer.pseudonym(str(member.id))}"
+    async with db.transaction():
+        await custody.lock_log()
+        changes: dict[object, object] = {}
+        if role is not None and Role(role) != member.role:
+            if raises_power(Role(member.role), Role(role)):
+                grant = await request_role(
+                    signer, requested_by=actor.id, role=Role(role), member_id=member.id
+                )
+            else:
+                changes[Member.role] = Role(role).value
+                await custody.append_entry(
+                    signer,
+                    actor_id=str(actor.id),
+                    action="account.role_lowered",
+                    subject=subject,
+                    details={"role": Role(role).value},
+                )
+        if is_active is not None and is_active != member.is_active:
+            changes[Member.is_active] = is_active
+            await custody.append_entry(
+                signer,
+                actor_id=str(actor.id),
+                action="account.activated" if is_active else "account.deactivated",
+                subject=subject,
+                details={},
+            )
+        if changes:
+            await Member.update(changes).where(Member.id == member.id)  # type: ignore[arg-type]
+        if is_active is False:
+            await end_all_credentials(member.id)
+    return await get_member(member.id), grant
 
 
 async def end_all_credentials(member_id: uuid.UUID) -> None:

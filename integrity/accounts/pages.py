@@ -4,13 +4,14 @@ admin's pages for members (role, deactivation) and invitations (create, list, re
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from integrity.accounts import grants as accounts_grants
 from integrity.accounts import invitations as accounts_invitations
 from integrity.accounts import login as accounts_login
 from integrity.accounts import members as accounts_members
@@ -18,7 +19,15 @@ from integrity.accounts import second_factor as accounts_second_factor
 from integrity.accounts.authentication import SESSION_COOKIE, session_cookie
 from integrity.accounts.tables import Profession, Role
 from integrity.cases.forms import MESSAGES
-from integrity.errors import IntegrityError, Invalid, NotAuthenticated, NotFound, RateLimited, WrongState
+from integrity.errors import (
+    Forbidden,
+    IntegrityError,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    RateLimited,
+    WrongState,
+)
 from integrity.security.csrf import CSRF_COOKIE, csrf_cookie, new_csrf_token
 from integrity.security.guards import ALLOWED_BEFORE_TOTP, Principal
 from integrity.security.ratelimit import RateLimiter, client_key
@@ -274,10 +283,25 @@ INVITATIONS_PATH = "/app/admin/invitations"
 
 
 async def _members_page(
-    principal: Principal, status: int = 200, error: IntegrityError | str | None = None
+    principal: Principal, status: int = 200, error: IntegrityError | str | None = None, **context: Any
 ) -> Template:
     members = await accounts_members.list_members()
-    return page("admin/members.html", status, members=members, roles=ROLES, me=principal.id, error=error)
+    names = {member.id: member.display_name for member in members}
+    grants = [
+        (grant, names.get(grant.member) if grant.member else None)
+        for grant in await accounts_grants.list_grants(pending_only=True)
+    ]
+    return page(
+        "admin/members.html",
+        status,
+        members=members,
+        roles=ROLES,
+        me=principal.id,
+        error=error,
+        grants=grants,
+        asked=context.get("asked", False),
+        confirmed=context.get("confirmed", False),
+    )
 
 
 async def _invitations_page(status: int = 200, **context: Any) -> Template:
@@ -294,8 +318,13 @@ class AdminPages(Controller):
     guards = [requires_page_admin]
 
     @get("/members", operation_id="members_page")
-    async def members(self, principal: NamedDependency[Principal]) -> Template:
-        return await _members_page(principal)
+    async def members(
+        self,
+        principal: NamedDependency[Principal],
+        asked: Annotated[str | None, QueryParameter(max_length=1)] = None,
+        confirmed: Annotated[str | None, QueryParameter(max_length=1)] = None,
+    ) -> Template:
+        return await _members_page(principal, asked=asked == "1", confirmed=confirmed == "1")
 
     @post("/members/{member_id:uuid}", operation_id="member_update_submit", status_code=303)
     async def update_member(
@@ -308,7 +337,8 @@ class AdminPages(Controller):
         role = form.get("role")
         active = form.get("is_active")
         try:
-            await accounts_members.update_member(
+            _, grant = await accounts_members.update_member(
+                request.app.state.signer,
                 principal,
                 member_id,
                 role=Role(role) if role in ROLES else None,
@@ -316,7 +346,37 @@ class AdminPages(Controller):
             )
         except WrongState as exc:
             return await _members_page(principal, exc.status_code, exc)
-        return see_other(MEMBERS_PATH)
+        return see_other(MEMBERS_PATH + ("?asked=1" if grant else ""))
+
+    @post("/grants/{grant_id:uuid}/confirm", operation_id="grant_confirm_submit", status_code=303)
+    async def confirm_grant(
+        self,
+        request: Request[Any, Any, Any],
+        grant_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+    ) -> Template | Redirect:
+        try:
+            await accounts_grants.confirm_grant(request.app.state.signer, principal, grant_id)
+        except (WrongState, Forbidden, NotFound) as exc:
+            return await _members_page(principal, exc.status_code, exc)
+        return see_other(MEMBERS_PATH + "?confirmed=1")
+
+    @post(
+        "/members/{member_id:uuid}/second-factor-reset",
+        operation_id="second_factor_reset_submit",
+        status_code=303,
+    )
+    async def second_factor_reset(
+        self,
+        request: Request[Any, Any, Any],
+        member_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+    ) -> Template | Redirect:
+        try:
+            await accounts_grants.request_second_factor_reset(request.app.state.signer, principal, member_id)
+        except (WrongState, Forbidden, NotFound) as exc:
+            return await _members_page(principal, exc.status_code, exc)
+        return see_other(MEMBERS_PATH + "?asked=1")
 
     @get("/invitations", operation_id="invitations_page")
     async def invitations(self) -> Template:
@@ -335,14 +395,19 @@ class AdminPages(Controller):
         role = raw_role if isinstance(raw_role, str) and raw_role in ROLES else Role.member.value
         values = {"email": email[:320], "role": role}
         try:
-            invitation, token = await accounts_invitations.invite(
-                email=values["email"], role=Role(role), invited_by=principal.id, accounts=settings.accounts
+            invitation, token, grant = await accounts_invitations.invite(
+                request.app.state.signer,
+                email=values["email"],
+                role=Role(role),
+                invited_by=principal.id,
+                accounts=settings.accounts,
             )
         except (Invalid, WrongState) as exc:
             return await _invitations_page(exc.status_code, values=values, errors={"email": exc})
         created = {
             "email": invitation.email,
-            "role": invitation.role,
+            "role": role,
+            "waiting": grant is not None,
             "expires_at": invitation.expires_at,
             "token": token,
             "link": f"{settings.base_url}/join/{token}",

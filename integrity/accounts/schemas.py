@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from integrity.accounts.tables import Profession, Role
+from integrity.accounts.tables import GrantKind, GrantStatus, Profession, Role
 
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Secret = Annotated[str, msgspec.Meta(max_length=1024)]
@@ -88,6 +88,18 @@ class InvitationIn(msgspec.Struct, forbid_unknown_fields=True):
     role: Role
 
 
+class GrantOut(msgspec.Struct):
+    """A change of power waiting for (or given) a second person's confirmation."""
+
+    id: uuid.UUID
+    status: GrantStatus
+    kind: GrantKind = GrantKind.role
+    role: Role | None = None
+    member_id: uuid.UUID | None = None
+    requested_at: datetime | None = None
+    confirmed_at: datetime | None = None
+
+
 class InvitationCreatedOut(msgspec.Struct):
     id: uuid.UUID
     #: Shown once; only its hash is kept.
@@ -95,6 +107,8 @@ class InvitationCreatedOut(msgspec.Struct):
     expires_at: datetime
     email: str
     role: Role
+    #: For a reviewer, editor or admin invitation: the role holds only once this is confirmed.
+    grant: GrantOut | None = None
 
 
 class InvitationOut(msgspec.Struct):
@@ -127,6 +141,8 @@ class MemberAdminOut(msgspec.Struct):
     created_at: datetime
     #: Set while failed log-ins keep the account locked.
     locked_until: datetime | None
+    #: In the answer to a role raise: the grant a second person must confirm.
+    grant: GrantOut | None = None
 
 
 class MemberUpdateIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -63,6 +63,36 @@ class Invitation(Table, tablename="invitation"):
     accepted_at = Timestamptz(null=True, default=None)
 
 
+class GrantKind(enum.StrEnum):
+    #: A reviewer, editor or admin role, by invitation or promotion.
+    role = "role"
+    #: Clearing a member's lost second factor (they enrol again at their next log-in).
+    second_factor_reset = "second_factor_reset"
+
+
+class GrantStatus(enum.StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+
+
+class Grant(Table, tablename="access_grant"):
+    """A change of power that takes two people (``accounts.grants``): one asks, a second confirms
+    (or `integrity grants confirm` on the server); nothing changes before."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    kind = Varchar(length=20, choices=GrantKind)
+    #: The account it is for; for an invitation, set when the invitation is accepted.
+    member = ForeignKey(references=Member, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    invitation = ForeignKey(references=Invitation, null=True, default=None, on_delete=OnDelete.cascade)
+    role = Varchar(length=20, null=True, default=None, choices=Role)
+    #: Null when asked for by a command on the server.
+    requested_by = ForeignKey(references=Member, null=True, default=None, on_delete=OnDelete.set_null)
+    requested_at = Timestamptz(default=TimestamptzNow())
+    status = Varchar(length=10, choices=GrantStatus, default=GrantStatus.pending, index=True)
+    confirmed_by = ForeignKey(references=Member, null=True, default=None, on_delete=OnDelete.set_null)
+    confirmed_at = Timestamptz(null=True, default=None)
+
+
 class MemberSession(Table, tablename="member_session"):
     """A server-side session: the cookie holds a random id, the table only its SHA-256."""
 

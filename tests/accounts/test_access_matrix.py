@@ -81,7 +81,8 @@ class World:
         return str(row.id)
 
     async def invitation(self) -> tuple[str, str]:
-        invitation, token = await invite(
+        invitation, token, _ = await invite(
+            self.accounts.app.state.signer,
             email=f"invitee{next(_serial)}@example.org",
             role=Role.member,
             invited_by=None,
@@ -169,6 +170,39 @@ async def acceptance(world: World) -> Req:
 async def other_member(world: World) -> Req:
     target = await world.accounts.create("member")
     return Req(path=f"/api/v1/members/{target.id}", json={"role": "reviewer"})
+
+
+async def pending_grant(world: World) -> str:
+    """A role grant asked for by the server's operator, for a new member."""
+    from integrity import db
+    from integrity.accounts.grants import request_role
+    from integrity.custody import service as custody
+
+    target = await world.accounts.create("member")
+    async with db.transaction():
+        await custody.lock_log()
+        grant = await request_role(
+            world.accounts.app.state.signer, requested_by=None, role=Role.reviewer, member_id=target.id
+        )
+    return str(grant.id)
+
+
+async def grant_confirmation(world: World) -> Req:
+    return Req(path=f"/api/v1/grants/{await pending_grant(world)}/confirm")
+
+
+async def page_grant_confirmation(world: World) -> Req:
+    return Req(path=f"/app/admin/grants/{await pending_grant(world)}/confirm", content=b"", headers=FORM)
+
+
+async def second_factor_reset(world: World) -> Req:
+    target = await world.accounts.create("reviewer")
+    return Req(path=f"/api/v1/members/{target.id}/second-factor-reset")
+
+
+async def page_second_factor_reset(world: World) -> Req:
+    target = await world.accounts.create("reviewer")
+    return Req(path=f"/app/admin/members/{target.id}/second-factor-reset", content=b"", headers=FORM)
 
 
 async def signed_log(world: World) -> None:
@@ -751,6 +785,12 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/invitations/{token:str}/accept": Entry(everyone(201), acceptance),
     "GET /api/v1/members": Entry(admin_only(200)),
     "PATCH /api/v1/members/{member_id:uuid}": Entry(admin_only(200), other_member),
+    "POST /api/v1/members/{member_id:uuid}/second-factor-reset": Entry(admin_only(201), second_factor_reset),
+    # Grants: admins confirm, and editors where the platform has one admin (as here).
+    "GET /api/v1/grants": Entry(logged_in(403, editor=200, admin=200)),
+    "POST /api/v1/grants/{grant_id:uuid}/confirm": Entry(
+        logged_in(403, editor=200, admin=200), grant_confirmation
+    ),
     # cases: reference lists, filing, evidence, submission
     "GET /api/v1/municipalities": Entry(everyone(200)),
     "GET /api/v1/categories": Entry(everyone(200)),
@@ -887,6 +927,12 @@ MATRIX: dict[str, Entry] = {
     # HTML pages: administration
     "GET /app/admin/members": Entry(admin_pages(200)),
     "POST /app/admin/members/{member_id:uuid}": Entry(admin_pages(303, anonymous=403), page_member_update),
+    "POST /app/admin/members/{member_id:uuid}/second-factor-reset": Entry(
+        admin_pages(303, anonymous=403), page_second_factor_reset
+    ),
+    "POST /app/admin/grants/{grant_id:uuid}/confirm": Entry(
+        admin_pages(303, anonymous=403), page_grant_confirmation
+    ),
     "GET /app/admin/invitations": Entry(admin_pages(200)),
     "POST /app/admin/invitations": Entry(admin_pages(201, anonymous=403), page_new_invitation),
     "POST /app/admin/invitations/{invitation_id:uuid}/revoke": Entry(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -456,8 +457,10 @@ async def test_an_invitation_works_once(accounts: AccountFactory, client: AsyncT
     assert weak.status_code == 422
     accepted = await client.post(f"/api/v1/invitations/{token}/accept", json=body)
     assert accepted.status_code == 201
-    assert accepted.json()["member"]["role"] == "editor"
+    # The editor role waits for a second admin: until then she is a member.
+    assert accepted.json()["member"]["role"] == "member"
     assert accepted.json()["member"]["email"] == "vesna@example.org"
+    assert created.json()["grant"]["status"] == "pending"
     again = await client.post(f"/api/v1/invitations/{token}/accept", json=body)
     assert again.status_code == 404
     unknown = await client.post("/api/v1/invitations/not-a-real-token/accept", json=body)
@@ -523,7 +526,10 @@ async def test_a_role_change_takes_effect_on_the_next_request(accounts: AccountF
     admin = await accounts.as_role("admin")
     member = await accounts.as_role("member")
     promoted = await admin.patch(f"/api/v1/members/{member.member.id}", json={"role": "reviewer"})  # type: ignore[union-attr]
-    assert promoted.json()["role"] == "reviewer"
+    assert promoted.json()["role"] == "member" and promoted.json()["grant"]["status"] == "pending"
+    second = await accounts.as_role("admin")
+    confirmed = await second.post(f"/api/v1/grants/{promoted.json()['grant']['id']}/confirm")
+    assert confirmed.status_code == 200, confirmed.text
     # A new reviewer without a second factor must enrol before anything else.
     assert (await member.get("/api/v1/me")).json()["role"] == "reviewer"
     assert (await member.get("/api/v1/me/tokens")).status_code == 403
@@ -539,3 +545,82 @@ async def test_an_admin_cannot_demote_or_deactivate_themselves(accounts: Account
     assert (
         await admin.patch("/api/v1/members/00000000-0000-0000-0000-000000000000", json={"role": "member"})
     ).status_code == 404
+
+
+# -- two people for power ---------------------------------------------------------------------------
+
+
+async def test_a_role_grant_without_a_second_confirmation_changes_nothing(
+    accounts: AccountFactory, client: AsyncTestClient[Litestar], settings: Any
+) -> None:
+    from integrity.custody.service import verify_log
+    from integrity.custody.signing import load_trusted_keys
+    from integrity.custody.tables import CustodyEntry
+
+    admin = await accounts.as_role("admin")
+    member = await accounts.as_role("member")
+    url = f"/api/v1/members/{member.member.id}"  # type: ignore[union-attr]
+    asked = await admin.patch(url, json={"role": "editor"})
+    assert asked.status_code == 200 and asked.json()["role"] == "member"
+    grant = asked.json()["grant"]
+    assert grant["status"] == "pending" and grant["role"] == "editor"
+    assert (await member.get("/api/v1/me")).json()["role"] == "member"
+    # The one who asked cannot confirm, nor can the one it is for, nor a reviewer.
+    alone = await admin.post(f"/api/v1/grants/{grant['id']}/confirm")
+    assert alone.status_code == 403 and alone.json()["code"] == "grant_same_person"
+    reviewer = await accounts.as_role("reviewer")
+    assert (await reviewer.post(f"/api/v1/grants/{grant['id']}/confirm")).status_code == 403
+    assert (await member.get("/api/v1/me")).json()["role"] == "member"
+    # An editor confirms while the platform has a single admin.
+    editor = await accounts.as_role("editor")
+    confirmed = await editor.post(f"/api/v1/grants/{grant['id']}/confirm")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+    assert (await member.get("/api/v1/me")).json()["role"] == "editor"
+    again = await editor.post(f"/api/v1/grants/{grant['id']}/confirm")
+    assert again.status_code == 409
+    # Lowering takes effect at once.
+    lowered = await admin.patch(url, json={"role": "member"})
+    assert lowered.json()["role"] == "member" and lowered.json()["grant"] is None
+    deactivated = await admin.patch(url, json={"is_active": False})
+    assert deactivated.status_code == 200
+    # Every step is on record, with pseudonymous actors, and the log verifies.
+    actions = [
+        row["action"] for row in await CustodyEntry.select(CustodyEntry.action).order_by(CustodyEntry.seq)
+    ]
+    assert actions[-4:] == [
+        "account.role_requested",
+        "account.role_granted",
+        "account.role_lowered",
+        "account.deactivated",
+    ]
+    logged = await CustodyEntry.select().where(CustodyEntry.action.like("account.%"))
+    assert all(str(member.member.id) not in row["subject"] + row["actor"] for row in logged)  # type: ignore[union-attr]
+    assert (await verify_log(load_trusted_keys(settings.signing_key_file))).ok
+
+
+async def test_a_lost_second_factor_is_reset_by_two_people(
+    accounts: AccountFactory, client: AsyncTestClient[Litestar]
+) -> None:
+    admin = await accounts.as_role("admin")
+    second = await accounts.as_role("admin")
+    reviewer = await accounts.as_role("reviewer")
+    member_id = reviewer.member.id  # type: ignore[union-attr]
+    asked = await admin.post(f"/api/v1/members/{member_id}/second-factor-reset")
+    assert asked.status_code == 201 and asked.json()["kind"] == "second_factor_reset"
+    # Nothing happened yet.
+    assert (await Member.objects().where(Member.id == member_id).first()).totp_enabled
+    assert (await reviewer.get("/api/v1/me")).status_code == 200
+    confirmed = await second.post(f"/api/v1/grants/{asked.json()['id']}/confirm")
+    assert confirmed.status_code == 200, confirmed.text
+    row = await Member.objects().where(Member.id == member_id).first()
+    assert row is not None and not row.totp_enabled and row.totp_secret_sealed is None
+    # Their sessions ended; at the next log-in they enrol again.
+    assert (await reviewer.get("/api/v1/me")).status_code == 401
+    client.cookies.clear()
+    login = await client.post(
+        "/api/v1/auth/login",
+        json={"email": reviewer.member.email, "password": DEFAULT_PASSWORD},  # type: ignore[union-attr]
+    )
+    assert login.status_code == 200 and login.json()["totp_required"] is True
+    nothing = await admin.post(f"/api/v1/members/{member_id}/second-factor-reset")
+    assert nothing.status_code == 409 and nothing.json()["code"] == "no_second_factor"

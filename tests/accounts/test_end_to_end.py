@@ -47,6 +47,12 @@ async def test_create_admin_then_invite_lets_a_reviewer_join_with_totp(
     assert "invited mila@example.org as reviewer" in invited.stdout
     token = re.search(r"^token: (\S+)$", invited.stdout, re.MULTILINE).group(1)  # type: ignore[union-attr]
     assert f"{settings.base_url}/api/v1/invitations/{token}/accept" in invited.stdout
+    # The platform's single admin gets a review team through the operator on the server.
+    grant = re.search(r"integrity grants confirm (\S+)", invited.stdout).group(1)  # type: ignore[union-attr]
+    assert grant in run_cli("grants", "list", env=env).stdout
+    confirmed = run_cli("grants", "confirm", grant, env=env)
+    assert confirmed.returncode == 0, confirmed.stderr
+    assert run_cli("grants", "confirm", grant, env=env).returncode == 1
 
     password = "harbour lights over the danube"
     accepted = await client.post(

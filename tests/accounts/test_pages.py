@@ -12,6 +12,7 @@ from tests.factories import DEFAULT_PASSWORD, AccountFactory
 from tests.web.helpers import (
     HTML,
     post_form,
+    visible_text,
 )
 
 
@@ -173,3 +174,25 @@ async def test_an_admin_changes_roles_and_deactivates_but_not_themselves(account
     assert myself.status_code == 409 and "zamolite drugog administratora" in myself.text
     member = await accounts.as_role("member")
     assert (await member.get("/app/admin/members", headers=HTML)).status_code == 403
+
+
+async def test_a_second_admin_confirms_a_role_on_the_members_page(accounts: AccountFactory) -> None:
+    from integrity.accounts.tables import Member
+
+    admin = await accounts.as_role("admin")
+    second = await accounts.as_role("admin")
+    target = await accounts.create("member", display_name="Dara Buduća")
+    asked = await post_form(admin, f"/app/admin/members/{target.id}?lang=en", {"role": "editor"})
+    assert asked.status_code == 200
+    page = await admin.get("/app/admin/members?lang=en&asked=1", headers=HTML)
+    assert "the change takes effect when a second admin confirms it" in page.text
+    assert "Waiting for a second admin" in page.text and "another admin confirms this" in page.text
+    assert (await Member.objects().where(Member.id == target.id).first()).role == "member"
+    theirs = await second.get("/app/admin/members?lang=en", headers=HTML)
+    grant_id = re.search(r'action="/app/admin/grants/([0-9a-f-]{36})/confirm"', theirs.text).group(1)  # type: ignore[union-attr]
+    mine = await post_form(admin, f"/app/admin/grants/{grant_id}/confirm?lang=en", {})
+    assert mine.status_code == 403
+    assert "A second person confirms what you asked for" in visible_text(mine.text)
+    done = await post_form(second, f"/app/admin/grants/{grant_id}/confirm?lang=en", {})
+    assert done.status_code == 200 and "izmena je stupila na snagu" in done.text
+    assert (await Member.objects().where(Member.id == target.id).first()).role == "editor"
