@@ -41,7 +41,7 @@ VERSION = "1.38.0"
 DESCRIPTION = (
     "The job queue (procrastinate on PostgreSQL); notifications' e-mail state; notifications that "
     "a change to the draft voided an approval or a proposed correction; copies of files requested "
-    "from the queue; each stored file's binding to its row; no signing keys in the database"
+    "from the queue; each stored file's binding to its row; no signing keys in the database; what each member typed for a shared actor"
 )
 
 PROCRASTINATE_BACKWARDS = """
@@ -155,6 +155,17 @@ async def forwards():
             schema=None,
         )
 
+    for name in ("name_sealed", "aliases_sealed"):
+        manager.add_column(
+            table_class_name="CaseActor",
+            tablename="case_actor",
+            column_name=name,
+            db_column_name=name,
+            column_class_name="Bytea",
+            column_class=Bytea,
+            params=_params(),
+            schema=None,
+        )
     for table_class, tablename in (("Attachment", "attachment"), ("Rendition", "rendition")):
         manager.add_column(
             table_class_name=table_class,

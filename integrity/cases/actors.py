@@ -1,10 +1,17 @@
 """The people and institutions a case names: checked, linked to shared actor records, and read
-back with protected names open only to those who may see them."""
+back with protected names open only to those who may see them.
+
+A shared actor (one per kind and folded name, so a person can be followed across published cases)
+holds only the name; what a member typed for it in their case (the name as they spelt it, and the
+aliases) stays with the case, sealed with its key. So a member who names the same person as another
+member gets back only what they typed themselves, never the other's aliases (an unsubmitted
+draft's "kum ministra ...")."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from integrity.cases.schemas import (
     ActorIn,
@@ -79,13 +86,22 @@ async def link_actors(key: CaseKey, case_id: uuid.UUID, actors: list[ActorIn]) -
             )
         else:
             assert actor.name is not None and actor.kind is not None
-            actor_id = await _shared_actor(actor.name.strip(), actor.kind, actor.aliases)
+            actor_id = await _shared_actor(actor.name.strip(), actor.kind)
+        typed: dict[str, Any] = {"name_sealed": None, "aliases_sealed": None}
+        if actor.actor_id is None and not actor.protect_identity:
+            assert actor.name is not None
+            aliases = [alias.strip() for alias in actor.aliases if alias.strip()]
+            typed = {
+                "name_sealed": key.seal(f"case_actor:{actor_id}:name", actor.name.strip()),
+                "aliases_sealed": key.seal(f"case_actor:{actor_id}:aliases", json.dumps(aliases)),
+            }
         await CaseActor.insert(
             CaseActor(
                 case=case_id,
                 actor=actor_id,
                 role=actor.role.value,
                 protect_identity=actor.protect_identity,
+                **typed,
             )
         )
     # Private actors no longer linked to this case are removed with their sealed names.
@@ -93,29 +109,17 @@ async def link_actors(key: CaseKey, case_id: uuid.UUID, actors: list[ActorIn]) -
     await Actor.delete().where((Actor.owner_case == case_id) & Actor.id.not_in(linked))
 
 
-async def _shared_actor(name: str, kind: ActorKind, aliases: list[str]) -> uuid.UUID:
-    """One shared actor per kind and folded name, so a person or institution can be followed."""
+async def _shared_actor(name: str, kind: ActorKind) -> uuid.UUID:
+    """One shared actor per kind and folded name, so a person or institution can be followed. It
+    takes nothing of what the member typed beyond the first spelling of the name."""
     folded = fold(name)
-    for row in await Actor.select(Actor.id, Actor.name, Actor.aliases).where(
+    for row in await Actor.select(Actor.id, Actor.name).where(
         (Actor.kind == kind.value) & Actor.owner_case.is_null()
     ):
         if row["name"] is not None and fold(row["name"]) == folded:
-            known = json.loads(row["aliases"])
-            merged = list(dict.fromkeys([*known, *(a.strip() for a in aliases if a.strip())]))
-            if merged != known:
-                await Actor.update({Actor.aliases: json.dumps(merged, ensure_ascii=False)}).where(
-                    Actor.id == row["id"]
-                )
             return row["id"]
     actor_id = uuid.uuid4()
-    await Actor.insert(
-        Actor(
-            id=actor_id,
-            kind=kind.value,
-            name=name,
-            aliases=json.dumps([a.strip() for a in aliases if a.strip()], ensure_ascii=False),
-        )
-    )
+    await Actor.insert(Actor(id=actor_id, kind=kind.value, name=name, aliases="[]"))
     return actor_id
 
 
@@ -132,6 +136,8 @@ async def case_actors(key: CaseKey, case_id: uuid.UUID) -> list[ActorOut]:
             CaseActor.actor.aliases,
             CaseActor.actor.name_sealed,
             CaseActor.actor.aliases_sealed,
+            CaseActor.name_sealed,
+            CaseActor.aliases_sealed,
         )
         .where(CaseActor.case == case_id)
         .order_by(CaseActor.id)
@@ -142,9 +148,14 @@ async def case_actors(key: CaseKey, case_id: uuid.UUID) -> list[ActorOut]:
         if link["actor.name_sealed"] is not None:
             name = key.open_text(f"actor:{actor_id}:name", link["actor.name_sealed"])
             aliases = json.loads(key.open_text(f"actor:{actor_id}:aliases", link["actor.aliases_sealed"]))
+        elif link["name_sealed"] is not None:
+            name = key.open_text(f"case_actor:{actor_id}:name", link["name_sealed"])
+            aliases = json.loads(key.open_text(f"case_actor:{actor_id}:aliases", link["aliases_sealed"]))
         else:
+            # Linked by id (a reviewer's choice), or filed before typed names stayed with the case:
+            # the shared name only; aliases other members typed are nobody's business here.
             name = link["actor.name"]
-            aliases = json.loads(link["actor.aliases"])
+            aliases = []
         actors.append(
             ActorOut(
                 actor_id=actor_id,

@@ -120,6 +120,10 @@ class CaseActor(Table, tablename="case_actor"):
     actor = ForeignKey(references=Actor, on_delete=OnDelete.restrict, index=True)
     role = Varchar(length=30, choices=ActorRole)
     protect_identity = Boolean(default=False)
+    #: The name and aliases as this case's member typed them for a shared actor, sealed with the
+    #: case's key: what one member typed never reaches another member's case (``cases.actors``).
+    name_sealed = Bytea(null=True, default=None)
+    aliases_sealed = Bytea(null=True, default=None)
 
 
 class Attachment(Table, tablename="attachment"):

@@ -535,3 +535,47 @@ async def test_every_problem_document_has_a_code(accounts: AccountFactory) -> No
     wrong_type = await member.post("/api/v1/cases", json={**NEW_CASE, "categories": "x"})
     assert wrong_type.json()["code"] in {"validation_failed", "bad_request"}
     assert "field" not in no_route.json()
+
+
+async def test_a_member_naming_the_same_person_never_gets_another_members_aliases(
+    accounts: AccountFactory,
+) -> None:
+    first = await accounts.as_role("member")
+    second = await accounts.as_role("member")
+    # Member A's unsubmitted draft names a councillor, with a telling alias.
+    drafted = await file_case(
+        first,
+        actors=[
+            {
+                "name": "Marko Izmišljenović",
+                "kind": "person",
+                "role": "alleged_perpetrator",
+                "aliases": ["kum ministra Primerovića"],
+            }
+        ],
+    )
+    # Member B names the same person, spelt another way, with an alias of their own.
+    named = await file_case(
+        second,
+        actors=[
+            {
+                "name": "marko izmisljenovic",
+                "kind": "person",
+                "role": "alleged_perpetrator",
+                "aliases": ["Maki"],
+            }
+        ],
+    )
+    seen = (await second.get(f"/api/v1/cases/{named['id']}")).json()["actors"]
+    assert [(a["name"], a["aliases"]) for a in seen] == [("marko izmisljenovic", ["Maki"])]
+    assert "kum ministra" not in str(seen)
+    # And A's view holds only what A typed.
+    mine = (await first.get(f"/api/v1/cases/{drafted['id']}")).json()["actors"]
+    assert [(a["name"], a["aliases"]) for a in mine] == [
+        ("Marko Izmišljenović", ["kum ministra Primerovića"])
+    ]
+    # The shared record (what a database reader or another case sees) has neither alias.
+    from integrity.cases.tables import Actor
+
+    shared = await Actor.select(Actor.aliases).where(Actor.id == mine[0]["actor_id"]).first()
+    assert shared["aliases"] == "[]"
