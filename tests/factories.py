@@ -15,6 +15,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import os
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -210,3 +213,15 @@ async def files_read(caller: Caller, case_id: str, *, timeout: float = 180.0) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"files still unread after {timeout} s: {draft['leak_check']['pending']}")
         await asyncio.sleep(0.2)
+
+
+def run_integrity(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """The `integrity` command run as an operator would, on this test's database and data folder."""
+    env = {
+        **os.environ,
+        "INTEGRITY_DATA_DIR": str(settings.data_dir),
+        "INTEGRITY_DATABASE_URL": settings.database.url,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "integrity.cli", *args], env=env, capture_output=True, text=True, timeout=300
+    )

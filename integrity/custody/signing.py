@@ -219,17 +219,23 @@ def load_trusted_keys(path: Path) -> list[PublicKey]:
     return [*_read_retired(path), PublicKey(key_id_for(raw), b64(raw), _created_at(path))]
 
 
-def load_or_create_signer(path: Path, *, generated_in_data_dir: bool) -> Signer:
-    """Read the PEM key at `path`, or make one there (mode 0600) when it does not exist yet."""
-    if path.exists():
-        return _signer(path, _read_private_key(path))
-
+def _new_key() -> tuple[Ed25519PrivateKey, bytes]:
+    """A fresh signing key and its PEM (PKCS #8, unencrypted: the file itself is 0600)."""
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         encoding=serialization.Encoding.PEM,
         format=serialization.PrivateFormat.PKCS8,
         encryption_algorithm=serialization.NoEncryption(),
     )
+    return key, pem
+
+
+def load_or_create_signer(path: Path, *, generated_in_data_dir: bool) -> Signer:
+    """Read the PEM key at `path`, or make one there (mode 0600) when it does not exist yet."""
+    if path.exists():
+        return _signer(path, _read_private_key(path))
+
+    key, pem = _new_key()
     try:
         _write_private(path, pem, exclusive=True)
     except FileExistsError:
@@ -253,12 +259,7 @@ def rotate_signing_key(path: Path) -> tuple[str, str]:
     old = _signer(path, _read_private_key(path))
     retired = [asdict(item) for item in old.retired]
     retired.append(asdict(PublicKey(old.key_id, old.public_key_b64, old.created_at, utc_now())))
-    new = Ed25519PrivateKey.generate()
-    pem = new.private_bytes(
-        encoding=serialization.Encoding.PEM,
-        format=serialization.PrivateFormat.PKCS8,
-        encryption_algorithm=serialization.NoEncryption(),
-    )
+    new, pem = _new_key()
     try:
         # The retired key is recorded before the new key replaces it: a crash between the two
         # leaves an extra trusted key (the current one), never an untrusted signature.

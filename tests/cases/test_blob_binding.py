@@ -4,9 +4,6 @@ for rows made before bindings, through the custody entry of their upload."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from typing import Any
 
@@ -16,7 +13,7 @@ from integrity.cases.tables import Attachment
 from integrity.settings import Settings
 from tests import samples
 from tests.cases.test_intake import file_case, upload
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, run_integrity
 
 SWAPPED = ("blob_id", "wrapped_key", "key_id", "size", "sha256")
 
@@ -48,17 +45,6 @@ async def swap(first: str, second: str, *, with_bindings: bool = False) -> None:
     )
 
 
-def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "INTEGRITY_DATA_DIR": str(settings.data_dir),
-        "INTEGRITY_DATABASE_URL": settings.database.url,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "integrity.cli", *args], env=env, capture_output=True, text=True, timeout=120
-    )
-
-
 @pytest.mark.parametrize("how", ["bound", "bindings swapped too", "filed before bindings"])
 async def test_a_swapped_blob_reference_is_refused_and_reported(
     accounts: AccountFactory, settings: Settings, how: str
@@ -66,7 +52,7 @@ async def test_a_swapped_blob_reference_is_refused_and_reported(
     member, [(first_case, first), (second_case, second)] = await two_files(accounts)
     before = await member.get(f"/api/v1/cases/{first_case}/attachments/{first}/content")
     assert before.status_code == 200 and "prvi dokaz" in before.text
-    assert cli(settings, "custody", "verify").returncode == 0
+    assert run_integrity(settings, "custody", "verify").returncode == 0
     if how == "filed before bindings":
         await Attachment.update({Attachment.blob_binding_sealed: None}).where(
             Attachment.id.is_in([uuid.UUID(first), uuid.UUID(second)])
@@ -78,8 +64,8 @@ async def test_a_swapped_blob_reference_is_refused_and_reported(
     assert "drugi dokaz" not in refused.text
     assert (await member.get(f"/api/v1/cases/{second_case}/attachments/{second}/content")).status_code == 500
 
-    verified = cli(settings, "custody", "verify")
+    verified = run_integrity(settings, "custody", "verify")
     assert verified.returncode == 2
     assert f"attachment:{first}" in verified.stderr and f"attachment:{second}" in verified.stderr
-    reconciled = cli(settings, "reconcile")
+    reconciled = run_integrity(settings, "reconcile")
     assert reconciled.returncode == 1 and f"attachment:{first}" in reconciled.stdout

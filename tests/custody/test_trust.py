@@ -6,9 +6,6 @@ outside the platform catches a log rewritten behind it."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,18 +18,7 @@ from integrity.custody.service import ZERO_HASH, compute_entry_hash
 from integrity.custody.signing import Signer, canonical_json, load_or_create_signer, verify_signature
 from integrity.custody.tables import Checkpoint, CustodyEntry, CustodyNode
 from integrity.settings import Settings
-from tests.factories import AccountFactory
-
-
-def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "INTEGRITY_DATA_DIR": str(settings.data_dir),
-        "INTEGRITY_DATABASE_URL": settings.database.url,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "integrity.cli", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+from tests.factories import AccountFactory, run_integrity
 
 
 def forged_receipt(reference: str) -> str:
@@ -59,7 +45,7 @@ async def test_keys_come_from_the_key_files_and_a_rotation_keeps_old_signatures_
     before = signer.pseudonym("member-42")
     receipt_signature = signer.sign(b"signed before the rotation")
 
-    rotated = cli(settings, "keys", "rotate-signing")
+    rotated = run_integrity(settings, "keys", "rotate-signing")
     assert rotated.returncode == 0, rotated.stderr
     fresh = load_or_create_signer(settings.signing_key_file, generated_in_data_dir=True)
     assert fresh.key_id != signer.key_id
@@ -70,7 +56,7 @@ async def test_keys_come_from_the_key_files_and_a_rotation_keeps_old_signatures_
     assert fresh.pseudonym("member-42") == before
     entry = await CustodyEntry.select().where(CustodyEntry.action == "key.signing_rotated").first()
     assert entry is not None and json.loads(entry["details"])["retired_key_id"] == signer.key_id
-    verified = cli(settings, "custody", "verify")
+    verified = run_integrity(settings, "custody", "verify")
     assert verified.returncode == 0, verified.stderr
 
 
@@ -128,15 +114,15 @@ async def test_a_rewritten_log_is_caught_against_a_checkpoint_kept_outside(
     await service.sign_checkpoint(signer)
     kept = tmp_path / "checkpoint.json"
     kept.write_text((await accounts.anonymous().get("/api/v1/public/custody/checkpoint")).text)
-    assert cli(settings, "custody", "verify", "--against", str(kept)).returncode == 0
+    assert run_integrity(settings, "custody", "verify", "--against", str(kept)).returncode == 0
 
     await rewrite_log()
     # The chain is consistent again and the entries are fresh: on its own, the log looks fine...
     assert (await service.verify_log(signer.trusted_keys())).ok
     # ...but not against the checkpoint a partner downloaded.
-    checked = cli(settings, "custody", "verify", "--against", str(kept))
+    checked = run_integrity(settings, "custody", "verify", "--against", str(kept))
     assert checked.returncode == 2 and "the log was rewritten" in checked.stderr
     forged = tmp_path / "forged.json"
     forged.write_text(json.dumps({**json.loads(kept.read_text()), "signature": forged_receipt("x")[-90:-2]}))
-    refused = cli(settings, "custody", "verify", "--against", str(forged))
+    refused = run_integrity(settings, "custody", "verify", "--against", str(forged))
     assert refused.returncode == 2 and "not signed by a trusted key" in refused.stderr
