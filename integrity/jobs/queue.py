@@ -16,6 +16,7 @@ import asyncio
 import logging
 from typing import Any
 
+import anyio
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.testing import InMemoryConnector
@@ -33,6 +34,10 @@ READ_FILE = "read_file"
 SEND_EMAIL = "send_email"
 #: How long closing waits for jobs that are recording how they ended.
 CLOSE_WAIT_SECONDS = 5.0
+#: Connections of the queue's own pool (three workers each keep one listening).
+POOL_SIZE = 12
+#: How long queueing a job may take before the caller goes on without it (the sweep queues it).
+DEFER_SECONDS = 5.0
 
 
 class ProcessConnector(InMemoryConnector):
@@ -53,8 +58,9 @@ def _connector(database: DatabaseSettings) -> Any:
         return ProcessConnector()
     from procrastinate import PsycopgConnector
 
-    # A small pool of its own: the app's queries go through Piccolo's pool.
-    return PsycopgConnector(conninfo=database.url, min_size=1, max_size=4)
+    # A pool of its own (the app's queries go through Piccolo's): each worker keeps one connection
+    # listening for new jobs, and fetching, heartbeats and deferring need more besides.
+    return PsycopgConnector(conninfo=database.url, min_size=1, max_size=POOL_SIZE, timeout=DEFER_SECONDS)
 
 
 class JobQueue:
@@ -98,7 +104,8 @@ class JobQueue:
         if not self._open or (self.in_process and not self.running):
             return False
         try:
-            await self.app.configure_task(task, queueing_lock=lock).defer_async(**kwargs)
+            with anyio.fail_after(DEFER_SECONDS):
+                await self.app.configure_task(task, queueing_lock=lock).defer_async(**kwargs)
         except AlreadyEnqueued:
             return False
         except Exception as exc:  # noqa: BLE001 - the sweep will queue it; the change stands
