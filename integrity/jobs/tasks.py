@@ -13,6 +13,7 @@ import logging
 import uuid
 from typing import Any
 
+import anyio
 from procrastinate import JobContext, RetryStrategy
 
 from integrity.context import ServiceContext
@@ -64,7 +65,16 @@ def register(queue: JobQueue, ctx: ServiceContext) -> None:
 
 async def queue_owed_work(queue: JobQueue) -> int:
     """Queue a job for every row that needs work (readings left pending or abandoned by a dead
-    process, e-mails not yet sent); returns how many jobs were queued now."""
+    process, e-mails not yet sent); returns how many jobs were queued now. A few indexed queries:
+    a process stopping meanwhile lets them finish (a database query cancelled half-way leaves its
+    connection to be cleaned up after the event loop is gone)."""
+    queued = 0
+    with anyio.CancelScope(shield=True):
+        queued = await _queue_owed_work(queue)
+    return queued
+
+
+async def _queue_owed_work(queue: JobQueue) -> int:
     await filecheck.requeue_abandoned()
     await copies.requeue_abandoned()
     queued = 0
