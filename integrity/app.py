@@ -146,6 +146,8 @@ DEPENDENCIES = {
 ReadinessCheck = Callable[[], Awaitable[None]]
 
 CHECKPOINT_POLL_SECONDS = 300
+#: How long stopping waits for the background tasks (the job workers wait 3 s for their jobs).
+STOP_SECONDS = 15.0
 
 
 async def custody_checkpoints(signer: Signer) -> None:
@@ -202,8 +204,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         finally:
             for task in [checkpoints, workers]:
                 task.cancel()
+                # Bounded: a stop that hangs (a library waiting on a connection) must not keep the
+                # process from ending; the work it leaves is recorded in its rows.
+                done, _ = await asyncio.wait({task}, timeout=STOP_SECONDS)
+                if not done:
+                    log.warning("a background task did not stop within %s s; leaving it", STOP_SECONDS)
                 with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                    if done:
+                        await task
             await queue.close()
             await vault.aclose()
             if pooled:

@@ -34,8 +34,8 @@ READ_FILE = "read_file"
 SEND_EMAIL = "send_email"
 #: How long closing waits for jobs that are recording how they ended.
 CLOSE_WAIT_SECONDS = 5.0
-#: Connections of the queue's own pool (three workers each keep one listening).
-POOL_SIZE = 12
+#: Connections of the queue's own pool (three workers polling, heartbeats, and deferring).
+POOL_SIZE = 8
 #: How long queueing a job may take before the caller goes on without it (the sweep queues it).
 DEFER_SECONDS = 5.0
 
@@ -58,8 +58,8 @@ def _connector(database: DatabaseSettings) -> Any:
         return ProcessConnector()
     from procrastinate import PsycopgConnector
 
-    # A pool of its own (the app's queries go through Piccolo's): each worker keeps one connection
-    # listening for new jobs, and fetching, heartbeats and deferring need more besides.
+    # A pool of its own (the app's queries go through Piccolo's), for the workers' polling,
+    # heartbeats and deferring.
     return PsycopgConnector(conninfo=database.url, min_size=1, max_size=POOL_SIZE, timeout=DEFER_SECONDS)
 
 

@@ -30,8 +30,7 @@ EMAIL_ATTEMPTS = 10
 EMAIL_RETRY = RetryStrategy(max_attempts=EMAIL_ATTEMPTS - 1, exponential_wait=3)
 #: The sweep: every five seconds (cron with a seconds column), a cheap indexed look at the rows.
 SWEEP_CRON = "* * * * * */5"
-#: How often an idle worker asks the queue for jobs when no notification woke it (a retry that
-#: falls due wakes nobody).
+#: How often an idle worker asks the queue for jobs.
 POLL_SECONDS = 1.0
 #: How long stopping the workers waits for the jobs they run.
 SHUTDOWN_SECONDS = 3.0
@@ -108,6 +107,9 @@ async def run_workers(queue: JobQueue, *, wait: bool = True) -> None:
         "wait": wait,
         "install_signal_handlers": False,
         "fetch_job_polling_interval": POLL_SECONDS,
+        # Polling every second is quick enough, and holds no connection open: a worker's LISTEN
+        # connection, cancelled while the app stopped, could keep the worker from ever stopping.
+        "listen_notify": False,
         "abort_job_polling_interval": 10.0,
         # Stopping waits this long for running jobs, then cancels them: their rows go back to
         # pending, for the next process.
