@@ -286,6 +286,9 @@ QUIET_LOGGERS = {
     "multipart": logging.INFO,
     "python_multipart": logging.INFO,
     "piccolo": logging.WARNING,
+    # The job queue announces every job it starts and ends (the sweep every five seconds); its
+    # warnings and errors still show.
+    "procrastinate": logging.WARNING,
 }
 
 
