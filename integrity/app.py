@@ -33,6 +33,7 @@ from integrity.accounts.controller import (
 )
 from integrity.accounts.pages import AdminPages, JoinPages, LoginPages, SecondFactorPages
 from integrity.accounts.plugin import AccountsPlugin
+from integrity.cases import filers
 from integrity.cases.controller import CaseController, ReferenceDataController
 from integrity.cases.pages import CasePages
 from integrity.context import ServiceContext
@@ -189,6 +190,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         except StorageUnavailable as exc:
             # Serve anyway: /readyz reports it, and uploads fail with 503 until the store is back.
             log.warning("evidence storage not reachable at start: %s", exc.detail)
+        try:
+            # Cases filed before submitters were hidden from the database get hidden now.
+            await filers.backfill(service_context)
+        except Exception as exc:  # noqa: BLE001 - the next start tries again
+            log.warning("older cases' submitters not hidden at start: %s", type(exc).__name__)
         try:
             # A publication whose process died before signing its checkpoint gets it now, before
             # anyone asks for its files' proofs.

@@ -236,7 +236,7 @@ async def _seed(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAc
     ctx = ServiceContext(vault=vault, signer=signer, settings=settings)
     for demo in DEMO_CASES:
         _, member = accounts[str(demo["author"])]
-        principal = principal_from(member, via="session", credential_id=member.id)
+        principal = principal_from(member, via="session", credential_id=member.id, signer=signer)
         created = await cases_service.create_case(ctx, principal, demo["case"])
         files = [(name, content if content is not None else _demo_png()) for name, content in demo["files"]]
         if files:
@@ -259,7 +259,7 @@ async def _review_and_publish(
     leak check has read them; other files withheld), the editor approves and publishes (signing a
     checkpoint)."""
     reviewer, editor = (
-        principal_from(member, via="session", credential_id=member.id)
+        principal_from(member, via="session", credential_id=member.id, signer=ctx.signer)
         for _, member in (accounts["recenzent"], accounts["urednik"])
     )
     await review.transition(ctx, reviewer, case_id, "start_review", None)

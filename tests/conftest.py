@@ -227,6 +227,9 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+        # Shown by pytest only when the test failed: what the server said (its own warnings, and
+        # how its job queue went).
+        print("---- server.log ----\n" + (tmp_path / "server.log").read_text(errors="replace")[-20000:])
 
 
 @pytest.fixture

@@ -37,11 +37,15 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             # safe to exempt from CSRF checks.
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() == "bearer" and token.strip():
-                principal = await accounts_login.principal_for_api_token(token.strip())
+                principal = await accounts_login.principal_for_api_token(
+                    token.strip(), connection.app.state.signer
+                )
         else:
             cookie = connection.cookies.get(SESSION_COOKIE)
             if cookie:
-                principal = await accounts_login.principal_for_session(cookie, accounts)
+                principal = await accounts_login.principal_for_session(
+                    cookie, accounts, connection.app.state.signer
+                )
         return AuthenticationResult(user=principal, auth=None)
 
 

@@ -158,7 +158,7 @@ async def open_session(member_id: uuid.UUID, accounts: AccountSettings) -> str:
     return token
 
 
-async def principal_for_session(token: str, accounts: AccountSettings) -> Principal | None:
+async def principal_for_session(token: str, accounts: AccountSettings, signer: Signer) -> Principal | None:
     """The member behind a session cookie, or None if it is unknown, idle too long, past its end, or
     its member is deactivated. Ended sessions are deleted on the way."""
     if not token or len(token) > 128:
@@ -176,10 +176,10 @@ async def principal_for_session(token: str, accounts: AccountSettings) -> Princi
         return None
     if now - session.last_seen_at >= TOUCH_INTERVAL:
         await MemberSession.update({MemberSession.last_seen_at: now}).where(MemberSession.id == session.id)
-    return principal_from(member, via="session", credential_id=session.id)
+    return principal_from(member, via="session", credential_id=session.id, signer=signer)
 
 
-async def principal_for_api_token(token: str) -> Principal | None:
+async def principal_for_api_token(token: str, signer: Signer) -> Principal | None:
     if not token.startswith(API_TOKEN_PREFIX) or len(token) > 128:
         return None
     row = await ApiToken.objects().where(ApiToken.token_hash == hash_token(token)).first()
@@ -193,7 +193,7 @@ async def principal_for_api_token(token: str) -> Principal | None:
         return None
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_INTERVAL:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row.id)
-    return principal_from(member, via="token", credential_id=row.id)
+    return principal_from(member, via="token", credential_id=row.id, signer=signer)
 
 
 async def log_out(principal: Principal) -> None:

@@ -181,7 +181,7 @@ async def end_all_credentials(member_id: uuid.UUID) -> None:
     await ApiToken.delete().where(ApiToken.member == member_id)
 
 
-def principal_from(member: Member, *, via: str, credential_id: uuid.UUID) -> Principal:
+def principal_from(member: Member, *, via: str, credential_id: uuid.UUID, signer: Signer) -> Principal:
     return Principal(
         id=member.id,
         email=member.email,
@@ -191,6 +191,7 @@ def principal_from(member: Member, *, via: str, credential_id: uuid.UUID) -> Pri
         totp_enabled=member.totp_enabled,
         via=via,
         credential_id=credential_id,
+        filer_tag=signer.filer_tag(member.id),
     )
 
 

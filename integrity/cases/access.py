@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from integrity.cases.filers import filed_by
 from integrity.cases.tables import (
     Case,
     CaseStatus,
@@ -18,7 +19,7 @@ from integrity.security.roles import REVIEW_TEAM
 
 
 def can_read(principal: Principal, row: dict[str, Any]) -> bool:
-    if row["submitter"] == principal.id:
+    if filed_by(principal, row):
         return True
     return principal.role in REVIEW_TEAM and row["status"] != CaseStatus.draft
 
@@ -35,13 +36,13 @@ async def load_case_row(principal: Principal, case_id: uuid.UUID) -> dict[str, A
     row = await Case.select().where(Case.id == case_id).first()
     if row is None or not can_read(principal, row):
         raise NotFound("no such case", code="case_not_found")
-    if row["submitter"] != principal.id and await conflicted(principal, case_id):
+    if not filed_by(principal, row) and await conflicted(principal, case_id):
         raise NotFound("no such case", code="case_not_found")
     return row
 
 
 def require_submitter(principal: Principal, row: dict[str, Any], doing: str) -> None:
-    if row["submitter"] != principal.id:
+    if not filed_by(principal, row):
         # The review team may read the case, so it learns that only the submitter may do this.
         raise Forbidden(f"only the member who filed the case may {doing}", code="submitter_only")
 

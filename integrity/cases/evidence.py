@@ -220,7 +220,7 @@ async def _record_attachments(
                 "an upload with this Idempotency-Key has just been recorded: retry it",
                 code="idempotent_upload_in_progress",
             )
-        current = await Case.select(Case.status, Case.submitter).where(Case.id == case_id).first()
+        current = await Case.select(Case.status, Case.submitter_tag).where(Case.id == case_id).first()
         if current is None or not workflow.accepts_evidence(current):
             raise WrongState("the case no longer accepts evidence", code="evidence_closed")
         for item in stored:
@@ -255,7 +255,6 @@ async def _record_attachments(
                     filename_sealed=key.seal(f"filename:{attachment_id}", item.display_name),
                     sha256_salt_sealed=key.seal(f"salt:{attachment_id}", salt.hex()),
                     blob_binding_sealed=binding_for(key, f"attachment:{attachment_id}", item.blob),
-                    uploader=principal.id,
                     uploaded_at=now,
                     custody_seq=entry.seq,
                 )

@@ -16,6 +16,7 @@ from integrity import db
 from integrity.cases import workflow
 from integrity.cases.access import load_case_row, require_draft, require_submitter
 from integrity.cases.actors import case_actors, check_actors, link_actors
+from integrity.cases.filers import filed_by, sealed_filer, submitter_id
 from integrity.cases.schemas import (
     AttachmentOut,
     CaseIn,
@@ -95,7 +96,8 @@ async def create_case(ctx: ServiceContext, principal: Principal, data: CaseIn) -
                 id=case_id,
                 reference=reference,
                 status=CaseStatus.draft.value,
-                submitter=principal.id,
+                submitter_tag=principal.filer_tag,
+                submitter_sealed=sealed_filer(key, principal.id),
                 wrapped_key=wrapped,
                 key_id=key_id,
                 title_sealed=key.seal("title", title),
@@ -202,8 +204,11 @@ def in_team(principal: Principal) -> bool:
     return principal.role in REVIEW_TEAM
 
 
-async def _comments_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> list[CommentOut]:
-    team = in_team(principal) and row["submitter"] != principal.id
+async def _comments_out(
+    key: CaseKey, principal: Principal, row: dict[str, Any], submitter_name: str
+) -> list[CommentOut]:
+    mine = filed_by(principal, row)
+    team = in_team(principal) and not mine
     query = Comment.select(
         Comment.id,
         Comment.kind,
@@ -211,22 +216,24 @@ async def _comments_out(key: CaseKey, principal: Principal, row: dict[str, Any])
         Comment.created_at,
         Comment.author,
         Comment.author.display_name,
+        Comment.by_submitter,
     ).where(Comment.case == row["id"])
     if not team:
         # Internal notes are the review team's alone.
         query = query.where(Comment.kind != CommentKind.note.value)
     comments = []
     for c in await query.order_by(Comment.created_at):
-        by_submitter = c["author"] == row["submitter"]
+        by_submitter = c["by_submitter"]
+        author_name = submitter_name if by_submitter else c["author.display_name"]
         comments.append(
             CommentOut(
                 id=c["id"],
                 kind=CommentKind(c["kind"]),
                 body=key.open_text(f"comment:{c['id']}", c["body_sealed"]),
                 created_at=c["created_at"],
-                by_me=c["author"] == principal.id,
+                by_me=(mine and by_submitter) or (c["author"] is not None and c["author"] == principal.id),
                 from_submitter=by_submitter,
-                author_name=c["author.display_name"] if team or by_submitter else None,
+                author_name=author_name if team or by_submitter else None,
             )
         )
     return comments
@@ -256,14 +263,15 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
         )
         for a in await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.uploaded_at)
     ]
-    team = in_team(principal) and row["submitter"] != principal.id
+    mine = filed_by(principal, row)
+    team = in_team(principal) and not mine
     transitions = [
         TransitionOut(
             from_status=CaseStatus(t["from_status"]),
             to_status=CaseStatus(t["to_status"]),
             action=t["action"],
             at=t["at"],
-            by_me=t["actor"] == principal.id,
+            by_me=(mine and t["by_submitter"]) or (t["actor"] is not None and t["actor"] == principal.id),
             # Sending a case back is between editor and reviewer: its reason is an internal note.
             reason=key.open("reason:" + str(t["id"]), t["reason_sealed"])
             if team or t["action"] not in INTERNAL_REASONS
@@ -274,10 +282,10 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
     facts = await case_facts(case_id)
     submitter = (
         await Member.select(Member.id, Member.display_name, Member.profession)
-        .where(Member.id == row["submitter"])
+        .where(Member.id == submitter_id(key, row))
         .first()
     )
-    if submitter is None:  # the foreign key restricts deleting a member who filed a case
+    if submitter is None:  # members are deactivated, never deleted
         raise RuntimeError(f"the submitter of case {case_id} is missing")
     return CaseOut(
         id=case_id,
@@ -294,7 +302,7 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
         attachments=attachments,
         transitions=transitions,
         actions=workflow.allowed_actions(principal, row, facts),
-        comments=await _comments_out(key, principal, row),
+        comments=await _comments_out(key, principal, row, submitter["display_name"]),
         conflict_declared=principal.id in facts.conflicted,
         verified_by_id=row["verified_by"] if team else None,
         submitter=SubmitterOut(
@@ -329,7 +337,7 @@ async def list_cases(
             Conflict.select(Conflict.case).where(Conflict.member == principal.id)
         )
     else:
-        where = Case.submitter == principal.id
+        where = Case.submitter_tag == principal.filer_tag
     if status is not None:
         where &= Case.status == status.value
     if municipality_code:

@@ -100,7 +100,7 @@ async def submit_case(
                 from_status=CaseStatus.draft.value,
                 to_status=CaseStatus.submitted.value,
                 action="submit",
-                actor=principal.id,
+                by_submitter=True,
                 at=now,
                 custody_seq=entry.seq,
             )

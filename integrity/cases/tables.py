@@ -69,6 +69,12 @@ class Case(Table, tablename="case_file"):
     id = UUID(primary_key=True, default=uuid.uuid4)
     reference = Varchar(length=20, unique=True, index=True)
     status = Varchar(length=20, choices=CaseStatus, default=CaseStatus.draft.value, index=True)
+    #: Who filed the case, as only the running platform can tell (``cases.filers``): a keyed hash of
+    #: the member's id (``Signer.filer_tag``) for "my cases" and access checks, and the id sealed
+    #: with the case's key for what must reach the member (notifications, the team's view).
+    submitter_tag = Varchar(length=64, index=True, null=True, default=None)
+    submitter_sealed = Bytea(null=True, default=None)
+    #: Before the two above: the member's id in clear. Emptied at start (``cases.filers.backfill``).
     submitter = ForeignKey(references=Member, on_delete=OnDelete.restrict, index=True)
     #: The case's own data key, wrapped by the key ring; it seals every private text of the case.
     wrapped_key = Bytea()
@@ -136,6 +142,7 @@ class Attachment(Table, tablename="attachment"):
     sha256 = Varchar(length=64)
     content_type = Varchar(length=100)
     filename_sealed = Bytea()
+    #: Always the case's submitter; before ``cases.filers`` it was kept in clear. Emptied at start.
     uploader = ForeignKey(references=Member, on_delete=OnDelete.restrict)
     uploaded_at = Timestamptz(default=TimestamptzNow())
     #: The custody entry that recorded the upload of exactly these bytes.
@@ -156,7 +163,10 @@ class Transition(Table, tablename="case_transition"):
     from_status = Varchar(length=20)
     to_status = Varchar(length=20)
     action = Varchar(length=30)
+    #: The review team member who took the step; None for the platform, and for the submitter
+    #: (``by_submitter``: the case's submitter is never stored in clear).
     actor = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True, default=None)
+    by_submitter = Boolean(default=False)
     reason_sealed = Bytea(null=True, default=None)
     at = Timestamptz(default=TimestamptzNow())
     custody_seq = BigInt()
@@ -173,7 +183,9 @@ class Comment(Table, tablename="case_comment"):
 
     id = UUID(primary_key=True, default=uuid.uuid4)
     case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    #: A review team member; None when the case's submitter wrote it (``by_submitter``).
     author = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+    by_submitter = Boolean(default=False)
     kind = Varchar(length=10, choices=CommentKind)
     body_sealed = Bytea()
     created_at = Timestamptz(default=TimestamptzNow())

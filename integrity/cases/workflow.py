@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from integrity.cases.filers import filed_by
 from integrity.cases.tables import CaseStatus
 from integrity.errors import Forbidden, WrongState
 from integrity.security.guards import Principal
@@ -48,7 +49,7 @@ Rule = Callable[[Principal, dict[str, Any], CaseFacts], WrongState | None]
 
 
 def not_own_case(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> WrongState | None:
-    if row["submitter"] == principal.id:
+    if filed_by(principal, row):
         return WrongState("nobody reviews, verifies or approves a case they filed", code="own_case")
     return None
 
@@ -196,7 +197,7 @@ def _who_for(action: str) -> set[Who]:
 
 def _is(principal: Principal, row: dict[str, Any], who: Who) -> bool:
     if who is Who.submitter:
-        return row["submitter"] == principal.id
+        return filed_by(principal, row)
     if who is Who.team:
         return principal.role in REVIEW_TEAM
     return principal.role == EDITOR
@@ -226,7 +227,7 @@ def check(principal: Principal, row: dict[str, Any], facts: CaseFacts, action: s
 def allowed_actions(principal: Principal, row: dict[str, Any], facts: CaseFacts) -> list[str]:
     """What the caller may do with the case now, for the API's `actions` and the pages' buttons."""
     actions: list[str] = []
-    if row["submitter"] == principal.id and accepts_evidence(row):
+    if filed_by(principal, row) and accepts_evidence(row):
         actions.append("add_attachments")
         if row["status"] == S.draft:
             actions.append("edit")

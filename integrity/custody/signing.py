@@ -19,6 +19,7 @@ import hmac
 import json
 import logging
 import os
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,6 +97,13 @@ class Signer:
 
     def pseudonym(self, member_id: str) -> str:
         return hmac.new(self.pseudonym_secret, member_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def filer_tag(self, member_id: uuid.UUID) -> str:
+        """What a case stores for the member who filed it: a keyed hash of the member's id, so only
+        the running platform (which holds the secret, in a file) links cases to members; a database
+        dump does not. Distinct from the custody pseudonym of the same member."""
+        message = b"filer:" + str(member_id).encode()
+        return hmac.new(self.pseudonym_secret, message, hashlib.sha256).hexdigest()
 
     def trusted_keys(self) -> list[PublicKey]:
         """The current public key and every retired one, oldest first."""

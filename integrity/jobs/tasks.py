@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 from procrastinate import JobContext, RetryStrategy
 
+from integrity.cases import filers
 from integrity.context import ServiceContext
 from integrity.jobs.queue import MAKE_COPY, READ_FILE, SEND_EMAIL, JobQueue
 from integrity.notifications import service as notifications
@@ -54,7 +55,12 @@ def register(queue: JobQueue, ctx: ServiceContext) -> None:
     @app.task(name=SEND_EMAIL, queue="mail", pass_context=True, retry=EMAIL_RETRY)
     async def send_email(job: JobContext, notification_id: str) -> None:
         final = job.job.attempts + 1 >= EMAIL_ATTEMPTS
-        await notifications.send_email(ctx.settings, uuid.UUID(notification_id), final_attempt=final)
+        await notifications.send_email(
+            ctx.settings,
+            uuid.UUID(notification_id),
+            final_attempt=final,
+            open_recipient=lambda case_id, sealed: filers.open_member(ctx, case_id, sealed),
+        )
 
     @app.periodic(cron=SWEEP_CRON)
     @app.task(name="sweep", queue="mail", queueing_lock="sweep")

@@ -8,12 +8,13 @@ import logging
 import smtplib
 import ssl
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from email.message import EmailMessage
 
 import msgspec
 from piccolo.custom_types import Combinable
 
+from integrity.accounts.tables import Member
 from integrity.errors import NotFound
 from integrity.jobs.queue import SEND_EMAIL, JobQueue
 from integrity.notifications.tables import EmailState, Notification, NotificationKind
@@ -80,6 +81,38 @@ async def notify(
     return ids
 
 
+async def notify_submitter(
+    member_tag: str,
+    member_sealed: bytes,
+    kind: NotificationKind,
+    *,
+    case_id: uuid.UUID,
+    reference: str,
+    email: bool,
+) -> uuid.UUID:
+    """A notification for the member who filed the case, addressed as the case names them (their
+    keyed tag, and their id sealed with the case's key for the e-mail): like the case, the row does
+    not say who filed it (``integrity.cases.filers``)."""
+    notification_id = uuid.uuid4()
+    await Notification.insert(
+        Notification(
+            id=notification_id,
+            member=None,
+            member_tag=member_tag,
+            member_sealed=member_sealed,
+            kind=kind.value,
+            case_id=case_id,
+            reference=reference,
+            email_state=EmailState.pending if email else None,
+        )
+    )
+    return notification_id
+
+
+def _for(principal: Principal) -> Combinable:
+    return (Notification.member == principal.id) | (Notification.member_tag == principal.filer_tag)
+
+
 async def queue_emails(jobs: JobQueue | None, notification_ids: Iterable[uuid.UUID]) -> None:
     """Queue the e-mails of committed notifications (those not to be mailed are skipped by the
     job itself). Without a queue here, the sweep of the next worker finds them."""
@@ -99,15 +132,13 @@ async def pending_email_ids() -> list[uuid.UUID]:
 
 
 async def list_notifications(principal: Principal, *, unread_only: bool = False) -> NotificationPage:
-    where: Combinable = Notification.member == principal.id
+    where: Combinable = _for(principal)
     if unread_only:
         where &= Notification.read_at.is_null()
     rows = (
         await Notification.select().where(where).order_by(Notification.created_at, ascending=False).limit(200)
     )
-    unread = await Notification.count().where(
-        (Notification.member == principal.id) & Notification.read_at.is_null()
-    )
+    unread = await Notification.count().where(_for(principal) & Notification.read_at.is_null())
     return NotificationPage(
         items=[
             NotificationOut(
@@ -128,7 +159,7 @@ async def list_notifications(principal: Principal, *, unread_only: bool = False)
 async def mark_read(principal: Principal, notification_id: uuid.UUID) -> None:
     row = (
         await Notification.select(Notification.id)
-        .where((Notification.id == notification_id) & (Notification.member == principal.id))
+        .where((Notification.id == notification_id) & _for(principal))
         .first()
     )
     if row is None:
@@ -142,31 +173,47 @@ class EmailNotSent(Exception):
     """The mail server could not take the message now; the queue tries again later."""
 
 
-async def send_email(settings: Settings, notification_id: uuid.UUID, *, final_attempt: bool) -> None:
+#: Opens a notification's sealed recipient: (case id, sealed member id) -> the member's id.
+OpenRecipient = Callable[[uuid.UUID, bytes], Awaitable[uuid.UUID | None]]
+
+
+async def send_email(
+    settings: Settings, notification_id: uuid.UUID, *, final_attempt: bool, open_recipient: OpenRecipient
+) -> None:
     """Mail one notification if it is still to be mailed. The mail says what needs doing and the
     reference, nothing else. A failure raises ``EmailNotSent`` (the queue retries) unless this was
-    the last attempt, which marks it ``failed``."""
+    the last attempt, which marks it ``failed``. ``open_recipient`` opens the recipient of one
+    addressed to a case's submitter."""
     row = (
         await Notification.select(
             Notification.id,
             Notification.kind,
             Notification.reference,
-            Notification.member.email,
-            Notification.member.is_active,
+            Notification.case_id,
+            Notification.member,
+            Notification.member_sealed,
         )
         .where((Notification.id == notification_id) & (Notification.email_state == EmailState.pending))
         .first()
     )
     if row is None:
         return
+    member_id = row["member"]
+    if member_id is None and row["member_sealed"] is not None:
+        member_id = await open_recipient(row["case_id"], bytes(row["member_sealed"]))
+    member = (
+        await Member.select(Member.email, Member.is_active).where(Member.id == member_id).first()
+        if member_id is not None
+        else None
+    )
     smtp = settings.smtp
-    if smtp is None or not row["member.is_active"]:
+    if smtp is None or member is None or not member["is_active"]:
         await _mark(notification_id, EmailState.failed)
         return
     subject = SUBJECTS[NotificationKind(row["kind"])].format(reference=row["reference"])
     message = EmailMessage()
     message["From"] = smtp.sender
-    message["To"] = row["member.email"]
+    message["To"] = member["email"]
     message["Subject"] = subject
     message.set_content(f"{subject}\n\nLog in to the Integrity Network to see it: {settings.base_url}/app/\n")
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 
-from piccolo.columns import UUID, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import UUID, Bytea, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -38,7 +38,12 @@ class Notification(Table, tablename="notification"):
     """Says only which case needs what: the reference, never anything of its content."""
 
     id = UUID(primary_key=True, default=uuid.uuid4)
+    #: The review team member it is for; None for one to a case's submitter, who is named only as
+    #: ``member_tag`` (``Signer.filer_tag``) and, for the e-mail, ``member_sealed`` (the id sealed
+    #: with the case's key): a database dump does not say who filed which case.
     member = ForeignKey(references=Member, on_delete=OnDelete.cascade, index=True)
+    member_tag = Varchar(length=64, index=True, null=True, default=None)
+    member_sealed = Bytea(null=True, default=None)
     kind = Varchar(length=30, choices=NotificationKind)
     case_id = UUID(index=True)
     reference = Varchar(length=20)

@@ -16,7 +16,9 @@ import msgspec
 from piccolo.columns import Column
 
 from integrity import db
+from integrity.accounts.tables import Member
 from integrity.cases.actors import case_actors
+from integrity.cases.filers import submitter_id
 from integrity.cases.sealing import CaseKey, case_key
 from integrity.cases.tables import ActorKind, Attachment, Case, CaseActor, CaseStatus, Transition
 from integrity.cases.validation import clean_text
@@ -73,14 +75,19 @@ async def protected_names(key: CaseKey, case_id: uuid.UUID) -> list[ProtectedNam
         for text in [actor.name, *actor.aliases]
         if text
     ]
+    row = await Case.select(Case.submitter_sealed).where(Case.id == case_id).first()
     submitter = (
-        await Case.select(Case.submitter.display_name, Case.submitter.email).where(Case.id == case_id).first()
+        await Member.select(Member.display_name, Member.email)
+        .where(Member.id == submitter_id(key, row))
+        .first()
+        if row is not None
+        else None
     )
     if submitter is not None:
-        local_part = re.sub(r"[._+\-]+", " ", str(submitter["submitter.email"]).split("@", 1)[0]).strip()
+        local_part = re.sub(r"[._+\-]+", " ", str(submitter["email"]).split("@", 1)[0]).strip()
         # A display name may carry a note in brackets ("Ana Anić (Novi Sad)"): the note is no name,
         # and its last word would otherwise be searched as if it were a surname.
-        display_name = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", str(submitter["submitter.display_name"])).strip()
+        display_name = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", str(submitter["display_name"])).strip()
         for text in dict.fromkeys([display_name, local_part]):
             if text and text.strip():
                 names.append(ProtectedName(actor_id=None, text=text, person=True))

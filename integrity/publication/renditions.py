@@ -14,6 +14,7 @@ from integrity import db
 from integrity.cases.access import load_case_row
 from integrity.cases.blobs import binding_for, check_binding, swapped
 from integrity.cases.evidence import source_hash_details
+from integrity.cases.filers import filed_by
 from integrity.cases.sealing import CaseKey, case_key
 from integrity.cases.service import case_facts
 from integrity.cases.tables import Attachment, Case, CaseStatus
@@ -79,7 +80,7 @@ async def team_case_row(principal: Principal, case_id: uuid.UUID) -> dict[str, A
     row = await load_case_row(principal, case_id)
     if principal.role not in REVIEW_TEAM:
         raise Forbidden("the public version is written by the review team", code="draft_team_only")
-    if row["submitter"] == principal.id:
+    if filed_by(principal, row):
         raise WrongState("nobody prepares the publication of a case they filed", code="own_case_publication")
     if principal.id in (await case_facts(case_id)).conflicted:
         raise WrongState("you declared a conflict of interest on this case", code="conflict_declared")

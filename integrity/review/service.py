@@ -15,6 +15,7 @@ from integrity import db
 from integrity.accounts.tables import Member
 from integrity.cases import workflow
 from integrity.cases.access import load_case_row
+from integrity.cases.filers import filed_by, submitter_id
 from integrity.cases.schemas import CaseOut, CommentOut, ConflictOut
 from integrity.cases.sealing import case_key
 from integrity.cases.service import case_facts, get_case, review_team_for
@@ -64,6 +65,7 @@ async def transition(
         reason = clean_text(reason, "reason", MAX_REASON, required=False) or None
     mails: list[Mail] = []
     mailed: list[uuid.UUID] = []
+    to_submitter = False
     async with db.transaction():
         await custody.lock_log()
         row = await _fresh_row(case_id)
@@ -128,12 +130,14 @@ async def transition(
             changes[Case.verified_by] = None
         await Case.update(changes).where(Case.id == case_id)
 
+        by_submitter = filed_by(principal, row)
         transition_row = Transition(
             case=case_id,
             from_status=row["status"],
             to_status=step.to.value,
             action=action,
-            actor=principal.id,
+            actor=None if by_submitter else principal.id,
+            by_submitter=by_submitter,
             at=now,
             custody_seq=entry.seq,
         )
@@ -147,8 +151,7 @@ async def transition(
         if action == "request_info":
             assert reason is not None
             await _insert_comment(key, case_id, principal, CommentKind.request, reason, entry.seq)
-            recipients = [row["submitter"]]
-            mails.append((recipients, NotificationKind.info_requested, reference))
+            to_submitter = True
         elif action == "provide_info":
             # What was added while answering is filed now: frozen like the original material.
             await Attachment.update({Attachment.frozen: True}).where(
@@ -158,12 +161,24 @@ async def transition(
                 mails.append(([row["assigned_reviewer"]], NotificationKind.info_provided, reference))
         elif action == "verify":
             editors = await review_team_for(
-                case_id, exclude={principal.id, row["submitter"]}, roles=frozenset({EDITOR})
+                case_id, exclude={principal.id, submitter_id(key, row)}, roles=frozenset({EDITOR})
             )
             mails.append((editors, NotificationKind.ready_to_approve, reference))
         for recipients, kind, ref in mails:
             mailed += await notifications.notify(
                 recipients, kind, case_id=case_id, reference=ref, email=ctx.settings.smtp is not None
+            )
+        if to_submitter:
+            # Addressed by the keyed tag, not the member's id (``cases.filers``).
+            mailed.append(
+                await notifications.notify_submitter(
+                    row["submitter_tag"],
+                    row["submitter_sealed"],
+                    NotificationKind.info_requested,
+                    case_id=case_id,
+                    reference=reference,
+                    email=ctx.settings.smtp is not None,
+                )
             )
         if action in PUBLISHING:
             fault_point("publication.uncommitted")
@@ -181,7 +196,14 @@ async def transition(
 
 
 async def _insert_comment(
-    key: Any, case_id: uuid.UUID, principal: Principal, kind: CommentKind, body: str, seq: int
+    key: Any,
+    case_id: uuid.UUID,
+    principal: Principal,
+    kind: CommentKind,
+    body: str,
+    seq: int,
+    *,
+    by_submitter: bool = False,
 ) -> tuple[uuid.UUID, datetime.datetime]:
     comment_id = uuid.uuid4()
     now = datetime.datetime.now(datetime.UTC)
@@ -189,7 +211,8 @@ async def _insert_comment(
         Comment(
             id=comment_id,
             case=case_id,
-            author=principal.id,
+            author=None if by_submitter else principal.id,
+            by_submitter=by_submitter,
             kind=kind.value,
             body_sealed=key.seal(f"comment:{comment_id}", body),
             created_at=now,
@@ -226,7 +249,7 @@ async def add_comment(
             from_submitter=False,
             author_name=principal.display_name,
         )
-    if kind is CommentKind.answer and row["submitter"] != principal.id:
+    if kind is CommentKind.answer and not filed_by(principal, row):
         raise Forbidden(
             "only the member who filed the case answers requests for information",
             code="answer_submitter_only",
@@ -249,14 +272,17 @@ async def add_comment(
             subject=f"case:{case_id}",
             details={"kind": kind.value},
         )
-        comment_id, now = await _insert_comment(case_key(ctx, row), case_id, principal, kind, text, entry.seq)
+        by_submitter = filed_by(principal, row)
+        comment_id, now = await _insert_comment(
+            case_key(ctx, row), case_id, principal, kind, text, entry.seq, by_submitter=by_submitter
+        )
     return CommentOut(
         id=comment_id,
         kind=kind,
         body=text,
         created_at=now,
         by_me=True,
-        from_submitter=row["submitter"] == principal.id,
+        from_submitter=by_submitter,
         author_name=principal.display_name,
     )
 
@@ -368,7 +394,9 @@ async def assign(
                 field="reviewer_id",
             )
         refusal = _assignment_refusal(
-            assignee, submitter=row["submitter"], conflicted=(await case_facts(case_id)).conflicted
+            assignee,
+            submitter=submitter_id(case_key(ctx, row), row),
+            conflicted=(await case_facts(case_id)).conflicted,
         )
         if refusal is not None:
             raise refusal

@@ -44,6 +44,9 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     via: str
     #: The id of the session or API token the request came with.
     credential_id: uuid.UUID
+    #: How the cases this member filed name them (``Signer.filer_tag``): a case stores this keyed
+    #: hash, never the member's id, so a database dump does not say who filed what.
+    filer_tag: str
 
     @property
     def in_review_team(self) -> bool:

@@ -70,13 +70,18 @@ class World:
     async def principal(self, name: str) -> Any:
         member = await Member.objects().where(Member.id == self.members[name].id).first()
         assert member is not None
-        return principal_from(member, via="session", credential_id=member.id)
+        return principal_from(
+            member, via="session", credential_id=member.id, signer=self.accounts.app.state.signer
+        )
 
     async def owner_token_id(self) -> str:
         member = await Member.objects().where(Member.id == self.members["member"].id).first()
         assert member is not None
         row, _ = await create_api_token(
-            principal_from(member, via="session", credential_id=member.id), name="matrix"
+            principal_from(
+                member, via="session", credential_id=member.id, signer=self.accounts.app.state.signer
+            ),
+            name="matrix",
         )
         return str(row.id)
 
@@ -127,7 +132,9 @@ async def wrong_totp_code(world: World) -> Req:
     for name in ("member", "other_member"):
         member = await Member.objects().where(Member.id == world.members[name].id).first()
         assert member is not None
-        principal = principal_from(member, via="session", credential_id=member.id)
+        principal = principal_from(
+            member, via="session", credential_id=member.id, signer=world.accounts.app.state.signer
+        )
         await start_totp_enrolment(principal, world.accounts.keys)
     return Req(json={"code": "000000"})
 
@@ -258,7 +265,9 @@ async def owners_case(
 
     member = await Member.objects().where(Member.id == world.members["member"].id).first()
     assert member is not None
-    principal = principal_from(member, via="session", credential_id=member.id)
+    principal = principal_from(
+        member, via="session", credential_id=member.id, signer=world.accounts.app.state.signer
+    )
     ctx = provide_service_context(world.accounts.app.state)
     case = await cases_service.create_case(ctx, principal, msgspec.convert(CASE_BODY, CaseIn))
     file_id = None

@@ -66,7 +66,7 @@ async def build_world(app: Any, settings: Settings) -> World:
     for role, member in members.items():
         row = await Member.objects().where(Member.id == member.id).first()
         _, token = await create_api_token(
-            principal_from(row, via="token", credential_id=uuid.uuid4()), name="fuzz"
+            principal_from(row, via="token", credential_id=uuid.uuid4(), signer=app.state.signer), name="fuzz"
         )
         world.tokens[role] = token
     world.known["member_id"] = [str(member.id) for member in members.values()]

@@ -44,6 +44,10 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
+async def _nobody(case_id: uuid.UUID, sealed: bytes) -> uuid.UUID | None:
+    raise AssertionError("this notification is for a team member, named in clear")
+
+
 def mailing_settings(settings: Settings, port: int) -> Settings:
     return settings.with_overrides(
         smtp=SmtpSettings(
@@ -87,6 +91,38 @@ async def test_a_submission_mails_the_review_team_its_reference_only(
     text = message.as_string()
     assert "Naslov koji ne sme" not in text and "Ni priča" not in text
     assert member.member.email not in text
+
+
+async def test_a_request_for_information_mails_the_member_who_filed_the_case(
+    settings: Settings, engine: Any, smtp_server: tuple[Inbox, int]
+) -> None:
+    """The notification names its member only as the case does (a keyed tag, the id sealed with
+    the case's key): the worker opens it to find the address."""
+    from tests.review.test_service import act
+
+    inbox, port = smtp_server
+    mailing = mailing_settings(settings, port)
+    app = create_app(mailing, engine=engine)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        accounts = AccountFactory(app=app, client=client, settings=mailing)
+        reviewer = await accounts.as_role("reviewer")
+        member = await accounts.as_role("member")
+        case = await file_case(member)
+        assert (await member.post(f"/api/v1/cases/{case['id']}/submit")).status_code == 200
+        await arrived(inbox)  # the review team's "new submission"
+        assert (await act(reviewer, case["id"], "start_review")).status_code == 200
+        asked = await reviewer.post(
+            f"/api/v1/cases/{case['id']}/comments", json={"kind": "request", "body": "Pošaljite ugovor."}
+        )
+        assert asked.status_code == 201, asked.text
+        await arrived(inbox, 2)
+    row = await Notification.select().where(Notification.kind == "info_requested").first()
+    assert row["member"] is None and row["member_tag"] and row["member_sealed"]
+    message = inbox.messages[1]
+    assert message["To"] == member.member.email
+    assert case["reference"] in message["Subject"]
+    assert "Pošaljite ugovor" not in message.as_string()
+    assert await email_states() == [("sent", 1), ("sent", 1)]
 
 
 async def test_a_dead_mail_server_does_not_undo_the_change_and_the_mail_is_sent_when_it_is_back(
@@ -159,10 +195,10 @@ async def test_the_last_attempt_gives_up_and_says_so_in_the_row(settings: Settin
         [member.id], NotificationKind.assigned, case_id=uuid.uuid4(), reference="IN-2026-0007", email=True
     )
     with pytest.raises(notifications.EmailNotSent):
-        await notifications.send_email(mailing, notification_id, final_attempt=False)
+        await notifications.send_email(mailing, notification_id, final_attempt=False, open_recipient=_nobody)
     assert await email_states() == [("pending", 1)]
-    await notifications.send_email(mailing, notification_id, final_attempt=True)
+    await notifications.send_email(mailing, notification_id, final_attempt=True, open_recipient=_nobody)
     assert await email_states() == [("failed", 2)]
     # Failed is final: a job that comes late does nothing.
-    await notifications.send_email(mailing, notification_id, final_attempt=True)
+    await notifications.send_email(mailing, notification_id, final_attempt=True, open_recipient=_nobody)
     assert await email_states() == [("failed", 2)]

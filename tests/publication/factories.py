@@ -107,7 +107,7 @@ class Publisher:
             totp_enabled=role != "member",
         )
         await Member.insert(member)
-        return principal_from(member, via="session", credential_id=member.id)
+        return principal_from(member, via="session", credential_id=member.id, signer=self.ctx.signer)
 
     async def reviewer(self) -> Principal:
         if self._reviewer is None:

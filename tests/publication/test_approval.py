@@ -64,8 +64,12 @@ async def test_a_redaction_finishing_after_approval_is_refused_and_the_approved_
     ctx = ServiceContext(vault=state.vault, signer=state.signer, settings=state.settings)
     editor_member = await Member.objects().where(Member.id == editor.member.id).first()
     reviewer_member = await Member.objects().where(Member.id == reviewer.member.id).first()
-    as_editor = principal_from(editor_member, via="session", credential_id=editor_member.id)
-    as_reviewer = principal_from(reviewer_member, via="session", credential_id=reviewer_member.id)
+    as_editor = principal_from(
+        editor_member, via="session", credential_id=editor_member.id, signer=state.signer
+    )
+    as_reviewer = principal_from(
+        reviewer_member, via="session", credential_id=reviewer_member.id, signer=state.signer
+    )
 
     # The reviewer starts a second redaction (a smaller box); while its pages are being rendered,
     # the editor approves the draft as it stood.

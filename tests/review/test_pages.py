@@ -379,8 +379,9 @@ def test_the_workflow_refusals_reach_the_pages_in_their_language() -> None:
         totp_enabled=True,
         via="session",
         credential_id=uuid.uuid4(),
+        filer_tag="f" * 64,
     )
-    row = {"submitter": editor.id, "verified_by": editor.id, "status": "verified"}
+    row = {"submitter_tag": editor.filer_tag, "verified_by": editor.id, "status": "verified"}
     facts = workflow.CaseFacts(conflicted=frozenset({editor.id}), publication_problem="files: 1 undecided")
     facts = dataclasses.replace(facts, draft_changed_by=editor.id, proposal=("correction", editor.id))
     rules = (

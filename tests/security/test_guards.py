@@ -28,6 +28,7 @@ def principal(role: str, *, totp: bool = True) -> Principal:
         totp_enabled=totp,
         via="session",
         credential_id=uuid.uuid4(),
+        filer_tag=uuid.uuid4().hex,
     )
 
 

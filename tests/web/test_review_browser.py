@@ -7,6 +7,7 @@ INTEGRITY_TEST_ARTIFACTS."""
 from __future__ import annotations
 
 import re
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -123,10 +124,9 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     # The copy is read for names in the background; the page says how far, and a reload shows more.
     assert "being read for protected names" in page.locator("main").inner_text()
     reviewer.shot(f"publication-reading-{suffix}")
-    for _ in range(300):
-        if page.locator("#files-reading").count() == 0:
-            break
-        page.wait_for_timeout(200)
+    deadline = time.monotonic() + 240  # one page: seconds, but CI machines are shared and slow
+    while page.locator("#files-reading").count() and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
         page.get_by_role("link", name="Reload the page to see the result.").click()
     text = page.locator("main").inner_text()
     assert "No protected name was found" in text and "The draft is complete" in text, page.locator(
