@@ -41,12 +41,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 import urllib3  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from benchmarks.vault import MIB, PART_SIZE, Generated  # noqa: E402
 from integrity import db  # noqa: E402
 from integrity.accounts.login import create_api_token  # noqa: E402
 from integrity.accounts.members import principal_from  # noqa: E402
 from integrity.accounts.tables import Member  # noqa: E402
+from integrity.custody.signing import Signer  # noqa: E402
 from integrity.security.passwords import hash_password  # noqa: E402
 from integrity.settings import DatabaseSettings  # noqa: E402
 from tests.s3server import S3Endpoint, endpoint_from_env, free_port, running_weed  # noqa: E402
@@ -139,8 +141,11 @@ async def make_member_token(database_url: str) -> str:
     )
     member = await Member.objects().where(Member.id == member_id).first()
     assert member is not None
+    # Only the token is kept: the server finds the member behind it with its own keys, so the
+    # principal here needs no signer of the server's.
+    signer = Signer.from_private_key(Ed25519PrivateKey.generate())
     _, token = await create_api_token(
-        principal_from(member, via="token", credential_id=uuid.uuid4()), name="bench"
+        principal_from(member, via="token", credential_id=uuid.uuid4(), signer=signer), name="bench"
     )
     return token
 

@@ -53,7 +53,7 @@ from integrity.publication.controller import PublicationController
 from integrity.publication.pages import PublicationPages
 from integrity.publication.public_controller import FeedController, PublicCasesController
 from integrity.publication.public_pages import PublicPagesController
-from integrity.review.controller import ReviewController
+from integrity.review.controller import ActorController, ReviewController
 from integrity.review.pages import ReviewPages
 from integrity.security.dependencies import (
     provide_csrf_key,
@@ -88,6 +88,7 @@ API_CONTROLLERS = [
     # cases and their review
     CaseController,
     ReviewController,
+    ActorController,
     NotificationController,
     # publication and the public side
     PublicationController,

@@ -35,7 +35,9 @@ from integrity.publication import drafts as publication_drafts
 from integrity.publication import filecheck
 from integrity.publication.schemas import DecisionIn, DraftIn
 from integrity.publication.tables import Decision
+from integrity.review import actors as review_actors
 from integrity.review import service as review
+from integrity.review.actors import ActorLinkIn
 from integrity.settings import Settings
 from integrity.vault import Vault
 
@@ -263,6 +265,18 @@ async def _review_and_publish(
         for _, member in (accounts["recenzent"], accounts["urednik"])
     )
     await review.transition(ctx, reviewer, case_id, "start_review", None)
+    # The reviewer links the actors the member named to shared records, and shows them publicly
+    # (never a protected one).
+    for actor in (await cases_service.get_case(ctx, reviewer, case_id)).actors:
+        if not actor.protect_identity:
+            await review_actors.link_actor(
+                ctx, reviewer, case_id, actor.actor_id, ActorLinkIn(name=actor.name)
+            )
+    public_ids = [
+        actor.actor_id
+        for actor in (await cases_service.get_case(ctx, reviewer, case_id)).actors
+        if actor.shared and not actor.protect_identity
+    ]
     await review.transition(ctx, reviewer, case_id, "verify", None)
     files = await Attachment.select(Attachment.id, Attachment.content_type).where(Attachment.case == case_id)
     # Without Tesseract no file can pass the leak check: the demo then publishes the texts only.
@@ -277,7 +291,10 @@ async def _review_and_publish(
         for row in files
     ]
     await publication_drafts.save_draft(
-        ctx, reviewer, case_id, msgspec.structs.replace(public_version, attachments=decisions)
+        ctx,
+        reviewer,
+        case_id,
+        msgspec.structs.replace(public_version, attachments=decisions, public_actor_ids=public_ids),
     )
     # The leak check reads the copies to be published (a job; here, before approving, at once).
     await filecheck.run_pending(ctx)

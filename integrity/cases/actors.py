@@ -1,11 +1,14 @@
-"""The people and institutions a case names: checked, linked to shared actor records, and read
-back with protected names open only to those who may see them.
+"""The people and institutions a case names: checked, kept with the case, and read back with their
+names open only to those who may see the case.
 
-A shared actor (one per kind and folded name, so a person can be followed across published cases)
-holds only the name; what a member typed for it in their case (the name as they spelt it, and the
-aliases) stays with the case, sealed with its key. So a member who names the same person as another
-member gets back only what they typed themselves, never the other's aliases (an unsubmitted
-draft's "kum ministra ...")."""
+Everything a member types for an actor (the name as they spelt it, the aliases) becomes an actor
+of the case alone, sealed with its key. Matching it to a shared actor record (one a reader can
+follow across published cases) is the review team's call, made on the review side
+(``integrity.review.actors``): nothing a member files is looked up among other members' actors, so
+a member only ever gets back what they typed, never another member's aliases (an unsubmitted
+draft's "kum ministra ...") nor a sign that somebody else named the same person. Once linked, the
+case keeps what its member typed (sealed in ``CaseActor``) and the shared record keeps only its
+name."""
 
 from __future__ import annotations
 
@@ -25,7 +28,6 @@ from integrity.cases.tables import (
 )
 from integrity.cases.validation import clean_text
 from integrity.errors import Invalid
-from integrity.reference import fold
 
 MAX_ACTORS = 50
 
@@ -70,8 +72,8 @@ async def link_actors(key: CaseKey, case_id: uuid.UUID, actors: list[ActorIn]) -
     for actor in actors:
         if actor.actor_id is not None:
             actor_id = actor.actor_id
-        elif actor.protect_identity:
-            # A protected person's name exists only sealed, inside this case.
+        else:
+            # The name exists only sealed, inside this case, until the review team links it.
             assert actor.name is not None and actor.kind is not None
             actor_id = uuid.uuid4()
             aliases = [alias.strip() for alias in actor.aliases if alias.strip()]
@@ -84,24 +86,12 @@ async def link_actors(key: CaseKey, case_id: uuid.UUID, actors: list[ActorIn]) -
                     owner_case=case_id,
                 )
             )
-        else:
-            assert actor.name is not None and actor.kind is not None
-            actor_id = await _shared_actor(actor.name.strip(), actor.kind)
-        typed: dict[str, Any] = {"name_sealed": None, "aliases_sealed": None}
-        if actor.actor_id is None and not actor.protect_identity:
-            assert actor.name is not None
-            aliases = [alias.strip() for alias in actor.aliases if alias.strip()]
-            typed = {
-                "name_sealed": key.seal(f"case_actor:{actor_id}:name", actor.name.strip()),
-                "aliases_sealed": key.seal(f"case_actor:{actor_id}:aliases", json.dumps(aliases)),
-            }
         await CaseActor.insert(
             CaseActor(
                 case=case_id,
                 actor=actor_id,
                 role=actor.role.value,
                 protect_identity=actor.protect_identity,
-                **typed,
             )
         )
     # Private actors no longer linked to this case are removed with their sealed names.
@@ -109,23 +99,38 @@ async def link_actors(key: CaseKey, case_id: uuid.UUID, actors: list[ActorIn]) -
     await Actor.delete().where((Actor.owner_case == case_id) & Actor.id.not_in(linked))
 
 
-async def _shared_actor(name: str, kind: ActorKind) -> uuid.UUID:
-    """One shared actor per kind and folded name, so a person or institution can be followed. It
-    takes nothing of what the member typed beyond the first spelling of the name."""
-    folded = fold(name)
-    for row in await Actor.select(Actor.id, Actor.name).where(
-        (Actor.kind == kind.value) & Actor.owner_case.is_null()
-    ):
-        if row["name"] is not None and fold(row["name"]) == folded:
-            return row["id"]
-    actor_id = uuid.uuid4()
-    await Actor.insert(Actor(id=actor_id, kind=kind.value, name=name, aliases="[]"))
-    return actor_id
+def typed_name(key: CaseKey, link: dict[str, Any]) -> tuple[str, list[str]]:
+    """What the case's member typed for a linked actor (``CaseActor`` row with its ``actor``
+    selected), or the shared name alone for one linked by id or stored before typed names stayed
+    with the case."""
+    actor_id = link["actor"]
+    if link["name_sealed"] is None:
+        return link["actor.name"], []
+    name = key.open_text(f"case_actor:{actor_id}:name", link["name_sealed"])
+    aliases = json.loads(key.open_text(f"case_actor:{actor_id}:aliases", link["aliases_sealed"]))
+    return name, aliases
 
 
-async def case_actors(key: CaseKey, case_id: uuid.UUID) -> list[ActorOut]:
-    """The case's actors with their names and aliases opened: sealed under the case key for actors
-    private to the case, in clear for shared ones."""
+def seal_typed(key: CaseKey, actor_id: uuid.UUID, name: str, aliases: list[str]) -> dict[Any, bytes]:
+    """``CaseActor`` values keeping what the member typed for the shared actor ``actor_id``."""
+    return {
+        CaseActor.name_sealed: key.seal(f"case_actor:{actor_id}:name", name),
+        CaseActor.aliases_sealed: key.seal(f"case_actor:{actor_id}:aliases", json.dumps(aliases)),
+    }
+
+
+def owned_name(
+    key: CaseKey, actor_id: uuid.UUID, row: dict[str, Any], prefix: str = ""
+) -> tuple[str, list[str]]:
+    """The sealed name and aliases of an actor of the case alone (``prefix`` for joined columns)."""
+    name = key.open_text(f"actor:{actor_id}:name", row[f"{prefix}name_sealed"])
+    aliases = json.loads(key.open_text(f"actor:{actor_id}:aliases", row[f"{prefix}aliases_sealed"]))
+    return name, aliases
+
+
+async def case_actors(key: CaseKey, case_id: uuid.UUID, *, team: bool = False) -> list[ActorOut]:
+    """The case's actors with their names and aliases opened (what the case's member typed); for
+    the review ``team``, also the name of the shared record each is linked to."""
     links = (
         await CaseActor.select(
             CaseActor.actor,
@@ -145,17 +150,13 @@ async def case_actors(key: CaseKey, case_id: uuid.UUID) -> list[ActorOut]:
     actors = []
     for link in links:
         actor_id = link["actor"]
-        if link["actor.name_sealed"] is not None:
-            name = key.open_text(f"actor:{actor_id}:name", link["actor.name_sealed"])
-            aliases = json.loads(key.open_text(f"actor:{actor_id}:aliases", link["actor.aliases_sealed"]))
-        elif link["name_sealed"] is not None:
-            name = key.open_text(f"case_actor:{actor_id}:name", link["name_sealed"])
-            aliases = json.loads(key.open_text(f"case_actor:{actor_id}:aliases", link["aliases_sealed"]))
+        shared = link["actor.name_sealed"] is None
+        if not shared:
+            name, aliases = owned_name(key, actor_id, link, prefix="actor.")
         else:
-            # Linked by id (a reviewer's choice), or filed before typed names stayed with the case:
-            # the shared name only; aliases other members typed are nobody's business here.
-            name = link["actor.name"]
-            aliases = []
+            # Linked by the review team (or by id): what this case's member typed; the shared
+            # record's other names are nobody's business here.
+            name, aliases = typed_name(key, link)
         actors.append(
             ActorOut(
                 actor_id=actor_id,
@@ -164,6 +165,8 @@ async def case_actors(key: CaseKey, case_id: uuid.UUID) -> list[ActorOut]:
                 role=link["role"],
                 protect_identity=link["protect_identity"],
                 aliases=aliases,
+                shared=shared,
+                shared_name=link["actor.name"] if shared and team else None,
             )
         )
     return actors

@@ -50,6 +50,12 @@ class ActorOut(msgspec.Struct):
     role: ActorRole
     protect_identity: bool
     aliases: list[str]
+    #: Linked to a shared actor record by the review team (or named by a shared record's id): one
+    #: a published case may show. False for an actor of this case alone, as every actor a member
+    #: types starts.
+    shared: bool = False
+    #: The shared record's name, for the review team only (what the member typed is ``name``).
+    shared_name: str | None = None
 
 
 class AttachmentOut(msgspec.Struct):

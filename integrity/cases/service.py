@@ -249,7 +249,9 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
         .where(CaseCategory.case == case_id)
         .order_by(CaseCategory.id)
     ]
-    actors = await case_actors(key, case_id)
+    mine = filed_by(principal, row)
+    team = in_team(principal) and not mine
+    actors = await case_actors(key, case_id, team=team)
     attachments = [
         AttachmentOut(
             id=a["id"],
@@ -263,8 +265,6 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
         )
         for a in await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.uploaded_at)
     ]
-    mine = filed_by(principal, row)
-    team = in_team(principal) and not mine
     transitions = [
         TransitionOut(
             from_status=CaseStatus(t["from_status"]),

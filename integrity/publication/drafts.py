@@ -457,10 +457,16 @@ async def save_draft(
                 code="public_actor_unknown",
                 field="public_actor_ids",
             )
-        if link["protect_identity"] or link["actor.owner_case"] is not None:
+        if link["protect_identity"]:
             raise Invalid(
                 "an actor whose identity is protected is never shown publicly",
                 code="protected_actor_public",
+                field="public_actor_ids",
+            )
+        if link["actor.owner_case"] is not None:
+            raise Invalid(
+                "link the actor to a shared record on the case page before showing it publicly",
+                code="public_actor_not_linked",
                 field="public_actor_ids",
             )
 

@@ -221,7 +221,8 @@ def _draft_page(
         renditions={str(d.attachment_id): d.rendition_id for d in draft.attachments},
         published_files=files_as_published(case, draft),
         choices={str(a.id): decisions_for(a) for a in case.attachments},
-        public_actors=[a for a in case.actors if not a.protect_identity],
+        public_actors=[a for a in case.actors if a.shared and not a.protect_identity],
+        unlinked_actors=[a for a in case.actors if not a.shared and not a.protect_identity],
         # The case's own precision and every coarser one: the date may be published less precisely.
         precisions=list(PRECISIONS[: PRECISIONS.index(case.incident_date_precision) + 1]),
         **context,

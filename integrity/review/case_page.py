@@ -12,7 +12,9 @@ from integrity.cases import workflow
 from integrity.cases.schemas import CaseOut, CommentOut
 from integrity.cases.tables import CommentKind
 from integrity.publication.renditions import DRAFT_STATES, redaction_kind
+from integrity.review import actors
 from integrity.review import service as review
+from integrity.review.actors import SharedActorOut
 from integrity.security.guards import Principal
 from integrity.security.roles import REVIEW_TEAM
 from integrity.web.pages import page
@@ -26,6 +28,14 @@ def latest_request(case: CaseOut) -> CommentOut | None:
 async def case_page(principal: Principal, case: CaseOut, status_code: int = 200, **context: Any) -> Template:
     """The case page with everything its sections need for this viewer."""
     team_view = principal.role in REVIEW_TEAM and case.submitter.id != principal.id
+    linking = team_view and not case.conflict_declared
+    matches: dict[str, list[SharedActorOut]] = {}
+    if linking:
+        # Shared records whose name holds what the member typed, offered first.
+        for actor in case.actors:
+            if not actor.protect_identity:
+                found = await actors.shared_actors(principal, actor.name, actor.kind)
+                matches[str(actor.actor_id)] = [m for m in found if m.id != actor.actor_id]
     context.setdefault("upload_error", None)
     context.setdefault("action_error", None)
     context.setdefault("values", {})
@@ -41,5 +51,7 @@ async def case_page(principal: Principal, case: CaseOut, status_code: int = 200,
         publication_actions=workflow.PUBLICATION_ACTIONS,
         drafting=team_view and case.status in DRAFT_STATES and not case.conflict_declared,
         redactable={a.id for a in case.attachments if redaction_kind(a.content_type)},
+        linking=linking,
+        actor_matches=matches,
         **context,
     )

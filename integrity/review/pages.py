@@ -22,7 +22,9 @@ from integrity.cases.tables import CaseStatus, CommentKind
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import Forbidden, Invalid, WrongState
 from integrity.reference import category, municipality
+from integrity.review import actors
 from integrity.review import service as review
+from integrity.review.actors import ActorLinkIn
 from integrity.review.case_page import case_page
 from integrity.security.guards import Principal
 from integrity.web.i18n import language_of_scope
@@ -204,3 +206,30 @@ class ReviewPages(Controller):
             case = await cases_service.get_case(ctx, principal, case_id)
             return await case_page(principal, case, exc.status_code, action_error=exc)
         return see_other(f"/app/cases/{case_id}")
+
+    @post(
+        "/cases/{case_id:uuid}/actors/{actor_id:uuid}/link",
+        operation_id="case_actor_link_submit",
+        status_code=303,
+    )
+    async def link_actor(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        actor_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Template | Redirect:
+        chosen = await _text(request, "shared_actor_id", 40)
+        data = ActorLinkIn(name=await _text(request, "name", 400))
+        if chosen and chosen != "new":
+            try:
+                data = ActorLinkIn(shared_actor_id=uuid.UUID(chosen))
+            except ValueError:
+                data = ActorLinkIn(shared_actor_id=uuid.UUID(int=0))
+        try:
+            await actors.link_actor(ctx, principal, case_id, actor_id, data)
+        except (WrongState, Invalid, Forbidden) as exc:
+            case = await cases_service.get_case(ctx, principal, case_id)
+            return await case_page(principal, case, exc.status_code, action_error=exc)
+        return see_other(f"/app/cases/{case_id}#actors-heading")

@@ -231,6 +231,13 @@ MESSAGES_BY_CODE = {
     "comment_empty": N_("the comment must not be empty"),
     "notes_team_only": N_("internal notes come from the review team"),
     "answer_submitter_only": N_("only the member who filed the case answers requests for information"),
+    "actor_link_ambiguous": N_("choose a shared record, or give the name of one"),
+    "actor_link_name_empty": N_("give the name of the shared record"),
+    "actor_kind_mismatch": N_("a person is linked to a person, an institution to an institution"),
+    "actor_protected": N_("a protected person's name stays within the case: it is never linked"),
+    "actor_in_draft": N_("the publication draft shows this actor: take it off the public actors first"),
+    "actor_already_linked": N_("the actor is linked to that record already"),
+    "actor_not_found": N_("no such shared actor"),
     # publication
     "draft_team_only": N_("the public version is written by the review team"),
     "own_case_publication": N_("nobody prepares the publication of a case they filed"),
@@ -241,6 +248,9 @@ MESSAGES_BY_CODE = {
     "no_redaction_path": N_("this type of file has no redaction path yet: it can only be withheld"),
     "no_page_preview": N_("this type of file has no page preview"),
     "protected_actor_public": N_("an actor whose identity is protected is never shown publicly"),
+    "public_actor_not_linked": N_(
+        "link the actor to a shared record on the case page before showing it publicly"
+    ),
     "leak_in_note": N_(
         "The note names a protected person or the member who filed the case: write it without the name."
     ),

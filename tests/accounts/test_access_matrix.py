@@ -252,7 +252,12 @@ CASE_BODY = {
 
 
 async def owners_case(
-    world: World, *, submitted: bool, with_file: bool = False, in_review: bool = False
+    world: World,
+    *,
+    submitted: bool,
+    with_file: bool = False,
+    in_review: bool = False,
+    body: dict[str, Any] | None = None,
 ) -> tuple[str, str | None]:
     """A case of `member` (draft, submitted, or in review with the editor), optionally with one
     file (a small PNG); (case id, file id)."""
@@ -269,7 +274,7 @@ async def owners_case(
         member, via="session", credential_id=member.id, signer=world.accounts.app.state.signer
     )
     ctx = provide_service_context(world.accounts.app.state)
-    case = await cases_service.create_case(ctx, principal, msgspec.convert(CASE_BODY, CaseIn))
+    case = await cases_service.create_case(ctx, principal, msgspec.convert(body or CASE_BODY, CaseIn))
     file_id = None
     if with_file:
         body, content_type = samples.multipart([("photo.png", samples.png(width=32, height=16))])
@@ -352,6 +357,33 @@ async def assignment(world: World) -> Req:
     return Req(
         path=f"/api/v1/cases/{case_id}/assignment", json={"reviewer_id": str(world.members["reviewer"].id)}
     )
+
+
+async def case_with_an_actor(world: World) -> tuple[str, str]:
+    """A submitted case of `member` naming one person; (case id, the case's actor id)."""
+    from integrity.cases.tables import CaseActor
+
+    actor = {"name": "Matrica Izmišljenović", "kind": "person", "role": "witness"}
+    case_id, _ = await owners_case(world, submitted=True, body={**CASE_BODY, "actors": [actor]})
+    row = await CaseActor.select(CaseActor.actor).where(CaseActor.case == case_id).first()
+    return case_id, str(row["actor"])
+
+
+async def actor_link(world: World) -> Req:
+    case_id, actor_id = await case_with_an_actor(world)
+    return Req(path=f"/api/v1/cases/{case_id}/actors/{actor_id}/link", json={"name": "Matrica Izmišljenović"})
+
+
+async def actor_merge(world: World) -> Req:
+    """Two shared records of one person, made for each caller."""
+    import uuid
+
+    from integrity.cases.tables import Actor
+
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    for n, actor_id in enumerate(ids):
+        await Actor.insert(Actor(id=actor_id, kind="person", name=f"Matrica Spojena {n}", aliases="[]"))
+    return Req(path=f"/api/v1/actors/{ids[0]}/merge", json={"into": str(ids[1])})
 
 
 async def owners_notification(world: World) -> Req:
@@ -654,6 +686,14 @@ async def page_conflict(world: World) -> Req:
     return await page_review_case(world, "/conflicts")
 
 
+async def page_actor_link(world: World) -> Req:
+    from urllib.parse import urlencode
+
+    case_id, actor_id = await case_with_an_actor(world)
+    body = urlencode({"shared_actor_id": "new", "name": "Matrica Izmišljenović"}).encode()
+    return Req(path=f"/app/cases/{case_id}/actors/{actor_id}/link", content=body, headers=FORM)
+
+
 async def page_assignment(world: World) -> Req:
     return await page_review_case(world, "/assignment", {"reviewer_id": str(world.members["reviewer"].id)})
 
@@ -827,6 +867,12 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/cases/{case_id:uuid}/assignment": Entry(
         case_team(200, member=403, reviewer=403), assignment
     ),
+    # shared actor records: the review team links a case's actors; an editor merges two records
+    "POST /api/v1/cases/{case_id:uuid}/actors/{actor_id:uuid}/link": Entry(
+        case_team(200, member=403), actor_link
+    ),
+    "GET /api/v1/actors": Entry(logged_in(403, reviewer=200, editor=200)),
+    "POST /api/v1/actors/{actor_id:uuid}/merge": Entry(logged_in(403, editor=200), actor_merge),
     # publication: the review team only; the submitter reads the case but is refused (403)
     "PUT /api/v1/cases/{case_id:uuid}/publication": Entry(case_team(200, member=403), publication_draft),
     "GET /api/v1/cases/{case_id:uuid}/publication": Entry(case_team(200, member=403), publication_draft),
@@ -911,6 +957,9 @@ MATRIX: dict[str, Entry] = {
     "POST /app/cases/{case_id:uuid}/conflicts": Entry(case_pages(303, member=403), page_conflict),
     "POST /app/cases/{case_id:uuid}/assignment": Entry(
         case_pages(303, member=403, reviewer=403) | {"anonymous": 403}, page_assignment
+    ),
+    "POST /app/cases/{case_id:uuid}/actors/{actor_id:uuid}/link": Entry(
+        case_pages(303, member=403) | {"anonymous": 403}, page_actor_link
     ),
     "GET /app/cases/{case_id:uuid}/publication": Entry(
         member_pages(403, reviewer=200, editor=200), page_publication

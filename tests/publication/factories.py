@@ -46,7 +46,9 @@ from integrity.publication.tables import (
     Rendition,
 )
 from integrity.reference import municipality
+from integrity.review import actors as review_actors
 from integrity.review import service as review
+from integrity.review.actors import ActorLinkIn
 from integrity.security.guards import Principal
 from tests import samples
 
@@ -168,6 +170,13 @@ class Publisher:
         ]
         stored = await self._upload(submitter, case.id, uploads) if uploads else []
         await submission.submit_case(self.ctx, submitter, case.id)
+        # The reviewer links the actors to be shown publicly to shared records (the same name in
+        # two cases is one record, so an actor page lists both).
+        for actor in case.actors:
+            if not actor.protect_identity:
+                await review_actors.link_actor(
+                    self.ctx, await self.reviewer(), case.id, actor.actor_id, ActorLinkIn(name=actor.name)
+                )
         if internal_note:
             await review.add_comment(
                 self.ctx, await self.reviewer(), case.id, internal_note, CommentKind.note

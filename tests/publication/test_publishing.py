@@ -78,6 +78,13 @@ async def verified_case(
     assert files.status_code == 201, files.text
     await member.post(f"/api/v1/cases/{case['id']}/submit")
     await act(reviewer, case["id"], "start_review")
+    # The reviewer links the actors who may be named publicly to shared records.
+    for actor in case["actors"]:
+        if not actor["protect_identity"]:
+            linked = await reviewer.post(
+                f"/api/v1/cases/{case['id']}/actors/{actor['actor_id']}/link", json={"name": actor["name"]}
+            )
+            assert linked.status_code == 200, linked.text
     await act(reviewer, case["id"], "verify")
     return case, reviewer, editor, files.json()
 

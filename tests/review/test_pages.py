@@ -199,6 +199,20 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
     case_id = await submitted_case(member, files=(("ugovor.pdf", samples.pdf("Ugovor o nabavci")),))
     url = f"/app/cases/{case_id}"
     await post_form(reviewer, url + "/transitions", {"action": "start_review"})
+    # Unlinked, the institution is not offered for the public version yet; the page says why.
+    unlinked = await reviewer.get(url + "/publication?lang=en", headers=HTML)
+    assert 'name="public_actor"' not in unlinked.text
+    assert "Not offered until they are linked to a shared record" in visible_text(unlinked.text)
+    case_page = await reviewer.get(url + "?lang=en", headers=HTML)
+    for actor_id in set(
+        re.findall(r'action="/app/cases/[0-9a-f-]{36}/actors/([0-9a-f-]{36})/link"', case_page.text)
+    ):
+        linked = await post_form(
+            reviewer,
+            f"{url}/actors/{actor_id}/link",
+            {"shared_actor_id": "new", "name": "Opštinska uprava Čačak"},
+        )
+        assert linked.status_code == 200, linked.text
 
     draft = await reviewer.get(url + "/publication?lang=en", headers=HTML)
     assert draft.status_code == 200 and csrf_fields(draft) >= 2
