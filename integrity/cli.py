@@ -12,7 +12,7 @@ from typing import Any
 from integrity.errors import IntegrityError
 from integrity.http.server import DEFAULT_HEADER_TIMEOUT, header_deadline_protocol
 from integrity.security.files import private_dir
-from integrity.settings import Settings
+from integrity.settings import Settings, serving_at
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -123,6 +123,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
     _run(preflight())
+    settings = serving_at(settings, args.host, args.port)
     app = create_app(settings)
     uvicorn.run(
         app,

@@ -123,6 +123,9 @@ class Settings:
     #: Whether `integrity serve` runs the background jobs itself ("in-process", the default) or
     #: leaves them to `integrity worker` processes ("worker").
     jobs: str = "in-process"
+    #: Whether ``INTEGRITY_BASE_URL`` was given; when not, ``integrity serve`` makes the base URL
+    #: from its own ``--host`` and ``--port`` (``serving_at``), so links point where it serves.
+    base_url_set: bool = True
 
     @property
     def is_https(self) -> bool:
@@ -193,6 +196,7 @@ class Settings:
             ),
             tesseract_command=get("TESSERACT", "tesseract"),
             jobs=_jobs(get("JOBS", "in-process").lower()),
+            base_url_set=bool(get("BASE_URL", "").strip()),
         )
 
 
@@ -282,3 +286,16 @@ def _parse_seconds(name: str, value: str) -> float:
     if not 0 <= number <= 3600:
         raise ConfigurationError(f"{name} must be between 0 and 3600")
     return number
+
+
+def serving_at(settings: Settings, host: str, port: int) -> Settings:
+    """``settings`` for a server listening on ``host``:``port``: unless ``INTEGRITY_BASE_URL`` says
+    otherwise, every link it writes (invitations, the feed, receipts) points there. A server
+    listening on every address is reached on this machine as 127.0.0.1."""
+    if settings.base_url_set:
+        return settings
+    if host in {"0.0.0.0", "", "::"}:  # noqa: S104 - naming the wildcard, not binding to it
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return replace(settings, base_url=f"http://{host}:{port}")

@@ -167,3 +167,41 @@ def test_serve_closes_a_connection_whose_headers_never_finish(
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_serve_links_to_the_port_it_serves_on_unless_a_base_url_is_set(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`make run PORT=18200`: the feed's links (as invitations and receipts) name the port served."""
+    import time
+
+    env = {k: v for k, v in cli_env.items() if k != "INTEGRITY_BASE_URL"}
+    assert run_cli("migrate", env=env).returncode == 0
+    for base_url in (None, "https://integrity.example.org"):
+        port = free_port()
+        log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed below
+        server = subprocess.Popen(
+            [sys.executable, "-m", "integrity.cli", "serve", "--port", str(port)],
+            env=env if base_url is None else {**env, "INTEGRITY_BASE_URL": base_url},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/feed.atom", timeout=2) as answer:
+                        feed = answer.read().decode()
+                    break
+                except OSError:
+                    assert server.poll() is None and time.monotonic() < deadline, (
+                        tmp_path / "serve.log"
+                    ).read_text()
+                    time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+            log.close()
+        expected = base_url or f"http://127.0.0.1:{port}"
+        assert f'href="{expected}/' in feed, feed
+        assert ":8000" not in feed
