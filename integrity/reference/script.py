@@ -217,6 +217,11 @@ _PROTECTED = re.compile(
     (?:https?://|ftp://|www\.)\S+                              # URLs
     | [\w.+-]+@[\w-]+(?:\.[\w-]+)+                             # e-mail addresses
     | \b(?:[A-Za-z0-9-]+\.)+(?:rs|com|org|net|info|eu|io|me|ba|hr|gov|edu)\b  # domain names
+    | \b[\w-]+\.(?:pdf|png|jpe?g|gif|webp|tiff?|docx?|xlsx?|odt|ods|txt|csv|json|xml|zip|atom)\b  # file names
+    | \b[A-Za-z]+(?:-[A-Za-z]*\d[\w]*)+\b                      # codes: SHA-256, UTF-8, IN-2026-0042
+    | \b(?=[A-Za-z_]*\d)(?=\w*[A-Za-z])\w+\b                 # letters with digits: sha256, Ed25519, hex
+    | \b[A-Za-z]+_\w+\b                                     # identifiers: key_id, sha256_salt
+    | \b(?:SHA|PDF|PNG|JPEG|GIF|HTML|HTTPS?|URL|API|JSON|CSV|XML|RFC|TOTP|QR|UUID|OCR|EXIF|GPS|RSS|ID)\b  # technical acronyms
     """,
     re.VERBOSE,
 )

@@ -176,3 +176,19 @@ async def test_the_year_filter_offers_the_years_of_shown_cases(
     home = await client.get("/?lang=en", headers=HTML)
     offered = re.findall(r'<option value="(\d{4})"', home.text)
     assert offered == ["2025", "2023"]
+
+
+async def test_the_cyrillic_page_leaves_technical_latin_alone(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    case = await Publisher(app).publish(
+        title="Tender za vrtić",
+        body="Zapisnik (zapisnik.pdf) ima SHA-256 zbir a3f9c2d1e0 i oznaku IN-2026-0042; kodiran je u UTF-8.",
+        files=[samples.png()],
+    )
+    page = visible_text((await client.get(f"/cases/{case.reference}?lang=sr-Cyrl", headers=HTML)).text)
+    assert (
+        "Записник (zapisnik.pdf) има SHA-256 збир a3f9c2d1e0 и ознаку IN-2026-0042; кодиран је у UTF-8."
+        in page
+    )
+    assert "СХА" not in page and "Тендер за вртић" in page

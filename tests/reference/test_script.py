@@ -100,6 +100,10 @@ def test_to_cyrillic_leaves_foreign_text() -> None:
         "Види https://example.org/put?x=1, пиши на info@primer.rs или www.rts.rs; XXI век, II део, Wi-Fi."
     )
     assert to_cyrillic("Kovács i Müller") == "Kovács и Müller"
+    # Technical Latin stays Latin: codes, file names, hashes, identifiers, acronyms.
+    assert to_cyrillic("SHA-256 zbir, izvestaj.pdf, IN-2026-0042, sha256, a3f9c2, key_id, UTF-8 i PDF") == (
+        "SHA-256 збир, izvestaj.pdf, IN-2026-0042, sha256, a3f9c2, key_id, UTF-8 и PDF"
+    )
     assert to_cyrillic("Већ ћирилица") == "Већ ћирилица"
     assert to_cyrillic("Z\u030celjko") == "Жељко"  # decomposed input
 
