@@ -25,7 +25,7 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from integrity.cases.forms import category_codes, municipality_groups
 from integrity.custody import service as custody
 from integrity.custody.receipts import MAX_RECEIPT, check_receipt
-from integrity.errors import BadRequest, TooLarge
+from integrity.errors import BadRequest, Invalid, TooLarge
 from integrity.http.conditional import etag_matches
 from integrity.http.multipart import FormPart
 from integrity.http.uploads import form_parts
@@ -65,12 +65,18 @@ async def published_with(sha256: str) -> list[case_files.FileMatch]:
     return await case_files.revisions_with_file(sha256)
 
 
-async def hash_uploaded_file(parts: AsyncIterator[FormPart]) -> tuple[str, int]:
-    """The SHA-256 and size of the form's `file` part, read in chunks and kept nowhere."""
+async def hash_uploaded_file(parts: AsyncIterator[FormPart]) -> tuple[str, int, str]:
+    """The SHA-256 and size of the form's `file` part, read in chunks and kept nowhere, and the
+    hash the visitor came to check (`expected`, from a case page's link; "" when none)."""
     digest = hashlib.sha256()
     size = 0
     found = False
+    expected = ""
     async for part in parts:
+        if part.filename is None and part.name == "expected":
+            value = (await part.read_text(200)).strip().lower()
+            expected = value if SHA256.match(value) else ""
+            continue
         if part.filename is None or part.name != "file" or found:
             await part.skip()
             continue
@@ -80,7 +86,7 @@ async def hash_uploaded_file(parts: AsyncIterator[FormPart]) -> tuple[str, int]:
             size += len(chunk)
     if not found or size == 0:
         raise BadRequest("choose a file", code="file_missing")
-    return digest.hexdigest(), size
+    return digest.hexdigest(), size, expected
 
 
 def _is_private(request: AnyRequest) -> bool:
@@ -249,13 +255,19 @@ class PublicPagesController(Controller):
 
     @get("/verify", operation_id="verify_page")
     async def verify_page(
-        self, request: AnyRequest, sha256: Annotated[str | None, QueryParameter(max_length=64)] = None
+        self,
+        request: AnyRequest,
+        sha256: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        expected: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> Template:
         # Not shared-cacheable: its forms carry this visitor's CSRF token.
         lookup = None
         if sha256:
             wanted = sha256.strip().lower()
             lookup = {"sha256": wanted, "valid": bool(SHA256.match(wanted))}
+            # Set by verify.js when the visitor hashed a file to compare with a case's file.
+            wanted_file = (expected or "").strip().lower()
+            lookup["expected"] = wanted_file if SHA256.match(wanted_file) else ""
             lookup["matches"] = await published_with(wanted)
         return page("public/verify.html", lookup=lookup, receipt=None, receipt_text="", upload=None)
 
@@ -283,8 +295,8 @@ class PublicPagesController(Controller):
                 request, max_part_bytes=limit, max_body_bytes=limit, max_parts=8, max_field_bytes=4096
             )
             async with aclosing(parts):
-                sha256, size = await hash_uploaded_file(parts)
-        except (BadRequest, TooLarge) as exc:
+                sha256, size, expected = await hash_uploaded_file(parts)
+        except (BadRequest, TooLarge, Invalid) as exc:
             return page(
                 "public/verify.html",
                 exc.status_code,
@@ -294,5 +306,10 @@ class PublicPagesController(Controller):
                 upload=None,
                 upload_error=exc,
             )
-        upload = {"sha256": sha256, "size": size, "matches": await published_with(sha256)}
+        upload = {
+            "sha256": sha256,
+            "size": size,
+            "expected": expected,
+            "matches": await published_with(sha256),
+        }
         return page("public/verify.html", lookup=None, receipt=None, receipt_text="", upload=upload)

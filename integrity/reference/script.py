@@ -221,7 +221,7 @@ _PROTECTED = re.compile(
     | \b[A-Za-z]+(?:-[A-Za-z]*\d[\w]*)+\b                      # codes: SHA-256, UTF-8, IN-2026-0042
     | \b(?=[A-Za-z_]*\d)(?=\w*[A-Za-z])\w+\b                 # letters with digits: sha256, Ed25519, hex
     | \b[A-Za-z]+_\w+\b                                     # identifiers: key_id, sha256_salt
-    | \b(?:SHA|PDF|PNG|JPEG|GIF|HTML|HTTPS?|URL|API|JSON|CSV|XML|RFC|TOTP|QR|UUID|OCR|EXIF|GPS|RSS|ID)\b  # technical acronyms
+    | \b(?:SHA|PDF|PNG|JPEG|GIF|HTML|HTTPS?|URL|API|JSON|CSV|XML|RFC|TOTP|QR|UUID|OCR|EXIF|GPS|RSS|ID)\b
     """,
     re.VERBOSE,
 )

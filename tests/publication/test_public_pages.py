@@ -138,6 +138,32 @@ async def test_verify_a_receipt_and_a_file(
     other = await client.get(f"/verify?sha256={'0' * 64}&lang=en", headers=HTML)
     assert "No published file has this hash" in other.text
 
+    # A case page links to /verify?sha256=...: a link can carry any hash, so that page says nothing
+    # was checked (the result of a check shows only where this browser just hashed a file), and
+    # the copy chosen there is compared with the file the visitor came to check.
+    wanted = hashlib.sha256(png).hexdigest()
+    linked = await client.get(f"/verify?sha256={wanted}&lang=en", headers=HTML)
+    shown = visible_text(re.sub(r"<div data-hashed-here=.*?</div>\s*</div>", "", linked.text, flags=re.S))
+    assert "Nothing has been checked yet" in shown and "Proverljiv slučaj" in shown
+    assert (
+        "This file is published with" not in shown
+        and "notice-success" not in linked.text.split("data-not-checked")[1]
+    )
+    assert f'name="expected" value="{wanted}"' in linked.text
+    for copy, verdict in [
+        (png, "Your file is exactly the published file you came to check."),
+        (samples.png(b"another"), "Your file is not the published file you came to check"),
+    ]:
+        body, content_type = multipart_form(
+            [("expected", wanted)], [("copy.png", copy)], csrf=visitor.csrf_token
+        )
+        answer = await client.post(
+            "/verify/file?lang=en",
+            content=body,
+            headers={"content-type": content_type, **HTML, **NO_HEADER, **cookie},
+        )
+        assert answer.status_code == 200 and verdict in visible_text(answer.text)
+
 
 async def test_verify_finds_a_file_of_a_revision_a_correction_replaced(
     client: AsyncTestClient[Litestar], app: Litestar
@@ -151,7 +177,7 @@ async def test_verify_finds_a_file_of_a_revision_a_correction_replaced(
     await publisher.correct(case, note="Zamenjen prilog.", renditions=[replacement])
 
     old = await client.get(f"/verify?sha256={hashlib.sha256(first).hexdigest()}&lang=en", headers=HTML)
-    assert "This file is published with" in old.text
+    assert "A file with this SHA-256 is published with" in old.text
     assert (
         f'href="/cases/{case.reference}?revision=1"' in old.text and "revision 1, since corrected" in old.text
     )

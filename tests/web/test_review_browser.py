@@ -167,7 +167,10 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     with urllib.request.urlopen(live_server.url + published) as response:  # noqa: S310 - loopback
         copy.write_bytes(response.read())
     reader.page.get_by_role("link", name="Провери").first.click()
-    assert "Ова датотека је објављена уз" in reader.page.locator("main").inner_text()
+    # Reached by a link: it says what is published with the hash, and that nothing was checked.
+    linked = reader.page.locator("main").inner_text()
+    assert "Датотека са овим SHA-256 објављена је уз" in linked and "Ништа још није проверено" in linked
+    assert "Ова датотека је објављена уз" not in linked
     # Checking a copy: hashed in the browser with JavaScript, uploaded and hashed without it.
     reader.goto("/verify")
     reader.page.get_by_label("Датотека").set_input_files(str(copy))
