@@ -301,6 +301,7 @@ async def _members_page(
         grants=grants,
         asked=context.get("asked", False),
         confirmed=context.get("confirmed", False),
+        confirm_deactivation=context.get("confirm_deactivation"),
     )
 
 
@@ -336,6 +337,10 @@ class AdminPages(Controller):
         form = await request.form()
         role = form.get("role")
         active = form.get("is_active")
+        if active == "false" and form.get("confirm") != "1":
+            # Deactivating ends the person's sessions and tokens at once: asked once more.
+            member = await accounts_members.get_member(member_id)
+            return await _members_page(principal, confirm_deactivation=member)
         try:
             _, grant = await accounts_members.update_member(
                 request.app.state.signer,

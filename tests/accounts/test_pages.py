@@ -167,11 +167,27 @@ async def test_an_admin_changes_roles_and_deactivates_but_not_themselves(account
     assert target.email in page.text
     changed = await post_form(admin, f"/app/admin/members/{target.id}", {"role": "reviewer"})
     assert changed.status_code == 200
-    off = await post_form(admin, f"/app/admin/members/{target.id}", {"is_active": "false"})
+    # Deactivating asks once more, and changes nothing until confirmed.
+    from integrity.accounts.tables import Member
+
+    asked = await post_form(admin, f"/app/admin/members/{target.id}?lang=en", {"is_active": "false"})
+    assert asked.status_code == 200 and "Deactivate " in visible_text(asked.text)
+    assert 'name="confirm" value="1"' in asked.text
+    assert (await Member.select(Member.is_active).where(Member.id == target.id).first())["is_active"]
+    off = await post_form(admin, f"/app/admin/members/{target.id}", {"is_active": "false", "confirm": "1"})
     assert off.status_code == 200 and "deaktiviran" in off.text
+    assert not (await Member.select(Member.is_active).where(Member.id == target.id).first())["is_active"]
     assert admin.member is not None
-    myself = await post_form(admin, f"/app/admin/members/{admin.member.id}", {"is_active": "false"})
+    # The page offers the admin no role change or deactivation of their own account; the service
+    # refuses one sent anyway.
+    own_row = page.text.split(f"{admin.member.display_name} (")[1].split("</tr>")[0]
+    assert f'action="/app/admin/members/{admin.member.id}"' not in own_row
+    myself = await post_form(
+        admin, f"/app/admin/members/{admin.member.id}", {"is_active": "false", "confirm": "1"}
+    )
     assert myself.status_code == 409 and "zamolite drugog administratora" in myself.text
+    demoted = await post_form(admin, f"/app/admin/members/{admin.member.id}", {"role": "member"})
+    assert demoted.status_code == 409
     member = await accounts.as_role("member")
     assert (await member.get("/app/admin/members", headers=HTML)).status_code == 403
 
