@@ -40,7 +40,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from integrity import db
-from integrity.publication.search import search_text
+from integrity.publication.search import place_names, search_text
 from integrity.reference import Municipality, categories, municipalities, to_cyrillic
 
 #: Cases per transaction.
@@ -948,7 +948,11 @@ def _case_rows(
                 revision.correction_note,
                 # A retraction withdraws the body: the case is no longer found by its words.
                 search_text(
-                    revision.title, revision.summary, "" if case.retracted_at else revision.body, names
+                    revision.title,
+                    revision.summary,
+                    "" if case.retracted_at else revision.body,
+                    names,
+                    place_names(case.municipality.code),
                 ),
                 number == len(case.revisions),
             )

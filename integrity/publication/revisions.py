@@ -26,7 +26,7 @@ from integrity.publication.schemas import (
     PublicActorOut,
     PublicFileOut,
 )
-from integrity.publication.search import search_text
+from integrity.publication.search import place_names, search_text
 from integrity.publication.tables import (
     Decision,
     ProposalKind,
@@ -41,7 +41,7 @@ from integrity.redaction import (
     pdf_page_count,
     run_in_worker,
 )
-from integrity.reference import fold, municipality
+from integrity.reference import municipality
 from integrity.security.guards import Principal
 
 #: Public references: `IN-<year of first publication>-<nnnn>`, numbered in the order of publication,
@@ -185,7 +185,13 @@ async def write_revision(
         ),
         published_at=now,
         correction_note=correction_note,
-        search_text=fold(" ".join([draft.title, draft.summary, draft.body, *(a.name for a in actors)])),
+        search_text=search_text(
+            draft.title,
+            draft.summary,
+            draft.body,
+            [a.name for a in actors],
+            place_names(row["municipality"]),
+        ),
         is_current=True,
     )
     await revision.save()
@@ -238,7 +244,11 @@ async def retract_publication(row: dict[str, Any], note: str) -> dict[str, Any]:
     if current is not None:
         names = [actor["name"] for actor in json.loads(current["actors"])]
         await PublishedRevision.update(
-            {PublishedRevision.search_text: search_text(current["title"], current["summary"], "", names)}
+            {
+                PublishedRevision.search_text: search_text(
+                    current["title"], current["summary"], "", names, place_names(current["municipality"])
+                )
+            }
         ).where(PublishedRevision.id == current["id"])
     return {"reference": public["reference"]}
 

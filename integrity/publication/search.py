@@ -4,12 +4,14 @@ or Cyrillic, with and without diacritics, and its filters."""
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import snowballstemmer
 from piccolo.engine.postgres import PostgresEngine
 
 from integrity import db
@@ -20,7 +22,7 @@ from integrity.publication.public_schemas import (
     public_incident_date,
 )
 from integrity.publication.tables import PublishedRevision
-from integrity.reference import fold
+from integrity.reference import district, fold, municipality
 
 #: The revisions' serial primary key (Piccolo's implicit `id`).
 REVISION_ID = PublishedRevision._meta.primary_key
@@ -36,9 +38,40 @@ MAX_TERMS = 12
 _WORD = re.compile(r"[^\W_]+")
 
 
-def search_text(title: str, summary: str, body: str, actor_names: list[str]) -> str:
-    """The folded text a revision is found by (what the publishing side stores in `search_text`)."""
-    return fold(" ".join([title, summary, body, *actor_names]))
+#: Snowball's Serbian stemmer (it reads Latin and Cyrillic): the index holds every word's stem
+#: beside the word, and a query looks for its words' stems, so any inflected form finds any other
+#: ("ugovora" finds "ugovor", "Kraljevu" finds "Kraljevo").
+_STEMMER = snowballstemmer.stemmer("serbian")
+
+
+@functools.lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """The stem of one folded word (the word itself when the stemmer leaves nothing)."""
+    return _STEMMER.stemWord(word) or word
+
+
+def place_names(municipality_code: str) -> list[str]:
+    """The names a case's place is searched by: its municipality and its district (one script is
+    enough: folding makes Latin and Cyrillic the same)."""
+    place = municipality(municipality_code)
+    if place is None:
+        return []
+    names = [place.name_latn]
+    area = district(place.district)
+    if area is not None:
+        names.append(area.name_latn)
+    return names
+
+
+def search_text(
+    title: str, summary: str, body: str, actor_names: list[str], places: list[str] | None = None
+) -> str:
+    """The folded text a revision is found by (what the publishing side stores in `search_text`):
+    its words, then the stems that differ from them; with the names of its place."""
+    words = _WORD.findall(fold(" ".join([title, summary, body, *actor_names, *(places or [])])))
+    present = set(words)
+    stems = [s for s in dict.fromkeys(stem(word) for word in words) if s not in present]
+    return " ".join([*words, *stems])
 
 
 def search_terms(q: str | None) -> list[str]:
@@ -46,6 +79,12 @@ def search_terms(q: str | None) -> list[str]:
     if not q:
         return []
     return _WORD.findall(fold(q))[:MAX_TERMS]
+
+
+def query_terms(q: str | None) -> list[str]:
+    """What a query looks for: its words' stems, each as a prefix (so a word being typed matches
+    too)."""
+    return [stem(term) for term in search_terms(q)]
 
 
 def fts5_query(terms: list[str]) -> str:
@@ -113,7 +152,7 @@ async def _search_ids(filters: CaseFilters, *, limit: int, offset: int) -> tuple
     """Ids of the matching current revisions in display order (one page), and how many match."""
     postgres = _is_postgres()
     clauses, params = _filter_sql(filters, postgres)
-    terms = search_terms(filters.q)
+    terms = query_terms(filters.q)
     newest = "r.published_at DESC, r.id DESC"
     if not terms:
         # Newest first walks the index over (is_current, published_at, id) and stops at the page.

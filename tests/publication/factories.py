@@ -37,7 +37,7 @@ from integrity.custody import service as custody
 from integrity.http.multipart import iter_form_parts
 from integrity.publication import cache as public_cache
 from integrity.publication.revisions import next_public_reference
-from integrity.publication.search import search_text
+from integrity.publication.search import place_names, search_text
 from integrity.publication.tables import (
     PublicCase,
     PublishedActor,
@@ -359,7 +359,13 @@ class Publisher:
             actors=json.dumps(c["actors"], ensure_ascii=False),
             published_at=at,
             correction_note=correction_note,
-            search_text=search_text(c["title"], c["summary"], c["body"], [a["name"] for a in c["actors"]]),
+            search_text=search_text(
+                c["title"],
+                c["summary"],
+                c["body"],
+                [a["name"] for a in c["actors"]],
+                place_names(c["municipality"]),
+            ),
             is_current=True,
         )
         await revision.save()

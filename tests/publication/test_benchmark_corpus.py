@@ -11,6 +11,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from benchmarks.corpus import SeededCase, seed_published
+from integrity.publication.search import place_names, stem
 from integrity.reference import fold, to_cyrillic
 from tests.publication.factories import Publisher
 
@@ -75,14 +76,24 @@ async def test_seeded_cases_are_listed_shown_and_found_like_published_ones(
         details[case.reference] = detail
 
     def expected(word: str) -> set[str]:
-        """The cases whose public texts (title, summary, body, actor names) have a word starting so."""
+        """The cases whose public texts (title, summary, body, actor names, place names) have a word
+        that, or whose stem, starts with the query word's stem (search finds inflected forms)."""
+        wanted = stem(word)
         return {
             reference
             for reference, d in details.items()
             if any(
-                w.startswith(word)
+                w.startswith(wanted) or stem(w).startswith(wanted)
                 for w in words(
-                    " ".join([d["title"], d["summary"], d["body"], *(a["name"] for a in d["actors"])])
+                    " ".join(
+                        [
+                            d["title"],
+                            d["summary"],
+                            d["body"],
+                            *(a["name"] for a in d["actors"]),
+                            *place_names(d["municipality"]),
+                        ]
+                    )
                 )
             )
         }

@@ -699,3 +699,58 @@ async def test_the_incident_date_is_public_only_as_precisely_as_it_was_known(
         assert "2025-11" not in text and "17.11" not in text and "17. 11" not in text, url
     exported = await get_json(client, "/api/v1/public/export.json")
     assert [row["incident_date"] for row in exported["items"]] == ["2025"]
+
+
+async def test_search_finds_places_in_both_scripts_and_inflected_words(
+    client: Client, publisher: Publisher
+) -> None:
+    """Readers search as they speak: by the town ("Kraljevo", "Краљево", "u Kraljevu", the district)
+    and by any form of a word ("ugovora" finds "ugovor"), on SQLite and PostgreSQL alike."""
+    kraljevo = await publisher.publish(
+        title="Škola bez popravke",
+        summary="Opština je potpisala ugovor sa firmom.",
+        municipality_code="kraljevo",
+    )
+    elsewhere = await publisher.publish(
+        title="Pritisak na novinare",
+        summary="Urednici su dobili pretnje.",
+        municipality_code="beograd-vracar",
+    )
+    for q in (
+        "Kraljevo",
+        "Краљево",
+        "kraljevu",
+        "raški okrug",
+        "ugovora",
+        "УГОВОРА",
+        "ugovorom kraljevo",
+        "popravku",
+    ):
+        found = [item["reference"] for item in (await get_json(client, "/api/v1/public/cases", q=q))["items"]]
+        assert found == [kraljevo.reference], q
+    assert [
+        i["reference"] for i in (await get_json(client, "/api/v1/public/cases", q="novinara"))["items"]
+    ] == [elsewhere.reference]
+    assert (await get_json(client, "/api/v1/public/cases", q="ugovora Vračar"))["items"] == []
+
+
+async def test_the_search_migration_indexes_revisions_published_before_it(
+    client: Client, publisher: Publisher
+) -> None:
+    """Revisions published before place names and stems were indexed are indexed again by the
+    migration that brought them in."""
+    import importlib
+
+    from integrity.publication.tables import PublishedRevision
+    from integrity.reference import fold
+
+    case = await publisher.publish(title="Tender", summary="Potpisan ugovor.", municipality_code="kraljevo")
+    old_style = fold("Tender Potpisan ugovor.")
+    await PublishedRevision.update({PublishedRevision.search_text: old_style}).where(
+        PublishedRevision.reference == case.reference
+    )
+    assert (await get_json(client, "/api/v1/public/cases", q="Kraljevo"))["items"] == []
+    migration = importlib.import_module("migrations.integrity_2026_12_09t00_00_00_000000")
+    await migration._reindex()
+    found = (await get_json(client, "/api/v1/public/cases", q="Краљеву"))["items"]  # not the cached answer
+    assert [item["reference"] for item in found] == [case.reference]
