@@ -21,6 +21,7 @@ from integrity.cases.schemas import (
     CaseIn,
     CaseOut,
     CasePage,
+    CaseSort,
     CaseUpdate,
     CategoryOut,
     MunicipalityOut,
@@ -34,6 +35,7 @@ from integrity.http.downloads import file_headers, opened_stream
 from integrity.http.ranges import parse_range
 from integrity.http.uploads import form_parts
 from integrity.reference import categories, municipalities
+from integrity.review import queue
 from integrity.security.guards import Principal, requires_login
 
 REFERENCE_CACHE = CacheControlHeader(public=True, max_age=86400)
@@ -100,6 +102,8 @@ class CaseController(Controller):
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         page: Annotated[int, QueryParameter(ge=1)] = 1,
         page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        sort: Annotated[CaseSort, QueryParameter()] = CaseSort.newest,
+        waiting_for_me: Annotated[bool, QueryParameter()] = False,
     ) -> CasePage:
         return await service.list_cases(
             ctx,
@@ -111,6 +115,9 @@ class CaseController(Controller):
             q=q,
             page=page,
             page_size=page_size,
+            sort=sort,
+            # The cases where the next step is the caller's, each saying which step.
+            only=await queue.waiting_for(principal) if waiting_for_me else None,
         )
 
     @get("/{case_id:uuid}", operation_id="get_case")

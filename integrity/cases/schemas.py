@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import enum
 import uuid
 
 import msgspec
@@ -140,6 +141,16 @@ class CaseOut(msgspec.Struct):
     assigned_reviewer_id: uuid.UUID | None
 
 
+class CaseSort(enum.StrEnum):
+    """The order of a case list: newest or oldest filed first, last changed first, or waiting
+    longest first (the longest since its last change)."""
+
+    newest = "newest"
+    oldest = "oldest"
+    changed = "changed"
+    waiting = "waiting"
+
+
 class CaseSummaryOut(msgspec.Struct):
     id: uuid.UUID
     reference: str
@@ -151,6 +162,11 @@ class CaseSummaryOut(msgspec.Struct):
     created_at: datetime.datetime
     submitted_at: datetime.datetime | None
     assigned_reviewer_id: uuid.UUID | None
+    #: The last change (a step, an assignment, an edit): how long it has been waiting since.
+    updated_at: datetime.datetime | None = None
+    #: In a "waiting for me" list: what the caller is to do (``triage``, ``review``, ``approve``,
+    #: ``publish``, ``confirm_correction``, ``confirm_retraction``, ``confirm_takedown``).
+    waiting: str | None = None
 
 
 class CasePage(msgspec.Struct):

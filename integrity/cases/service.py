@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from piccolo.custom_types import Combinable
@@ -22,6 +23,7 @@ from integrity.cases.schemas import (
     CaseIn,
     CaseOut,
     CasePage,
+    CaseSort,
     CaseSummaryOut,
     CaseUpdate,
     CommentOut,
@@ -328,8 +330,11 @@ async def list_cases(
     q: str | None = None,
     page: int = 1,
     page_size: int = 20,
+    sort: CaseSort = CaseSort.newest,
+    only: Mapping[uuid.UUID, str] | None = None,
 ) -> CasePage:
-    """A member's own cases; for the review team, every case past its draft."""
+    """A member's own cases; for the review team, every case past its draft. ``only`` keeps the
+    cases it names, each with what is waiting on it (``review.queue.waiting_for``)."""
     where: Combinable
     if principal.role in REVIEW_TEAM:
         # Not the cases they have a conflict of interest on: those are out of their sight.
@@ -348,7 +353,15 @@ async def list_cases(
         )
     if assigned_to_me:
         where &= Case.assigned_reviewer == principal.id
-    rows = await Case.select().where(where).order_by(Case.created_at, ascending=False)
+    if only is not None:
+        where &= Case.id.is_in(list(only) or [uuid.uuid4()])
+    order = {
+        CaseSort.newest: (Case.created_at, False),
+        CaseSort.oldest: (Case.created_at, True),
+        CaseSort.changed: (Case.updated_at, False),
+        CaseSort.waiting: (Case.updated_at, True),
+    }[sort]
+    rows = await Case.select().where(where).order_by(order[0], ascending=order[1]).order_by(Case.id)
 
     summaries = []
     needle = fold(q) if q and q.strip() else None
@@ -380,6 +393,8 @@ async def list_cases(
             created_at=row["created_at"],
             submitted_at=row["submitted_at"],
             assigned_reviewer_id=row["assigned_reviewer"],
+            updated_at=row["updated_at"],
+            waiting=only.get(row["id"]) if only is not None else None,
         )
         for row, title in chosen
     ]

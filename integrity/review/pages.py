@@ -18,11 +18,12 @@ from litestar.response import Redirect, Template
 
 from integrity.cases import service as cases_service
 from integrity.cases.forms import category_codes, municipality_groups
+from integrity.cases.schemas import CaseSort
 from integrity.cases.tables import CaseStatus, CommentKind
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import Forbidden, Invalid, WrongState
 from integrity.reference import category, municipality
-from integrity.review import actors
+from integrity.review import actors, queue
 from integrity.review import service as review
 from integrity.review.actors import ActorLinkIn
 from integrity.review.case_page import case_page
@@ -64,6 +65,8 @@ class ReviewPages(Controller):
         q: Annotated[str | None, QueryParameter(max_length=200)] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
         stepped_away: Annotated[str | None, QueryParameter(max_length=1)] = None,
+        waiting: Annotated[str | None, QueryParameter(max_length=1)] = None,
+        sort: Annotated[str | None, QueryParameter(max_length=10)] = None,
     ) -> Template:
         wanted = (
             CaseStatus(status)
@@ -73,6 +76,9 @@ class ReviewPages(Controller):
         place = municipality_code if municipality_code and municipality(municipality_code) else ""
         topic = category_code if category_code and category(category_code) else ""
         mine = assigned == "1"
+        order = CaseSort(sort) if sort is not None and sort in CaseSort.__members__ else CaseSort.newest
+        waiting_for_me = await queue.waiting_for(principal)
+        only = waiting_for_me if waiting == "1" else None
         found = await cases_service.list_cases(
             ctx,
             principal,
@@ -83,6 +89,8 @@ class ReviewPages(Controller):
             q=q,
             page=page_number,
             page_size=PAGE_SIZE,
+            sort=order,
+            only=only,
         )
         filters = {
             "status": wanted.value if wanted else "",
@@ -90,10 +98,15 @@ class ReviewPages(Controller):
             "category": topic,
             "assigned": "1" if mine else "",
             "q": (q or "").strip(),
+            "waiting": "1" if only is not None else "",
+            "sort": order.value if order is not CaseSort.newest else "",
         }
         return page(
             "app/queue.html",
             stepped_away=stepped_away == "1",
+            waiting_count=len(waiting_for_me),
+            waiting_for_me=waiting_for_me,
+            sorts=[s.value for s in CaseSort],
             cases=found.items,
             total=found.total,
             page_number=page_number,

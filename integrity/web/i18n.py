@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -286,6 +286,17 @@ def fmt_incident_date(context: Any, value: datetime.date | str, precision: str) 
     return format_date(value, "medium", locale=_locale(context))
 
 
+@pass_context
+def fmt_age(context: Any, value: datetime.datetime | None) -> str:
+    """How long ago ``value`` was, in words ("3 days"), for how long something has waited."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.UTC)
+    elapsed = datetime.datetime.now(datetime.UTC) - value
+    return format_timedelta(max(elapsed, datetime.timedelta(0)), threshold=1.5, locale=_locale(context))
+
+
 def fmt_size(size: int) -> str:
     """Bytes for people (binary units, one decimal)."""
     value = float(size)
@@ -311,6 +322,7 @@ def install(environment: Any, extra_globals: dict[str, Callable[..., Any]] | Non
             "fmt_datetime": fmt_datetime,
             "fmt_incident_date": fmt_incident_date,
             "fmt_size": fmt_size,
+            "fmt_age": fmt_age,
             **(extra_globals or {}),
         }
     )

@@ -26,6 +26,24 @@ def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - the gett
     return singular, plural
 
 
+#: What waits for a review-team member (``review.queue.WAITING``).
+WAITING_STEPS = {
+    "triage": N_("to triage"),
+    "review": N_("to review"),
+    "approve": N_("to approve"),
+    "publish": N_("to publish"),
+    "confirm_correction": N_("correction to confirm"),
+    "confirm_retraction": N_("retraction to confirm"),
+    "confirm_takedown": N_("takedown to confirm"),
+}
+#: The orders of a case list (``cases.schemas.CaseSort``).
+CASE_SORTS = {
+    "newest": N_("Newest first"),
+    "oldest": N_("Oldest first"),
+    "changed": N_("Last changed first"),
+    "waiting": N_("Waiting longest first"),
+}
+
 CASE_STATUSES = {
     "draft": N_("Draft"),
     "submitted": N_("Submitted"),
@@ -413,6 +431,8 @@ def place_name(lang: str, code: str) -> str:
 
 TEMPLATE_GLOBALS = {
     "status_label": _label(CASE_STATUSES),
+    "waiting_label": _label(WAITING_STEPS),
+    "sort_label": _label(CASE_SORTS),
     "kind_label": _label(ACTOR_KINDS),
     "actor_role_label": _label(ACTOR_ROLES),
     "precision_label": _label(DATE_PRECISIONS),

@@ -457,3 +457,26 @@ async def test_the_new_pages_render_in_every_language(
         assert not left, f"{page_url} in {lang} still says: {left}"
         if lang == "sr-Cyrl":
             assert "Slučajevi" not in text and "Sledeći koraci" not in text
+
+
+async def test_the_queue_shows_what_waits_for_me_sorted_with_waiting_time(accounts: AccountFactory) -> None:
+    member = await accounts.as_role("member")
+    reviewer = await accounts.as_role("reviewer")
+    editor = await accounts.as_role("editor")
+    first = await submitted_case(member)
+    second = await submitted_case(member)
+    await post_form(reviewer, f"/app/cases/{first}/transitions", {"action": "start_review"})
+    await post_form(reviewer, f"/app/cases/{first}/transitions", {"action": "verify"})
+
+    page = await editor.get("/app/queue?waiting=1&lang=en", headers=HTML)
+    text = visible_text(page.text)
+    assert page.status_code == 200 and "Waiting for me (2)" in text
+    assert "to approve" in text and "to triage" in text and "Waiting" in text
+    assert f"/app/cases/{first}" in page.text and f"/app/cases/{second}" in page.text
+    # The reviewer who verified it has nothing to approve; the queue can be sorted.
+    theirs = visible_text((await reviewer.get("/app/queue?waiting=1&lang=en", headers=HTML)).text)
+    assert "to approve" not in theirs and "Waiting for me (1)" in theirs
+    oldest = (await editor.get("/app/queue?sort=oldest&lang=en", headers=HTML)).text
+    assert oldest.index(f"/app/cases/{first}") < oldest.index(f"/app/cases/{second}")
+    newest = (await editor.get("/app/queue?sort=newest&lang=en", headers=HTML)).text
+    assert newest.index(f"/app/cases/{second}") < newest.index(f"/app/cases/{first}")

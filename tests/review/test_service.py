@@ -341,3 +341,42 @@ async def test_the_submitter_cannot_be_assigned_their_own_case(accounts: Account
         f"/api/v1/cases/{case['id']}/assignment", json={"reviewer_id": str(filer.member.id)}
     )
     assert refused.status_code == 409 and refused.json()["code"] == "assignee_is_submitter"
+
+
+async def test_each_team_member_sees_what_waits_for_them_and_lists_sort(accounts: AccountFactory) -> None:
+    reviewer = await accounts.as_role("reviewer")
+    colleague = await accounts.as_role("reviewer")
+    editor = await accounts.as_role("editor")
+    _, fresh = await submitted(accounts)
+    _, mine = await submitted(accounts)
+    _, verified = await submitted(accounts)
+    assert (await act(reviewer, mine["id"], "start_review")).status_code == 200
+    assert (await act(colleague, verified["id"], "start_review")).status_code == 200
+    assert (await act(colleague, verified["id"], "verify")).status_code == 200
+
+    async def waiting(caller: Caller) -> dict[str, str]:
+        page = (await caller.get("/api/v1/cases", params={"waiting_for_me": "true"})).json()
+        return {item["id"]: item["waiting"] for item in page["items"]}
+
+    assert await waiting(reviewer) == {fresh["id"]: "triage", mine["id"]: "review"}
+    assert await waiting(colleague) == {fresh["id"]: "triage"}
+    assert await waiting(editor) == {fresh["id"]: "triage", verified["id"]: "approve"}
+    # A conflict of interest takes a case off the list too.
+    assert (await editor.post(f"/api/v1/cases/{verified['id']}/conflicts")).status_code == 201
+    assert await waiting(editor) == {fresh["id"]: "triage"}
+    member = await accounts.as_role("member")
+    assert (await member.get("/api/v1/cases", params={"waiting_for_me": "true"})).json()["items"] == []
+
+    # Sorting: filed order either way; by the last change, the case just verified comes first.
+    def order(caller_page: Any) -> list[str]:
+        return [item["id"] for item in caller_page.json()["items"]]
+
+    newest = order(await reviewer.get("/api/v1/cases"))
+    oldest = order(await reviewer.get("/api/v1/cases", params={"sort": "oldest"}))
+    assert newest == [verified["id"], mine["id"], fresh["id"]] and oldest == newest[::-1]
+    changed = order(await reviewer.get("/api/v1/cases", params={"sort": "changed"}))
+    assert changed[0] == verified["id"]
+    longest = order(await reviewer.get("/api/v1/cases", params={"sort": "waiting"}))
+    assert longest[-1] == verified["id"]
+    bad = await reviewer.get("/api/v1/cases", params={"sort": "sideways"})
+    assert bad.status_code in {400, 422} and bad.json()["code"]
