@@ -41,6 +41,7 @@ from integrity.http.uploads import form_parts
 from integrity.review.case_page import case_page
 from integrity.security.guards import Principal
 from integrity.web.i18n import language_of_scope
+from integrity.web.labels import DONE_MESSAGES
 from integrity.web.pages import (
     page,
     requires_page_login,
@@ -170,8 +171,10 @@ class CasePages(Controller):
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
+        done: Annotated[str | None, QueryParameter(max_length=40)] = None,
     ) -> Template:
-        return await case_page(principal, await cases_service.get_case(ctx, principal, case_id))
+        case = await cases_service.get_case(ctx, principal, case_id)
+        return await case_page(principal, case, done=done if done in DONE_MESSAGES else None)
 
     @get("/cases/{case_id:uuid}/edit", operation_id="edit_case_page")
     async def edit_form(

@@ -33,7 +33,7 @@ from integrity.publication.schemas import BoxIn, CopyPendingOut, DecisionIn, Dra
 from integrity.publication.tables import CheckState, Decision, TakedownReason
 from integrity.redaction.ocr import OCR_PACKAGES
 from integrity.security.guards import Principal
-from integrity.web.labels import N_
+from integrity.web.labels import DONE_MESSAGES, N_
 from integrity.web.pages import (
     page,
     requires_page_review_team,
@@ -394,8 +394,9 @@ class PublicationPages(Controller):
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
+        done: Annotated[str | None, QueryParameter(max_length=40)] = None,
     ) -> Template:
-        return await preview_page(ctx, principal, case_id)
+        return await preview_page(ctx, principal, case_id, done=done if done in DONE_MESSAGES else None)
 
     @post("/takedowns", operation_id="takedown_submit", status_code=303)
     async def ask_takedown(

@@ -76,6 +76,7 @@ async def preview_page(
     actions = workflow.allowed_actions(principal, row, facts)
     context.setdefault("action_error", None)
     context.setdefault("failed_action", None)
+    context.setdefault("done", None)
     try:
         shown = await revisions.preview(ctx, principal, case_id)
     except WrongState as exc:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from integrity.cases.sealing import CaseKey, case_key
-from integrity.cases.tables import CaseCategory
+from integrity.cases.tables import CaseCategory, CaseStatus
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Invalid, WrongState
-from integrity.publication.drafts import Draft, file_decisions, load_draft, public_actors_of
+from integrity.publication.drafts import Draft, draft_digest, file_decisions, load_draft, public_actors_of
 from integrity.publication.public_schemas import (
     coarsened_incident_date,
     public_incident_date,
@@ -30,6 +30,7 @@ from integrity.publication.search import place_names, search_text
 from integrity.publication.tables import (
     Decision,
     ProposalKind,
+    PublicationDraft,
     PublicCase,
     PublicChangeProposal,
     PublishedActor,
@@ -106,9 +107,17 @@ async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID)
     draft, actors, files, categories = await _revision_content(ctx, row, reference)
     precision = published_precision(row["incident_date_precision"], draft.incident_date_precision)
     public = await PublicCase.select().where(PublicCase.case == case_id).first()
+    # Right after a publication, the draft is what the public reads now (its latest revision); a
+    # change to it would go out as the next one.
+    current = (
+        public is not None
+        and row["status"] == CaseStatus.published
+        and await _published_digest(case_id) == await draft_digest(case_key(ctx, row), case_id)
+    )
     return PreviewOut(
         reference=reference,
-        revision=(public["latest_revision"] + 1) if public else 1,
+        revision=public["latest_revision"] + (0 if current else 1) if public else 1,
+        current=current,
         title=draft.title,
         summary=draft.summary,
         body=draft.body,
@@ -131,6 +140,24 @@ async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID)
         ],
         published_at=None,
         corrections=[],
+    )
+
+
+async def _published_digest(case_id: uuid.UUID) -> str | None:
+    """The digest of the draft the latest revision was published from (what was approved, or the
+    correction confirmed since)."""
+    row = (
+        await PublicationDraft.select(PublicationDraft.approved_digest)
+        .where(PublicationDraft.case == case_id)
+        .first()
+    )
+    return row["approved_digest"] if row else None
+
+
+async def record_published_digest(case_id: uuid.UUID, digest: str) -> None:
+    """After a confirmed correction: the draft its revision was published from."""
+    await PublicationDraft.update({PublicationDraft.approved_digest: digest}).where(
+        PublicationDraft.case == case_id
     )
 
 

@@ -172,6 +172,9 @@ class PreviewOut(msgspec.Struct):
     corrections: list[dict[str, object]]
     retraction: dict[str, object] | None = None
     incident_date_precision: str = "day"
+    #: True when this is what the public reads now (nothing changed since the latest revision);
+    #: then ``revision`` is that revision's number, else the number a publication would get.
+    current: bool = False
 
 
 class TakedownIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -10,14 +10,18 @@ from litestar.response import Template
 
 from integrity.cases import workflow
 from integrity.cases.schemas import CaseOut, CommentOut
-from integrity.cases.tables import CommentKind
+from integrity.cases.tables import CaseStatus, CommentKind
 from integrity.publication.renditions import DRAFT_STATES, redaction_kind
+from integrity.publication.tables import PublicCase
 from integrity.review import actors
 from integrity.review import service as review
 from integrity.review.actors import SharedActorOut
 from integrity.security.guards import Principal
 from integrity.security.roles import REVIEW_TEAM
 from integrity.web.pages import page
+
+#: States in which a case has a public page.
+PUBLIC_STATES = frozenset({CaseStatus.published, CaseStatus.retracted})
 
 
 def latest_request(case: CaseOut) -> CommentOut | None:
@@ -36,6 +40,13 @@ async def case_page(principal: Principal, case: CaseOut, status_code: int = 200,
             if not actor.protect_identity:
                 found = await actors.shared_actors(principal, actor.name, actor.kind)
                 matches[str(actor.actor_id)] = [m for m in found if m.id != actor.actor_id]
+    context.setdefault("done", None)
+    public = (
+        await PublicCase.select(PublicCase.reference).where(PublicCase.case == case.id).first()
+        if team_view and case.status in PUBLIC_STATES
+        else None
+    )
+    context.setdefault("public_reference", public["reference"] if public else None)
     context.setdefault("upload_error", None)
     context.setdefault("action_error", None)
     context.setdefault("values", {})

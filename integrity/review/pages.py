@@ -29,6 +29,7 @@ from integrity.review.actors import ActorLinkIn
 from integrity.review.case_page import case_page
 from integrity.security.guards import Principal
 from integrity.web.i18n import language_of_scope
+from integrity.web.labels import DONE_MESSAGES
 from integrity.web.pages import (
     page,
     requires_page_login,
@@ -148,9 +149,11 @@ class ReviewPages(Controller):
                 action_error=exc,
                 values={"action": action, "reason": reason},
             )
+        # The page it leads to says the step was taken (and, once published, where the public reads it).
+        done = f"?done={action}" if action in DONE_MESSAGES else ""
         if action == "withdraw" or action == "start_review":
-            return see_other(f"/app/cases/{case_id}")
-        return see_other(f"/app/cases/{case_id}{suffix}")
+            return see_other(f"/app/cases/{case_id}{done}")
+        return see_other(f"/app/cases/{case_id}{suffix}{done}")
 
     @post("/cases/{case_id:uuid}/comments", operation_id="case_comment_submit", status_code=303)
     async def comment(

@@ -110,6 +110,8 @@ async def transition(
                         code="proposal_stale",
                     )
                 details |= await revisions.write_revision(ctx, row, correction_note=proposal.reason)
+                if proposal.draft_digest:
+                    await revisions.record_published_digest(case_id, proposal.draft_digest)
             else:
                 details |= await revisions.retract_publication(row, proposal.reason)
             await revisions.drop_proposal(case_id)

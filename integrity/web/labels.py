@@ -93,6 +93,24 @@ ACTIONS = {
     "confirm_retraction": N_("Retraction"),
     "withdraw": N_("Withdrawal"),
 }
+#: The notice after a workflow step was taken.
+DONE_MESSAGES = {
+    "submit": N_("Submitted: the review team has been told."),
+    "start_review": N_("The review has started: the case is assigned to you."),
+    "request_info": N_("The request was sent to the member."),
+    "provide_info": N_("The information was sent to the review team."),
+    "verify": N_("Verified: an editor can approve it now."),
+    "reject": N_("The case was rejected."),
+    "reopen": N_("The review was reopened."),
+    "send_back": N_("Sent back for more work."),
+    "approve": N_("Approved: it can be published now."),
+    "publish": N_("Published: the public can read it now."),
+    "correct": N_("The correction was proposed: another editor confirms it."),
+    "confirm_correction": N_("The correction is published."),
+    "retract": N_("The retraction was proposed: another editor confirms it."),
+    "confirm_retraction": N_("The publication was retracted."),
+    "withdraw": N_("The case was withdrawn."),
+}
 #: What the button of each workflow step says.
 ACTION_BUTTONS = {
     "start_review": N_("Start the review"),
@@ -438,6 +456,7 @@ TEMPLATE_GLOBALS = {
     "precision_label": _label(DATE_PRECISIONS),
     "action_label": _label(ACTIONS),
     "action_button": _label(ACTION_BUTTONS),
+    "done_message": _label(DONE_MESSAGES),
     "reason_label": _label(REASON_LABELS),
     "comment_kind_label": _label(COMMENT_KINDS),
     "takedown_reason_label": _label(TAKEDOWN_REASONS),

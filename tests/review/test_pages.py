@@ -101,6 +101,7 @@ async def test_the_review_team_takes_steps_writes_notes_and_asks_the_member(
 
     started = await post_en(reviewer, url + "/transitions?lang=en", {"action": "start_review"})
     assert started.status_code == 200 and "Ask the member for information" in started.text
+    assert "The review has started: the case is assigned to you." in visible_text(started.text)
     # A step that needs a reason is refused without one, with the message on the page.
     refused = await post_form(reviewer, url + "/transitions?lang=en", {"action": "reject", "reason": ""})
     assert refused.status_code == 422 and "Reject needs a reason." in visible_text(refused.text)
@@ -336,6 +337,11 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
         editor, url + "/transitions?lang=en", {"action": "publish", "return_to": "preview"}
     )
     assert published.status_code == 200 and "Propose retracting the publication" in published.text
+    # The step is confirmed, with the public page; the preview is now what the public reads.
+    text = visible_text(published.text)
+    assert "Published: the public can read it now. The public page of IN-" in text
+    assert re.search(r'href="/cases/IN-\d{4}-\d{4}"', published.text)
+    assert "exactly as the public reads it now: revision 1" in text and "revision 2" not in text
     refused = await post_form(
         editor, url + "/transitions?lang=en", {"action": "correct", "reason": "", "return_to": "preview"}
     )
