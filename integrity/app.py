@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -47,6 +47,7 @@ from integrity.http.problems import EXCEPTION_HANDLERS
 from integrity.jobs import JobQueue
 from integrity.jobs import tasks as jobs
 from integrity.notifications.controller import NotificationController
+from integrity.notifications.pages import NotificationPages, count_unread
 from integrity.publication import filecheck
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
@@ -97,6 +98,13 @@ API_CONTROLLERS = [
     PublicCustodyController,
 ]
 
+
+async def before_page(request: Request[Any, Any, Any]) -> None:
+    """Every page has a CSRF token to hand, and a logged-in member's header their unread count."""
+    await ensure_csrf_state(request)
+    await count_unread(request)
+
+
 #: Every HTML page, in one router: errors become pages, and every page has a CSRF token to hand.
 PAGES = Router(
     path="/",
@@ -109,10 +117,11 @@ PAGES = Router(
         CasePages,
         ReviewPages,
         PublicationPages,
+        NotificationPages,
     ],
     include_in_schema=False,
     exception_handlers=PAGE_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-    before_request=ensure_csrf_state,
+    before_request=before_page,
 )
 
 STATIC_FILES = create_static_files_router(

@@ -156,6 +156,21 @@ async def list_notifications(principal: Principal, *, unread_only: bool = False)
     )
 
 
+async def unread_count(principal: Principal) -> int:
+    """How many of the caller's notifications are unread (shown on every page)."""
+    return int(await Notification.count().where(_for(principal) & Notification.read_at.is_null()))
+
+
+async def mark_all_read(principal: Principal) -> int:
+    """Mark every unread notification of the caller read; returns how many."""
+    marked = await (
+        Notification.update({Notification.read_at: datetime.datetime.now(datetime.UTC)})
+        .where(_for(principal) & Notification.read_at.is_null())
+        .returning(Notification.id)
+    )
+    return len(marked)
+
+
 async def mark_read(principal: Principal, notification_id: uuid.UUID) -> None:
     row = (
         await Notification.select(Notification.id)

@@ -215,6 +215,14 @@ def viewer(context: Any) -> Any:
 
 
 @pass_context
+def unread_count(context: Any) -> int:
+    """The logged-in member's unread notifications, counted before the page
+    (``integrity.notifications.pages.count_unread``); 0 on pages rendered without it."""
+    request = context.get("request")
+    return int(request.scope.get("integrity_unread", 0)) if request is not None else 0
+
+
+@pass_context
 def page_lang(context: Any) -> str:
     return _lang(context)
 
@@ -317,6 +325,7 @@ def install(environment: Any, extra_globals: dict[str, Callable[..., Any]] | Non
         {
             "page_lang": page_lang,
             "viewer": viewer,
+            "unread_count": unread_count,
             "language_links": language_links,
             "fmt_date": fmt_date,
             "fmt_datetime": fmt_datetime,

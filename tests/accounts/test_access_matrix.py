@@ -400,6 +400,16 @@ async def owners_notification(world: World) -> Req:
     return Req(path=f"/api/v1/me/notifications/{row['id']}/read")
 
 
+async def page_empty_form(world: World) -> Req:
+    return Req(content=b"", headers=FORM)
+
+
+async def page_notification_read(world: World) -> Req:
+    request = await owners_notification(world)
+    assert request.path is not None
+    return Req(path=request.path.replace("/api/v1/me/", "/app/"), content=b"", headers=FORM)
+
+
 async def publication_draft(world: World) -> Req:
     case_id, file_id = await owners_case(world, submitted=True, with_file=True, in_review=True)
     body = {
@@ -903,6 +913,11 @@ MATRIX: dict[str, Entry] = {
     ),
     "GET /api/v1/me/notifications": Entry(logged_in(200)),
     "POST /api/v1/me/notifications/{notification_id:uuid}/read": Entry(owner_only(204), owners_notification),
+    "GET /app/notifications": Entry(member_pages(200)),
+    "POST /app/notifications/{notification_id:uuid}/read": Entry(
+        owner_pages(303) | {"anonymous": 403}, page_notification_read
+    ),
+    "POST /app/notifications/read": Entry(member_pages(303) | {"anonymous": 403}, page_empty_form),
     "GET /api/v1/cases/{case_id:uuid}/receipt": Entry(
         case_team(200, reviewer=403, editor=403), submitted_receipt
     ),
