@@ -9,6 +9,7 @@ all), then the files, which go part by part from the request into the vault thro
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -287,11 +288,15 @@ class CasePages(Controller):
     ) -> Template:
         receipt = await cases_submission.get_receipt(principal, case_id)
         case = await cases_service.get_case(ctx, principal, case_id)
+        payload = json.loads(receipt.payload)
         return page(
             "app/receipt.html",
             case=case,
             receipt=receipt,
-            payload=json.loads(receipt.payload),
+            payload=payload,
+            submitted_at=datetime.datetime.fromisoformat(payload["submitted_at"]),
+            # The receipt names files by their hashes only; the member's own page adds the names.
+            names={attachment.sha256: attachment.filename for attachment in case.attachments},
             receipt_json=_receipt_json(receipt),
             base_url=ctx.settings.base_url,
         )

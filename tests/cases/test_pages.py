@@ -192,3 +192,20 @@ async def test_every_page_renders_in_every_language(accounts: AccountFactory, la
             assert "Moji slučajevi" not in text and "Prijavi" not in text
         if lang == "en":
             assert "Slučaj" not in text and "Prijavi se" not in text
+
+
+async def test_the_receipt_page_names_the_files_shows_local_time_and_links_to_verify(
+    accounts: AccountFactory,
+) -> None:
+    from tests.review.test_service import submitted
+
+    member, case = await submitted(accounts)
+    page = await member.get(f"/app/cases/{case['id']}/receipt?lang=en", headers=HTML)
+    text = visible_text(page.text)
+    payload = json.loads((await member.get(f"/app/cases/{case['id']}/receipt.json")).json()["payload"])
+    # The file by its name beside its hash; the time in Serbia's zone, the receipt's UTC beside it.
+    assert "izvestaj.txt" in text and payload["files"][0]["sha256"] in page.text
+    assert "izvestaj" not in json.dumps(payload)  # the signed receipt itself names no file
+    assert "in the receipt, in UTC:" in text and f"<code>{payload['submitted_at']}</code>" in page.text
+    assert "2026-" not in text.split("Submitted")[1].split("(")[0]  # shown as people write dates
+    assert 'href="/verify#receipt"' in page.text and "In plain words" in text
