@@ -61,6 +61,15 @@ ALLOWED: tuple[DetectedType, ...] = (
     JPEG, PNG, WEBP, HEIC, HEIF, PDF, TEXT, MP3, M4A, OGG, WAV, MP4, MOV, WEBM, DOCX, XLSX, ODT,
 )  # fmt: skip
 
+#: The file inputs' ``accept``: the extensions (and the types) of what is accepted, so the browser
+#: offers those and its script refuses others before sending (the server still decides by content).
+ACCEPT = ",".join(
+    [
+        *sorted({f".{t.extension}" for t in ALLOWED} | {".jpeg", ".oga", ".text", ".md", ".csv"}),
+        *sorted({t.mime for t in ALLOWED}),
+    ]
+)
+
 # `filetype`'s answer (its MIME type) -> ours. Anything it recognises that is not here (programs,
 # archives, HTML-capable formats, fonts, ...) is refused.
 _FROM_FILETYPE: dict[str, DetectedType] = {

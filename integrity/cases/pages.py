@@ -24,6 +24,7 @@ from litestar.response import Redirect, Template
 from integrity.cases import evidence as cases_evidence
 from integrity.cases import service as cases_service
 from integrity.cases import submission as cases_submission
+from integrity.cases.filetypes import ACCEPT
 from integrity.cases.forms import (
     MESSAGES,
     CaseForm,
@@ -83,6 +84,7 @@ def _form_page(
         precisions=[p.value for p in DatePrecision],
         actor_kinds=[k.value for k in ActorKind],
         actor_roles=[r.value for r in ActorRole],
+        upload_accept=ACCEPT,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from litestar.response import Template
 
 from integrity.cases import workflow
+from integrity.cases.filetypes import ACCEPT
 from integrity.cases.schemas import CaseOut, CommentOut
 from integrity.cases.tables import CaseStatus, CommentKind
 from integrity.publication.renditions import DRAFT_STATES, redaction_kind
@@ -43,7 +44,7 @@ async def case_page(principal: Principal, case: CaseOut, status_code: int = 200,
     context.setdefault("done", None)
     public = (
         await PublicCase.select(PublicCase.reference).where(PublicCase.case == case.id).first()
-        if team_view and case.status in PUBLIC_STATES
+        if case.status in PUBLIC_STATES
         else None
     )
     context.setdefault("public_reference", public["reference"] if public else None)
@@ -63,6 +64,7 @@ async def case_page(principal: Principal, case: CaseOut, status_code: int = 200,
         drafting=team_view and case.status in DRAFT_STATES and not case.conflict_declared,
         redactable={a.id for a in case.attachments if redaction_kind(a.content_type)},
         linking=linking,
+        upload_accept=ACCEPT,
         actor_matches=matches,
         **context,
     )

@@ -243,3 +243,28 @@ def test_an_admin_invites_and_manages_members(browser: Any, live_server: LiveSer
     guest.page.get_by_role("button", name="Join").click()
     assert "Welcome to the Integrity Network" in guest.page.locator("h1").inner_text()
     guest.close()
+
+
+def test_the_browser_refuses_a_file_of_a_refused_type_before_sending(
+    browser: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """The file input says what is accepted, and its script refuses anything else before a long
+    upload starts (the server still decides by the content)."""
+    session = Session(browser, live_server)
+    session.log_in(create_member(live_server, "member-types@example.org"))
+    session.page.wait_for_url("**/app/")
+    session.goto("/app/cases/new?lang=en")
+    field = session.page.get_by_label("Files (optional)")
+    accept = field.get_attribute("accept") or ""
+    assert ".pdf" in accept and ".jpg" in accept and ".exe" not in accept
+    program = tmp_path / "setup.exe"
+    program.write_bytes(b"MZ" + bytes(64))
+    field.set_input_files(str(program))
+    message = field.evaluate("input => input.validationMessage")
+    assert "setup.exe" in message and "not accepted" in message
+    assert field.evaluate("input => input.form.checkValidity()") is False
+    evidence = tmp_path / "ugovor.pdf"
+    evidence.write_bytes(samples.pdf("Ugovor"))
+    field.set_input_files(str(evidence))
+    assert field.evaluate("input => input.validationMessage") == ""
+    session.close()

@@ -3,7 +3,27 @@
 // The form is sent as the browser would send it (FormData keeps the fields in page order, so the
 // CSRF token stays the first part and the files the last).
 
+// Files of a type the platform refuses are refused here too, before a long upload: the input's
+// `accept` lists the extensions and types accepted (the server still decides by the content).
+function guardTypes(input) {
+  const accepted = (input.getAttribute("accept") || "").split(",").map((item) => item.trim().toLowerCase());
+  const extensions = accepted.filter((item) => item.startsWith("."));
+  const types = accepted.filter((item) => item.includes("/"));
+  const message = input.getAttribute("data-refused") || "";
+  input.addEventListener("change", () => {
+    const refused = Array.from(input.files || []).filter((file) => {
+      const name = file.name.toLowerCase();
+      const dot = name.lastIndexOf(".");
+      const extension = dot >= 0 ? name.slice(dot) : "";
+      return !extensions.includes(extension) && !types.includes((file.type || "").toLowerCase());
+    });
+    input.setCustomValidity(refused.length ? message.replace("{names}", refused.map((file) => file.name).join(", ")) : "");
+    if (refused.length) input.reportValidity();
+  });
+}
+
 function enhance(form) {
+  form.querySelectorAll("input[type=file][accept]").forEach(guardTypes);
   const box = form.querySelector("[data-upload-progress]");
   if (!box || !window.XMLHttpRequest || !window.FormData) return;
   const bar = box.querySelector("progress");
