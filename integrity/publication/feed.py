@@ -1,13 +1,19 @@
-"""The Atom feed of publications, corrections and retractions."""
+"""The Atom feeds of publications, corrections and retractions: of everything, or of one
+municipality, one category or one actor; titled in the reader's language and styled so that a
+browser shows them as a page."""
 
 from __future__ import annotations
 
 import datetime
 import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from piccolo.custom_types import Combinable
+
 from integrity.publication.search import REVISION_ID, as_utc
-from integrity.publication.tables import PublicCase, PublishedRevision
+from integrity.publication.tables import PublicCase, PublishedActor, PublishedRevision
 
 FEED_LIMIT = 50
 
@@ -26,8 +32,48 @@ class FeedEvent:
     at: datetime.datetime
 
 
-async def feed_events(limit: int = FEED_LIMIT) -> list[FeedEvent]:
-    """Publications, corrections and retractions, newest first."""
+@dataclass(frozen=True)
+class FeedFilter:
+    """Which events a feed holds: those of cases in one municipality, of one category, or naming
+    one actor (the case's current revision decides; None: every case)."""
+
+    municipality: str | None = None
+    category: str | None = None
+    actor: uuid.UUID | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.municipality is None and self.category is None and self.actor is None
+
+
+async def _references(wanted: FeedFilter) -> list[str]:
+    """The references of the cases whose current revision matches ``wanted``."""
+    where: Combinable = PublishedRevision.is_current == True  # noqa: E712
+    if wanted.municipality is not None:
+        where &= PublishedRevision.municipality == wanted.municipality
+    if wanted.category is not None:
+        # Category codes are slugs: the quoted code occurs in the JSON list only as itself.
+        where &= PublishedRevision.categories.like(f'%"{wanted.category}"%')
+    if wanted.actor is not None:
+        where &= REVISION_ID.is_in(
+            PublishedActor.select(PublishedActor.revision).where(PublishedActor.actor_id == wanted.actor)
+        )
+    return [
+        row["reference"] for row in await PublishedRevision.select(PublishedRevision.reference).where(where)
+    ]
+
+
+async def feed_events(limit: int = FEED_LIMIT, wanted: FeedFilter | None = None) -> list[FeedEvent]:
+    """Publications, corrections and retractions, newest first (only those of the cases
+    ``wanted`` chooses)."""
+    references = None if wanted is None or wanted.empty else await _references(wanted)
+    if references is not None and not references:
+        return []
+    chosen: Combinable = PublishedRevision.withdrawn_at.is_null()
+    retracted: Combinable = PublicCase.retracted == True  # noqa: E712
+    if references is not None:
+        chosen &= PublishedRevision.reference.is_in(references)
+        retracted &= PublicCase.reference.is_in(references)
     revisions = (
         await PublishedRevision.select(
             PublishedRevision.reference,
@@ -37,7 +83,7 @@ async def feed_events(limit: int = FEED_LIMIT) -> list[FeedEvent]:
             PublishedRevision.correction_note,
             PublishedRevision.published_at,
         )
-        .where(PublishedRevision.withdrawn_at.is_null())
+        .where(chosen)
         .order_by(PublishedRevision.published_at, ascending=False)
         .order_by(REVISION_ID, ascending=False)
         .limit(limit)
@@ -50,7 +96,7 @@ async def feed_events(limit: int = FEED_LIMIT) -> list[FeedEvent]:
             PublicCase.retracted_at,
             PublicCase.updated_at,
         )
-        .where(PublicCase.retracted == True)  # noqa: E712
+        .where(retracted)
         .order_by(PublicCase.retracted_at, ascending=False)
         .limit(limit)
     )
@@ -102,21 +148,45 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-_FEED_TITLES = {"published": "{title}", "corrected": "Correction: {title}", "retracted": "Retracted: {title}"}
+@dataclass(frozen=True)
+class FeedTexts:
+    """What a feed says around its entries, in the reader's language (the controller translates).
+    ``corrected`` and ``retracted`` hold ``{title}``; ``script`` writes published text in the
+    reader's script."""
+
+    title: str = "Integrity Network: published cases"
+    subtitle: str = "Publications, corrections and retractions of case files"
+    corrected: str = "Correction: {title}"
+    retracted: str = "Retracted: {title}"
+    script: Callable[[str], str] = str
 
 
-def atom_feed(events: list[FeedEvent], base_url: str) -> bytes:
-    """The Atom document (RFC 4287) for `events`; every link is built from `base_url`."""
+#: The stylesheet a browser shows the feed with (a feed reader ignores it).
+STYLESHEET = "/static/css/feed.css"
+
+
+def atom_feed(
+    events: list[FeedEvent],
+    base_url: str,
+    *,
+    path: str = "/feed.atom",
+    page: str = "/",
+    texts: FeedTexts | None = None,
+) -> bytes:
+    """The Atom document (RFC 4287) for `events`; every link is built from `base_url`: the feed's
+    own at ``path`` (with its query), the page it belongs to at ``page``."""
     from feedgen.feed import FeedGenerator
 
+    words = texts or FeedTexts()
+    titles = {"published": "{title}", "corrected": words.corrected, "retracted": words.retracted}
     base = base_url.rstrip("/")
     feed = FeedGenerator()
-    feed.id(f"{base}/feed.atom")
-    feed.title("Integrity Network: published cases")
-    feed.subtitle("Publications, corrections and retractions of case files")
+    feed.id(f"{base}{path}")
+    feed.title(_xml_text(words.title))
+    feed.subtitle(_xml_text(words.subtitle))
     feed.author({"name": "Integrity Network"})
-    feed.link(href=f"{base}/feed.atom", rel="self", type="application/atom+xml")
-    feed.link(href=f"{base}/", rel="alternate", type="text/html")
+    feed.link(href=f"{base}{path}", rel="self", type="application/atom+xml")
+    feed.link(href=f"{base}{page}", rel="alternate", type="text/html")
     # A fixed `updated` when there is nothing yet keeps the document (and its ETag) stable.
     feed.updated(events[0].at if events else _EPOCH)
     # feedgen writes entries in reverse order of adding them: add the oldest first.
@@ -124,16 +194,18 @@ def atom_feed(events: list[FeedEvent], base_url: str) -> bytes:
         entry = feed.add_entry()
         page = f"{base}/cases/{event.reference}"
         entry.id(f"{page}#{event.kind}-{event.revision}")
-        entry.title(_xml_text(_FEED_TITLES[event.kind].format(title=event.title)))
+        entry.title(_xml_text(titles[event.kind].format(title=words.script(event.title))))
         # One link only: feedgen 1.0 writes an entry's links without their rel and type, so a
         # second one would make two "alternate" links of one type, which RFC 4287 forbids.
         entry.link(href=page, rel="alternate", type="text/html")
         entry.updated(event.at)
         entry.published(event.at)
-        parts = [event.summary]
+        parts = [words.script(event.summary)]
         if event.note:
-            parts.insert(0, event.note)
+            parts.insert(0, words.script(event.note))
         entry.summary(_xml_text("\n\n".join(p for p in parts if p)))
         entry.category(term=event.kind)
     document: bytes = feed.atom_str(pretty=False)
-    return document
+    # After the XML declaration: a browser opening the feed shows it styled, as a page.
+    declaration, _, rest = document.partition(b"?>")
+    return declaration + b'?>\n<?xml-stylesheet type="text/css" href="' + STYLESHEET.encode() + b'"?>' + rest

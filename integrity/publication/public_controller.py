@@ -12,6 +12,7 @@ import datetime
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Annotated, Any, cast
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Controller, Request, get
@@ -20,6 +21,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
+from integrity.errors import NotFound
 from integrity.http.conditional import etag_matches, not_modified_since
 from integrity.http.downloads import file_headers, plaintext_stream
 from integrity.publication import case_files, open_data
@@ -33,6 +35,11 @@ from integrity.publication.public_schemas import (
     PublicExport,
     PublicStats,
 )
+from integrity.reference import category as category_of
+from integrity.reference import municipality as municipality_of
+from integrity.reference import to_cyrillic, to_latin
+from integrity.web.i18n import SR_CYRL, SR_LATN, gettext_for, language_of_scope
+from integrity.web.labels import N_
 
 MAX_AGE = 60
 #: A published file's bytes never change for its id.
@@ -208,13 +215,76 @@ class FeedController(Controller):
         "/feed.atom",
         operation_id="public_feed",
         media_type="application/atom+xml",
-        description="Atom feed of publications, corrections and retractions (newest first, 50 at most).",
+        description=(
+            "Atom feed of publications, corrections and retractions (newest first, 50 at most): of "
+            "every case, or of one `municipality`, `category` or `actor`; titled in `lang`."
+        ),
     )
-    async def feed(self, request: AnyRequest, state: State) -> Response[bytes]:
-        body = publication_feed.atom_feed(await publication_feed.feed_events(), state.settings.base_url)
+    async def feed(
+        self,
+        request: AnyRequest,
+        state: State,
+        municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        category: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        actor: Annotated[uuid.UUID | None, QueryParameter()] = None,
+    ) -> Response[bytes]:
+        wanted = publication_feed.FeedFilter(municipality=municipality, category=category, actor=actor)
+        lang = language_of_scope(request.scope)
+        texts = await feed_texts(lang, wanted)
+        chosen = {"municipality": municipality, "category": category, "actor": actor}
+        asked = [(k, str(v)) for k, v in chosen.items() if v]
+        if "lang" in request.query_params:
+            asked.append(("lang", lang))
+        path = "/feed.atom" + (f"?{urlencode(asked)}" if asked else "")
+        body = publication_feed.atom_feed(
+            await publication_feed.feed_events(wanted=wanted),
+            state.settings.base_url,
+            path=path,
+            page=feed_page(wanted, lang),
+            texts=texts,
+        )
         return cached(
             request,
             body,
             media_type="application/atom+xml; charset=utf-8",
             last_modified=await open_data.last_modified(),
         )
+
+
+async def feed_texts(lang: str, wanted: publication_feed.FeedFilter) -> publication_feed.FeedTexts:
+    """The feed's title and subtitle in ``lang``, naming what it follows; unknown codes are
+    refused (404, as for a page that does not exist)."""
+    t = gettext_for(lang)
+    script = to_cyrillic if lang == SR_CYRL else (to_latin if lang == SR_LATN else str)
+    title = t.gettext(N_("Integrity Network: published cases"))
+    if wanted.municipality is not None:
+        place = municipality_of(wanted.municipality)
+        if place is None:
+            raise NotFound("no such municipality", code="municipality_not_found")
+        title = t.gettext(N_("Integrity Network: cases in %(place)s")) % {"place": place.name(lang)}
+    if wanted.category is not None:
+        topic = category_of(wanted.category)
+        if topic is None:
+            raise NotFound("no such category", code="category_not_found")
+        title = t.gettext(N_("Integrity Network: %(category)s")) % {"category": topic.label(lang)}
+    if wanted.actor is not None:
+        actor = await case_files.get_actor(wanted.actor)
+        title = t.gettext(N_("Integrity Network: cases naming %(name)s")) % {"name": script(actor.name)}
+    return publication_feed.FeedTexts(
+        title=title,
+        subtitle=t.gettext(N_("Publications, corrections and retractions of case files")),
+        corrected=t.gettext(N_("Correction: %(title)s")) % {"title": "{title}"},
+        retracted=t.gettext(N_("Retracted: %(title)s")) % {"title": "{title}"},
+        script=script,
+    )
+
+
+def feed_page(wanted: publication_feed.FeedFilter, lang: str) -> str:
+    """The page a feed belongs to (its ``alternate`` link)."""
+    if wanted.municipality is not None:
+        return f"/?municipality={wanted.municipality}&lang={lang}"
+    if wanted.category is not None:
+        return f"/?category={wanted.category}&lang={lang}"
+    if wanted.actor is not None:
+        return f"/actors/{wanted.actor}?lang={lang}"
+    return f"/?lang={lang}"

@@ -570,7 +570,8 @@ async def test_the_feed_has_publications_corrections_and_retractions_newest_firs
     assert self_link.get("href") == "http://testserver.local/feed.atom"
     entries = root.findall(f"{ATOM}entry")
     titles = [entry.findtext(f"{ATOM}title") for entry in entries]
-    assert titles == ["Retracted: Drugi", "Correction: Prvi <slučaj> & više", "Drugi", "Prvi <slučaj> & više"]
+    # Without a language asked for, the platform's own: Serbian in Latin script.
+    assert titles == ["Opozvano: Drugi", "Ispravka: Prvi <slučaj> & više", "Drugi", "Prvi <slučaj> & više"]
     kinds = [entry.find(f"{ATOM}category").get("term") for entry in entries]  # type: ignore[union-attr]
     assert kinds == ["retracted", "corrected", "published", "published"]
     # An Atom link without rel is an alternate link.
@@ -754,3 +755,48 @@ async def test_the_search_migration_indexes_revisions_published_before_it(
     await migration._reindex()
     found = (await get_json(client, "/api/v1/public/cases", q="Краљеву"))["items"]  # not the cached answer
     assert [item["reference"] for item in found] == [case.reference]
+
+
+async def test_feeds_per_municipality_category_and_actor_in_the_readers_language(
+    client: Client, publisher: Publisher
+) -> None:
+    import feedparser
+
+    kraljevo = await publisher.publish(
+        title="Tender za školu",
+        municipality_code="kraljevo",
+        categories=["procurement_public_money"],
+        shared_actors=[("Opština Primerovo", "institution")],
+    )
+    await publisher.publish(
+        title="Pritisak na novinare", municipality_code="cacak", categories=["media_capture"]
+    )
+    await publisher.correct(kraljevo, note="Ispravljen iznos.", title="Tender za školu (ispravljeno)")
+
+    async def feed(**params: str) -> Any:
+        response = await client.get("/feed.atom", params=params)
+        assert response.status_code == 200, response.text
+        assert b'<?xml-stylesheet type="text/css" href="/static/css/feed.css"?>' in response.content
+        parsed = feedparser.parse(response.content)
+        assert not parsed.bozo, parsed.bozo_exception
+        return parsed
+
+    local = await feed(municipality="kraljevo", lang="en")
+    assert local.feed.title == "Integrity Network: cases in Kraljevo"
+    assert [e.title for e in local.entries] == [
+        "Correction: Tender za školu (ispravljeno)",
+        "Tender za školu",
+    ]
+    assert all(kraljevo.reference in e.link for e in local.entries)
+    topic = await feed(category="media_capture", lang="en")
+    assert [e.title for e in topic.entries] == ["Pritisak na novinare"]
+    actor = await feed(actor=str(kraljevo.actor_ids["Opština Primerovo"]), lang="en")
+    assert actor.feed.title == "Integrity Network: cases naming Opština Primerovo" and len(actor.entries) == 2
+    everything = await feed(lang="en")
+    assert len(everything.entries) == 3
+    # In Serbian Cyrillic: the subtitle and the published titles in the reader's script.
+    cyrillic = await feed(municipality="kraljevo", lang="sr-Cyrl")
+    assert "Краљево" in cyrillic.feed.title and "Тендер за школу" in cyrillic.entries[1].title
+    assert cyrillic.feed.subtitle != everything.feed.subtitle
+    # An unknown place is no feed.
+    assert (await client.get("/feed.atom", params={"municipality": "atlantis"})).status_code == 404

@@ -56,8 +56,12 @@ async def test_search_filters_and_the_case_file(client: AsyncTestClient[Litestar
     assert "Tajni Svedok" not in page.text and "Interni naslov" not in page.text
     older = await client.get(f"/cases/{case.reference}?revision=1&lang=en", headers=HTML)
     assert "not the latest one" in older.text and "(ispravljeno)" not in older.text
-    actor = await client.get(f"/actors/{case.actor_ids['Opštinska uprava Čačak']}", headers=HTML)
+    actor_id = case.actor_ids["Opštinska uprava Čačak"]
+    actor = await client.get(f"/actors/{actor_id}", headers=HTML)
     assert actor.status_code == 200 and case.reference in actor.text
+    assert f"/feed.atom?actor={actor_id}&amp;lang=" in actor.text
+    # A filtered list links to the feed of what it shows.
+    assert "/feed.atom?municipality=beograd-vracar&amp;lang=en" in filtered.text
 
     await publisher.retract(case, note="Izvor je povukao izjavu.")
     retracted = await client.get(f"/cases/{case.reference}?lang=en", headers=HTML)
