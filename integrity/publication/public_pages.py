@@ -159,6 +159,7 @@ class PublicPagesController(Controller):
         category_code: Annotated[str | None, QueryParameter(name="category", max_length=40)] = None,
         year: Annotated[str | None, QueryParameter(max_length=4)] = None,
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+        order: Annotated[str | None, QueryParameter(max_length=10)] = None,
     ) -> Response[Any]:
         lang = language_of_scope(request.scope)
         filters = {
@@ -169,20 +170,26 @@ class PublicPagesController(Controller):
             "district": district_code if district_code and district(district_code) else "",
             "category": category_code if category_code and category(category_code) else "",
             "year": year if year and year.isdigit() and 1900 <= int(year) <= 2999 else "",
+            # Relevance first when there is a query, else newest first, unless asked otherwise.
+            "order": order if order in ("newest", "oldest") else "",
         }
 
         async def context() -> dict[str, Any]:
-            found = await publication_search.list_cases(
-                publication_search.CaseFilters(
-                    q=filters["q"] or None,
-                    municipality=filters["municipality"] or None,
-                    district=filters["district"] or None,
-                    category=filters["category"] or None,
-                    year=int(filters["year"]) if filters["year"] else None,
-                ),
-                page=page_number,
-                page_size=PAGE_SIZE,
+            chosen = publication_search.CaseFilters(
+                q=filters["q"] or None,
+                municipality=filters["municipality"] or None,
+                district=filters["district"] or None,
+                category=filters["category"] or None,
+                year=int(filters["year"]) if filters["year"] else None,
             )
+            found = await publication_search.list_cases(
+                chosen, page=page_number, page_size=PAGE_SIZE, order=filters["order"] or "relevance"
+            )
+            groups = [
+                group
+                for group, area in zip(municipality_groups(lang), districts(), strict=True)
+                if not filters["district"] or area.code == filters["district"]
+            ]
             return {
                 "cases": found.items,
                 "total": found.total,
@@ -190,8 +197,11 @@ class PublicPagesController(Controller):
                 "pages": max(1, -(-found.total // PAGE_SIZE)),
                 "filters": filters,
                 "filter_query": [(k, v) for k, v in filters.items() if v],
-                "searched": any(filters.values()),
-                "municipality_groups": municipality_groups(lang),
+                "searched": any(value for key, value in filters.items() if key != "order"),
+                # How many cases each choice leads to, with the other filters as they are.
+                "facets": await publication_search.facet_counts(chosen),
+                # A district narrows the municipalities offered to its own.
+                "municipality_groups": groups,
                 "districts": [(d.code, d.name(_script(lang))) for d in districts()],
                 "category_codes": category_codes(),
                 "years": [str(year) for year in await open_data.incident_years()],

@@ -8,7 +8,7 @@ import functools
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import snowballstemmer
@@ -148,12 +148,18 @@ def _filter_sql(filters: CaseFilters, postgres: bool) -> tuple[list[str], list[A
     return clauses, params
 
 
-async def _search_ids(filters: CaseFilters, *, limit: int, offset: int) -> tuple[list[int], int]:
+#: The orders of the public list: most relevant first (with a query), newest or oldest first.
+ORDERS = ("relevance", "newest", "oldest")
+
+
+async def _search_ids(
+    filters: CaseFilters, *, limit: int, offset: int, order: str = "relevance"
+) -> tuple[list[int], int]:
     """Ids of the matching current revisions in display order (one page), and how many match."""
     postgres = _is_postgres()
     clauses, params = _filter_sql(filters, postgres)
     terms = query_terms(filters.q)
-    newest = "r.published_at DESC, r.id DESC"
+    newest = "r.published_at DESC, r.id DESC" if order != "oldest" else "r.published_at ASC, r.id ASC"
     if not terms:
         # Newest first walks the index over (is_current, published_at, id) and stops at the page.
         where = " AND ".join(clauses)
@@ -192,12 +198,16 @@ async def _search_ids(filters: CaseFilters, *, limit: int, offset: int) -> tuple
     matches = (
         f"SELECT r.id AS id, {score} AS score, r.published_at AS published_at FROM {source} WHERE {where}"  # noqa: S608
     )
+    ranked = {
+        "newest": "m.published_at DESC, m.id DESC",
+        "oldest": "m.published_at ASC, m.id ASC",
+    }.get(order, f"m.score {better}, m.published_at DESC, m.id DESC")
     if postgres:
         # Kept a subquery (OFFSET 0), so the window holds scores, not the vectors they come from.
         matches += " OFFSET 0"
     rows = await PublishedRevision.raw(
         f"SELECT m.id AS id, count(*) OVER () AS total FROM ({matches}) AS m "  # noqa: S608
-        f"ORDER BY m.score {better}, m.published_at DESC, m.id DESC LIMIT {{}} OFFSET {{}}",
+        f"ORDER BY {ranked} LIMIT {{}} OFFSET {{}}",
         *base_params,
         limit,
         offset,
@@ -253,9 +263,68 @@ async def case_items(revision_ids: list[int]) -> list[PublicCaseItem]:
     return [_item(by_id[i]) for i in revision_ids if i in by_id]
 
 
-async def list_cases(filters: CaseFilters, *, page: int = 1, page_size: int = 20) -> PublicCasePage:
-    """Current revisions, newest first, or most relevant first when there is a query."""
+async def list_cases(
+    filters: CaseFilters, *, page: int = 1, page_size: int = 20, order: str = "relevance"
+) -> PublicCasePage:
+    """Current revisions, newest first, or most relevant first when there is a query (``order``
+    "newest" or "oldest" asks for that order instead)."""
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     page = max(1, page)
-    ids, total = await _search_ids(filters, limit=page_size, offset=(page - 1) * page_size)
+    ids, total = await _search_ids(filters, limit=page_size, offset=(page - 1) * page_size, order=order)
     return PublicCasePage(items=await case_items(ids), total=total, page=page, page_size=page_size)
+
+
+#: The facets a case list is narrowed by, each counted for the current search.
+FACETS = ("municipality", "district", "category", "year")
+
+
+def _matching(filters: CaseFilters, postgres: bool) -> tuple[str, list[str], list[Any]]:
+    """FROM, WHERE clauses and parameters of the current revisions that match ``filters`` (with
+    the full-text search when there is a query)."""
+    clauses, params = _filter_sql(filters, postgres)
+    terms = query_terms(filters.q)
+    if not terms:
+        return "published_revision AS r", clauses, params
+    if postgres:
+        return (
+            "published_revision AS r, to_tsquery('simple', {}) AS query",
+            ["r.search_vector @@ query", *clauses],
+            [tsquery(terms), *params],
+        )
+    return (
+        "published_revision_fts CROSS JOIN published_revision AS r "
+        "INDEXED BY published_revision_search_lookup ON r.id = published_revision_fts.rowid",
+        ["published_revision_fts MATCH {}", *clauses],
+        [fts5_query(terms), *params],
+    )
+
+
+async def facet_counts(filters: CaseFilters) -> dict[str, dict[str, int]]:
+    """For each facet, how many of the cases the search finds each of its values leads to: the
+    other filters apply, the facet's own does not (so choosing a value shows exactly that many)."""
+    postgres = _is_postgres()
+    counts: dict[str, dict[str, int]] = {}
+    for facet in FACETS:
+        others = replace(filters, **{facet: None})
+        source, clauses, params = _matching(others, postgres)
+        if facet == "category":
+            if postgres:
+                source += ", jsonb_array_elements_text(r.categories::jsonb) AS facet(value)"
+            else:
+                source += ", json_each(r.categories) AS facet"
+            value = "facet.value"
+        elif facet == "year":
+            value = (
+                "extract(year FROM r.incident_date)::int::text"
+                if postgres
+                else "strftime('%Y', r.incident_date)"
+            )
+        else:
+            value = f"r.{facet}"
+        where = " AND ".join(clauses)
+        rows = await PublishedRevision.raw(
+            f"SELECT {value} AS value, count(*) AS n FROM {source} WHERE {where} GROUP BY {value}",  # noqa: S608 - only our own fragments; values are bound
+            *params,
+        )
+        counts[facet] = {str(row["value"]): int(row["n"]) for row in rows if row["value"] is not None}
+    return counts

@@ -222,3 +222,49 @@ async def test_the_cyrillic_page_leaves_technical_latin_alone(
         in page
     )
     assert "СХА" not in page and "Тендер за вртић" in page
+
+
+async def test_facets_count_what_they_lead_to_and_a_district_narrows_the_places(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    publisher = Publisher(app)
+    for title, place, topic, year in [
+        ("Tender za vrtić", "kraljevo", "procurement_public_money", 2025),
+        ("Tender za školu", "kraljevo", "employment_patronage", 2024),
+        ("Tender za most", "cacak", "procurement_public_money", 2025),
+        ("Pritisak na novinare", "cacak", "media_capture", 2025),
+    ]:
+        await publisher.publish(
+            title=title,
+            body="Opis slučaja.",
+            municipality_code=place,
+            categories=[topic],
+            incident_date=datetime.date(year, 5, 2),
+        )
+
+    def options(html: str, name: str) -> dict[str, int]:
+        select = html.split(f'<select id="{name}" name="{name}">')[1].split("</select>")[0]
+        return {
+            value: int(count)
+            for value, count in re.findall(r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)</option>', select)
+        }
+
+    page = (await client.get("/?q=tender&lang=en", headers=HTML)).text
+    facets = {name: options(page, name) for name in ("municipality", "category", "year", "district")}
+    assert facets["municipality"] == {"kraljevo": 2, "cacak": 1}
+    assert facets["category"] == {"procurement_public_money": 2, "employment_patronage": 1}
+    assert facets["year"] == {"2025": 2, "2024": 1}
+    # Every count is the number of cases its choice shows.
+    for name, counts in facets.items():
+        for value, count in counts.items():
+            shown = (await client.get(f"/?q=tender&{name}={value}&lang=en", headers=HTML)).text
+            found = re.search(r"(\d+) case files? found", visible_text(shown))
+            assert found and int(found.group(1)) == count, (name, value)
+    # A district offers only its own municipalities; the search can be cleared in one step.
+    narrowed = (await client.get("/?district=raski&lang=en", headers=HTML)).text
+    municipalities = narrowed.split('<select id="municipality" name="municipality">')[1].split("</select>")[0]
+    assert 'value="kraljevo"' in municipalities and 'value="cacak"' not in municipalities
+    assert '<a href="/">Clear the search and all filters</a>' in narrowed
+    # Oldest first, on request.
+    oldest = (await client.get("/?order=oldest&lang=en", headers=HTML)).text
+    assert oldest.index("Tender za vrtić") < oldest.index("Pritisak na novinare")
