@@ -9,6 +9,8 @@ import json
 from collections import Counter
 from typing import Any
 
+from piccolo.custom_types import Combinable
+
 from integrity.publication.case_files import natural_order
 from integrity.publication.public_schemas import (
     ExportRow,
@@ -17,6 +19,7 @@ from integrity.publication.public_schemas import (
 )
 from integrity.publication.search import REVISION_ID, as_utc, public_status
 from integrity.publication.tables import PublicCase, PublishedFile, PublishedRevision
+from integrity.reference import district, municipality
 
 
 async def last_modified() -> datetime.datetime | None:
@@ -80,8 +83,13 @@ async def incident_years() -> list[int]:
     return sorted({row["incident_date"].year for row in rows}, reverse=True)
 
 
-async def export_rows() -> list[ExportRow]:
-    """Every current revision (retracted ones too, marked), by reference."""
+async def export_rows(base_url: str = "", only: list[int] | None = None) -> list[ExportRow]:
+    """Every current revision (retracted ones too, marked), by reference; ``only`` those revisions
+    (a search's). Addresses are built from ``base_url``."""
+    base = base_url.rstrip("/")
+    where: Combinable = PublishedRevision.is_current == True  # noqa: E712
+    if only is not None:
+        where &= REVISION_ID.is_in(only or [-1])
     rows = await PublishedRevision.select(
         REVISION_ID,
         PublishedRevision.reference,
@@ -95,14 +103,22 @@ async def export_rows() -> list[ExportRow]:
         PublishedRevision.incident_date,
         PublishedRevision.incident_date_precision,
         PublishedRevision.published_at,
+        PublishedRevision.actors,
         PublishedRevision.public_case.retracted.as_alias("retracted"),
-    ).where(PublishedRevision.is_current == True)  # noqa: E712
+    ).where(where)
     files = await PublishedFile.select(
-        PublishedFile.revision, PublishedFile.filename, PublishedFile.sha256
+        PublishedFile.id, PublishedFile.revision, PublishedFile.filename, PublishedFile.sha256
     ).where((PublishedFile.revision.is_current == True) & PublishedFile.withdrawn_at.is_null())  # noqa: E712
-    hashes: dict[int, list[tuple[list[Any], str]]] = {}
+    hashes: dict[int, list[tuple[list[Any], str, str]]] = {}
     for f in files:
-        hashes.setdefault(int(f["revision"]), []).append((natural_order(f["filename"]), f["sha256"]))
+        hashes.setdefault(int(f["revision"]), []).append(
+            (natural_order(f["filename"]), f["sha256"], str(f["id"]))
+        )
+
+    def names(code: str | None, find: Any) -> tuple[str, str]:
+        found = find(code) if code else None
+        return (found.name_latn, found.name_cyrl) if found else ("", "")
+
     out = [
         ExportRow(
             reference=row["reference"],
@@ -120,7 +136,22 @@ async def export_rows() -> list[ExportRow]:
             status=public_status(row["retracted"]),
             file_sha256s=[]
             if row["retracted"]
-            else [sha for _, sha in sorted(hashes.get(int(row["id"]), []))],
+            else [sha for _, sha, _ in sorted(hashes.get(int(row["id"]), []))],
+            url=f"{base}/cases/{row['reference']}",
+            file_urls=[]
+            if row["retracted"]
+            else [
+                f"{base}/api/v1/public/cases/{row['reference']}/files/{file_id}"
+                for _, _, file_id in sorted(hashes.get(int(row["id"]), []))
+            ],
+            municipality_name_latn=names(row["municipality"], municipality)[0],
+            municipality_name_cyrl=names(row["municipality"], municipality)[1],
+            district_name_latn=names(row["district"], district)[0],
+            district_name_cyrl=names(row["district"], district)[1],
+            actors=[
+                {key: str(actor[key]) for key in ("id", "name", "kind", "role") if key in actor}
+                for actor in json.loads(row["actors"] or "[]")
+            ],
         )
         for row in rows
     ]
@@ -141,6 +172,13 @@ CSV_COLUMNS = (
     "published_at",
     "status",
     "file_sha256s",
+    "url",
+    "file_urls",
+    "municipality_name_latn",
+    "municipality_name_cyrl",
+    "district_name_latn",
+    "district_name_cyrl",
+    "actors",
 )
 
 
@@ -180,6 +218,13 @@ def export_csv(rows: list[ExportRow]) -> bytes:
                 row.published_at.isoformat().replace("+00:00", "Z"),
                 row.status.value,
                 ";".join(row.file_sha256s),
+                row.url,
+                ";".join(row.file_urls),
+                row.municipality_name_latn,
+                row.municipality_name_cyrl,
+                row.district_name_latn,
+                row.district_name_cyrl,
+                _cell(";".join(f"{a.get('name', '')} ({a.get('role', '')})" for a in row.actors)),
             ]
         )
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")

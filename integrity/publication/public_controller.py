@@ -190,8 +190,18 @@ class PublicCasesController(Controller):
         media_type="text/csv",
         description="Every current published revision as CSV (UTF-8 with a BOM, CRLF, a header row).",
     )
-    async def export_csv(self, request: AnyRequest) -> Response[bytes]:
-        body = open_data.export_csv(await open_data.export_rows())
+    async def export_csv(
+        self,
+        request: AnyRequest,
+        state: State,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        district: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        category: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        year: Annotated[int | None, QueryParameter(ge=1900, le=2999)] = None,
+    ) -> Response[bytes]:
+        only = await _searched(q, municipality, district, category, year)
+        body = open_data.export_csv(await open_data.export_rows(state.settings.base_url, only))
         return cached(
             request,
             body,
@@ -201,8 +211,18 @@ class PublicCasesController(Controller):
         )
 
     @get("/export.json", operation_id="public_export_json")
-    async def export_json(self, request: AnyRequest) -> Response[PublicExport]:
-        rows = await open_data.export_rows()
+    async def export_json(
+        self,
+        request: AnyRequest,
+        state: State,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        district: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        category: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        year: Annotated[int | None, QueryParameter(ge=1900, le=2999)] = None,
+    ) -> Response[PublicExport]:
+        only = await _searched(q, municipality, district, category, year)
+        rows = await open_data.export_rows(state.settings.base_url, only)
         body = _json(PublicExport(items=rows, total=len(rows)))
         return cached(request, body, last_modified=await open_data.last_modified())
 
@@ -288,3 +308,17 @@ def feed_page(wanted: publication_feed.FeedFilter, lang: str) -> str:
     if wanted.actor is not None:
         return f"/actors/{wanted.actor}?lang={lang}"
     return f"/?lang={lang}"
+
+
+async def _searched(
+    q: str | None, municipality: str | None, district: str | None, category: str | None, year: int | None
+) -> list[int] | None:
+    """The revisions an export of a search holds (exactly the cases the list shows for it), or
+    None for the whole corpus."""
+    if not any((q and q.strip(), municipality, district, category, year)):
+        return None
+    return await publication_search.matching_ids(
+        publication_search.CaseFilters(
+            q=q, municipality=municipality, district=district, category=category, year=year
+        )
+    )

@@ -160,6 +160,16 @@ class ExportRow(msgspec.Struct):
     published_at: datetime.datetime
     status: PublicStatus
     file_sha256s: list[str]
+    #: The case file's public page, and each file's download address (in the order of the hashes).
+    url: str = ""
+    file_urls: list[str] = msgspec.field(default_factory=list)
+    #: The place's names in both scripts (the codes above are slugs).
+    municipality_name_latn: str = ""
+    municipality_name_cyrl: str = ""
+    district_name_latn: str = ""
+    district_name_cyrl: str = ""
+    #: The public actors of the revision: id, name, kind, role.
+    actors: list[dict[str, str]] = msgspec.field(default_factory=list)
 
 
 class PublicExport(msgspec.Struct):

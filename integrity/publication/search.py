@@ -328,3 +328,13 @@ async def facet_counts(filters: CaseFilters) -> dict[str, dict[str, int]]:
         )
         counts[facet] = {str(row["value"]): int(row["n"]) for row in rows if row["value"] is not None}
     return counts
+
+
+#: The most cases one export of a search holds (the whole corpus is far below it).
+MAX_EXPORT = 1_000_000
+
+
+async def matching_ids(filters: CaseFilters) -> list[int]:
+    """The current revisions a search finds, all of them, in its order (for its export)."""
+    ids, _ = await _search_ids(filters, limit=MAX_EXPORT, offset=0)
+    return ids

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import email.utils
+import hashlib
 import io
 import json
 import uuid
@@ -505,6 +506,13 @@ async def test_the_csv_export_parses_with_a_header_row(client: Client, publisher
         "published_at",
         "status",
         "file_sha256s",
+        "url",
+        "file_urls",
+        "municipality_name_latn",
+        "municipality_name_cyrl",
+        "district_name_latn",
+        "district_name_cyrl",
+        "actors",
     ]
     by_reference = {row["reference"]: row for row in rows}
     assert set(by_reference) == {first.reference, second.reference}
@@ -547,6 +555,13 @@ async def test_the_json_export_holds_every_current_revision(client: Client, publ
         "published_at",
         "status",
         "file_sha256s",
+        "url",
+        "file_urls",
+        "municipality_name_latn",
+        "municipality_name_cyrl",
+        "district_name_latn",
+        "district_name_cyrl",
+        "actors",
     }
 
 
@@ -800,3 +815,54 @@ async def test_feeds_per_municipality_category_and_actor_in_the_readers_language
     assert cyrillic.feed.subtitle != everything.feed.subtitle
     # An unknown place is no feed.
     assert (await client.get("/feed.atom", params={"municipality": "atlantis"})).status_code == 404
+
+
+async def test_the_export_of_a_search_holds_exactly_what_the_search_shows(
+    client: Client, publisher: Publisher
+) -> None:
+    import csv as csv_module
+
+    kraljevo = await publisher.publish(
+        title="Ugovor za školu",
+        body="Opis.",
+        municipality_code="kraljevo",
+        shared_actors=[("Opština Primerovo", "institution")],
+        files=[samples.png()],
+    )
+    await publisher.publish(title="Ugovor za most", body="Opis.", municipality_code="cacak")
+    await publisher.publish(title="Pritisak na novinare", body="Opis.", municipality_code="kraljevo")
+
+    for params in (
+        {"q": "ugovora"},
+        {"municipality": "kraljevo"},
+        {"q": "ugovor", "municipality": "kraljevo"},
+    ):
+        shown = await get_json(client, "/api/v1/public/cases", **params, page_size=100)
+        exported = await get_json(client, "/api/v1/public/export.json", **params)
+        assert sorted(i["reference"] for i in shown["items"]) == [
+            r["reference"] for r in exported["items"]
+        ], params
+    everything = await get_json(client, "/api/v1/public/export.json")
+    assert everything["total"] == 3
+
+    row = next(r for r in everything["items"] if r["reference"] == kraljevo.reference)
+    assert row["url"] == f"http://testserver.local/cases/{kraljevo.reference}"
+    assert row["municipality_name_latn"] == "Kraljevo" and row["municipality_name_cyrl"] == "Краљево"
+    assert row["district_name_latn"] and row["district_name_cyrl"]
+    assert [(a["name"], a["role"]) for a in row["actors"]] == [("Opština Primerovo", "institution_involved")]
+    [file_url] = row["file_urls"]
+    assert file_url.startswith(f"http://testserver.local/api/v1/public/cases/{kraljevo.reference}/files/")
+    downloaded = await client.get(file_url.removeprefix("http://testserver.local"))
+    assert (
+        downloaded.status_code == 200
+        and hashlib.sha256(downloaded.content).hexdigest() == row["file_sha256s"][0]
+    )
+
+    response = await client.get("/api/v1/public/export.csv", params={"municipality": "kraljevo"})
+    table = list(csv_module.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert sorted(r["reference"] for r in table) == sorted([kraljevo.reference, "IN-2026-0003"])
+    first = next(r for r in table if r["reference"] == kraljevo.reference)
+    assert (
+        first["municipality_name_cyrl"] == "Краљево"
+        and first["actors"] == "Opština Primerovo (institution_involved)"
+    )

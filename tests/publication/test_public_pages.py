@@ -49,7 +49,10 @@ async def test_search_filters_and_the_case_file(client: AsyncTestClient[Litestar
     page = await client.get(f"/cases/{case.reference}?lang=en", headers=HTML)
     text = visible_text(page.text)
     # The place and the categories lead to the cases that share them.
-    assert 'href="/?municipality=cacak"' in page.text and 'href="/?category=procurement_public_money"' in page.text
+    assert (
+        'href="/?municipality=cacak"' in page.text
+        and 'href="/?category=procurement_public_money"' in page.text
+    )
     assert page.status_code == 200 and "(ispravljeno)" in text and "Ispravljen datum." in text
     assert (
         hashlib.sha256(png).hexdigest() in page.text
