@@ -17,6 +17,7 @@ def all_tables() -> list[type[Table]]:
         Comment,
         Conflict,
         IdempotentUpload,
+        SupplementReceipt,
         Transition,
     )
     from integrity.custody.tables import Checkpoint, CustodyEntry, CustodyNode
@@ -56,6 +57,7 @@ def all_tables() -> list[type[Table]]:
         Comment,
         Conflict,
         IdempotentUpload,
+        SupplementReceipt,
         Notification,
         PublicationDraft,
         Rendition,

@@ -237,3 +237,11 @@ class CaseController(Controller):
         self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
     ) -> ReceiptOut:
         return await cases_submission.get_receipt(principal, case_id)
+
+    @get("/{case_id:uuid}/receipts", operation_id="list_receipts")
+    async def receipts(
+        self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
+    ) -> list[ReceiptOut]:
+        """The case's signed receipts, oldest first: the submission's, then one for each answer
+        to a request for information (`kind: "supplement"` in its payload)."""
+        return await cases_submission.list_receipts(principal, case_id)

@@ -46,6 +46,7 @@ MESSAGES = {
     "too_many_actors": N_("A case may name at most 50 actors."),
     "files_lost": N_("The files were not kept: choose them again."),
     "no_files": N_("Choose one or more files."),
+    "answer_empty": N_("Write your answer to the review team's request; the files alone are not sent."),
     "choose_profession": N_("choose a profession"),
     "passwords_differ": N_("the two passwords differ"),
     "login_expired": N_("It took too long to enter the code: log in again."),

@@ -35,11 +35,12 @@ from integrity.cases.forms import (
     parse_case_form,
 )
 from integrity.cases.schemas import CaseOut, CaseUpdate, ReceiptOut
-from integrity.cases.tables import ActorKind, ActorRole, CaseStatus, DatePrecision
+from integrity.cases.tables import ActorKind, ActorRole, CaseStatus, CommentKind, DatePrecision
 from integrity.context import ServiceContext, provide_service_context
-from integrity.errors import BadRequest, Invalid, TooLarge, UnsupportedType
+from integrity.errors import BadRequest, Invalid, NotFound, TooLarge, UnsupportedType, WrongState
 from integrity.http.multipart import FormPart
 from integrity.http.uploads import form_parts
+from integrity.review import service as review
 from integrity.review.case_page import case_page
 from integrity.security.guards import Principal
 from integrity.web.i18n import language_of_scope
@@ -53,6 +54,10 @@ from integrity.web.pages import (
 #: Text fields of the case form; the narrative may be long (100 000 characters of UTF-8).
 MAX_FIELD_BYTES = 512 * 1024
 PAGE_SIZE = 20
+
+
+#: An answer to a request for information, in UTF-8 bytes.
+MAX_ANSWER_BYTES = 80_000
 
 
 def _form_parts(request: Request[Any, Any, Any], ctx: ServiceContext) -> AsyncGenerator[FormPart, None]:
@@ -245,6 +250,64 @@ class CasePages(Controller):
         return see_other(f"/app/cases/{case_id}#files")
 
     @post(
+        "/cases/{case_id:uuid}/answer",
+        operation_id="answer_submit",
+        status_code=303,
+        request_max_body_size=None,
+    )
+    async def answer(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Template | Redirect:
+        """The member's answer to a request for information: the text and any files, sent to the
+        review team in one step, with a signed receipt. An empty answer is refused before any file
+        is stored; a refused file stores nothing and keeps the text."""
+        answer = ""
+        async with aclosing(_form_parts(request, ctx)) as parts:
+            first_file: FormPart | None = None
+            async for part in parts:
+                if part.filename is None:
+                    if part.name == "answer":
+                        answer = await part.read_text(MAX_ANSWER_BYTES)
+                    else:
+                        await part.skip()
+                    continue
+                first_file = part
+                break
+            if not answer.strip():
+                if first_file is not None:
+                    await first_file.skip()
+                await _drain(parts)
+                case = await cases_service.get_case(ctx, principal, case_id)
+                return await case_page(principal, case, 422, answer_error=MESSAGES["answer_empty"])
+            if first_file is not None:
+                try:
+                    await cases_evidence.add_attachments(ctx, principal, case_id, _then(first_file, parts))
+                except Invalid as exc:
+                    if exc.code != "files_missing":  # no file chosen: an answer alone is fine
+                        case = await cases_service.get_case(ctx, principal, case_id)
+                        return await case_page(
+                            principal, case, exc.status_code, answer_error=exc, values={"answer": answer}
+                        )
+                except (UnsupportedType, TooLarge, BadRequest, WrongState) as exc:
+                    case = await cases_service.get_case(ctx, principal, case_id)
+                    return await case_page(
+                        principal, case, exc.status_code, answer_error=exc, values={"answer": answer}
+                    )
+        try:
+            await review.add_comment(ctx, principal, case_id, answer, CommentKind.answer)
+            await review.transition(ctx, principal, case_id, "provide_info", None)
+        except (Invalid, WrongState) as exc:
+            case = await cases_service.get_case(ctx, principal, case_id)
+            return await case_page(
+                principal, case, exc.status_code, answer_error=exc, values={"answer": answer}
+            )
+        return see_other(f"/app/cases/{case_id}/receipt?answered=1#supplements")
+
+    @post(
         "/cases/{case_id:uuid}/files/{attachment_id:uuid}/delete",
         operation_id="delete_file_submit",
         status_code=303,
@@ -287,10 +350,14 @@ class CasePages(Controller):
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
+        answered: Annotated[str | None, QueryParameter(max_length=1)] = None,
     ) -> Template:
-        receipt = await cases_submission.get_receipt(principal, case_id)
+        receipt, *later = await cases_submission.list_receipts(principal, case_id)
         case = await cases_service.get_case(ctx, principal, case_id)
         payload = json.loads(receipt.payload)
+        supplements = [
+            (number, json.loads(r.payload), _receipt_json(r)) for number, r in enumerate(later, start=1)
+        ]
         return page(
             "app/receipt.html",
             case=case,
@@ -299,9 +366,29 @@ class CasePages(Controller):
             submitted_at=datetime.datetime.fromisoformat(payload["submitted_at"]),
             # The receipt names files by their hashes only; the member's own page adds the names.
             names={attachment.sha256: attachment.filename for attachment in case.attachments},
+            # One signed receipt for each answer to a request for information.
+            supplements=[
+                (number, body, text, datetime.datetime.fromisoformat(body["answered_at"]))
+                for number, body, text in supplements
+            ],
+            answered=answered == "1",
             receipt_json=_receipt_json(receipt),
             base_url=ctx.settings.base_url,
         )
+
+    @get(
+        "/cases/{case_id:uuid}/receipts/{number:int}",
+        operation_id="supplement_receipt_download",
+        media_type="application/json",
+    )
+    async def supplement_file(
+        self, case_id: FromPath[uuid.UUID], number: FromPath[int], principal: NamedDependency[Principal]
+    ) -> Response[str]:
+        """The signed receipt of the member's ``number``-th answer to a request for information."""
+        _, *later = await cases_submission.list_receipts(principal, case_id)
+        if not 1 <= number <= len(later):
+            raise NotFound("no such receipt", code="receipt_not_found")
+        return _supplement_download(later[number - 1], number)
 
     @get("/cases/{case_id:uuid}/receipt.json", operation_id="receipt_download", media_type="application/json")
     async def receipt_file(
@@ -314,6 +401,15 @@ class CasePages(Controller):
             media_type="application/json",
             headers={"content-disposition": f'attachment; filename="receipt-{reference}.json"'},
         )
+
+
+def _supplement_download(receipt: ReceiptOut, number: int) -> Response[str]:
+    reference = json.loads(receipt.payload)["reference"]
+    return Response(
+        _receipt_json(receipt),
+        media_type="application/json",
+        headers={"content-disposition": f'attachment; filename="receipt-{reference}-answer-{number}.json"'},
+    )
 
 
 def _receipt_json(receipt: ReceiptOut) -> str:

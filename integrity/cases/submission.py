@@ -4,7 +4,9 @@ prove it later."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
+from typing import Any
 
 from integrity import db
 from integrity.cases import workflow
@@ -20,6 +22,9 @@ from integrity.cases.tables import (
     Attachment,
     Case,
     CaseStatus,
+    Comment,
+    CommentKind,
+    SupplementReceipt,
     Transition,
 )
 from integrity.context import ServiceContext
@@ -120,3 +125,91 @@ async def get_receipt(principal: Principal, case_id: uuid.UUID) -> ReceiptOut:
         signature=row["receipt_signature"],
         key_id=row["receipt_key_id"],
     )
+
+
+async def latest_request_answered(case_id: uuid.UUID) -> datetime.datetime | None:
+    """When the latest request for information was made, if the member has answered it since (the
+    answer must come before the information is sent back); WrongState if not."""
+    request = (
+        await Comment.select(Comment.created_at)
+        .where((Comment.case == case_id) & (Comment.kind == CommentKind.request.value))
+        .order_by(Comment.created_at, ascending=False)
+        .first()
+    )
+    since = request["created_at"] if request else None
+    answered = Comment.exists().where((Comment.case == case_id) & (Comment.kind == CommentKind.answer.value))
+    if since is not None:
+        answered = answered.where(Comment.created_at > since)
+    if not await answered:
+        raise WrongState(
+            "write your answer to the request before sending the information", code="answer_missing"
+        )
+    return since
+
+
+async def sign_supplement(
+    ctx: ServiceContext, row: dict[str, Any], *, since: datetime.datetime | None, custody_seq: int
+) -> ReceiptOut:
+    """Inside the transaction that sends the information back: a signed receipt of what the
+    member sent while answering, the files added since the request (not yet filed) and the hash of
+    each answer, like the receipt of the submission (and checked the same way on /verify)."""
+    key = case_key(ctx, row)
+    case_id = row["id"]
+    attachments = (
+        await Attachment.select(
+            Attachment.id, Attachment.sha256, Attachment.size, Attachment.sha256_salt_sealed
+        )
+        .where((Attachment.case == case_id) & (Attachment.frozen == False))  # noqa: E712
+        .order_by(Attachment.uploaded_at)
+    )
+    files = [
+        {"sha256": a["sha256"], "size": int(a["size"])}
+        | ({"sha256_salt": salt.hex()} if (salt := sha256_salt(key, a)) else {})
+        for a in attachments
+    ]
+    answers = Comment.select(Comment.id, Comment.body_sealed).where(
+        (Comment.case == case_id) & (Comment.kind == CommentKind.answer.value)
+    )
+    if since is not None:
+        answers = answers.where(Comment.created_at > since)
+    answer_hashes = [
+        {
+            "sha256": hashlib.sha256(
+                key.open_text(f"comment:{c['id']}", c["body_sealed"]).encode("utf-8")
+            ).hexdigest()
+        }
+        for c in await answers.order_by(Comment.created_at)
+    ]
+    payload = canonical_json(
+        {
+            "reference": row["reference"],
+            "case_id": str(case_id),
+            "kind": "supplement",
+            "answered_at": rfc3339(datetime.datetime.now(datetime.UTC)),
+            "files": files,
+            "answers": answer_hashes,
+            "custody_seq": custody_seq,
+        }
+    ).decode("utf-8")
+    signature = ctx.signer.sign(payload.encode("utf-8"))
+    await SupplementReceipt.insert(
+        SupplementReceipt(case=case_id, payload=payload, signature=signature, key_id=ctx.signer.key_id)
+    )
+    return ReceiptOut(payload=payload, signature=signature, key_id=ctx.signer.key_id)
+
+
+async def list_receipts(principal: Principal, case_id: uuid.UUID) -> list[ReceiptOut]:
+    """The case's signed receipts, oldest first: the submission's, then one per answer."""
+    first = await get_receipt(principal, case_id)
+    supplements = (
+        await SupplementReceipt.select()
+        .where(SupplementReceipt.case == case_id)
+        .order_by(SupplementReceipt.created_at)
+    )
+    return [
+        first,
+        *(
+            ReceiptOut(payload=r["payload"], signature=r["signature"], key_id=r["key_id"])
+            for r in supplements
+        ),
+    ]

@@ -268,3 +268,15 @@ class _AttachmentBlobs:
 
 register_reference_source("cases.case_keys", _CaseKeys())
 register_reference_source("cases.attachments", _AttachmentBlobs())
+
+
+class SupplementReceipt(Table, tablename="case_supplement_receipt"):
+    """The signed receipt of what a member sent in answer to a request for information: the files
+    added while answering and the answers' hashes (``cases.submission.sign_supplement``)."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    payload = Text()
+    signature = Varchar(length=200)
+    key_id = Varchar(length=32)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -19,7 +19,7 @@ from integrity.cases.filers import filed_by, submitter_id
 from integrity.cases.schemas import CaseOut, CommentOut, ConflictOut
 from integrity.cases.sealing import case_key
 from integrity.cases.service import case_facts, get_case, review_team_for
-from integrity.cases.submission import submit_case
+from integrity.cases.submission import latest_request_answered, sign_supplement, submit_case
 from integrity.cases.tables import Attachment, Case, CaseStatus, Comment, CommentKind, Conflict, Transition
 from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
@@ -79,6 +79,8 @@ async def transition(
                 draft_changed_by=await drafts.last_changed_by(case_id),
             )
         step = workflow.check(principal, row, facts, action)
+        # Sending the information back takes an answer to the latest request.
+        since = await latest_request_answered(case_id) if action == "provide_info" else None
         if step.needs_reason and not reason:
             raise Invalid(
                 f"{action.replace('_', ' ')} needs a reason", code=f"{action}_needs_reason", field="reason"
@@ -155,6 +157,8 @@ async def transition(
             await _insert_comment(key, case_id, principal, CommentKind.request, reason, entry.seq)
             to_submitter = True
         elif action == "provide_info":
+            # The member gets a signed receipt of what they sent (before it is frozen, listed).
+            await sign_supplement(ctx, row, since=since, custody_seq=entry.seq)
             # What was added while answering is filed now: frozen like the original material.
             await Attachment.update({Attachment.frozen: True}).where(
                 (Attachment.case == case_id) & (Attachment.frozen == False)  # noqa: E712

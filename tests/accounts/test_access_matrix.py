@@ -656,6 +656,37 @@ async def page_receipt(world: World) -> Req:
     return Req(path=f"/app/cases/{case_id}/receipt")
 
 
+async def submitted_receipts(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/api/v1/cases/{case_id}/receipts")
+
+
+async def page_supplement_receipt(world: World) -> Req:
+    # A case without an answer yet: its owner is told there is no such receipt (404), the review
+    # team that it is the member's (403), anyone else that the case does not exist.
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/app/cases/{case_id}/receipts/1")
+
+
+async def page_answer(world: World) -> Req:
+    """The owner's case waiting for information (the editor asked), and an answer without files."""
+    from integrity.cases.tables import CommentKind
+    from integrity.context import provide_service_context
+    from integrity.review import service as review
+
+    case_id, _ = await owners_case(world, submitted=True, in_review=True)
+    ctx = provide_service_context(world.accounts.app.state)
+    import uuid
+
+    await review.add_comment(
+        ctx, await world.principal("editor"), uuid.UUID(case_id), "Matrix request", CommentKind.request
+    )
+    from tests.web.helpers import multipart_form
+
+    body, content_type = multipart_form([("answer", "Matrix answer")])
+    return Req(path=f"/app/cases/{case_id}/answer", content=body, headers={"content-type": content_type})
+
+
 async def page_receipt_json(world: World) -> Req:
     case_id, _ = await owners_case(world, submitted=True)
     return Req(path=f"/app/cases/{case_id}/receipt.json")
@@ -921,6 +952,9 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/cases/{case_id:uuid}/receipt": Entry(
         case_team(200, reviewer=403, editor=403), submitted_receipt
     ),
+    "GET /api/v1/cases/{case_id:uuid}/receipts": Entry(
+        case_team(200, reviewer=403, editor=403), submitted_receipts
+    ),
     # HTML pages: log-in, second factor, invitations
     "GET /cases/{reference:str}": Entry(everyone(200), page_public_case),
     "GET /actors/{actor_id:uuid}": Entry(everyone(200), page_public_actor),
@@ -959,6 +993,12 @@ MATRIX: dict[str, Entry] = {
     "GET /app/cases/{case_id:uuid}/receipt": Entry(case_pages(200, reviewer=403, editor=403), page_receipt),
     "GET /app/cases/{case_id:uuid}/receipt.json": Entry(
         case_pages(200, reviewer=403, editor=403), page_receipt_json
+    ),
+    "GET /app/cases/{case_id:uuid}/receipts/{number:int}": Entry(
+        case_pages(404, reviewer=403, editor=403), page_supplement_receipt
+    ),
+    "POST /app/cases/{case_id:uuid}/answer": Entry(
+        case_pages(303, reviewer=403, editor=403) | {"anonymous": 403}, page_answer
     ),
     # HTML pages: review (members and admins are refused with a page; form posts with fields but no
     # CSRF field are refused before anything else)

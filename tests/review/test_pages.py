@@ -486,3 +486,72 @@ async def test_the_queue_shows_what_waits_for_me_sorted_with_waiting_time(accoun
     assert oldest.index(f"/app/cases/{first}") < oldest.index(f"/app/cases/{second}")
     newest = (await editor.get("/app/queue?sort=newest&lang=en", headers=HTML)).text
     assert newest.index(f"/app/cases/{second}") < newest.index(f"/app/cases/{first}")
+
+
+async def test_the_member_answers_with_text_and_files_and_gets_a_receipt_that_verifies(
+    client: AsyncTestClient[Litestar], accounts: AccountFactory
+) -> None:
+    import hashlib
+    import json
+
+    from tests.web.helpers import NO_HEADER, multipart_form
+
+    member = await accounts.as_role("member")
+    reviewer = await accounts.as_role("reviewer")
+    case_id = await submitted_case(member)
+    url = f"/app/cases/{case_id}"
+    await post_form(reviewer, url + "/transitions", {"action": "start_review"})
+    await post_form(reviewer, url + "/transitions", {"action": "request_info", "reason": "Pošaljite ugovor."})
+
+    page = await member.get(url + "?lang=en", headers=HTML)
+    assert 'action="/app/cases/' in page.text and "/answer" in page.text
+    assert "Send the information to the review team" not in visible_text(page.text)  # one step, not two
+
+    async def answer(text: str, files: list[tuple[str, bytes]]) -> httpx.Response:
+        body, content_type = multipart_form([("answer", text)], files, csrf=member.csrf_token)
+        response = await member.post(
+            url + "/answer?lang=en",
+            content=body,
+            headers={"content-type": content_type, **HTML, **NO_HEADER},
+            follow_redirects=False,
+        )
+        if response.status_code != 303:
+            return response
+        target = response.headers["location"].partition("#")[0]
+        return await member.get(target + "&lang=en", headers=HTML)
+
+    # An empty answer is refused, and nothing is stored or sent.
+    empty = await answer("   ", [("ugovor.pdf", samples.pdf("Ugovor"))])
+    assert empty.status_code == 422 and "Write your answer" in visible_text(empty.text)
+    view = (await member.get(f"/api/v1/cases/{case_id}")).json()
+    assert view["status"] == "needs_info" and len(view["attachments"]) == 1
+    # A refused file keeps the text, and sends nothing.
+    refused = await answer("Ugovor je u prilogu.", [("program.exe", b"MZ" + bytes(64))])
+    assert refused.status_code == 415 and "Ugovor je u prilogu." in refused.text
+    assert (await member.get(f"/api/v1/cases/{case_id}")).json()["status"] == "needs_info"
+
+    contract = samples.pdf("Ugovor o nabavci")
+    sent = await answer("Ugovor je u prilogu.", [("ugovor.pdf", contract)])
+    assert sent.status_code == 200 and str(sent.url).split("?")[0].endswith(f"{case_id}/receipt")
+    text = visible_text(sent.text)
+    assert "Your answer was sent to the review team" in text and "ugovor.pdf" in text
+    assert (await member.get(f"/api/v1/cases/{case_id}")).json()["status"] == "in_review"
+
+    receipts = (await member.get(f"/api/v1/cases/{case_id}/receipts")).json()
+    assert len(receipts) == 2
+    supplement = json.loads(receipts[1]["payload"])
+    assert supplement["kind"] == "supplement"
+    assert [f["sha256"] for f in supplement["files"]] == [hashlib.sha256(contract).hexdigest()]
+    assert supplement["answers"] == [{"sha256": hashlib.sha256(b"Ugovor je u prilogu.").hexdigest()}]
+    # The downloaded receipt verifies on /verify like the first one.
+    download = await member.get(url + "/receipts/1")
+    assert download.status_code == 200 and "answer-1" in download.headers["content-disposition"]
+    await client.get("/verify")
+    token = client.cookies.get("csrftoken")
+    checked = await client.post(
+        "/verify/receipt?lang=en",
+        data={"_csrf_token": token, "receipt": download.text},
+        headers={**HTML, **NO_HEADER, "cookie": f"csrftoken={token}"},
+    )
+    assert checked.status_code == 200 and "The signature is valid" in checked.text
+    assert (await member.get(url + "/receipts/2")).status_code == 404

@@ -380,3 +380,16 @@ async def test_each_team_member_sees_what_waits_for_them_and_lists_sort(accounts
     assert longest[-1] == verified["id"]
     bad = await reviewer.get("/api/v1/cases", params={"sort": "sideways"})
     assert bad.status_code in {400, 422} and bad.json()["code"]
+
+
+async def test_the_information_is_not_sent_back_without_an_answer(accounts: AccountFactory) -> None:
+    member, case = await submitted(accounts)
+    reviewer = await accounts.as_role("reviewer")
+    assert (await act(reviewer, case["id"], "start_review")).status_code == 200
+    asked = await reviewer.post(
+        f"/api/v1/cases/{case['id']}/comments", json={"kind": "request", "body": "Pošaljite ugovor."}
+    )
+    assert asked.status_code == 201
+    empty = await act(member, case["id"], "provide_info")
+    assert empty.status_code == 409 and empty.json()["code"] == "answer_missing"
+    assert (await member.get(f"/api/v1/cases/{case['id']}")).json()["status"] == "needs_info"
