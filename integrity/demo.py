@@ -58,6 +58,8 @@ DEMO_PEOPLE = [
     ("clan2", Role.member, "Milan Primerović (demo)", Profession.police),
     ("recenzent", Role.reviewer, "Ana Probić (demo)", Profession.lawyer),
     ("urednik", Role.editor, "Dragan Oglednić (demo)", Profession.academic),
+    # A second editor: corrections and retractions take two.
+    ("urednica", Role.editor, "Milica Proverić (demo)", Profession.journalist),
     ("admin", Role.admin, "Administrator (demo)", Profession.other),
 ]
 
@@ -209,6 +211,121 @@ DEMO_CASES: list[DemoCase] = [
 ]
 
 
+#: More fictional published case files, so that search, filters, statistics, feeds and actor pages
+#: have something to show: (title, summary, municipality, categories, incident date, actors named
+#: publicly as (name, kind, role)). Texts only (no files): seeding needs no OCR.
+MORE_PUBLISHED: list[
+    tuple[str, str, str, list[str], datetime.date, list[tuple[str, ActorKind, ActorRole]]]
+] = [
+    (
+        "Ugovor o održavanju puteva bez konkurencije (demo)",
+        "Izmišljeni primer: jedina ponuda na tenderu za puteve, od firme povezane sa odbornikom.",
+        "kraljevo",
+        ["procurement_public_money"],
+        datetime.date(2025, 11, 4),
+        [("Put Primer d.o.o. (demo)", ActorKind.company, ActorRole.alleged_perpetrator)],
+    ),
+    (
+        "Zapošljavanje u javnom preduzeću preko stranačke liste (demo)",
+        "Izmišljeni primer: dvadeset novih radnika komunalnog preduzeća, svi sa iste stranačke liste.",
+        "kraljevo",
+        ["employment_patronage", "public_companies_utilities"],
+        datetime.date(2026, 1, 20),
+        [("JKP Primerovo (demo)", ActorKind.institution, ActorRole.institution_involved)],
+    ),
+    (
+        "Pritisak na lokalni portal posle teksta o budžetu (demo)",
+        "Izmišljeni primer: oglasi opštine povučeni sa portala dan posle kritičkog teksta.",
+        "kragujevac",
+        ["media_capture", "intimidation"],
+        datetime.date(2025, 9, 12),
+        [("Portal Primer (demo)", ActorKind.media, ActorRole.affected_person)],
+    ),
+    (
+        "Građevinska dozvola izdata mimo plana (demo)",
+        "Izmišljeni primer: dozvola za zgradu na zelenoj površini, uprkos planu detaljne regulacije.",
+        "novi-sad",
+        ["urban_planning_land"],
+        datetime.date(2026, 2, 3),
+        [("Opštinska uprava Primerovo (demo)", ActorKind.institution, ActorRole.institution_involved)],
+    ),
+    (
+        "Kupovina glasova paketima pred lokalne izbore (demo)",
+        "Izmišljeni primer: paketi hrane deljeni uz spisak birača nedelju dana pre izbora.",
+        "nis",
+        ["elections_vote_buying"],
+        datetime.date(2025, 6, 1),
+        [],
+    ),
+    (
+        "Inspekcija zatvorila radnju posle prijave korupcije (demo)",
+        "Izmišljeni primer: tri inspekcije za nedelju dana, sve kod vlasnice koja je prijavila mito.",
+        "subotica",
+        ["inspections_regulators", "intimidation"],
+        datetime.date(2025, 10, 15),
+        [],
+    ),
+    (
+        "Nabavka vozila po ceni višoj od tržišne (demo)",
+        "Izmišljeni primer: službeni automobili plaćeni trećinu više nego u susednim opštinama.",
+        "valjevo",
+        ["procurement_public_money"],
+        datetime.date(2026, 3, 2),
+        [("Opštinska uprava Primerovo (demo)", ActorKind.institution, ActorRole.institution_involved)],
+    ),
+    (
+        "Krivična prijava odbačena bez saslušanja svedoka (demo)",
+        "Izmišljeni primer: tužilaštvo odbacilo prijavu o nameštenoj nabavci bez ijednog saslušanja.",
+        "uzice",
+        ["prosecution_courts"],
+        datetime.date(2025, 4, 22),
+        [],
+    ),
+    (
+        "Policija zaustavljala aktiviste pred sednicu veća (demo)",
+        "Izmišljeni primer: provere dokumenata ispred zgrade opštine pola sata pre sednice.",
+        "sabac",
+        ["police_security", "intimidation"],
+        datetime.date(2026, 2, 18),
+        [],
+    ),
+    (
+        "Subvencije firmi čiji je vlasnik kum funkcionera (demo)",
+        "Izmišljeni primer: tri godine zaredom najveća opštinska subvencija istoj firmi.",
+        "leskovac",
+        ["procurement_public_money", "other"],
+        datetime.date(2024, 12, 9),
+        [("Put Primer d.o.o. (demo)", ActorKind.company, ActorRole.alleged_perpetrator)],
+    ),
+]
+
+
+def _more_published() -> list[DemoCase]:
+    out: list[DemoCase] = []
+    for title, summary, place, topics, when, named in MORE_PUBLISHED:
+        body = (
+            f"{summary} Ovo je izmišljen slučaj za isprobavanje pretrage, filtera, statistike i "
+            "fidova; imena firmi i ustanova su izmišljena."
+        )
+        out.append(
+            DemoCase(
+                author="clan2",
+                submit=True,
+                case=CaseIn(
+                    title=title,
+                    narrative=body,
+                    incident_date=when,
+                    municipality=place,
+                    categories=topics,
+                    actors=[ActorIn(name=name, kind=kind, role=role) for name, kind, role in named],
+                ),
+                files=[],
+                publish=DraftIn(public_title=title, public_summary=summary, public_body=body),
+            )
+        )
+    return out
+
+
 async def seed_demo(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAccount]:
     """Create the demo members and cases in one transaction (all or nothing); returns the accounts
     with their generated passwords."""
@@ -236,7 +353,8 @@ async def _seed(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAc
         accounts[handle] = (account, member)
 
     ctx = ServiceContext(vault=vault, signer=signer, settings=settings)
-    for demo in DEMO_CASES:
+    published: list[uuid.UUID] = []
+    for demo in [*DEMO_CASES, *_more_published()]:
         _, member = accounts[str(demo["author"])]
         principal = principal_from(member, via="session", credential_id=member.id, signer=signer)
         created = await cases_service.create_case(ctx, principal, demo["case"])
@@ -247,7 +365,44 @@ async def _seed(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAc
             await submission.submit_case(ctx, principal, created.id)
         if "publish" in demo:
             await _review_and_publish(ctx, accounts, created.id, demo["publish"])
+            published.append(created.id)
+    # One published case corrected and one retracted, each by two editors.
+    await _correct_and_retract(ctx, accounts, corrected=published[1], retracted=published[-1])
     return [account for account, _ in accounts.values()]
+
+
+async def _correct_and_retract(
+    ctx: ServiceContext,
+    accounts: dict[str, tuple[DemoAccount, Member]],
+    *,
+    corrected: uuid.UUID,
+    retracted: uuid.UUID,
+) -> None:
+    reviewer, editor, second = (
+        principal_from(member, via="session", credential_id=member.id, signer=ctx.signer)
+        for _, member in (accounts["recenzent"], accounts["urednik"], accounts["urednica"])
+    )
+    draft = await publication_drafts.get_draft(ctx, reviewer, corrected)
+    await publication_drafts.save_draft(
+        ctx,
+        reviewer,
+        corrected,
+        DraftIn(
+            public_title=draft.public_title,
+            public_summary=draft.public_summary,
+            public_body=draft.public_body + " Ispravka: iznos ugovora je 2,4 miliona dinara, ne 4,2.",
+            public_actor_ids=draft.public_actor_ids,
+            attachments=[
+                DecisionIn(attachment_id=d.attachment_id, decision=d.decision)
+                for d in draft.attachments
+                if d.decision is not None
+            ],
+        ),
+    )
+    await review.transition(ctx, editor, corrected, "correct", "Ispravljen iznos ugovora (demo).")
+    await review.transition(ctx, second, corrected, "confirm_correction", None)
+    await review.transition(ctx, editor, retracted, "retract", "Izvor je povukao izjavu (demo).")
+    await review.transition(ctx, second, retracted, "confirm_retraction", None)
 
 
 async def _review_and_publish(

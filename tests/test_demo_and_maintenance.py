@@ -83,12 +83,18 @@ async def test_demo_data_then_rotation_reconcile_and_verify(settings: Settings, 
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
     text = credentials.read_text()
     assert "@demo.integrity.invalid" in text and "reviewer" in text
-    assert await Case.count() == 4
+    assert await Case.count() == 14
     assert await Case.count().where(Case.status == "submitted") == 2
     assert await Attachment.count() == 4
-    # One case went through the whole review workflow: the public side has a case file, its photo
-    # published without metadata, and a signed checkpoint covers it.
-    (listed,) = (await search.list_cases(search.CaseFilters())).items
+    # Eleven cases went through the whole review workflow, across places and categories, one of
+    # them corrected and one retracted (each by two editors), so every public page has something.
+    items = (await search.list_cases(search.CaseFilters())).items
+    assert len(items) == 11 and len({item.municipality for item in items}) >= 8
+    assert [item.status.value for item in items].count("retracted") == 1
+    assert [item.revision for item in items].count(2) == 1
+    assert (await search.list_cases(search.CaseFilters(q="Kraljevo"))).total >= 2
+    # One has a photo, published without metadata, and a signed checkpoint covers it.
+    (listed,) = [item for item in items if "Parcela" in item.title]
     shown = await case_files.get_case(listed.reference)
     assert shown.status == "published" and "(demo)" in shown.title
     (photo,) = shown.files
@@ -108,7 +114,7 @@ async def test_demo_data_then_rotation_reconcile_and_verify(settings: Settings, 
     rotated = run_cli(settings, "keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr
     assert "cases.attachments: 4 wrapped key(s) re-wrapped" in rotated.stdout
-    assert "cases.case_keys: 4 wrapped key(s) re-wrapped" in rotated.stdout
+    assert "cases.case_keys: 14 wrapped key(s) re-wrapped" in rotated.stdout
     assert "publication.renditions: 1 wrapped key(s) re-wrapped" in rotated.stdout
     after = {row["id"]: row["key_id"] for row in await Attachment.select(Attachment.id, Attachment.key_id)}
     assert before.keys() == after.keys() and all(before[k] != after[k] for k in before)

@@ -9,6 +9,7 @@ conflict on, four eyes on every approval, and filed material never changes after
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import os
 import uuid
@@ -144,6 +145,16 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
             choices = offered if pick % 5 == 0 or not onward else onward
             if choices:
                 who, action = choices[pick % len(choices)]
+                if action == "provide_info" and pick % 3:
+                    # As the answer form does: the answer, then the information sent back (now
+                    # and then without one, which is refused: answer_missing).
+                    principal = world.people[who if who != "submitter" else self.filer]
+                    with contextlib.suppress(*EXPECTED_REFUSALS):
+                        world.run(
+                            review.add_comment(
+                                world.ctx, principal, self.case_id, "Odgovor.", CommentKind.answer
+                            )
+                        )
                 self.attempt(who, action, "Razlog.")
 
         # The same guided step twice more, so about half of all steps move the case forward.

@@ -299,6 +299,7 @@ async def test_notifications_tell_each_person_what_needs_them(accounts: AccountF
     assert (await member.get("/api/v1/me/notifications")).json()["unread"] == 0
     assert (await reviewer.post(f"/api/v1/me/notifications/{mine['items'][0]['id']}/read")).status_code == 404
 
+    await member.post(f"/api/v1/cases/{case['id']}/comments", json={"kind": "answer", "body": "Evo."})
     await act(member, case["id"], "provide_info")
     assert (await reviewer.get("/api/v1/me/notifications", params={"unread": True})).json()["items"][0][
         "kind"
