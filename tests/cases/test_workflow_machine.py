@@ -145,7 +145,7 @@ def make_machine(world: World) -> type[RuleBasedStateMachine]:
             choices = offered if pick % 5 == 0 or not onward else onward
             if choices:
                 who, action = choices[pick % len(choices)]
-                if action == "provide_info" and pick % 3:
+                if action == "provide_info" and pick % 7:
                     # As the answer form does: the answer, then the information sent back (now
                     # and then without one, which is refused: answer_missing).
                     principal = world.people[who if who != "submitter" else self.filer]
