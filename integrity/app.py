@@ -17,6 +17,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from piccolo.engine.base import Engine
@@ -31,7 +32,7 @@ from integrity.accounts.controller import (
     MeController,
     MemberAdminController,
 )
-from integrity.accounts.pages import AdminPages, JoinPages, LoginPages, SecondFactorPages
+from integrity.accounts.pages import AdminPages, JoinPages, LoginPages, SecondFactorPages, session_ended_page
 from integrity.accounts.plugin import AccountsPlugin
 from integrity.cases import filers
 from integrity.cases.controller import CaseController, ReferenceDataController
@@ -56,6 +57,7 @@ from integrity.publication.public_controller import FeedController, PublicCasesC
 from integrity.publication.public_pages import PublicPagesController
 from integrity.review.controller import ActorController, ReviewController
 from integrity.review.pages import ReviewPages
+from integrity.security.csrf import SESSION_ENDED
 from integrity.security.dependencies import (
     provide_csrf_key,
     provide_rate_limiter,
@@ -63,6 +65,7 @@ from integrity.security.dependencies import (
     provide_system_keys,
 )
 from integrity.security.files import private_dir
+from integrity.security.guards import principal_of
 from integrity.settings import Settings
 from integrity.vault import Keyring, Vault
 from integrity.vault.backends import build_backend
@@ -99,10 +102,14 @@ API_CONTROLLERS = [
 ]
 
 
-async def before_page(request: Request[Any, Any, Any]) -> None:
-    """Every page has a CSRF token to hand, and a logged-in member's header their unread count."""
+async def before_page(request: Request[Any, Any, Any]) -> Template | None:
+    """Every page has a CSRF token to hand, and a logged-in member's header their unread count. A
+    form sent after its session ended gets a page that keeps what was written and logs in again."""
     await ensure_csrf_state(request)
+    if request.scope.get(SESSION_ENDED) and request.method == "POST" and principal_of(request) is None:  # type: ignore[call-overload]
+        return await session_ended_page(request)
     await count_unread(request)
+    return None
 
 
 #: Every HTML page, in one router: errors become pages, and every page has a CSRF token to hand.

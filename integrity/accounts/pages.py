@@ -28,6 +28,7 @@ from integrity.errors import (
     RateLimited,
     WrongState,
 )
+from integrity.http.uploads import form_parts
 from integrity.security.csrf import CSRF_COOKIE, csrf_cookie, new_csrf_token
 from integrity.security.guards import ALLOWED_BEFORE_TOTP, Principal
 from integrity.security.ratelimit import RateLimiter, client_key
@@ -57,13 +58,81 @@ def _field(form: Any, name: str, limit: int = MAX_FIELD) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+#: Hidden fields that carry what a member wrote through a new log-in (``resume.<field>``).
+RESUME_PREFIX = "resume."
+#: Fields never carried: the token of the ended session, and secrets.
+NOT_RESUMED = frozenset({"_csrf_token", "password", "new_password", "current_password", "code"})
+#: What is carried, at most (the longest form, a case's narrative, is 100 000 characters).
+MAX_RESUMED_BYTES = 512 * 1024
+
+
+async def session_ended_page(request: Request[Any, Any, Any]) -> Template:
+    """A form of ours sent after its session ended (``csrf.SESSION_ENDED``): nothing is done with
+    it; the page says so, shows what was written, and logs in again with it kept in hidden fields,
+    so that one more click sends it. Files cannot be kept: the page says how many to add again.
+    What was written passes through the member's browser only, never stored here."""
+    fields: list[tuple[str, str]] = []
+    dropped_files = 0
+    size = 0
+    content_type = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    if content_type == "multipart/form-data":
+        async for part in form_parts(
+            request, max_part_bytes=MAX_RESUMED_BYTES, max_field_bytes=MAX_RESUMED_BYTES
+        ):
+            if part.filename is not None:
+                dropped_files += 1 if part.filename else 0
+                await part.skip()
+                continue
+            value = await part.read_text(MAX_RESUMED_BYTES)
+            fields.append((part.name or "", value))
+    else:
+        form = await request.form()
+        fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    kept = []
+    for name, value in fields:
+        size += len(value)
+        if name and name not in NOT_RESUMED and size <= MAX_RESUMED_BYTES:
+            kept.append((name, value))
+    target = safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return page(
+        "auth/session_ended.html",
+        401,
+        next=target,
+        email="",
+        error=None,
+        resume=kept,
+        dropped_files=dropped_files,
+        written=[value for _, value in kept if len(value) > 40],
+    )
+
+
+def _resume_fields(form: Any) -> list[tuple[str, str]]:
+    return [
+        (name.removeprefix(RESUME_PREFIX), value)
+        for name, value in form.multi_items()
+        if isinstance(value, str) and name.startswith(RESUME_PREFIX)
+    ]
+
+
 def _logged_in(
-    result: accounts_login.LoggedIn, next_path: str, settings: Settings, csrf_key: bytes
-) -> Redirect:
+    result: accounts_login.LoggedIn,
+    next_path: str,
+    settings: Settings,
+    csrf_key: bytes,
+    resume: list[tuple[str, str]] | None = None,
+) -> Redirect | Template:
     target = TOTP_PATH if result.totp_required else safe_next(next_path)
+    csrf = new_csrf_token(csrf_key, result.session_token)
+    if resume and not result.totp_required and target != HOME_PATH:
+        # Logged in again after the session ended mid-form: one click sends what was written, to
+        # where it was going, with a token of the new session.
+        answer = page("auth/resume.html", target=target, resume=resume, resume_csrf=csrf)
+        answer.cookies.extend(
+            [session_cookie(result.session_token, settings), csrf_cookie(csrf, secure=settings.is_https)]
+        )
+        return answer
     response = see_other(target)
     # A token bound to the new session, as the API hands out, for the forms of the next pages.
-    csrf = new_csrf_token(csrf_key, result.session_token)
     response.cookies.extend(
         [session_cookie(result.session_token, settings), csrf_cookie(csrf, secure=settings.is_https)]
     )
@@ -102,10 +171,22 @@ class LoginPages(Controller):
                 accounts=settings.accounts,
             )
         except (NotAuthenticated, RateLimited) as exc:
+            resume = _resume_fields(form)
+            if resume:  # keep what was written through a mistyped password
+                return page(
+                    "auth/session_ended.html",
+                    exc.status_code,
+                    next=next_path,
+                    email=email,
+                    error=exc,
+                    resume=resume,
+                    dropped_files=0,
+                    written=[value for _, value in resume if len(value) > 40],
+                )
             return page("auth/login.html", exc.status_code, next=next_path, email=email, error=exc)
         if isinstance(result, accounts_login.SecondFactorNeeded):
             return page("auth/second_factor.html", pending=result.pending, next=next_path, error=None)
-        return _logged_in(result, next_path, settings, csrf_key)
+        return _logged_in(result, next_path, settings, csrf_key, resume=_resume_fields(form))
 
     @post(f"{LOGIN_PATH}/code", operation_id="login_code_submit", status_code=200)
     async def second_factor(

@@ -67,6 +67,10 @@ def csrf_token_valid(key: bytes, token: str | None, session: str | None) -> bool
     return hmac.compare_digest(mac, _mac(key, nonce, session))
 
 
+#: Set in the scope when a form of ours arrives after its session ended (``CSRFMiddleware``).
+SESSION_ENDED = "integrity_session_ended"
+
+
 def csrf_cookie(token: str, *, secure: bool) -> Cookie:
     # Not HttpOnly: scripts that enhance pages read it to fill the header.
     return Cookie(key=CSRF_COOKIE, value=token, path="/", secure=secure, httponly=False, samesite="lax")
@@ -91,6 +95,8 @@ class CSRFMiddleware:
         principal = scope.get("user")
         logged_in = getattr(principal, "via", None) == "session"
         session = request.cookies.get(self.session_cookie) if logged_in and not bearer else None
+        # A session cookie the server no longer accepts (it ended while the member was writing).
+        stale = request.cookies.get(self.session_cookie) if not logged_in and not bearer else None
         cookie_token = request.cookies.get(CSRF_COOKIE)
         state = ScopeState.from_scope(scope)
 
@@ -120,6 +126,11 @@ class CSRFMiddleware:
 
         if session is not None:
             allowed = csrf_token_valid(self.key, submitted, session)
+        elif stale and csrf_token_valid(self.key, submitted, stale):
+            # Our own form, sent after its session ended: nothing is done with it (there is no
+            # logged-in member); the pages keep what was written and ask to log in again.
+            allowed = True
+            scope[SESSION_ENDED] = True
         elif content_type in SIMPLE_CONTENT_TYPES and (has_body or content_type):
             allowed = (
                 submitted is not None

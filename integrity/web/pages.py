@@ -21,6 +21,7 @@ from litestar.utils.scope.state import ScopeState
 
 from integrity.errors import Forbidden, IntegrityError, NotAuthenticated, RateLimited
 from integrity.http.problems import handle_unexpected
+from integrity.security.csrf import SESSION_ENDED
 from integrity.security.guards import ALLOWED_BEFORE_TOTP, Principal, principal_of
 from integrity.security.roles import ADMIN, REVIEW_TEAM
 
@@ -37,7 +38,15 @@ class EnrolmentRequired(Forbidden):
     """A review-team member must enrol a second factor before any other members' page."""
 
 
+def session_ended(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """A form of ours sent after its session ended: the pages' ``before_request`` answers it (the
+    text kept, a new log-in asked for); no handler runs, so the guards let it through to there."""
+    return bool(connection.scope.get(SESSION_ENDED)) and connection.scope.get("method") == "POST"  # type: ignore[call-overload]
+
+
 def requires_page_login(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    if session_ended(connection):
+        return
     principal = principal_of(connection)
     if principal is None:
         raise LoginRequired("log in first", code="login_required")
@@ -46,6 +55,8 @@ def requires_page_login(connection: ASGIConnection[Any, Any, Any, Any], handler:
 
 
 def requires_page_admin(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    if session_ended(connection):
+        return
     requires_page_login(connection, handler)
     principal = principal_of(connection)
     if principal is None or principal.role != ADMIN:
@@ -56,6 +67,8 @@ def requires_page_review_team(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """Reviewers' and editors' pages (admins run the platform without reading cases)."""
+    if session_ended(connection):
+        return
     requires_page_login(connection, handler)
     principal = principal_of(connection)
     if principal is None or principal.role not in REVIEW_TEAM:

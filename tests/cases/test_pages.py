@@ -8,10 +8,12 @@ import json
 import re
 
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 
 from integrity.cases.tables import Attachment, Case
 from tests import samples
-from tests.factories import AccountFactory
+from tests.factories import DEFAULT_PASSWORD, AccountFactory
 from tests.web.helpers import (
     CASE_FIELDS,
     HTML,
@@ -209,3 +211,78 @@ async def test_the_receipt_page_names_the_files_shows_local_time_and_links_to_ve
     assert "in the receipt, in UTC:" in text and f"<code>{payload['submitted_at']}</code>" in page.text
     assert "2026-" not in text.split("Submitted")[1].split("(")[0]  # shown as people write dates
     assert 'href="/verify#receipt"' in page.text and "In plain words" in text
+
+
+async def test_a_report_written_while_the_session_ended_is_kept_through_a_new_log_in(
+    client: AsyncTestClient[Litestar], accounts: AccountFactory
+) -> None:
+    """The session ends while the member writes (30 minutes idle); sending the form does nothing,
+    keeps the text, logs in again and sends it with one more click. Files cannot be kept, and the
+    page says so."""
+    import html as html_module
+
+    from integrity.accounts.tables import MemberSession
+
+    member = await accounts.as_role("member")
+    assert member.member is not None
+    story = "Dugačak izveštaj o tenderu. " * 200
+    fields = [(name, story if name == "narrative" else value) for name, value in CASE_FIELDS]
+    await MemberSession.delete().where(MemberSession.member == member.member.id)
+
+    ended = await file_case(member, fields, files=[("ugovor.pdf", samples.pdf("Ugovor"))])
+    assert ended.status_code == 401 and await Case.count() == 0
+    page = html_module.unescape(ended.text)
+    assert "Odjavljeni ste" in visible_text(ended.text)
+    assert f'name="resume.narrative" value="{story}"' in page
+    assert "izabrana datoteka nije mogla da se sačuva" in visible_text(ended.text)
+    assert 'name="resume._csrf_token"' not in page
+    assert 'name="next" value="/app/cases/new"' in page
+
+    # Log in again from that page: the answer holds the form to send, with a fresh token.
+    resume = re.findall(r'name="(resume\.[^"]+)" value="([^"]*)"', ended.text)
+    client.cookies.clear()
+    await client.get("/login")
+    login_csrf = client.cookies.get("csrftoken")
+    from urllib.parse import urlencode
+
+    logged = await client.post(
+        "/login?lang=en",
+        content=urlencode(
+            [
+                ("_csrf_token", login_csrf),
+                ("next", "/app/cases/new"),
+                ("email", member.member.email),
+                ("password", DEFAULT_PASSWORD),
+                *[(name, html_module.unescape(value)) for name, value in resume],
+            ]
+        ).encode(),
+        headers={
+            **HTML,
+            **NO_HEADER,
+            "content-type": "application/x-www-form-urlencoded",
+            "cookie": f"csrftoken={login_csrf}",
+        },
+    )
+    assert logged.status_code == 200 and "You are logged in again" in visible_text(logged.text)
+    session = logged.cookies.get("integrity_session")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', logged.text).group(1)
+    kept = [
+        (name, html_module.unescape(value))
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', logged.text)
+        if name != "_csrf_token"
+    ]
+    assert ("narrative", story) in kept
+    body, content_type = multipart_form(kept, csrf=token)
+    sent = await client.post(
+        "/app/cases/new",
+        content=body,
+        headers={
+            "content-type": content_type,
+            **HTML,
+            **NO_HEADER,
+            "cookie": f"integrity_session={session}; csrftoken={token}",
+        },
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    assert await Case.count() == 1
