@@ -317,6 +317,7 @@ def _redact_page(
     **context: Any,
 ) -> Template:
     context.setdefault("rendition", None)
+    context.setdefault("zoom", 1)
     context.setdefault("making", False)
     context.setdefault("error", None)
     context.setdefault("reopened", False)
@@ -449,6 +450,7 @@ class PublicationPages(Controller):
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
         page_number: Annotated[int, QueryParameter(name="page", ge=1, le=10_000)] = 1,
+        zoom: Annotated[int, QueryParameter(ge=1, le=3)] = 1,
     ) -> Template:
         pages = await revisions.page_count(ctx, principal, case_id, attachment_id)
         case = await cases_service.get_case(ctx, principal, case_id)
@@ -465,6 +467,7 @@ class PublicationPages(Controller):
             rows,
             reopened=bool(rows),
             making=await copies.being_made(attachment_id, "redacted"),
+            zoom=zoom,
         )
 
     @post("/files/{attachment_id:uuid}/redact", operation_id="redaction_submit", status_code=200)

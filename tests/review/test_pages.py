@@ -241,6 +241,10 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
     assert "Make a redacted copy of ugovor.pdf" in text
 
     tool = await reviewer.get(f"{url}/files/{attachment_id}/redact?lang=en", headers=HTML)
+    # The page fills the width and zooms without JavaScript (200 %, 300 %, in a scrolling frame).
+    assert 'class="redact-preview zoom-1"' in tool.text and "zoom=2" in tool.text
+    zoomed = await reviewer.get(f"{url}/files/{attachment_id}/redact?zoom=3&lang=en", headers=HTML)
+    assert 'class="redact-preview zoom-3"' in zoomed.text
     assert tool.status_code == 200
     assert f"/api/v1/cases/{case_id}/attachments/{attachment_id}/pages/1.png" in tool.text
     assert 'name="box-0-x"' in tool.text and 'name="box-2-height"' in tool.text
