@@ -412,6 +412,9 @@ class PublicationPages(Controller):
         def one(name: str) -> str:
             return (fields.get(name) or [""])[0].strip()[:64]
 
+        if one("confirm") != "1":
+            problem = Invalid("tick the box to confirm what this does", code="confirmation_missing")
+            return await preview_page(ctx, principal, case_id, 422, action_error=problem)
         try:
             file = one("attachment_id")
             data = TakedownIn(
@@ -431,11 +434,16 @@ class PublicationPages(Controller):
     @post("/takedowns/{takedown_id:uuid}/confirm", operation_id="takedown_confirm_submit", status_code=303)
     async def confirm_takedown(
         self,
+        request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         takedown_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
+        confirmed = (await request.form()).get("confirm")
+        if confirmed != "1":
+            problem = Invalid("tick the box to confirm what this does", code="confirmation_missing")
+            return await preview_page(ctx, principal, case_id, 422, action_error=problem)
         try:
             await takedowns.confirm(ctx, principal, case_id, takedown_id)
         except (Invalid, WrongState, Forbidden, NotFound) as exc:

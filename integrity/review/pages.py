@@ -38,6 +38,8 @@ from integrity.web.pages import (
 )
 
 PAGE_SIZE = 20
+#: Steps the pages take only with their box ticked (what the public loses is said beside it).
+CONFIRMED_STEPS = frozenset({"retract", "confirm_retraction"})
 RETURN_PAGES = {"case": "", "preview": "/publication/preview"}
 
 
@@ -133,6 +135,8 @@ class ReviewPages(Controller):
         back = await _text(request, "return_to", 20)
         suffix = RETURN_PAGES.get(back, "")
         try:
+            if action in CONFIRMED_STEPS and await _text(request, "confirm", 1) != "1":
+                raise Invalid("tick the box to confirm what this does", code="confirmation_missing")
             await review.transition(ctx, principal, case_id, action, reason or None)
         except (WrongState, Invalid) as exc:
             if suffix:

@@ -265,6 +265,7 @@ MESSAGES_BY_CODE = {
     "assignee_is_submitter": N_("nobody reviews a case they filed"),
     "answer_not_expected": N_("answers are given while the case waits for information"),
     "answer_missing": N_("write your answer to the request before sending the information"),
+    "confirmation_missing": N_("tick the box to confirm what this does"),
     "comment_empty": N_("the comment must not be empty"),
     "notes_team_only": N_("internal notes come from the review team"),
     "answer_submitter_only": N_("only the member who filed the case answers requests for information"),

@@ -778,13 +778,15 @@ async def page_takedown(world: World) -> Req:
     from urllib.parse import urlencode
 
     request = await takedown_request(world)
-    body = urlencode({"revision": "1", "attachment_id": "", "reason_category": "error"}).encode()
+    body = urlencode(
+        {"revision": "1", "attachment_id": "", "reason_category": "error", "confirm": "1"}
+    ).encode()
     return Req(path=request.path.replace("/api/v1/", "/app/"), content=body, headers=FORM)
 
 
 async def page_takedown_confirm(world: World) -> Req:
     request = await pending_takedown(world)
-    return Req(path=request.path.replace("/api/v1/", "/app/"), content=b"", headers=FORM)
+    return Req(path=request.path.replace("/api/v1/", "/app/"), content=b"confirm=1", headers=FORM)
 
 
 async def page_public_case(world: World) -> Req:

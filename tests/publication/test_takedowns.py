@@ -177,10 +177,17 @@ async def test_editors_ask_for_and_confirm_a_takedown_on_the_preview_page(accoun
     url = f"/app/cases/{case['id']}"
     preview = await editor.get(f"{url}/publication/preview?lang=en", headers=HTML)
     assert "Withdraw from the public" in visible_text(preview.text) and csrf_fields(preview) >= 1
-    asked = await post_form(
+    # Unticked, the box that says what a withdrawal does stops it.
+    unticked = await post_form(
         editor,
         f"{url}/takedowns?lang=en",
         {"revision": "1", "attachment_id": "", "reason_category": "privacy"},
+    )
+    assert unticked.status_code == 422 and "Tick the box" in visible_text(unticked.text)
+    asked = await post_form(
+        editor,
+        f"{url}/takedowns?lang=en",
+        {"revision": "1", "attachment_id": "", "reason_category": "privacy", "confirm": "1"},
     )
     assert asked.status_code == 200 and "/publication/preview" in str(asked.url)
     text = visible_text((await editor.get(f"{url}/publication/preview?lang=en", headers=HTML)).text)
@@ -190,7 +197,8 @@ async def test_editors_ask_for_and_confirm_a_takedown_on_the_preview_page(accoun
     seen = await second.get(f"{url}/publication/preview?lang=en", headers=HTML)
     confirm = re.search(r'action="(/app/cases/[^"]+/takedowns/[^"]+/confirm)"', seen.text)
     assert confirm is not None and "Confirm the withdrawal" in visible_text(seen.text)
-    done = await post_form(second, confirm.group(1) + "?lang=en", {})
+    assert (await post_form(second, confirm.group(1) + "?lang=en", {})).status_code == 422
+    done = await post_form(second, confirm.group(1) + "?lang=en", {"confirm": "1"})
     assert done.status_code == 200
     after = visible_text((await second.get(f"{url}/publication/preview?lang=en", headers=HTML)).text)
     assert "withdrawn" in after and "Confirm the withdrawal" not in after
@@ -199,5 +207,7 @@ async def test_editors_ask_for_and_confirm_a_takedown_on_the_preview_page(accoun
         gone.text
     )
     # A form without a reason is refused with a message, and nothing is asked.
-    refused = await post_form(editor, f"{url}/takedowns?lang=en", {"revision": "2", "reason_category": ""})
+    refused = await post_form(
+        editor, f"{url}/takedowns?lang=en", {"revision": "2", "reason_category": "", "confirm": "1"}
+    )
     assert refused.status_code == 422 and "Choose a revision, a reason" in visible_text(refused.text)

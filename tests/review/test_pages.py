@@ -352,11 +352,20 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
     assert refused.status_code == 422 and "That step was not taken" in refused.text
     assert (await client.get("/api/v1/public/cases")).json()["total"] == 1
 
-    # A retraction: one editor proposes it, the page says it waits for another, who confirms it.
-    proposed = await post_en(
+    # A retraction: one editor proposes it (ticking the box that says what it does: without it,
+    # nothing happens), the page says it waits for another, who confirms it.
+    unticked = await post_form(
         editor,
         url + "/transitions?lang=en",
         {"action": "retract", "reason": "Izvor je povukao izjavu.", "return_to": "preview"},
+    )
+    assert unticked.status_code == 422 and "Tick the box to confirm what this does." in visible_text(
+        unticked.text
+    )
+    proposed = await post_en(
+        editor,
+        url + "/transitions?lang=en",
+        {"action": "retract", "reason": "Izvor je povukao izjavu.", "return_to": "preview", "confirm": "1"},
     )
     text = visible_text(proposed.text)
     assert "Retracting the publication was proposed on" in text and "Izvor je povukao izjavu." in text
@@ -365,7 +374,9 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
     preview = await second.get(url + "/publication/preview?lang=en", headers=HTML)
     assert "Confirm the retraction" in visible_text(preview.text)
     confirmed = await post_en(
-        second, url + "/transitions?lang=en", {"action": "confirm_retraction", "return_to": "preview"}
+        second,
+        url + "/transitions?lang=en",
+        {"action": "confirm_retraction", "return_to": "preview", "confirm": "1"},
     )
     assert confirmed.status_code == 200 and "Retraction proposed" not in visible_text(confirmed.text)
     shown = (await client.get("/api/v1/public/cases")).json()["items"][0]
