@@ -58,6 +58,13 @@ async def test_search_filters_and_the_case_file(client: AsyncTestClient[Litestar
         hashlib.sha256(png).hexdigest() in page.text
         and f"/verify?sha256={hashlib.sha256(png).hexdigest()}" in page.text
     )
+    # A published image is shown in the page, not only linked.
+    shown = re.search(r'<figure class="inline-file"><img loading="lazy" src="([^"]+)"', page.text)
+    assert (
+        shown
+        and hashlib.sha256((await client.get(shown.group(1))).content).hexdigest()
+        == hashlib.sha256(png).hexdigest()
+    )
     assert "Tajni Svedok" not in page.text and "Interni naslov" not in page.text
     older = await client.get(f"/cases/{case.reference}?revision=1&lang=en", headers=HTML)
     assert "not the latest one" in older.text and "(ispravljeno)" not in older.text
