@@ -37,7 +37,15 @@ from integrity.cases.forms import (
 from integrity.cases.schemas import CaseOut, CaseUpdate, ReceiptOut
 from integrity.cases.tables import ActorKind, ActorRole, CaseStatus, CommentKind, DatePrecision
 from integrity.context import ServiceContext, provide_service_context
-from integrity.errors import BadRequest, Invalid, NotFound, TooLarge, UnsupportedType, WrongState
+from integrity.errors import (
+    BadRequest,
+    IntegrityError,
+    Invalid,
+    NotFound,
+    TooLarge,
+    UnsupportedType,
+    WrongState,
+)
 from integrity.http.multipart import FormPart
 from integrity.http.uploads import form_parts
 from integrity.review import service as review
@@ -266,6 +274,11 @@ class CasePages(Controller):
         review team in one step, with a signed receipt. An empty answer is refused before any file
         is stored; a refused file stores nothing and keeps the text."""
         answer = ""
+
+        async def refused(problem: IntegrityError | str, status: int) -> Template:
+            case = await cases_service.get_case(ctx, principal, case_id)
+            return await case_page(principal, case, status, answer_error=problem, values={"answer": answer})
+
         async with aclosing(_form_parts(request, ctx)) as parts:
             first_file: FormPart | None = None
             async for part in parts:
@@ -281,30 +294,20 @@ class CasePages(Controller):
                 if first_file is not None:
                     await first_file.skip()
                 await _drain(parts)
-                case = await cases_service.get_case(ctx, principal, case_id)
-                return await case_page(principal, case, 422, answer_error=MESSAGES["answer_empty"])
+                return await refused(MESSAGES["answer_empty"], 422)
             if first_file is not None:
                 try:
                     await cases_evidence.add_attachments(ctx, principal, case_id, _then(first_file, parts))
                 except Invalid as exc:
                     if exc.code != "files_missing":  # no file chosen: an answer alone is fine
-                        case = await cases_service.get_case(ctx, principal, case_id)
-                        return await case_page(
-                            principal, case, exc.status_code, answer_error=exc, values={"answer": answer}
-                        )
+                        return await refused(exc, exc.status_code)
                 except (UnsupportedType, TooLarge, BadRequest, WrongState) as exc:
-                    case = await cases_service.get_case(ctx, principal, case_id)
-                    return await case_page(
-                        principal, case, exc.status_code, answer_error=exc, values={"answer": answer}
-                    )
+                    return await refused(exc, exc.status_code)
         try:
             await review.add_comment(ctx, principal, case_id, answer, CommentKind.answer)
             await review.transition(ctx, principal, case_id, "provide_info", None)
         except (Invalid, WrongState) as exc:
-            case = await cases_service.get_case(ctx, principal, case_id)
-            return await case_page(
-                principal, case, exc.status_code, answer_error=exc, values={"answer": answer}
-            )
+            return await refused(exc, exc.status_code)
         return see_other(f"/app/cases/{case_id}/receipt?answered=1#supplements")
 
     @post(

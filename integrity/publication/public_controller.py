@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import msgspec
 from litestar import Controller, Request, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
@@ -103,7 +104,26 @@ def _json(value: msgspec.Struct) -> bytes:
     return msgspec.json.encode(value)
 
 
+async def _searched(
+    q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
+    district: Annotated[str | None, QueryParameter(max_length=60)] = None,
+    category: Annotated[str | None, QueryParameter(max_length=40)] = None,
+    year: Annotated[int | None, QueryParameter(ge=1900, le=2999)] = None,
+) -> list[int] | None:
+    """The revisions an export of a search holds (exactly the cases the list shows for it, with the
+    list's own filters), or None for the whole corpus: the exports' dependency."""
+    if not any((q and q.strip(), municipality, district, category, year)):
+        return None
+    return await publication_search.matching_ids(
+        publication_search.CaseFilters(
+            q=q, municipality=municipality, district=district, category=category, year=year
+        )
+    )
+
+
 class PublicCasesController(Controller):
+    dependencies = {"searched": Provide(_searched)}
     path = "/api/v1/public"
     tags = ["public"]
 
@@ -194,13 +214,9 @@ class PublicCasesController(Controller):
         self,
         request: AnyRequest,
         state: State,
-        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
-        district: Annotated[str | None, QueryParameter(max_length=60)] = None,
-        category: Annotated[str | None, QueryParameter(max_length=40)] = None,
-        year: Annotated[int | None, QueryParameter(ge=1900, le=2999)] = None,
+        searched: NamedDependency[list[int] | None],
     ) -> Response[bytes]:
-        only = await _searched(q, municipality, district, category, year)
+        only = searched
         body = open_data.export_csv(await open_data.export_rows(state.settings.base_url, only))
         return cached(
             request,
@@ -215,13 +231,9 @@ class PublicCasesController(Controller):
         self,
         request: AnyRequest,
         state: State,
-        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
-        district: Annotated[str | None, QueryParameter(max_length=60)] = None,
-        category: Annotated[str | None, QueryParameter(max_length=40)] = None,
-        year: Annotated[int | None, QueryParameter(ge=1900, le=2999)] = None,
+        searched: NamedDependency[list[int] | None],
     ) -> Response[PublicExport]:
-        only = await _searched(q, municipality, district, category, year)
+        only = searched
         rows = await open_data.export_rows(state.settings.base_url, only)
         body = _json(PublicExport(items=rows, total=len(rows)))
         return cached(request, body, last_modified=await open_data.last_modified())
@@ -308,17 +320,3 @@ def feed_page(wanted: publication_feed.FeedFilter, lang: str) -> str:
     if wanted.actor is not None:
         return f"/actors/{wanted.actor}?lang={lang}"
     return f"/?lang={lang}"
-
-
-async def _searched(
-    q: str | None, municipality: str | None, district: str | None, category: str | None, year: int | None
-) -> list[int] | None:
-    """The revisions an export of a search holds (exactly the cases the list shows for it), or
-    None for the whole corpus."""
-    if not any((q and q.strip(), municipality, district, category, year)):
-        return None
-    return await publication_search.matching_ids(
-        publication_search.CaseFilters(
-            q=q, municipality=municipality, district=district, category=category, year=year
-        )
-    )
