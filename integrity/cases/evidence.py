@@ -37,6 +37,8 @@ from integrity.custody import service as custody
 from integrity.errors import Invalid, NotFound, TooLarge, WrongState
 from integrity.faults import fault_point
 from integrity.http.multipart import FormPart
+from integrity.redaction import run_in_worker
+from integrity.redaction.metadata import carried_metadata
 from integrity.security.guards import Principal
 from integrity.vault import SealedBlob
 
@@ -61,6 +63,8 @@ class _Stored:
     blob: SealedBlob
     content_type: str
     display_name: str
+    #: The kinds of identifying metadata the original carries (``redaction.metadata``).
+    carries: list[str]
 
 
 def _idempotency_hash(principal: Principal, case_id: uuid.UUID, idempotency_key: str) -> str:
@@ -122,6 +126,9 @@ async def add_attachments(
             chunks = part.chunks()
             head = await _read_head(chunks)
             detected = detect(head)
+            carries = (
+                await run_in_worker(carried_metadata, head, detected.mime) if detected.kind == "image" else []
+            )
             stream = _rest(head, chunks)
             if detected in ZIP_CONTAINERS:
                 stream = _inflation_checked(stream)
@@ -135,6 +142,7 @@ async def add_attachments(
                     blob=blob,
                     content_type=detected.mime,
                     display_name=safe_display_name(part.filename, extension=detected.extension),
+                    carries=carries,
                 )
             )
             sent.append((part.filename, blob.sha256))
@@ -255,6 +263,7 @@ async def _record_attachments(
                     filename_sealed=key.seal(f"filename:{attachment_id}", item.display_name),
                     sha256_salt_sealed=key.seal(f"salt:{attachment_id}", salt.hex()),
                     blob_binding_sealed=binding_for(key, f"attachment:{attachment_id}", item.blob),
+                    carried_sealed=key.seal(f"carried:{attachment_id}", json.dumps(item.carries)),
                     uploaded_at=now,
                     custody_seq=entry.seq,
                 )
@@ -269,6 +278,7 @@ async def _record_attachments(
                     uploaded_at=now,
                     custody_seq=entry.seq,
                     frozen=False,
+                    carries=item.carries,
                 )
             )
         await Case.update({Case.updated_at: datetime.datetime.now(datetime.UTC)}).where(Case.id == case_id)

@@ -68,6 +68,9 @@ class AttachmentOut(msgspec.Struct):
     uploaded_at: datetime.datetime
     custody_seq: int
     frozen: bool
+    #: What identifying metadata the file carries ("location", "camera", "taken", "author"); the
+    #: public copy never carries any.
+    carries: list[str] = msgspec.field(default_factory=list)
 
 
 class TransitionOut(msgspec.Struct):

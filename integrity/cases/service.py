@@ -7,6 +7,7 @@ readable copy. Every change is recorded in the custody log in the same transacti
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -264,6 +265,9 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
             uploaded_at=a["uploaded_at"],
             custody_seq=int(a["custody_seq"]),
             frozen=a["frozen"],
+            carries=json.loads(key.open_text(f"carried:{a['id']}", a["carried_sealed"]))
+            if a["carried_sealed"] is not None
+            else [],
         )
         for a in await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.uploaded_at)
     ]

@@ -147,6 +147,9 @@ class Attachment(Table, tablename="attachment"):
     uploaded_at = Timestamptz(default=TimestamptzNow())
     #: The custody entry that recorded the upload of exactly these bytes.
     custody_seq = BigInt()
+    #: The kinds of identifying metadata the original carries (``redaction.metadata``), sealed: a
+    #: JSON list such as ["location", "camera"], shown to the member who uploaded it.
+    carried_sealed = Bytea(null=True, default=None)
     #: The salt of the public commitment to ``sha256`` (``custody.commit_sha256``), sealed with the
     #: case's key: custody entries that may become public commit to the original's hash instead of
     #: showing it; the member gets the salt with the receipt, to prove the file to a court.

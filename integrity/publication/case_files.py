@@ -217,6 +217,7 @@ async def get_actor(actor_id: uuid.UUID) -> PublicActorOut:
             PublishedActor.revision.id.as_alias("revision_id"),
             PublishedActor.revision.actors.as_alias("actors"),
             PublishedActor.revision.published_at.as_alias("published_at"),
+            PublishedActor.revision.reference.as_alias("reference"),
         )
         .where((PublishedActor.actor_id == actor_id) & (PublishedActor.revision.is_current == True))  # noqa: E712
         .order_by(PublishedActor.revision.published_at, ascending=False)
@@ -224,6 +225,7 @@ async def get_actor(actor_id: uuid.UUID) -> PublicActorOut:
     )
     name = kind = None
     ids: list[int] = []
+    roles: dict[str, str] = {}
     for row in rows:
         named = [a for a in json.loads(row["actors"]) if a.get("id") == str(actor_id)]
         if not named:
@@ -232,9 +234,10 @@ async def get_actor(actor_id: uuid.UUID) -> PublicActorOut:
             name, kind = named[0]["name"], named[0]["kind"]
         if int(row["revision_id"]) not in ids:
             ids.append(int(row["revision_id"]))
+            roles[row["reference"]] = str(named[0].get("role", ""))
     if name is None or kind is None:
         raise NotFound("no published case names that actor", code="actor_not_published")
-    return PublicActorOut(id=actor_id, name=name, kind=kind, cases=await case_items(ids))
+    return PublicActorOut(id=actor_id, name=name, kind=kind, cases=await case_items(ids), roles=roles)
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,8 @@ class PublicActorOut(msgspec.Struct):
     name: str
     kind: str
     cases: list[PublicCaseItem]
+    #: The actor's role in each of those cases, by the case's reference.
+    roles: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class PublicStats(msgspec.Struct):

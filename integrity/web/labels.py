@@ -36,6 +36,13 @@ WAITING_STEPS = {
     "confirm_retraction": N_("retraction to confirm"),
     "confirm_takedown": N_("takedown to confirm"),
 }
+#: Identifying metadata an uploaded file carries (``redaction.metadata``).
+CARRIED = {
+    "location": N_("its location (GPS)"),
+    "camera": N_("the camera that took it"),
+    "taken": N_("the time it was taken"),
+    "author": N_("an author's name"),
+}
 #: The orders of a case list (``cases.schemas.CaseSort``).
 CASE_SORTS = {
     "newest": N_("Newest first"),
@@ -453,6 +460,7 @@ TEMPLATE_GLOBALS = {
     "status_label": _label(CASE_STATUSES),
     "waiting_label": _label(WAITING_STEPS),
     "sort_label": _label(CASE_SORTS),
+    "carried_label": _label(CARRIED),
     "kind_label": _label(ACTOR_KINDS),
     "actor_role_label": _label(ACTOR_ROLES),
     "precision_label": _label(DATE_PRECISIONS),

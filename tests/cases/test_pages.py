@@ -286,3 +286,17 @@ async def test_a_report_written_while_the_session_ended_is_kept_through_a_new_lo
     )
     assert sent.status_code == 303, sent.text
     assert await Case.count() == 1
+
+
+async def test_an_upload_says_what_identifying_metadata_the_photo_carries(accounts: AccountFactory) -> None:
+    from tests.redaction.handmade import photo_jpeg
+
+    member = await accounts.as_role("member")
+    filed = await file_case(member, files=[("fotografija.jpg", photo_jpeg()), ("crtez.png", samples.png())])
+    case_id = case_id_of(filed)
+    view = (await member.get(f"/api/v1/cases/{case_id}")).json()
+    carries = {a["filename"]: a["carries"] for a in view["attachments"]}
+    assert carries["fotografija.jpg"][0] == "location" and carries["crtez.png"] == []
+    page = visible_text((await member.get(f"/app/cases/{case_id}?lang=en", headers=HTML)).text)
+    assert "This file carries its location (GPS)" in page
+    assert "a published copy is rebuilt from its pixels" in page

@@ -436,6 +436,11 @@ async def test_an_actor_page_lists_the_published_cases_that_name_them(
     assert (body["id"], body["name"], body["kind"]) == (str(actor), "Javno preduzeće Vodovod", "company")
     assert [c["reference"] for c in body["cases"]] == [second.reference, first.reference]
     assert body["cases"][0]["title"] == "Drugi"
+    # Their role in each case, by its reference.
+    assert body["roles"] == {
+        second.reference: "institution_involved",
+        first.reference: "institution_involved",
+    }
 
     protected = second.protected_actor_ids["Zaštićeni Svedok"]
     for unknown in (protected, uuid.uuid4()):
