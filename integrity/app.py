@@ -235,10 +235,14 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
                 with contextlib.suppress(asyncio.CancelledError):
                     if done:
                         await task
-            await queue.close()
-            await vault.aclose()
+            # Each bounded too: what a task left behind must not keep the process from ending.
+            for closing in (queue.close(), vault.aclose()):
+                try:
+                    await asyncio.wait_for(closing, STOP_SECONDS)
+                except TimeoutError:
+                    log.warning("a connection did not close within %s s at stop; leaving it", STOP_SECONDS)
             if pooled:
-                await engine.close_connection_pool()
+                await db.close_pool(engine, STOP_SECONDS)
             await db.settle_sqlite_workers()
 
     signer = load_or_create_signer(

@@ -82,6 +82,21 @@ async def start_pool(engine: Engine, max_size: int = 20) -> bool:
     return True
 
 
+async def close_pool(engine: Engine, wait_seconds: float) -> None:
+    """Close PostgreSQL's connection pool, waiting at most ``wait_seconds`` for connections in
+    use to come back; then close them anyway (a task left running at a stop must not keep the
+    process, or a test's teardown, waiting for ever)."""
+    if not isinstance(engine, PostgresEngine) or engine.pool is None:
+        return
+    pool = engine.pool
+    try:
+        await asyncio.wait_for(asyncio.shield(pool.close()), wait_seconds)
+    except TimeoutError:
+        log.warning("database connections still in use after %s s at stop; closing them", wait_seconds)
+        pool.terminate()
+    engine.pool = None
+
+
 def bind_engine(engine: Engine) -> None:
     """Point every table (and Piccolo's migration machinery) at `engine`."""
     from integrity import piccolo_conf
