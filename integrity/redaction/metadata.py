@@ -2,16 +2,15 @@
 it carries (its location, the camera, the time, an author), for the member who uploads it to know.
 The public never gets them: every published copy is rebuilt from pixels (``integrity.redaction``).
 
-Read from the first bytes of the upload (the sniffed head, where JPEG, PNG and WebP keep their EXIF),
-in a worker process like every decoder of untrusted files (``run_in_worker``). Only the kinds are
-kept, never the values.
+Read from the first bytes of the upload (the sniffed head, where JPEG, PNG and WebP keep their
+EXIF) by a small bounded scan of the EXIF (TIFF) directory, with no image decoder: nothing here
+decodes pixels, so it runs in the request without a worker process. Only the kinds are kept,
+never the values.
 """
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image
+import struct
 
 __all__ = ["CARRIED_KINDS", "carried_metadata"]
 
@@ -20,28 +19,79 @@ CARRIED_KINDS = ("location", "camera", "taken", "author")
 
 _GPS_IFD = 0x8825
 _EXIF_IFD = 0x8769
-_MAKE, _MODEL, _DATETIME, _ARTIST = 271, 272, 306, 315
-_DATETIME_ORIGINAL = 36867
-_XP_AUTHOR = 0x9C9D
+_TAGS = {271: "camera", 272: "camera", 306: "taken", 315: "author", 0x9C9D: "author", _GPS_IFD: "location"}
+_EXIF_TAGS = {36867: "taken", 36868: "taken"}
+#: No directory holds more entries than this in a real file; a larger count is a broken one.
+_MAX_ENTRIES = 512
+
+
+def _exif_of(head: bytes) -> bytes | None:
+    """The EXIF (TIFF) block of a JPEG, PNG or WebP head, or None."""
+    if head[:2] == b"\xff\xd8":  # JPEG: segments up to the start of scan
+        position = 2
+        while position + 4 <= len(head) and head[position] == 0xFF:
+            marker = head[position + 1]
+            if marker == 0xDA:
+                return None
+            (length,) = struct.unpack(">H", head[position + 2 : position + 4])
+            segment = head[position + 4 : position + 2 + length]
+            if marker == 0xE1 and segment.startswith(b"Exif\x00\x00"):
+                return segment[6:]
+            position += 2 + length
+        return None
+    if head[:8] == b"\x89PNG\r\n\x1a\n":  # PNG: the eXIf chunk
+        position = 8
+        while position + 8 <= len(head):
+            length, kind = struct.unpack(">I4s", head[position : position + 8])
+            if kind == b"eXIf":
+                return head[position + 8 : position + 8 + length]
+            if kind == b"IDAT":
+                return None
+            position += 12 + length
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":  # WebP: the EXIF chunk
+        position = 12
+        while position + 8 <= len(head):
+            kind, length = struct.unpack("<4sI", head[position : position + 8])
+            if kind == b"EXIF":
+                block = head[position + 8 : position + 8 + length]
+                return block[6:] if block.startswith(b"Exif\x00\x00") else block
+            position += 8 + length + (length & 1)
+    return None
+
+
+def _entries(tiff: bytes, offset: int, order: str) -> list[tuple[int, int]]:
+    """(tag, value or offset) of the directory at ``offset`` (empty when it is out of bounds)."""
+    if offset < 8 or offset + 2 > len(tiff):
+        return []
+    (count,) = struct.unpack(order + "H", tiff[offset : offset + 2])
+    entries = []
+    for index in range(min(count, _MAX_ENTRIES)):
+        start = offset + 2 + 12 * index
+        if start + 12 > len(tiff):
+            break
+        tag, _kind, _count, value = struct.unpack(order + "HHII", tiff[start : start + 12])
+        entries.append((tag, value))
+    return entries
 
 
 def carried_metadata(head: bytes, content_type: str) -> list[str]:
     """The kinds of identifying metadata in an image's first bytes ([] for other files, or when
-    its header cannot be read)."""
+    there is no EXIF to read)."""
     if not content_type.startswith("image/"):
         return []
     try:
-        with Image.open(io.BytesIO(head)) as image:
-            exif = image.getexif()
-            found: set[str] = set()
-            if exif.get_ifd(_GPS_IFD) or _GPS_IFD in exif:
-                found.add("location")
-            if exif.get(_MAKE) or exif.get(_MODEL):
-                found.add("camera")
-            if exif.get(_DATETIME) or exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL):
-                found.add("taken")
-            if exif.get(_ARTIST) or exif.get(_XP_AUTHOR):
-                found.add("author")
-    except Exception:  # noqa: BLE001 - a header Pillow cannot read says nothing we can show
+        tiff = _exif_of(head)
+        if not tiff or tiff[:2] not in (b"II", b"MM"):
+            return []
+        order = "<" if tiff[:2] == b"II" else ">"
+        (first,) = struct.unpack(order + "I", tiff[4:8])
+        found: set[str] = set()
+        for tag, value in _entries(tiff, first, order):
+            if tag in _TAGS:
+                found.add(_TAGS[tag])
+            if tag == _EXIF_IFD:
+                found.update(_EXIF_TAGS[t] for t, _ in _entries(tiff, value, order) if t in _EXIF_TAGS)
+    except struct.error:
         return []
     return [kind for kind in CARRIED_KINDS if kind in found]

@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Litestar, Request, post
 from litestar.testing import AsyncTestClient
 
-from integrity.app import create_app
 from integrity.security.guards import requires_login
 from integrity.settings import Settings
 from tests.factories import AccountFactory
@@ -43,8 +42,9 @@ def multipart(token: str | None, payload: bytes) -> tuple[bytes, str]:
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-async def test_a_streamed_upload_form_carries_its_token_in_the_first_part(settings: Settings) -> None:
-    app = create_app(settings)
+async def test_a_streamed_upload_form_carries_its_token_in_the_first_part(
+    settings: Settings, app: Litestar
+) -> None:
     app.register(streamed_upload)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         accounts = AccountFactory(app=app, client=client, settings=settings)
@@ -64,8 +64,7 @@ async def test_a_streamed_upload_form_carries_its_token_in_the_first_part(settin
         assert refused.status_code == 403
 
 
-async def test_an_html_form_passes_with_the_hidden_field(settings: Settings) -> None:
-    app = create_app(settings)
+async def test_an_html_form_passes_with_the_hidden_field(settings: Settings, app: Litestar) -> None:
     app.register(form_post)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         accounts = AccountFactory(app=app, client=client, settings=settings)

@@ -217,6 +217,12 @@ def test_an_admin_invites_and_manages_members(browser: Any, live_server: LiveSer
     session.page.get_by_role("row", name=re.compile("journalist@example.org")).get_by_role(
         "button", name="Deactivate"
     ).click()
+    # Deactivating asks once more, saying what it does.
+    assert (
+        "Their sessions and API tokens end at once"
+        in session.page.locator("#confirm-deactivation").inner_text()
+    )
+    session.page.get_by_role("button", name="Yes, deactivate").click()
     assert (
         "deactivated"
         in session.page.get_by_role("row", name=re.compile("journalist@example.org")).inner_text()
