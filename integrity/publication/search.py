@@ -157,42 +157,26 @@ async def _search_ids(
 ) -> tuple[list[int], int]:
     """Ids of the matching current revisions in display order (one page), and how many match."""
     postgres = _is_postgres()
-    clauses, params = _filter_sql(filters, postgres)
-    terms = query_terms(filters.q)
-    newest = "r.published_at DESC, r.id DESC" if order != "oldest" else "r.published_at ASC, r.id ASC"
-    if not terms:
+    source, clauses, params = _matching(filters, postgres)
+    where = " AND ".join(clauses)
+    if not query_terms(filters.q):
         # Newest first walks the index over (is_current, published_at, id) and stops at the page.
-        where = " AND ".join(clauses)
-        count_sql = f"SELECT count(*) AS n FROM published_revision AS r WHERE {where}"  # noqa: S608 - only our own fragments; values are bound
+        newest = "r.published_at DESC, r.id DESC" if order != "oldest" else "r.published_at ASC, r.id ASC"
+        count_sql = f"SELECT count(*) AS n FROM {source} WHERE {where}"  # noqa: S608 - only our own fragments; values are bound
         counted = await PublishedRevision.raw(count_sql, *params)
         total = int(counted[0]["n"]) if counted else 0
         if total == 0 or offset >= total:
             return [], total
-        page_sql = f"SELECT r.id AS id FROM published_revision AS r WHERE {where} ORDER BY {newest}"  # noqa: S608
+        page_sql = f"SELECT r.id AS id FROM {source} WHERE {where} ORDER BY {newest}"  # noqa: S608
         rows = await PublishedRevision.raw(page_sql + " LIMIT {} OFFSET {}", *params, limit, offset)
         return [int(row["id"]) for row in rows], total
-    if postgres:
-        source = "published_revision AS r, to_tsquery('simple', {}) AS query"
-        clauses.insert(0, "r.search_vector @@ query")
-        # The stored vector: ranking need not parse every matching text again.
-        score, better = "ts_rank(r.search_vector, query, 1)", "DESC"
-        search_params = [tsquery(terms)]
-    else:
-        # CROSS JOIN makes SQLite walk the full-text matches and fetch each revision by its id. Left
-        # to choose, it walks the revisions (by the index on is_current or on a filter) and runs the
-        # full-text query once for each: minutes for a common word at 100,000 cases. Each revision
-        # is read from a narrow index keyed by id that carries every column used here (see its
-        # migration), not from its wide row: the planner would always take the row.
-        source = (
-            "published_revision_fts CROSS JOIN published_revision AS r "
-            "INDEXED BY published_revision_search_lookup ON r.id = published_revision_fts.rowid"
-        )
-        clauses.insert(0, "published_revision_fts MATCH {}")
-        # bm25 is lower for better matches.
-        score, better = "bm25(published_revision_fts)", "ASC"
-        search_params = [fts5_query(terms)]
-    where = " AND ".join(clauses)
-    base_params = [*search_params, *params]
+    # The stored vector on PostgreSQL: ranking need not parse every matching text again. FTS5's
+    # bm25 is lower for better matches.
+    score, better = (
+        ("ts_rank(r.search_vector, query, 1)", "DESC")
+        if postgres
+        else ("bm25(published_revision_fts)", "ASC")
+    )
     # One pass over the matches gives the page and, on each of its rows, how many match in all. The
     # score is taken in a subquery: SQLite allows FTS5's bm25 only next to its MATCH, not in a window.
     matches = (
@@ -208,7 +192,7 @@ async def _search_ids(
     rows = await PublishedRevision.raw(
         f"SELECT m.id AS id, count(*) OVER () AS total FROM ({matches}) AS m "  # noqa: S608
         f"ORDER BY {ranked} LIMIT {{}} OFFSET {{}}",
-        *base_params,
+        *params,
         limit,
         offset,
     )
@@ -218,7 +202,7 @@ async def _search_ids(
         return [], 0
     # A page past the end: count on its own.
     count_sql = f"SELECT count(*) AS n FROM {source} WHERE {where}"  # noqa: S608
-    counted = await PublishedRevision.raw(count_sql, *base_params)
+    counted = await PublishedRevision.raw(count_sql, *params)
     return [], int(counted[0]["n"]) if counted else 0
 
 
@@ -291,6 +275,11 @@ def _matching(filters: CaseFilters, postgres: bool) -> tuple[str, list[str], lis
             ["r.search_vector @@ query", *clauses],
             [tsquery(terms), *params],
         )
+    # CROSS JOIN makes SQLite walk the full-text matches and fetch each revision by its id. Left to
+    # choose, it walks the revisions (by the index on is_current or on a filter) and runs the
+    # full-text query once for each: minutes for a common word at 100,000 cases. Each revision is
+    # read from a narrow index keyed by id that carries every column used here (see its migration),
+    # not from its wide row: the planner would always take the row.
     return (
         "published_revision_fts CROSS JOIN published_revision AS r "
         "INDEXED BY published_revision_search_lookup ON r.id = published_revision_fts.rowid",
