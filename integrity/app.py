@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import importlib.util
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from litestar import Litestar, Request, Router
+from litestar import Litestar, Request, Response, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 from piccolo.engine.base import Engine
@@ -102,7 +103,7 @@ API_CONTROLLERS = [
 ]
 
 
-async def before_page(request: Request[Any, Any, Any]) -> Template | None:
+async def before_page(request: Request[Any, Any, Any]) -> Response[Any] | None:
     """Every page has a CSRF token to hand, and a logged-in member's header their unread count. A
     form sent after its session ended gets a page that keeps what was written and logs in again."""
     await ensure_csrf_state(request)
@@ -166,6 +167,57 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 CHECKPOINT_POLL_SECONDS = 300
 #: How long stopping waits for the background tasks (the job workers wait 3 s for their jobs).
 STOP_SECONDS = 15.0
+#: How long stopping waits for the tasks left after everything else closed.
+LEFTOVER_SECONDS = 5.0
+
+
+#: True in the lifespan and every task it starts, and in every task those start in turn.
+_STARTED_BY_APP: contextvars.ContextVar[bool] = contextvars.ContextVar("started_by_app", default=False)
+
+
+@contextlib.contextmanager
+def tracking_app_tasks() -> Iterator[weakref.WeakSet[asyncio.Task[Any]]]:
+    """Record every task the app starts, directly or through a library (a worker's job, a pool's
+    helper), for `stop_leftover_tasks`. The server's own tasks (requests, the test client's calls)
+    run outside the lifespan's context and are not recorded."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_task_factory()
+    started: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        made = asyncio.Task(coro, loop=loop, **kwargs) if previous is None else previous(loop, coro, **kwargs)
+        task = cast("asyncio.Task[Any]", made)
+        if _STARTED_BY_APP.get():
+            started.add(task)
+        return task
+
+    loop.set_task_factory(factory)  # type: ignore[arg-type]
+    marked = _STARTED_BY_APP.set(True)
+    try:
+        yield started
+    finally:
+        _STARTED_BY_APP.reset(marked)
+        loop.set_task_factory(previous)
+
+
+async def stop_leftover_tasks(started: weakref.WeakSet[asyncio.Task[Any]]) -> None:
+    """Cancel the app's tasks still running after everything closed (a library's helper, a query a
+    stopping job shielded) and wait for them, bounded: a task that ignores cancellation would
+    otherwise keep the event loop, and the process, from ever ending. Those that stay are named by
+    code location only (never by what they were working on)."""
+    current = asyncio.current_task()
+    leftovers = {task for task in list(started) if task is not current and not task.done()}
+    if not leftovers:
+        return
+    for task in leftovers:
+        task.cancel()
+    _, stuck = await asyncio.wait(leftovers, timeout=LEFTOVER_SECONDS)
+    for task in stuck:
+        where = " <- ".join(
+            f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno} {frame.f_code.co_name}"
+            for frame in reversed(task.get_stack())
+        )
+        log.warning("a task ignored cancellation at stop: %s", where)
 
 
 async def custody_checkpoints(signer: Signer) -> None:
@@ -200,6 +252,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        with tracking_app_tasks() as started:
+            async with _serving():
+                yield
+            await stop_leftover_tasks(started)
+
+    @asynccontextmanager
+    async def _serving() -> AsyncIterator[None]:
         db.bind_engine(engine)
         pooled = await db.start_pool(engine)
         try:

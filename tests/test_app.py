@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+
+import pytest
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
@@ -161,3 +166,42 @@ def test_every_error_class_has_its_own_stable_code() -> None:
     refused = errors.Invalid("incident_date is too far in the past", code="incident_date_too_old", field="x")
     assert (refused.code, refused.field, refused.status_code) == ("incident_date_too_old", "x", 422)
     assert errors.NotFound().code == "not_found" and errors.NotFound().field is None
+
+
+async def test_stopping_cancels_the_tasks_left_behind_and_names_one_that_will_not_stop(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A task that swallows its cancellation would keep the event loop, and the process, from ending.
+    from integrity import app as app_module
+
+    monkeypatch.setattr(app_module, "LEFTOVER_SECONDS", 0.2)
+    released = asyncio.Event()
+
+    async def polite_helper() -> None:
+        await asyncio.sleep(60)
+
+    async def stubborn_helper() -> None:
+        while not released.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(60)
+
+    async def outside_helper() -> None:
+        await asyncio.sleep(60)
+
+    outside = asyncio.create_task(outside_helper())
+    with app_module.tracking_app_tasks() as started:
+        polite = asyncio.create_task(polite_helper())
+        stubborn = asyncio.create_task(stubborn_helper())
+        await asyncio.sleep(0)
+        with caplog.at_level(logging.WARNING, logger="integrity"):
+            await app_module.stop_leftover_tasks(started)
+    assert polite.cancelled()
+    assert not outside.done(), "a task the app did not start is not the app's to cancel"
+    outside.cancel()
+    assert not stubborn.done()
+    assert "ignored cancellation" in caplog.text
+    assert "stubborn_helper" in caplog.text
+    assert "polite_helper" not in caplog.text
+    released.set()
+    stubborn.cancel()
+    await asyncio.wait({stubborn})
