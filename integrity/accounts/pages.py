@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
 
 from integrity.accounts import grants as accounts_grants
 from integrity.accounts import invitations as accounts_invitations
@@ -28,6 +29,7 @@ from integrity.errors import (
     RateLimited,
     WrongState,
 )
+from integrity.http.problems import problem_response, wants_html
 from integrity.http.uploads import form_parts
 from integrity.security.csrf import CSRF_COOKIE, csrf_cookie, new_csrf_token
 from integrity.security.guards import ALLOWED_BEFORE_TOTP, Principal
@@ -66,11 +68,16 @@ NOT_RESUMED = frozenset({"_csrf_token", "password", "new_password", "current_pas
 MAX_RESUMED_BYTES = 512 * 1024
 
 
-async def session_ended_page(request: Request[Any, Any, Any]) -> Template:
+async def session_ended_page(request: Request[Any, Any, Any]) -> Template | Response[Any]:
     """A form of ours sent after its session ended (``csrf.SESSION_ENDED``): nothing is done with
     it; the page says so, shows what was written, and logs in again with it kept in hidden fields,
     so that one more click sends it. Files cannot be kept: the page says how many to add again.
-    What was written passes through the member's browser only, never stored here."""
+    What was written passes through the member's browser only, never stored here.
+
+    A script's request (the case form saving itself) is told so in a problem document, and the
+    page's cookies stay as they are: its form, sent by a button, then takes the path above."""
+    if not wants_html(request) and "application/json" in (request.headers.get("accept") or ""):
+        return problem_response(request, 401, "the session has ended", code="session_ended")
     fields: list[tuple[str, str]] = []
     dropped_files = 0
     size = 0
@@ -94,15 +101,35 @@ async def session_ended_page(request: Request[Any, Any, Any]) -> Template:
         if name and name not in NOT_RESUMED and size <= MAX_RESUMED_BYTES:
             kept.append((name, value))
     target = safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    # The form's token was made for the ended session: the log-in form gets one of its own, and the
+    # browser forgets the ended session's cookie (else the log-in would count as ended too).
+    token = new_csrf_token(request.app.state.csrf_key, None)
+    ScopeState.from_scope(request.scope).csrf_token = token
+    answer = _log_in_again(401, target, kept, dropped_files=dropped_files)
+    answer.cookies.append(csrf_cookie(token, secure=request.app.state.settings.is_https))
+    answer.delete_cookie(SESSION_COOKIE, path="/")
+    return answer
+
+
+def _log_in_again(
+    status: int,
+    next_path: str,
+    resume: list[tuple[str, str]],
+    *,
+    email: str = "",
+    error: Exception | None = None,
+    dropped_files: int = 0,
+) -> Template:
+    """The log-in form that carries what was written (shown again where it is more than a word)."""
     return page(
         "auth/session_ended.html",
-        401,
-        next=target,
-        email="",
-        error=None,
-        resume=kept,
+        status,
+        next=next_path,
+        email=email,
+        error=error,
+        resume=resume,
         dropped_files=dropped_files,
-        written=[value for _, value in kept if len(value) > 40],
+        written=[value for _, value in resume if len(value) > 40],
     )
 
 
@@ -173,16 +200,7 @@ class LoginPages(Controller):
         except (NotAuthenticated, RateLimited) as exc:
             resume = _resume_fields(form)
             if resume:  # keep what was written through a mistyped password
-                return page(
-                    "auth/session_ended.html",
-                    exc.status_code,
-                    next=next_path,
-                    email=email,
-                    error=exc,
-                    resume=resume,
-                    dropped_files=0,
-                    written=[value for _, value in resume if len(value) > 40],
-                )
+                return _log_in_again(exc.status_code, next_path, resume, email=email, error=exc)
             return page("auth/login.html", exc.status_code, next=next_path, email=email, error=exc)
         if isinstance(result, accounts_login.SecondFactorNeeded):
             return page("auth/second_factor.html", pending=result.pending, next=next_path, error=None)

@@ -21,6 +21,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from integrity.cases import autosave
 from integrity.cases import evidence as cases_evidence
 from integrity.cases import service as cases_service
 from integrity.cases import submission as cases_submission
@@ -83,15 +84,30 @@ async def _drain(parts: AsyncIterator[FormPart]) -> None:
         await part.skip()
 
 
+#: The parts of the case form, each with its own "save this part" button (the anchor to come back to).
+FORM_PARTS = ("part-what", "part-when", "part-categories", "part-actors")
+
+
 def _form_page(
-    request: Request[Any, Any, Any], form: CaseForm, *, case: CaseOut | None, status: int = 200
+    request: Request[Any, Any, Any],
+    form: CaseForm,
+    *,
+    case: CaseOut | None,
+    status: int = 200,
+    saved: autosave.SavedForm | None = None,
+    just_saved: bool = False,
 ) -> Template:
     lang = language_of_scope(request.scope)
+    form_path = f"/app/cases/{case.id}/edit" if case is not None else "/app/cases/new"
     return page(
         "app/case_form.html",
         status,
         form=form,
         case=case,
+        autosave_url=f"{form_path}/autosave",
+        saved_at=saved.saved_at if saved is not None else None,
+        just_saved=just_saved,
+        form_parts=FORM_PARTS,
         municipality_groups=municipality_groups(lang),
         category_codes=category_codes(),
         precisions=[p.value for p in DatePrecision],
@@ -99,6 +115,33 @@ def _form_page(
         actor_roles=[r.value for r in ActorRole],
         upload_accept=ACCEPT,
     )
+
+
+def _restored_form(saved: autosave.SavedForm) -> CaseForm:
+    """The form as it was saved: what was typed, without judging it yet (it was not sent)."""
+    form, _ = parse_case_form(form_fields(saved.fields))
+    form.errors.clear()
+    return form
+
+
+async def _autosave(
+    request: Request[Any, Any, Any], principal: Principal, ctx: ServiceContext, case_id: uuid.UUID | None
+) -> Response[dict[str, str]] | Redirect:
+    """The page's script saves as the member writes and is answered in JSON; a "save this part"
+    button (no script) comes back to the form, at the part it was pressed in."""
+    form = await request.form()
+    saved_at = await autosave.save(
+        ctx,
+        principal,
+        case_id,
+        [(name, value) for name, value in form.multi_items() if isinstance(value, str)],
+    )
+    if "application/json" in (request.headers.get("accept") or ""):
+        return Response({"saved_at": saved_at.isoformat()}, status_code=200)
+    part = form.get("save_part")
+    anchor = f"#{part}" if part in FORM_PARTS else ""
+    form_path = f"/app/cases/{case_id}/edit" if case_id is not None else "/app/cases/new"
+    return see_other(f"{form_path}?saved=1{anchor}")
 
 
 class CasePages(Controller):
@@ -131,8 +174,30 @@ class CasePages(Controller):
         )
 
     @get("/cases/new", operation_id="new_case_page")
-    async def new_case_form(self, request: Request[Any, Any, Any]) -> Template:
-        return _form_page(request, CaseForm(), case=None)
+    async def new_case_form(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+        saved_now: Annotated[bool, QueryParameter(name="saved")] = False,
+    ) -> Template:
+        saved = await autosave.restore(ctx, principal, None)
+        form = _restored_form(saved) if saved is not None else CaseForm()
+        return _form_page(request, form, case=None, saved=saved, just_saved=saved_now and saved is not None)
+
+    @post("/cases/new/autosave", operation_id="new_case_autosave", status_code=200)
+    async def autosave_new(
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Response[dict[str, str]] | Redirect:
+        return await _autosave(request, principal, ctx, None)
+
+    @post("/cases/new/autosave/discard", operation_id="new_case_autosave_discard", status_code=303)
+    async def discard_new(self, principal: NamedDependency[Principal]) -> Redirect:
+        await autosave.discard(principal, None)
+        return see_other("/app/cases/new")
 
     @post("/cases/new", operation_id="new_case_submit", status_code=303, request_max_body_size=None)
     async def file_case(
@@ -169,6 +234,8 @@ class CasePages(Controller):
                 if chose_files:
                     form.errors.setdefault("file", MESSAGES["files_lost"])
                 return _form_page(request, form, case=None, status=422)
+            # Filed: what was saved while writing has served its purpose.
+            await autosave.discard(principal, None)
             if not chose_files or first_file is None:
                 if first_file is not None:
                     await _drain(_then(first_file, parts))
@@ -199,11 +266,35 @@ class CasePages(Controller):
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
         ctx: NamedDependency[ServiceContext],
+        saved_now: Annotated[bool, QueryParameter(name="saved")] = False,
     ) -> Template | Redirect:
         case = await cases_service.get_case(ctx, principal, case_id)
         if "edit" not in case.actions:
             return see_other(f"/app/cases/{case.id}")
-        return _form_page(request, CaseForm.from_case(case), case=case)
+        saved = await autosave.restore(ctx, principal, case_id)
+        form = _restored_form(saved) if saved is not None else CaseForm.from_case(case)
+        return _form_page(request, form, case=case, saved=saved, just_saved=saved_now and saved is not None)
+
+    @post("/cases/{case_id:uuid}/edit/autosave", operation_id="edit_case_autosave", status_code=200)
+    async def autosave_edit(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Response[dict[str, str]] | Redirect:
+        return await _autosave(request, principal, ctx, case_id)
+
+    @post(
+        "/cases/{case_id:uuid}/edit/autosave/discard",
+        operation_id="edit_case_autosave_discard",
+        status_code=303,
+    )
+    async def discard_edit(
+        self, case_id: FromPath[uuid.UUID], principal: NamedDependency[Principal]
+    ) -> Redirect:
+        await autosave.discard(principal, case_id)
+        return see_other(f"/app/cases/{case_id}/edit")
 
     @post("/cases/{case_id:uuid}/edit", operation_id="edit_case_submit", status_code=303)
     async def edit(
@@ -232,6 +323,7 @@ class CasePages(Controller):
             except Invalid as exc:
                 form.errors[field_of(exc)] = exc
             else:
+                await autosave.discard(principal, case_id)
                 return see_other(f"/app/cases/{case_id}")
         return _form_page(request, form, case=case, status=422)
 

@@ -24,6 +24,7 @@ from integrity.cases.tables import (
     CaseStatus,
     Comment,
     CommentKind,
+    FormDraft,
     SupplementReceipt,
     Transition,
 )
@@ -92,6 +93,8 @@ async def submit_case(
             }
         ).where(Case.id == case_id)
         await Attachment.update({Attachment.frozen: True}).where(Attachment.case == case_id)
+        # The edit form can no longer be opened: what was kept of it while being written goes.
+        await FormDraft.delete().where(FormDraft.case == case_id)
         mails = await notifications.notify(
             await review_team_for(case_id, exclude={principal.id}),
             NotificationKind.new_submission,

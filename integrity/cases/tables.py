@@ -222,6 +222,22 @@ class CaseReferenceCounter(Table, tablename="case_reference_counter"):
     last = Integer(default=0)
 
 
+class FormDraft(Table, tablename="case_form_draft"):
+    """What a member is writing in the case form, saved as they write (``cases.autosave``) so that
+    an ended session or a closed tab loses nothing: sealed under a key of its own, and addressed by
+    the member's filer tag (``Signer.filer_tag``), never by their id."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    owner_tag = Varchar(length=64, index=True)
+    #: The draft case being edited; none for a case not yet filed.
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, null=True, default=None, index=True)
+    wrapped_key = Bytea()
+    key_id = Varchar(length=64)
+    #: The form's fields as JSON pairs ``[[name, value], ...]``, sealed.
+    fields_sealed = Bytea()
+    saved_at = Timestamptz(default=TimestamptzNow())
+
+
 class DataKeyTable(Protocol):
     """A table class whose rows each carry a wrapped data key (`Case`, `Attachment`, `Rendition`)."""
 
@@ -269,7 +285,19 @@ class _AttachmentBlobs:
         return await rewrap_rows(Attachment, rewrap)
 
 
+class _FormDraftKeys:
+    """The keys of forms saved while being written, for `integrity keys rotate`."""
+
+    async def referenced_blob_ids(self) -> AsyncIterator[str]:
+        return
+        yield  # an async generator that yields nothing
+
+    async def rewrap_keys(self, rewrap: KeyRewrap) -> int:
+        return await rewrap_rows(FormDraft, rewrap)
+
+
 register_reference_source("cases.case_keys", _CaseKeys())
+register_reference_source("cases.form_drafts", _FormDraftKeys())
 register_reference_source("cases.attachments", _AttachmentBlobs())
 
 

@@ -236,6 +236,9 @@ MESSAGES_BY_CODE = {
     "case_not_found": N_("no such case"),
     "file_not_found": N_("no such file"),
     "case_submitted": N_("the case has been submitted: filed material can no longer change"),
+    "autosave_too_large": N_(
+        "The form is longer than a case can be: shorten the narrative before it is saved."
+    ),
     "evidence_not_accepted": N_(
         "evidence can be added to a draft, or as an answer to a request for information"
     ),

@@ -626,6 +626,29 @@ async def page_draft(world: World, suffix: str = "") -> Req:
     return Req(path=f"/app/cases/{case_id}{suffix}")
 
 
+async def page_form_saved(world: World) -> Req:
+    from urllib.parse import urlencode
+
+    return Req(content=urlencode(case_form_fields("Saved while written")).encode(), headers=FORM)
+
+
+async def page_form_discarded(world: World) -> Req:
+    return Req(content=b"", headers=FORM)
+
+
+async def page_draft_edit_saved(world: World) -> Req:
+    request = await page_draft_edit(world)
+    request.path = f"{request.path}/autosave"
+    return request
+
+
+async def page_draft_edit_discarded(world: World) -> Req:
+    request = await page_draft(world, "/edit/autosave/discard")
+    request.content = b""
+    request.headers = FORM
+    return request
+
+
 async def page_draft_edit(world: World) -> Req:
     from urllib.parse import urlencode
 
@@ -986,6 +1009,16 @@ MATRIX: dict[str, Entry] = {
     "GET /app/cases/{case_id:uuid}": Entry(case_pages(200), page_submitted_case),
     "GET /app/cases/{case_id:uuid}/edit": Entry(owner_pages(200), page_draft),
     "POST /app/cases/{case_id:uuid}/edit": Entry(owner_pages(303) | {"anonymous": 403}, page_draft_edit),
+    "POST /app/cases/new/autosave": Entry(member_pages(303) | {"anonymous": 403}, page_form_saved),
+    "POST /app/cases/new/autosave/discard": Entry(
+        member_pages(303) | {"anonymous": 403}, page_form_discarded
+    ),
+    "POST /app/cases/{case_id:uuid}/edit/autosave": Entry(
+        owner_pages(303) | {"anonymous": 403}, page_draft_edit_saved
+    ),
+    "POST /app/cases/{case_id:uuid}/edit/autosave/discard": Entry(
+        owner_pages(303) | {"anonymous": 403}, page_draft_edit_discarded
+    ),
     "POST /app/cases/{case_id:uuid}/files": Entry(owner_pages(303) | {"anonymous": 403}, page_draft_files),
     "POST /app/cases/{case_id:uuid}/files/{attachment_id:uuid}/delete": Entry(
         owner_pages(303), page_draft_file_delete

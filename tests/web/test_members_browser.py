@@ -274,3 +274,74 @@ def test_the_browser_refuses_a_file_of_a_refused_type_before_sending(
     field.set_input_files(str(evidence))
     assert field.evaluate("input => input.validationMessage") == ""
     session.close()
+
+
+async def _end_sessions(url: str) -> None:
+    from integrity.accounts.tables import MemberSession
+
+    engine = db.create_engine(DatabaseSettings(url=url))
+    db.bind_engine(engine)
+    await MemberSession.delete(force=True)
+
+
+def test_a_report_is_saved_as_it_is_written_and_survives_a_session_that_ends(
+    browser: Any, live_server: LiveServer
+) -> None:
+    """With JavaScript: the form is saved while the member types, comes back after leaving the page,
+    and when the session ends, the save button keeps the text through a new log-in."""
+    email = create_member(live_server, "member-autosave@example.org")
+    session = Session(browser, live_server)
+    session.log_in(email)
+    session.page.wait_for_url("**/app/")
+    session.goto("/app/cases/new")
+    page = session.page
+    story = "The mayor's cousin won the bridge tender; two other bids were thrown out. " * 20
+    page.get_by_label("Title").fill("Bridge over the Morava")
+    page.get_by_label("Narrative").fill(story)
+    status = page.locator("[data-autosave-status]")
+    status.filter(has_text="Saved at").wait_for()
+    # Leaving and coming back: the form is as it was written.
+    session.goto("/app/")
+    session.goto("/app/cases/new")
+    assert page.get_by_label("Narrative").input_value() == story
+    assert "This is what you were writing" in page.locator("main").inner_text()
+
+    # The session ends while the member goes on writing: the page says so, nothing is lost.
+    run_async(_end_sessions(live_server.env["INTEGRITY_DATABASE_URL"]))
+    page.get_by_label("Narrative").fill(story + "Written after the session ended.")
+    status.filter(has_text="session has ended").wait_for()
+    session.errors.clear()  # the browser reports the refused request (401) in its console
+    page.locator("#part-what").get_by_role("button", name="Save what I wrote so far").click()
+    page.get_by_label(re.compile("E-mail")).fill(email)
+    page.get_by_label(re.compile("Password")).fill(PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.get_by_role("button", name="Send it").click()
+    page.wait_for_url(re.compile(r".*/app/cases/new\?saved=1#part-what$"))
+    assert page.get_by_label("Narrative").input_value() == story + "Written after the session ended."
+    session.errors.clear()
+    session.close()
+
+
+def test_without_javascript_each_part_of_the_form_has_a_save_button_on_a_phone(
+    browser: Any, live_server: LiveServer
+) -> None:
+    email = create_member(live_server, "member-parts@example.org")
+    session = Session(browser, live_server, javascript=False, viewport=PHONE)
+    session.log_in(email)
+    session.page.wait_for_url("**/app/")
+    session.goto("/app/cases/new")
+    page = session.page
+    page.get_by_label("Title").fill("School roof repairs")
+    page.get_by_label("Municipality or city").select_option("cacak")
+    # Required fields left empty do not stop a save: it is not a submission.
+    page.locator("#part-when").get_by_role("button", name="Save what I wrote so far").click()
+    page.wait_for_url(re.compile(r".*/app/cases/new\?saved=1#part-when$"))
+    assert "Saved (" in page.locator("main").inner_text()
+    assert page.get_by_label("Title").input_value() == "School roof repairs"
+    assert page.get_by_label("Municipality or city").input_value() == "cacak"
+    assert session.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    session.shot("phone-case-new-saved-part")
+    page.get_by_role("button", name="Start over with an empty form").click()
+    page.wait_for_url("**/app/cases/new")
+    assert page.get_by_label("Title").input_value() == ""
+    session.close()

@@ -30,6 +30,8 @@ function enhance(form) {
   const label = box.querySelector("[data-upload-percent]");
 
   form.addEventListener("submit", (event) => {
+    // A button with an address of its own (saving what was written) is not the upload.
+    if (event.submitter && event.submitter.hasAttribute("formaction")) return;
     if (!form.checkValidity()) return;
     event.preventDefault();
     const buttons = form.querySelectorAll("button[type=submit]");
