@@ -34,16 +34,17 @@ class FeedEvent:
 
 @dataclass(frozen=True)
 class FeedFilter:
-    """Which events a feed holds: those of cases in one municipality, of one category, or naming
-    one actor (the case's current revision decides; None: every case)."""
+    """Which events a feed holds: those of cases in one municipality or district, of one category,
+    or naming one actor (the case's current revision decides; None: every case)."""
 
     municipality: str | None = None
     category: str | None = None
     actor: uuid.UUID | None = None
+    district: str | None = None
 
     @property
     def empty(self) -> bool:
-        return self.municipality is None and self.category is None and self.actor is None
+        return all(value is None for value in (self.municipality, self.category, self.actor, self.district))
 
 
 async def _references(wanted: FeedFilter) -> list[str]:
@@ -51,6 +52,8 @@ async def _references(wanted: FeedFilter) -> list[str]:
     where: Combinable = PublishedRevision.is_current == True  # noqa: E712
     if wanted.municipality is not None:
         where &= PublishedRevision.municipality == wanted.municipality
+    if wanted.district is not None:
+        where &= PublishedRevision.district == wanted.district
     if wanted.category is not None:
         # Category codes are slugs: the quoted code occurs in the JSON list only as itself.
         where &= PublishedRevision.categories.like(f'%"{wanted.category}"%')

@@ -37,6 +37,7 @@ from integrity.publication.public_schemas import (
     PublicStats,
 )
 from integrity.reference import category as category_of
+from integrity.reference import district as district_of
 from integrity.reference import municipality as municipality_of
 from integrity.reference import to_cyrillic, to_latin
 from integrity.web.i18n import SR_CYRL, SR_LATN, gettext_for, language_of_scope
@@ -249,7 +250,7 @@ class FeedController(Controller):
         media_type="application/atom+xml",
         description=(
             "Atom feed of publications, corrections and retractions (newest first, 50 at most): of "
-            "every case, or of one `municipality`, `category` or `actor`; titled in `lang`."
+            "every case, or of one `municipality`, `district`, `category` or `actor`; titled in `lang`."
         ),
     )
     async def feed(
@@ -259,11 +260,14 @@ class FeedController(Controller):
         municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
         category: Annotated[str | None, QueryParameter(max_length=40)] = None,
         actor: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        district: Annotated[str | None, QueryParameter(max_length=60)] = None,
     ) -> Response[bytes]:
-        wanted = publication_feed.FeedFilter(municipality=municipality, category=category, actor=actor)
+        wanted = publication_feed.FeedFilter(
+            municipality=municipality, category=category, actor=actor, district=district
+        )
         lang = language_of_scope(request.scope)
         texts = await feed_texts(lang, wanted)
-        chosen = {"municipality": municipality, "category": category, "actor": actor}
+        chosen = {"municipality": municipality, "district": district, "category": category, "actor": actor}
         asked = [(k, str(v)) for k, v in chosen.items() if v]
         if "lang" in request.query_params:
             asked.append(("lang", lang))
@@ -294,6 +298,11 @@ async def feed_texts(lang: str, wanted: publication_feed.FeedFilter) -> publicat
         if place is None:
             raise NotFound("no such municipality", code="municipality_not_found")
         title = t.gettext(N_("Integrity Network: cases in %(place)s")) % {"place": place.name(lang)}
+    if wanted.district is not None:
+        area = district_of(wanted.district)
+        if area is None:
+            raise NotFound("no such district", code="district_not_found")
+        title = t.gettext(N_("Integrity Network: cases in %(place)s")) % {"place": area.name(lang)}
     if wanted.category is not None:
         topic = category_of(wanted.category)
         if topic is None:
@@ -314,9 +323,11 @@ async def feed_texts(lang: str, wanted: publication_feed.FeedFilter) -> publicat
 def feed_page(wanted: publication_feed.FeedFilter, lang: str) -> str:
     """The page a feed belongs to (its ``alternate`` link)."""
     if wanted.municipality is not None:
-        return f"/?municipality={wanted.municipality}&lang={lang}"
+        return f"/municipalities/{wanted.municipality}?lang={lang}"
+    if wanted.district is not None:
+        return f"/districts/{wanted.district}?lang={lang}"
     if wanted.category is not None:
-        return f"/?category={wanted.category}&lang={lang}"
+        return f"/categories/{wanted.category}?lang={lang}"
     if wanted.actor is not None:
         return f"/actors/{wanted.actor}?lang={lang}"
     return f"/?lang={lang}"

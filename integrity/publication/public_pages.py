@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -25,14 +26,14 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from integrity.cases.forms import category_codes, municipality_groups
 from integrity.custody import service as custody
 from integrity.custody.receipts import MAX_RECEIPT, check_receipt
-from integrity.errors import BadRequest, Invalid, TooLarge
+from integrity.errors import BadRequest, Invalid, NotFound, TooLarge
 from integrity.http.conditional import etag_matches
 from integrity.http.multipart import FormPart
 from integrity.http.uploads import form_parts
 from integrity.publication import case_files, open_data
 from integrity.publication import search as publication_search
 from integrity.publication.cache import CachedAnswer, PublicCache
-from integrity.reference import category, district, districts, municipality
+from integrity.reference import category, district, districts, municipalities_in_district, municipality
 from integrity.security.guards import principal_of
 from integrity.web.charts import bar_chart
 from integrity.web.i18n import LANG_PARAM, SR_CYRL, SR_LATN, gettext_for, language_of_scope
@@ -46,6 +47,13 @@ CHART_TITLES = {
     "category": N_("Published cases by category"),
     "district": N_("Published cases by district"),
     "year": N_("Published cases by year of the incident"),
+    "municipality": N_("Published cases by municipality"),
+}
+#: The figures a municipality's, district's and category's page draws (the facets it is not).
+TOPIC_CHARTS = {
+    "municipality": ("category", "year"),
+    "district": ("municipality", "category", "year"),
+    "category": ("district", "year"),
 }
 
 
@@ -146,6 +154,106 @@ def _script(lang: str) -> str:
     return SR_CYRL if lang == SR_CYRL else SR_LATN
 
 
+@dataclass(frozen=True)
+class Topic:
+    """What a municipality's, district's or category's page is about."""
+
+    kind: str
+    code: str
+    name: str
+    description: str
+    #: The district a municipality lies in: (name, address).
+    parent: tuple[str, str] | None
+    filters: publication_search.CaseFilters
+
+
+def _topic(kind: str, code: str, lang: str) -> Topic:
+    """The topic of a page, or 404 for a code that names nothing."""
+    code = code[:60]
+    if kind == "municipality" and (place := municipality(code)) is not None:
+        area = district(place.district)
+        parent = (area.name(_script(lang)), f"/districts/{area.code}") if area else None
+        return Topic(
+            kind,
+            code,
+            place.name(_script(lang)),
+            "",
+            parent,
+            publication_search.CaseFilters(municipality=code),
+        )
+    if kind == "district" and (area := district(code)) is not None:
+        return Topic(
+            kind, code, area.name(_script(lang)), "", None, publication_search.CaseFilters(district=code)
+        )
+    if kind == "category" and (topic := category(code)) is not None:
+        return Topic(
+            kind,
+            code,
+            topic.label(lang),
+            topic.description(lang),
+            None,
+            publication_search.CaseFilters(category=code),
+        )
+    raise NotFound(f"no such {kind}", code=f"{kind}_not_found")
+
+
+async def _topic_page(request: AnyRequest, kind: str, code: str, page_number: int) -> Response[Any]:
+    """A municipality's, district's or category's page: its published cases (newest first), their
+    numbers by the other facets, its own feed and its open data."""
+    lang = language_of_scope(request.scope)
+    t = gettext_for(lang)
+    topic = _topic(kind, code, lang)
+
+    def facet_name(facet: str, value: str) -> str:
+        if facet == "category":
+            return category_label_in(lang, value)
+        if facet == "district":
+            found = district(value)
+            return found.name(_script(lang)) if found else value
+        if facet == "municipality":
+            place = municipality(value)
+            return place.name(_script(lang)) if place else value
+        return value
+
+    async def context() -> dict[str, Any]:
+        found = await publication_search.list_cases(
+            topic.filters, page=page_number, page_size=PAGE_SIZE, order="newest"
+        )
+        facets = await publication_search.facet_counts(topic.filters)
+        charts = []
+        for facet in TOPIC_CHARTS[kind]:
+            counts = facets.get(facet, {})
+            if facet == "year":
+                rows = sorted(counts.items(), reverse=True)
+            else:
+                rows = sorted(
+                    ((facet_name(facet, v), n) for v, n in counts.items()), key=lambda r: (-r[1], r[0])
+                )
+            if rows:
+                title = t.gettext(CHART_TITLES[facet])
+                charts.append((title, bar_chart(title, rows, f"chart-{facet}")))
+        places = []
+        if kind == "district":
+            counts = facets.get("municipality", {})
+            places = [
+                (place.code, place.name(_script(lang)), counts.get(place.code, 0))
+                for place in municipalities_in_district(code)
+            ]
+        query = [(kind, topic.code)]
+        return {
+            "topic": topic,
+            "cases": found.items,
+            "total": found.total,
+            "page_number": page_number,
+            "pages": max(1, -(-found.total // PAGE_SIZE)),
+            "charts": charts,
+            "places": places,
+            "topic_query": query,
+        }
+
+    return await cached_public_page(request, "public/topic.html", context)
+
+
 class PublicPagesController(Controller):
     include_in_schema = False
 
@@ -220,6 +328,33 @@ class PublicPagesController(Controller):
             return {"preview": await case_files.get_case(reference[:40], revision), "public_links": True}
 
         return await cached_public_page(request, "public/case.html", context)
+
+    @get("/municipalities/{code:str}", operation_id="public_municipality_page")
+    async def municipality_page(
+        self,
+        request: AnyRequest,
+        code: FromPath[str],
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+    ) -> Response[Any]:
+        return await _topic_page(request, "municipality", code, page_number)
+
+    @get("/districts/{code:str}", operation_id="public_district_page")
+    async def district_page(
+        self,
+        request: AnyRequest,
+        code: FromPath[str],
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+    ) -> Response[Any]:
+        return await _topic_page(request, "district", code, page_number)
+
+    @get("/categories/{code:str}", operation_id="public_category_page")
+    async def category_page(
+        self,
+        request: AnyRequest,
+        code: FromPath[str],
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+    ) -> Response[Any]:
+        return await _topic_page(request, "category", code, page_number)
 
     @get("/actors/{actor_id:uuid}", operation_id="public_actor_page")
     async def actor(self, request: AnyRequest, actor_id: FromPath[uuid.UUID]) -> Response[Any]:

@@ -626,6 +626,10 @@ async def page_draft(world: World, suffix: str = "") -> Req:
     return Req(path=f"/app/cases/{case_id}{suffix}")
 
 
+async def public_path(path: str) -> Req:
+    return Req(path=path)
+
+
 async def page_form_saved(world: World) -> Req:
     from urllib.parse import urlencode
 
@@ -984,6 +988,13 @@ MATRIX: dict[str, Entry] = {
     "GET /cases/{reference:str}": Entry(everyone(200), page_public_case),
     "GET /actors/{actor_id:uuid}": Entry(everyone(200), page_public_actor),
     "GET /stats": Entry(everyone(200)),
+    "GET /municipalities/{code:str}": Entry(
+        everyone(200), lambda world: public_path("/municipalities/cacak")
+    ),
+    "GET /districts/{code:str}": Entry(everyone(200), lambda world: public_path("/districts/moravicki")),
+    "GET /categories/{code:str}": Entry(
+        everyone(200), lambda world: public_path("/categories/procurement_public_money")
+    ),
     "GET /about": Entry(everyone(200)),
     "GET /verify": Entry(everyone(200)),
     # A receipt that does not verify (422); a file that no case publishes (200, "no match").

@@ -50,8 +50,8 @@ async def test_search_filters_and_the_case_file(client: AsyncTestClient[Litestar
     text = visible_text(page.text)
     # The place and the categories lead to the cases that share them.
     assert (
-        'href="/?municipality=cacak"' in page.text
-        and 'href="/?category=procurement_public_money"' in page.text
+        'href="/municipalities/cacak"' in page.text
+        and 'href="/categories/procurement_public_money"' in page.text
     )
     assert page.status_code == 200 and "(ispravljeno)" in text and "Ispravljen datum." in text
     assert (
@@ -280,3 +280,67 @@ async def test_facets_count_what_they_lead_to_and_a_district_narrows_the_places(
     # Oldest first, on request.
     oldest = (await client.get("/?order=oldest&lang=en", headers=HTML)).text
     assert oldest.index("Tender za vrtić") < oldest.index("Pritisak na novinare")
+
+
+async def test_municipality_district_and_category_pages_list_count_and_feed_their_cases(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    import feedparser
+
+    publisher = Publisher(app)
+    for title, place, topic, year in [
+        ("Tender za vrtić", "kraljevo", "procurement_public_money", 2025),
+        ("Zapošljavanje u domu zdravlja", "kraljevo", "employment_patronage", 2024),
+        ("Tender za most", "cacak", "procurement_public_money", 2025),
+        ("Pritisak na novinare", "novi-pazar", "media_capture", 2025),
+    ]:
+        await publisher.publish(
+            title=title,
+            body="Opis slučaja.",
+            municipality_code=place,
+            categories=[topic],
+            incident_date=datetime.date(year, 5, 2),
+        )
+
+    kraljevo = await client.get("/municipalities/kraljevo?lang=en", headers=HTML)
+    assert kraljevo.status_code == 200
+    text = visible_text(kraljevo.text)
+    assert "Kraljevo" in text and "2 published case files" in text
+    assert "Tender za vrtić" in text and "Zapošljavanje u domu zdravlja" in text
+    assert "Tender za most" not in text
+    # Its district is a link; its numbers are drawn; its feed holds its events only.
+    assert 'href="/districts/raski"' in kraljevo.text and '<svg class="chart"' in kraljevo.text
+    feed_link = re.search(r'href="(/feed\.atom\?municipality=kraljevo[^"]*)"', kraljevo.text)
+    assert feed_link
+    feed = feedparser.parse((await client.get(feed_link.group(1).replace("&amp;", "&"))).text)
+    assert not feed.bozo and {entry.title for entry in feed.entries} == {
+        "Tender za vrtić",
+        "Zapošljavanje u domu zdravlja",
+    }
+    # Its open data holds exactly the cases the page lists.
+    exported = (await client.get("/api/v1/public/export.json?municipality=kraljevo")).json()
+    assert sorted(item["title"] for item in exported["items"]) == [
+        "Tender za vrtić",
+        "Zapošljavanje u domu zdravlja",
+    ]
+
+    raski = await client.get("/districts/raski?lang=sr-Cyrl", headers=HTML)
+    text = visible_text(raski.text)
+    assert "Рашки" in text and "3" in text and "Pritisak" not in raski.text and "Притисак на новинаре" in text
+    for code, name, count in [("kraljevo", "Краљево", 2), ("novi-pazar", "Нови Пазар", 1)]:
+        assert f'href="/municipalities/{code}">{name}</a> <span class="count">({count})' in raski.text
+    district_feed = feedparser.parse((await client.get("/feed.atom?district=raski")).text)
+    titles = {entry.title for entry in district_feed.entries}
+    assert len(titles) == 3 and "Tender za most" not in titles
+
+    procurement = await client.get("/categories/procurement_public_money?lang=en", headers=HTML)
+    text = visible_text(procurement.text)
+    assert "2 published case files" in text and "Tender za most" in text and "Pritisak" not in text
+    # The list links each case's place and categories to their pages.
+    assert 'href="/municipalities/cacak"' in procurement.text
+    assert 'href="/categories/procurement_public_money"' in procurement.text
+
+    # A code that names nothing is a page that does not exist.
+    for missing in ("/municipalities/atlantida", "/districts/nigde", "/categories/nista"):
+        assert (await client.get(missing, headers=HTML)).status_code == 404, missing
+    assert (await client.get("/feed.atom?district=nigde")).status_code == 404
