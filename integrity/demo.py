@@ -421,14 +421,14 @@ async def _review_and_publish(
     )
     await review.transition(ctx, reviewer, case_id, "start_review", None)
     # The reviewer links the actors the member named to shared records, and shows them publicly
-    # (never a protected one).
-    public_ids = []
-    for actor in (await cases_service.get_case(ctx, reviewer, case_id)).actors:
+    # (never a protected one). A link gives the case's actor the shared record's id.
+    case = await cases_service.get_case(ctx, reviewer, case_id)
+    for actor in list(case.actors):
         if not actor.protect_identity:
-            await review_actors.link_actor(
+            case = await review_actors.link_actor(
                 ctx, reviewer, case_id, actor.actor_id, ActorLinkIn(name=actor.name)
             )
-            public_ids.append(actor.actor_id)
+    public_ids = [actor.actor_id for actor in case.actors if actor.shared and not actor.protect_identity]
     await review.transition(ctx, reviewer, case_id, "verify", None)
     files = await Attachment.select(Attachment.id, Attachment.content_type).where(Attachment.case == case_id)
     # Without Tesseract no file can pass the leak check: the demo then publishes the texts only.

@@ -3,6 +3,7 @@ published files, and the files found by hash for /verify."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import re
@@ -22,6 +23,7 @@ from integrity.publication.public_schemas import (
 )
 from integrity.publication.search import REVISION_ID, as_utc, case_items, public_status
 from integrity.publication.tables import PublicCase, PublishedActor, PublishedFile, PublishedRevision
+from integrity.reference import slugify
 from integrity.vault import SealedBlob
 
 
@@ -131,7 +133,14 @@ async def get_case_and_last_modified(
         incident_date=public_incident_date(row["incident_date"], row["incident_date_precision"]),
         incident_date_precision=row["incident_date_precision"],
         actors=[
-            PublicActorRef(id=uuid.UUID(a["id"]), name=a["name"], kind=a["kind"], role=a["role"])
+            PublicActorRef(
+                id=uuid.UUID(a["id"]),
+                name=a["name"],
+                kind=a["kind"],
+                role=a["role"],
+                aliases=list(a.get("aliases", [])),
+                slug=actor_slug(uuid.UUID(a["id"]), a["name"]),
+            )
             for a in json.loads(row["actors"])
         ],
         files=[] if public["retracted"] else await _files(int(row["id"])),
@@ -224,6 +233,7 @@ async def get_actor(actor_id: uuid.UUID) -> PublicActorOut:
         .order_by(PublishedActor.revision.id, ascending=False)
     )
     name = kind = None
+    aliases: list[str] = []
     ids: list[int] = []
     roles: dict[str, str] = {}
     for row in rows:
@@ -231,13 +241,57 @@ async def get_actor(actor_id: uuid.UUID) -> PublicActorOut:
         if not named:
             continue  # the revision does not show them after all: never guess
         if name is None:
-            name, kind = named[0]["name"], named[0]["kind"]
+            # As the newest publication shows them.
+            name, kind, aliases = named[0]["name"], named[0]["kind"], list(named[0].get("aliases", []))
         if int(row["revision_id"]) not in ids:
             ids.append(int(row["revision_id"]))
             roles[row["reference"]] = str(named[0].get("role", ""))
     if name is None or kind is None:
         raise NotFound("no published case names that actor", code="actor_not_published")
-    return PublicActorOut(id=actor_id, name=name, kind=kind, cases=await case_items(ids), roles=roles)
+    return PublicActorOut(
+        id=actor_id,
+        name=name,
+        kind=kind,
+        cases=await case_items(ids),
+        roles=roles,
+        aliases=aliases,
+        slug=actor_slug(actor_id, name),
+    )
+
+
+#: The end of an actor page's address: the first twelve hex digits of the actor's id.
+SLUG_ID = re.compile(r"-([0-9a-f]{12})$")
+
+
+def actor_slug(actor_id: uuid.UUID, name: str) -> str:
+    """The actor page's readable address, ``/actors/{slug}``: the name in ASCII, then the start of
+    the id, which finds the actor again when the name is corrected."""
+    return f"{slugify(name) or 'actor'}-{actor_id.hex[:12]}"
+
+
+async def actor_of_slug(slug: str) -> uuid.UUID | None:
+    """The published actor an address names: by the start of its id (the name part may be out of
+    date); None when no published actor's id starts so, or more than one does and the name does
+    not tell them apart."""
+    found = SLUG_ID.search(slug)
+    if found is None:
+        return None
+    start = found.group(1)
+    low = uuid.UUID(f"{start}{'0' * 20}")
+    high = uuid.UUID(f"{start}{'f' * 20}")
+    rows = await (
+        PublishedActor.select(PublishedActor.actor_id)
+        .where((PublishedActor.actor_id >= low) & (PublishedActor.actor_id <= high))
+        .distinct()
+    )
+    ids = [uuid.UUID(str(row["actor_id"])) for row in rows]
+    if len(ids) == 1:
+        return ids[0]
+    for candidate in ids:
+        with contextlib.suppress(NotFound):
+            if (await get_actor(candidate)).slug == slug:
+                return candidate
+    return None
 
 
 @dataclass(frozen=True)

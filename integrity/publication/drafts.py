@@ -133,7 +133,7 @@ async def public_actors_of(case_id: uuid.UUID, actor_ids: list[uuid.UUID]) -> li
     if not actor_ids:
         return []
     links = await CaseActor.select(
-        CaseActor.actor, CaseActor.role, CaseActor.actor.name, CaseActor.actor.kind
+        CaseActor.actor, CaseActor.role, CaseActor.actor.name, CaseActor.actor.kind, CaseActor.actor.aliases
     ).where(
         (CaseActor.case == case_id)
         & CaseActor.actor.is_in(actor_ids)
@@ -142,7 +142,13 @@ async def public_actors_of(case_id: uuid.UUID, actor_ids: list[uuid.UUID]) -> li
     )
     by_id = {link["actor"]: link for link in links}
     return [
-        PublicActorOut(id=a, name=by_id[a]["actor.name"], kind=by_id[a]["actor.kind"], role=by_id[a]["role"])
+        PublicActorOut(
+            id=a,
+            name=by_id[a]["actor.name"],
+            kind=by_id[a]["actor.kind"],
+            role=by_id[a]["role"],
+            aliases=[str(alias) for alias in json.loads(by_id[a]["actor.aliases"] or "[]")],
+        )
         for a in actor_ids
         if a in by_id
     ]
@@ -251,7 +257,7 @@ async def leak_check(
     names = await protected_names(key, case_id)
     texts = {"public_title": draft.title, "public_summary": draft.summary, "public_body": draft.body}
     for actor in await public_actors_of(case_id, draft.actor_ids):
-        texts[f"actor:{actor.id}"] = actor.name
+        texts[f"actor:{actor.id}"] = "\n".join([actor.name, *actor.aliases])
     findings = check_texts(names, texts) if names else []
     files: list[FileCheck] = []
     for item in decisions:
@@ -632,7 +638,11 @@ async def draft_digest(key: CaseKey, case_id: uuid.UUID) -> str:
             )
             sha256 = rendition["sha256"] if rendition else None
         files.append([str(item["attachment_id"]), item["decision"], sha256])
+    # The public actors as they would be shown: a shared record renamed after the approval is not
+    # what was approved.
+    shown = await public_actors_of(case_id, draft.actor_ids) if draft else []
     payload = {
+        "shown_actors": [[str(a.id), a.name, a.aliases, a.role] for a in shown],
         "title": draft.title if draft else None,
         "summary": draft.summary if draft else None,
         "body": draft.body if draft else None,

@@ -329,5 +329,5 @@ def feed_page(wanted: publication_feed.FeedFilter, lang: str) -> str:
     if wanted.category is not None:
         return f"/categories/{wanted.category}?lang={lang}"
     if wanted.actor is not None:
-        return f"/actors/{wanted.actor}?lang={lang}"
+        return f"/actors/{wanted.actor}?lang={lang}"  # which leads to the actor's readable address
     return f"/?lang={lang}"

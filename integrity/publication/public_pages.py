@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from integrity.cases.forms import category_codes, municipality_groups
@@ -356,10 +356,24 @@ class PublicPagesController(Controller):
     ) -> Response[Any]:
         return await _topic_page(request, "category", code, page_number)
 
-    @get("/actors/{actor_id:uuid}", operation_id="public_actor_page")
-    async def actor(self, request: AnyRequest, actor_id: FromPath[uuid.UUID]) -> Response[Any]:
+    @get("/actors/{address:str}", operation_id="public_actor_page")
+    async def actor(self, request: AnyRequest, address: FromPath[str]) -> Response[Any]:
+        """An actor's page at a readable address (``/actors/opstinska-uprava-cacak-3f2a9c1b4d5e``);
+        the id, or an address with an out-of-date name, leads there (301)."""
+        address = address[:300]
+        try:
+            actor_id: uuid.UUID | None = uuid.UUID(address)
+        except ValueError:
+            actor_id = await case_files.actor_of_slug(address)
+        if actor_id is None:
+            raise NotFound("no published case names that actor", code="actor_not_published")
+        actor = await case_files.get_actor(actor_id)
+        if actor.slug != address:
+            query = f"?{request.url.query}" if request.url.query else ""
+            return Redirect(f"/actors/{actor.slug}{query}", status_code=301)
+
         async def context() -> dict[str, Any]:
-            return {"actor": await case_files.get_actor(actor_id)}
+            return {"actor": actor}
 
         return await cached_public_page(request, "public/actor.html", context)
 

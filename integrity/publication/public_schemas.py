@@ -75,6 +75,9 @@ class PublicActorRef(msgspec.Struct):
     name: str
     kind: str
     role: str
+    aliases: list[str] = msgspec.field(default_factory=list)
+    #: The actor page's address: ``/actors/{slug}`` (readable; it ends with the start of the id).
+    slug: str = ""
 
 
 class PublicFile(msgspec.Struct):
@@ -132,6 +135,8 @@ class PublicActorOut(msgspec.Struct):
     name: str
     kind: str
     cases: list[PublicCaseItem]
+    aliases: list[str] = msgspec.field(default_factory=list)
+    slug: str = ""
     #: The actor's role in each of those cases, by the case's reference.
     roles: dict[str, str] = msgspec.field(default_factory=dict)
 

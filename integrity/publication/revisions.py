@@ -207,7 +207,10 @@ async def write_revision(
         incident_date=coarsened_incident_date(row["incident_date"], precision),
         incident_date_precision=precision,
         actors=json.dumps(
-            [{"id": str(a.id), "name": a.name, "kind": a.kind, "role": a.role} for a in actors],
+            [
+                {"id": str(a.id), "name": a.name, "kind": a.kind, "role": a.role, "aliases": a.aliases}
+                for a in actors
+            ],
             ensure_ascii=False,
         ),
         published_at=now,
@@ -216,7 +219,7 @@ async def write_revision(
             draft.title,
             draft.summary,
             draft.body,
-            [a.name for a in actors],
+            [name for a in actors for name in (a.name, *a.aliases)],
             place_names(row["municipality"]),
         ),
         is_current=True,

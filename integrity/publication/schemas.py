@@ -152,6 +152,8 @@ class PublicActorOut(msgspec.Struct):
     name: str
     kind: str
     role: str
+    #: The shared record's other names, published with it (and read by the leak check).
+    aliases: list[str] = msgspec.field(default_factory=list)
 
 
 class PreviewOut(msgspec.Struct):

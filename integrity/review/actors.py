@@ -13,6 +13,7 @@ Protected actors are never linked: their names exist only inside their case.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -48,6 +49,9 @@ class ActorLinkIn(msgspec.Struct, forbid_unknown_fields=True):
 
     shared_actor_id: uuid.UUID | None = None
     name: str | None = None
+    #: Other names the shared record is known by, added to it; they are public wherever the
+    #: record is shown (and the leak check reads them with its name).
+    aliases: list[str] | None = None
 
 
 class ActorMergeIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -133,6 +137,40 @@ async def _target(data: ActorLinkIn, kind: str) -> tuple[uuid.UUID, bool]:
     return actor_id, True
 
 
+#: Other names a shared record may carry.
+MAX_ALIASES = 20
+
+
+def _clean_aliases(aliases: list[str]) -> list[str]:
+    if len(aliases) > MAX_ALIASES:
+        raise Invalid(f"at most {MAX_ALIASES} other names", code="too_many_aliases", field="aliases")
+    cleaned = [clean_text(alias, "aliases", MAX_ACTOR_NAME, required=False) for alias in aliases]
+    return [alias for alias in cleaned if alias]
+
+
+async def _add_aliases(actor_id: uuid.UUID, aliases: list[str]) -> int:
+    """Add the names the record does not carry yet (folded, its own name included); how many."""
+    if not aliases:
+        return 0
+    row = await Actor.select(Actor.name, Actor.aliases).where(Actor.id == actor_id).first()
+    if row is None:
+        return 0
+    known = [str(alias) for alias in json.loads(row["aliases"] or "[]")]
+    seen = {fold(name) for name in [row["name"] or "", *known]}
+    new = []
+    for alias in aliases:
+        if fold(alias) not in seen:
+            seen.add(fold(alias))
+            new.append(alias)
+    if len(known) + len(new) > MAX_ALIASES:
+        raise Invalid(f"at most {MAX_ALIASES} other names", code="too_many_aliases", field="aliases")
+    if new:
+        await Actor.update({Actor.aliases: json.dumps([*known, *new], ensure_ascii=False)}).where(
+            Actor.id == actor_id
+        )
+    return len(new)
+
+
 async def link_actor(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, actor_id: uuid.UUID, data: ActorLinkIn
 ) -> CaseOut:
@@ -140,6 +178,7 @@ async def link_actor(
     shared record. Refused for a protected actor, for one the case's draft shows publicly (the
     public would get another name than the one approved), on a case the caller filed or declared a
     conflict on."""
+    added = _clean_aliases(data.aliases or [])
     seen = await load_case_row(principal, case_id)
     _require_team(principal)
     if filed_by(principal, seen):
@@ -187,8 +226,18 @@ async def link_actor(
         else:
             name, aliases = typed_name(key, first)
         target, created = await _target(data, first["actor.kind"])
-        if target == actor_id:
+        if target == actor_id and not added:
             raise WrongState("the actor is linked to that record already", code="actor_already_linked")
+        count = await _add_aliases(target, added)
+        if target == actor_id:
+            await custody.append_entry(
+                ctx.signer,
+                actor_id=str(principal.id),
+                action="actor.aliases_added",
+                subject=f"case:{case_id}",
+                details={"added": count},
+            )
+            return await get_case(ctx, principal, case_id)
         await CaseActor.update({CaseActor.actor: target, **seal_typed(key, target, name, aliases)}).where(
             CaseActor.id.is_in([link["id"] for link in links])
         )
@@ -200,7 +249,7 @@ async def link_actor(
             action="case.actor_linked",
             subject=f"case:{case_id}",
             # Which record is in the rows; the entry says only that the link changed.
-            details={"created": created},
+            details={"created": created, "aliases_added": count},
         )
     return await get_case(ctx, principal, case_id)
 

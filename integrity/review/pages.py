@@ -241,12 +241,14 @@ class ReviewPages(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         chosen = await _text(request, "shared_actor_id", 40)
-        data = ActorLinkIn(name=await _text(request, "name", 400))
+        typed = await _text(request, "aliases", 4000)
+        aliases = [alias.strip() for alias in typed.split(",") if alias.strip()] if typed else None
+        data = ActorLinkIn(name=await _text(request, "name", 400), aliases=aliases)
         if chosen and chosen != "new":
             try:
-                data = ActorLinkIn(shared_actor_id=uuid.UUID(chosen))
+                data = ActorLinkIn(shared_actor_id=uuid.UUID(chosen), aliases=aliases)
             except ValueError:
-                data = ActorLinkIn(shared_actor_id=uuid.UUID(int=0))
+                data = ActorLinkIn(shared_actor_id=uuid.UUID(int=0), aliases=aliases)
         try:
             await actors.link_actor(ctx, principal, case_id, actor_id, data)
         except (WrongState, Invalid, Forbidden) as exc:

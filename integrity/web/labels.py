@@ -235,6 +235,7 @@ MESSAGES_BY_CODE = {
     # cases
     "case_not_found": N_("no such case"),
     "file_not_found": N_("no such file"),
+    "too_many_aliases": N_("A shared record carries at most 20 other names."),
     "case_submitted": N_("the case has been submitted: filed material can no longer change"),
     "autosave_too_large": N_(
         "The form is longer than a case can be: shorten the narrative before it is saved."

@@ -823,7 +823,12 @@ async def page_public_case(world: World) -> Req:
 
 async def page_public_actor(world: World) -> Req:
     case = await published_case(world)
-    return Req(path=f"/actors/{case.actor_ids['Opština Matrica']}")
+    import uuid
+
+    from integrity.publication.case_files import actor_slug
+
+    actor_id = case.actor_ids["Opština Matrica"]
+    return Req(path=f"/actors/{actor_slug(uuid.UUID(str(actor_id)), 'Opština Matrica')}")
 
 
 async def page_receipt_check(world: World) -> Req:
@@ -986,7 +991,7 @@ MATRIX: dict[str, Entry] = {
     ),
     # HTML pages: log-in, second factor, invitations
     "GET /cases/{reference:str}": Entry(everyone(200), page_public_case),
-    "GET /actors/{actor_id:uuid}": Entry(everyone(200), page_public_actor),
+    "GET /actors/{address:str}": Entry(everyone(200), page_public_actor),
     "GET /stats": Entry(everyone(200)),
     "GET /municipalities/{code:str}": Entry(
         everyone(200), lambda world: public_path("/municipalities/cacak")

@@ -286,6 +286,8 @@ async def test_a_case_file_shows_its_latest_revision_with_corrections_and_files(
             "name": "Opština Primer",
             "kind": "institution",
             "role": "institution_involved",
+            "aliases": [],
+            "slug": f"opstina-primer-{case.actor_ids['Opština Primer'].hex[:12]}",
         }
     ]
     assert body["published_at"] == "2026-02-01T14:00:00Z"

@@ -51,9 +51,10 @@ async def test_what_the_team_publishes_is_what_the_public_reads(accounts: Accoun
         "municipality",
         "categories",
         "incident_date",
-        "actors",
     ):
         assert shown[field] == preview[field], field
+    # Each actor as previewed; the public copy adds the actor page's address.
+    assert [{k: v for k, v in a.items() if k != "slug"} for a in shown["actors"]] == preview["actors"]
     assert [(f["sha256"], f["size"], f["content_type"]) for f in shown["files"]] == [
         (f["sha256"], f["size"], f["content_type"]) for f in preview["files"]
     ]

@@ -218,7 +218,13 @@ async def test_a_verified_case_is_redacted_approved_and_published(accounts: Acco
     assert shown["title"] == "Nameštena nabavka javne rasvete"
     assert [f["content_type"] for f in shown["files"]] == ["image/jpeg", "application/pdf"]
     assert shown["actors"] == [
-        {"id": company["actor_id"], "name": company["name"], "kind": "company", "role": company["role"]}
+        {
+            "id": company["actor_id"],
+            "name": company["name"],
+            "kind": "company",
+            "role": company["role"],
+            "aliases": [],
+        }
     ]
     assert WITNESS not in json.dumps(shown, ensure_ascii=False)
 
@@ -483,3 +489,62 @@ async def test_the_draft_may_publish_the_incident_date_less_precisely_never_more
         json={**draft(files, "Tekst."), "incident_date_precision": "day"},
     )
     assert finer.status_code == 422 and finer.json()["code"] == "precision_finer"
+
+
+async def test_a_shared_records_other_names_are_leak_checked_approved_and_shown_at_a_readable_address(
+    accounts: AccountFactory,
+) -> None:
+    case, reviewer, editor, files = await verified_case(accounts)
+    company = next(a for a in case["actors"] if not a["protect_identity"])
+    linked = next(
+        a for a in (await reviewer.get(f"/api/v1/cases/{case['id']}")).json()["actors"] if a["shared"]
+    )
+    link = f"/api/v1/cases/{case['id']}/actors/{linked['actor_id']}/link"
+    body = draft(files, "Ugovor je dobilo komunalno preduzeće.", [linked["actor_id"]])
+    body["attachments"] = [{**a, "decision": "withhold"} for a in body["attachments"]]
+
+    # A protected witness's name slipped in as another name of the shared record: the leak check
+    # reads the record's other names as it reads its name, and approval is refused.
+    added = await reviewer.post(link, json={"shared_actor_id": linked["actor_id"], "aliases": [WITNESS]})
+    assert added.status_code == 200, added.text
+    saved = await reviewer.put(f"/api/v1/cases/{case['id']}/publication", json=body)
+    findings = saved.json()["leak_check"]["findings"]
+    assert [(f["location"], f["actor_id"]) for f in findings] == [
+        (f"actor:{linked['actor_id']}", next(a["actor_id"] for a in case["actors"] if a["protect_identity"]))
+    ]
+    assert (await act(editor, case["id"], "approve")).status_code == 409
+
+    # With harmless other names, approved; a name added after the approval is not what was approved.
+    from integrity.cases.tables import Actor
+
+    await Actor.update({Actor.aliases: json.dumps(["JKP Primer"])}).where(Actor.id == linked["actor_id"])
+    await reviewer.put(f"/api/v1/cases/{case['id']}/publication", json=body)
+    assert (await act(editor, case["id"], "approve")).status_code == 200
+    await Actor.update({Actor.aliases: json.dumps(["JKP Primer", "Komunalac"])}).where(
+        Actor.id == linked["actor_id"]
+    )
+    refused = await act(editor, case["id"], "publish")
+    assert refused.status_code == 409, refused.text
+    await Actor.update({Actor.aliases: json.dumps(["JKP Primer"])}).where(Actor.id == linked["actor_id"])
+    assert (await act(editor, case["id"], "publish")).status_code == 200
+
+    # The public sees the other names, and the actor's page at a readable address.
+    reference = (
+        await PublishedRevision.select().where(PublishedRevision.public_case.case == case["id"]).first()
+    )["reference"]
+    anonymous = accounts.anonymous()
+    public = (await anonymous.get(f"/api/v1/public/cases/{reference}")).json()
+    shown = public["actors"][0]
+    assert shown["aliases"] == ["JKP Primer"]
+    assert shown["slug"] == f"javno-komunalno-preduzece-primer-{uuid.UUID(linked['actor_id']).hex[:12]}"
+    page = await anonymous.get(f"/actors/{shown['slug']}?lang=en", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "Also known as: JKP Primer" in page.text
+    # The id, and an address with an old name, lead there.
+    for old in (linked["actor_id"], f"staro-ime-{uuid.UUID(linked['actor_id']).hex[:12]}"):
+        moved = await anonymous.get(f"/actors/{old}?lang=en", follow_redirects=False)
+        assert moved.status_code == 301 and moved.headers["location"] == f"/actors/{shown['slug']}?lang=en"
+    for unknown in ("nepoznat-000000000000", "bez-broja", str(uuid.uuid4())):
+        assert (await anonymous.get(f"/actors/{unknown}", headers={"accept": "text/html"})).status_code == 404
+    assert company["name"] in page.text
+    too_many = await reviewer.post(link, json={"shared_actor_id": linked["actor_id"], "aliases": ["x"] * 21})
+    assert too_many.status_code == 422 and too_many.json()["code"] == "too_many_aliases"
