@@ -8,6 +8,7 @@ import datetime
 import json
 import re
 import uuid
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +24,10 @@ from integrity.publication.public_schemas import (
 )
 from integrity.publication.search import REVISION_ID, as_utc, case_items, public_status
 from integrity.publication.tables import PublicCase, PublishedActor, PublishedFile, PublishedRevision
+from integrity.redaction.pdfs import preview_pdf_page_png
+from integrity.redaction.pool import run_in_worker
 from integrity.reference import slugify
-from integrity.vault import SealedBlob
+from integrity.vault import SealedBlob, Vault
 
 
 async def _public_case(reference: str) -> dict[str, Any]:
@@ -48,6 +51,7 @@ async def _files(revision_id: int) -> list[PublicFile]:
         PublishedFile.sha256,
         PublishedFile.custody_seq,
         PublishedFile.source_seq,
+        PublishedFile.rendition.pages.as_alias("pages"),
     ).where((PublishedFile.revision == revision_id) & PublishedFile.withdrawn_at.is_null())
     files = [
         PublicFile(
@@ -58,6 +62,7 @@ async def _files(revision_id: int) -> list[PublicFile]:
             sha256=row["sha256"],
             custody_seq=int(row["custody_seq"]),
             source_seq=int(row["source_seq"]),
+            pages=int(row["pages"] or 1),
         )
         for row in rows
     ]
@@ -167,6 +172,7 @@ class PublicDownload:
     size: int
     sha256: str
     blob: SealedBlob
+    pages: int = 1
 
 
 async def prepare_download(reference: str, file_id: uuid.UUID) -> PublicDownload:
@@ -187,6 +193,7 @@ async def prepare_download(reference: str, file_id: uuid.UUID) -> PublicDownload
             PublishedFile.rendition.key_id.as_alias("key_id"),
             PublishedFile.rendition.size.as_alias("blob_size"),
             PublishedFile.rendition.sha256.as_alias("blob_sha256"),
+            PublishedFile.rendition.pages.as_alias("pages"),
         )
         .where(PublishedFile.id == file_id)
         .first()
@@ -212,7 +219,27 @@ async def prepare_download(reference: str, file_id: uuid.UUID) -> PublicDownload
             size=int(row["blob_size"]),
             sha256=row["blob_sha256"],
         ),
+        pages=int(row["pages"] or 1),
     )
+
+
+#: The width of a published PDF page drawn as a picture for reading in the page.
+PAGE_PICTURE_SIDE = 1400
+
+
+async def published_page_png(vault: Vault, reference: str, file_id: uuid.UUID, page: int) -> bytes:
+    """Page ``page`` of a published PDF as a PNG, for reading it in the case file's page (every
+    published PDF is made of page pictures already: nothing appears that the file does not show)."""
+    download = await prepare_download(reference, file_id)
+    if download.content_type != "application/pdf":
+        raise NotFound("only a PDF has pages to show", code="page_not_found")
+    if not 1 <= page <= download.pages:
+        raise NotFound(f"the file has pages 1 to {download.pages}", code="page_not_found")
+    data = bytearray()
+    async with aclosing(vault.open(download.blob)) as chunks:
+        async for chunk in chunks:
+            data += chunk
+    return await run_in_worker(preview_pdf_page_png, bytes(data), page, PAGE_PICTURE_SIDE)
 
 
 async def get_actor(actor_id: uuid.UUID) -> PublicActorOut:

@@ -190,6 +190,31 @@ class PublicCasesController(Controller):
             headers=headers,
         )
 
+    @get(
+        "/cases/{reference:str}/files/{file_id:uuid}/pages/{page_file:str}",
+        operation_id="public_file_page",
+        media_type="image/png",
+        description="`{n}.png`: page n of a published PDF as a PNG, for reading it in a page.",
+    )
+    async def file_page(
+        self,
+        request: AnyRequest,
+        state: State,
+        reference: FromPath[str],
+        file_id: FromPath[uuid.UUID],
+        page_file: FromPath[str],
+    ) -> Response[bytes]:
+        number = page_file.removesuffix(".png")
+        if not number.isdigit() or not page_file.endswith(".png") or len(number) > 6:
+            raise NotFound("pages are named 1.png, 2.png, ...", code="page_not_found")
+        page = int(number)
+
+        async def build() -> CachedAnswer:
+            png = await case_files.published_page_png(state.vault, reference[:40], file_id, page)
+            return CachedAnswer.of(png, "image/png", cache_control=f"public, max-age={FILE_MAX_AGE}")
+
+        return await from_cache(request, ("file_page", reference[:40], file_id, page), build)
+
     @get("/actors/{actor_id:uuid}", operation_id="public_get_actor")
     async def get_actor(self, request: AnyRequest, actor_id: FromPath[uuid.UUID]) -> Response[PublicActorOut]:
         async def build() -> CachedAnswer:

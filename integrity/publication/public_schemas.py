@@ -90,6 +90,8 @@ class PublicFile(msgspec.Struct):
     custody_seq: int
     #: The custody entry that recorded the upload of the original they were made from.
     source_seq: int
+    #: Its pages (a PDF's, each also served as a picture: ``.../files/{id}/pages/{n}.png``).
+    pages: int = 1
 
 
 class Correction(msgspec.Struct):

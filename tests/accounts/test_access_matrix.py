@@ -541,6 +541,12 @@ async def public_file(world: World) -> Req:
     return Req(path=f"/api/v1/public/cases/{case.reference}/files/{case.files[0].id}")
 
 
+async def public_file_page(world: World) -> Req:
+    request = await public_file(world)
+    request.path = f"{request.path}/pages/1.png"
+    return request
+
+
 async def public_actor(world: World) -> Req:
     case = await published_case(world)
     return Req(path=f"/api/v1/public/actors/{case.actor_ids['Opština Matrica']}")
@@ -881,6 +887,10 @@ MATRIX: dict[str, Entry] = {
         everyone(200), public_revision
     ),
     "GET /api/v1/public/cases/{reference:str}/files/{file_id:uuid}": Entry(everyone(200), public_file),
+    # The matrix's case publishes a picture: only a PDF's pages are served, to anyone alike.
+    "GET /api/v1/public/cases/{reference:str}/files/{file_id:uuid}/pages/{page_file:str}": Entry(
+        everyone(404), public_file_page
+    ),
     "GET /api/v1/public/actors/{actor_id:uuid}": Entry(everyone(200), public_actor),
     "GET /api/v1/public/stats": Entry(everyone(200)),
     "GET /api/v1/public/export.csv": Entry(everyone(200)),

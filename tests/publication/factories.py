@@ -45,6 +45,7 @@ from integrity.publication.tables import (
     PublishedRevision,
     Rendition,
 )
+from integrity.redaction.pdfs import pdf_page_count
 from integrity.reference import municipality
 from integrity.review import actors as review_actors
 from integrity.review import service as review
@@ -326,6 +327,7 @@ class Publisher:
                 extension=EXTENSIONS[content_type],
                 created_by=creator.id,
                 custody_seq=entry.seq,
+                pages=pdf_page_count(content) if content_type == "application/pdf" else 1,
             )
         )
         return {

@@ -344,3 +344,34 @@ async def test_municipality_district_and_category_pages_list_count_and_feed_thei
     for missing in ("/municipalities/atlantida", "/districts/nigde", "/categories/nista"):
         assert (await client.get(missing, headers=HTML)).status_code == 404, missing
     assert (await client.get("/feed.atom?district=nigde")).status_code == 404
+
+
+async def test_a_published_pdf_is_read_in_the_page_one_picture_per_page(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    import io
+
+    from PIL import Image
+
+    pages = [Image.new("RGB", (600, 800), "white"), Image.new("RGB", (600, 800), (200, 0, 0))]
+    buffer = io.BytesIO()
+    pages[0].save(buffer, format="PDF", save_all=True, append_images=pages[1:])
+    case = await Publisher(app).publish(title="Zapisnik sa sednice", files=[buffer.getvalue()])
+
+    public = (await client.get(f"/api/v1/public/cases/{case.reference}")).json()
+    (pdf,) = public["files"]
+    assert (pdf["content_type"], pdf["pages"]) == ("application/pdf", 2)
+    page = await client.get(f"/cases/{case.reference}?lang=en", headers=HTML)
+    base = f"/api/v1/public/cases/{case.reference}/files/{pdf['id']}/pages"
+    assert f'src="{base}/1.png"' in page.text and f'src="{base}/2.png"' in page.text
+    assert "Page 2 of 2" in visible_text(page.text)
+
+    second = await client.get(f"{base}/2.png")
+    assert second.status_code == 200 and second.headers["content-type"] == "image/png"
+    picture = Image.open(io.BytesIO(second.content)).convert("RGB")
+    assert picture.getpixel((picture.width // 2, picture.height // 2)) == (200, 0, 0)
+    first = Image.open(io.BytesIO((await client.get(f"{base}/1.png")).content)).convert("RGB")
+    assert first.getpixel((first.width // 2, first.height // 2)) == (255, 255, 255)
+    # Pages that are not there, and names that are not pages.
+    for missing in ("3.png", "0.png", "1.jpg", "x.png"):
+        assert (await client.get(f"{base}/{missing}")).status_code == 404, missing
