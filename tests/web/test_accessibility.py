@@ -65,6 +65,9 @@ def test_axe_finds_no_violation_on_any_page(browser: Any, live_server: LiveServe
         "/?district=raski&order=oldest&lang=sr-Cyrl",
         case_link + "?lang=sr-Latn",
         "/stats?lang=en",
+        "/municipalities/kraljevo?lang=en",
+        "/districts/raski?lang=sr-Cyrl",
+        "/categories/procurement_public_money?lang=sr-Latn",
         "/about?lang=en",
         "/verify?lang=en",
         "/login?lang=en",
@@ -89,6 +92,12 @@ def test_axe_finds_no_violation_on_any_page(browser: Any, live_server: LiveServe
     member.log_in(create_member(live_server, "member-axe@example.org"))
     member.page.wait_for_url("**/app/")
     check(member, ["/app/?lang=en", "/app/cases/new?lang=en", "/app/notifications?lang=en"], found)
+    # The form saved while written comes back with its notice.
+    member.goto("/app/cases/new?lang=en")
+    member.page.get_by_label("Title").fill("Most preko Ibra")
+    member.page.locator("#part-what").get_by_role("button", name="Save what I wrote so far").click()
+    member.page.locator("[data-autosave-status]").filter(has_text="Saved at").wait_for()
+    check(member, ["/app/cases/new?lang=en", "/app/cases/new?saved=1&lang=sr-Cyrl"], found)
     member.close()
 
     reviewer = team_session(browser, live_server, "reviewer-axe@example.org", javascript=True)
