@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
 
 from integrity.accounts.tables import Role
@@ -139,13 +140,18 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     editor = team_session(browser, live_server, f"editor-{suffix}@example.org", javascript=javascript)
     page = editor.page
     page.get_by_role("link", name="Review queue").first.click()
+    # The verified case waits for this editor's approval.
+    page.get_by_role("link", name=re.compile(r"Waiting for me \(\d+\)")).click()
     page.get_by_role("link", name=re.compile(f"Tender for school repairs {suffix}")).click()
     page.get_by_role("link", name="Publication preview").first.click()
     assert "Žmirić i tender" in page.locator("article").inner_text()
     editor.shot(f"publication-preview-{suffix}")
     take_step(editor, "Approve for publication")
+    assert "Approved: it can be published now." in page.locator("main").inner_text()
     take_step(editor, "Publish")
     assert "Propose retracting the publication" in page.locator("main").inner_text()
+    # A notice with the way to the public page.
+    assert page.get_by_role("link", name=re.compile("The public page of ")).count() == 1
     editor.page.set_viewport_size(PHONE)
     editor.goto("/app/queue")
     editor.shot(f"phone-review-queue-{suffix}")
@@ -158,9 +164,32 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     results = reader.page.locator(".case-list").inner_text()
     assert "Жмирић и тендер за поправку школе" in results
     reader.shot(f"public-search-cyrillic-{suffix}")
-    reader.page.locator(".case-list a").first.click()
+    # A place finds its cases in either script.
+    reader.goto("/?q=%D0%A7%D0%B0%D1%87%D0%B0%D0%BA&lang=sr-Cyrl")  # Чачак
+    assert "Жмирић и тендер за поправку школе" in reader.page.locator(".case-list").inner_text()
+    reader.goto("/?q=Cacak&lang=sr-Cyrl")
+    assert "Жмирић и тендер за поправку школе" in reader.page.locator(".case-list").inner_text()
+    reader.page.locator(".case-list h3 a").first.click()
     assert "Објављене датотеке" in reader.page.locator("main").inner_text()
+    # The published PDF is read in the page, one picture per page.
+    first_page = reader.page.locator(".inline-pages img").first
+    first_page.scroll_into_view_if_needed()
+    reader.page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=first_page.element_handle()
+    )
     reader.shot(f"public-case-{suffix}")
+    case_address = reader.page.url
+    # Its municipality has a page of its own, with its numbers and its feed.
+    reader.page.locator(".details a[href^='/municipalities/']").click()
+    assert reader.page.locator("h1").inner_text() == "Чачак"
+    assert "1 објављен" in reader.page.locator(".topic-total").inner_text()
+    feed_address = reader.page.locator("a[href^='/feed.atom?municipality=']").first.get_attribute("href")
+    with urllib.request.urlopen(live_server.url + feed_address) as response:  # noqa: S310 - loopback
+        feed = feedparser.parse(response.read())
+    assert not feed.bozo and len(feed.entries) == 1
+    assert feed.entries[0].title.startswith("Жмирић и тендер за поправку школе")
+    reader.shot(f"public-municipality-{suffix}")
+    reader.page.goto(case_address)
     published = reader.page.locator(".files a[download]").first.get_attribute("href")
     assert published
     copy = tmp_path / "downloaded.pdf"
