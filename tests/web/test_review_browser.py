@@ -6,6 +6,7 @@ INTEGRITY_TEST_ARTIFACTS."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import urllib.request
@@ -16,6 +17,7 @@ import feedparser
 import pytest
 
 from integrity.accounts.tables import Role
+from tests import samples
 from tests.conftest import LiveServer
 from tests.web.test_members_browser import (
     DESKTOP,
@@ -213,3 +215,58 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     reader.goto("/about")
     reader.shot(f"public-about-{suffix}")
     reader.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_member_answers_a_request_with_text_and_files_and_gets_a_receipt_that_verifies(
+    browser: Any, live_server: LiveServer, tmp_path: Path, javascript: bool
+) -> None:
+    """The answer form cannot be sent empty; an answer with a file yields a signed supplementary
+    receipt that /verify accepts. Without JavaScript, on a phone."""
+    from tests.web.test_members_browser import create_member, file_a_case
+
+    suffix = "answer-js" if javascript else "answer-nojs"
+    viewport = None if javascript else PHONE
+    member = Session(browser, live_server, javascript=javascript, viewport=viewport)
+    member.log_in(create_member(live_server, f"member-{suffix}@example.org"))
+    member.page.wait_for_url("**/app/")
+    file_a_case(member, tmp_path, suffix=suffix)
+
+    reviewer = team_session(browser, live_server, f"reviewer-{suffix}@example.org", javascript=javascript)
+    reviewer.goto("/app/queue?lang=en")
+    reviewer.page.get_by_role("link", name=re.compile(f"Tender for school repairs {suffix}")).click()
+    take_step(reviewer, "Start the review")
+    reviewer.page.get_by_label("What do you need from the member? (they read this)").fill(
+        "Please send the signed contract."
+    )
+    take_step(reviewer, "Ask the member for information")
+    assert "The request was sent to the member." in reviewer.page.locator("main").inner_text()
+    reviewer.close()
+
+    member.goto("/app/?lang=en")
+    member.page.get_by_role("link", name=re.compile(f"Tender for school repairs {suffix}")).click()
+    assert "Please send the signed contract." in member.page.locator("main").inner_text()
+    send = member.page.get_by_role("button", name="Send the answer and the files to the review team")
+    # Empty, the browser does not send it (the server would refuse it too: answer_missing).
+    send.click()
+    assert member.page.locator("#answer-text").evaluate("area => area.validity.valueMissing")
+    assert "/receipt" not in member.page.url
+    contract = tmp_path / f"contract-{suffix}.pdf"
+    contract.write_bytes(samples.pdf("Potpisan ugovor"))
+    member.page.get_by_label("Your answer").fill("The signed contract is attached.")
+    member.page.get_by_label("Files that support it (optional)").set_input_files(str(contract))
+    send.click()
+    member.page.wait_for_url(re.compile(r".*/receipt"))
+    answers = member.page.locator(".supplement").inner_text()
+    assert f"contract-{suffix}.pdf" in answers
+    member.shot(f"receipt-with-answer-{suffix}")
+    address = member.page.get_by_role("link", name="Download this receipt (JSON)").get_attribute("href")
+    receipt = member.page.request.get(live_server.url + address).text()
+    assert hashlib.sha256(samples.pdf("Potpisan ugovor")).hexdigest() in receipt
+
+    member.goto("/verify?lang=en")
+    member.page.get_by_label("Receipt (JSON)").fill(receipt)
+    member.page.get_by_role("button", name="Check the receipt").click()
+    member.page.wait_for_load_state()
+    assert "The signature is valid" in member.page.locator("#receipt").inner_text()
+    member.close()
