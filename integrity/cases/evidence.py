@@ -21,7 +21,7 @@ from integrity.cases import workflow
 from integrity.cases.access import load_case_row, require_submitter
 from integrity.cases.blobs import binding_for, check_binding
 from integrity.cases.filenames import safe_display_name
-from integrity.cases.filetypes import SNIFF_BYTES, ZIP_CONTAINERS, InflationCheck, detect
+from integrity.cases.filetypes import PDF, SNIFF_BYTES, ZIP_CONTAINERS, InflationCheck, detect
 from integrity.cases.schemas import (
     AttachmentOut,
 )
@@ -37,7 +37,7 @@ from integrity.custody import service as custody
 from integrity.errors import Invalid, NotFound, TooLarge, WrongState
 from integrity.faults import fault_point
 from integrity.http.multipart import FormPart
-from integrity.redaction.metadata import carried_metadata
+from integrity.redaction.metadata import PdfAuthorScan, carried_metadata, office_metadata
 from integrity.security.guards import Principal
 from integrity.vault import SealedBlob
 
@@ -128,9 +128,18 @@ async def add_attachments(
             # A bounded scan of the EXIF directory, no decoder: it runs here.
             carries = carried_metadata(head, detected.mime)
             stream = _rest(head, chunks)
-            if detected in ZIP_CONTAINERS:
-                stream = _inflation_checked(stream)
+            inflation = InflationCheck() if detected in ZIP_CONTAINERS else None
+            author = PdfAuthorScan() if detected == PDF else None
+            if inflation is not None:
+                stream = _inflation_checked(stream, inflation)
+            elif author is not None:
+                stream = _watched(stream, author)
             blob = await ctx.vault.put(stream, original=True)
+            # Who wrote a document, read as it streamed by.
+            if inflation is not None:
+                carries = office_metadata(inflation.metadata)
+            elif author is not None:
+                carries = author.carried()
             if blob.size > ctx.settings.max_upload_bytes:
                 # The multipart limit already stops a stream past the limit; this guards a
                 # misconfigured parser from ever recording a larger file.
@@ -198,12 +207,17 @@ async def _rest(head: bytes, chunks: AsyncIterator[bytes]) -> AsyncIterator[byte
         yield chunk
 
 
-async def _inflation_checked(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def _inflation_checked(chunks: AsyncIterator[bytes], check: InflationCheck) -> AsyncIterator[bytes]:
     """The chunks of an office file, each inflated and counted before it goes on (a bomb is
     refused mid-stream, and the vault drops what it had)."""
-    check = InflationCheck()
     async for chunk in chunks:
         check.feed(chunk)
+        yield chunk
+
+
+async def _watched(chunks: AsyncIterator[bytes], scan: PdfAuthorScan) -> AsyncIterator[bytes]:
+    async for chunk in chunks:
+        scan.feed(chunk)
         yield chunk
 
 

@@ -274,6 +274,11 @@ def _inflate(entry: _Entry) -> bytes | None:
 _INFLATE_SLICE = 1024 * 1024
 
 
+#: The entries of an office file that name its authors: OOXML's core properties, ODF's meta.xml.
+METADATA_ENTRIES = frozenset({"docProps/core.xml", "meta.xml"})
+_METADATA_BYTES = 64 * 1024
+
+
 class InflationCheck:
     """Inflates an office file's zip entries as it streams in, counting the bytes they really
     inflate to, and refuses it as a decompression bomb past ``_BOMB_FLOOR`` at more than
@@ -291,6 +296,10 @@ class InflationCheck:
         self._descriptor = False
         self.inflated = 0
         self.compressed = 0
+        #: The inflated text of the entries that say who wrote the document (``METADATA_ENTRIES``),
+        #: at most ``_METADATA_BYTES`` of each, for ``redaction.metadata.office_metadata``.
+        self.metadata: dict[str, bytes] = {}
+        self._capturing: str | None = None
 
     def feed(self, chunk: bytes) -> None:
         if self._done:
@@ -333,6 +342,8 @@ class InflationCheck:
         start = _LOCAL_HEADER.size + name_len + extra_len
         if len(buffer) < start:
             return False
+        name = bytes(buffer[_LOCAL_HEADER.size : _LOCAL_HEADER.size + name_len]).decode("cp437", "replace")
+        self._capturing = name if name in METADATA_ENTRIES and name not in self.metadata else None
         del buffer[:start]
         hidden = bool(flags & 0x08) or csize == 0xFFFFFFFF
         if flags & 0x01 or method not in (0, 8) or (method == 0 and hidden):
@@ -356,13 +367,16 @@ class InflationCheck:
             self._remaining -= take
         if self._stored:
             self._count(len(data))
+            self._capture(data)
         else:
             try:
                 out = self._inflater.decompress(data, _INFLATE_SLICE)
                 self._count(len(out))
+                self._capture(out)
                 while self._inflater.unconsumed_tail:
                     out = self._inflater.decompress(self._inflater.unconsumed_tail, _INFLATE_SLICE)
                     self._count(len(out))
+                    self._capture(out)
             except zlib.error:
                 raise _refuse() from None
             if self._inflater.eof:
@@ -377,7 +391,13 @@ class InflationCheck:
             return True
         return False
 
+    def _capture(self, data: bytes) -> None:
+        if self._capturing is not None:
+            kept = self.metadata.get(self._capturing, b"")
+            self.metadata[self._capturing] = kept + data[: max(0, _METADATA_BYTES - len(kept))]
+
     def _end_entry(self) -> None:
+        self._capturing = None
         self._inflater = None
         self._stored = False
         self._remaining = None

@@ -1,6 +1,12 @@
 """What an uploaded photo says about where, when and with what it was taken: the kinds of metadata
-it carries (its location, the camera, the time, an author), for the member who uploads it to know.
+it carries (its location, the camera, the time, an author), for the member who uploads it to know;
+and who a PDF or an office document says wrote it (its author, the last person to save it).
 The public never gets them: every published copy is rebuilt from pixels (``integrity.redaction``).
+
+Documents are read as they stream into the vault: a PDF's document information and XMP where they
+are written in the clear (an information dictionary compressed into an object stream is not seen:
+the notice is for the member's information, not a safeguard), an office file's core properties
+as its zip entries are inflated for the bomb check (``cases.filetypes.InflationCheck``).
 
 Read from the first bytes of the upload (the sniffed head, where JPEG, PNG and WebP keep their
 EXIF) by a small bounded scan of the EXIF (TIFF) directory, with no image decoder: nothing here
@@ -10,9 +16,10 @@ never the values.
 
 from __future__ import annotations
 
+import re
 import struct
 
-__all__ = ["CARRIED_KINDS", "carried_metadata"]
+__all__ = ["CARRIED_KINDS", "PdfAuthorScan", "carried_metadata", "office_metadata"]
 
 #: The kinds, in the order a page lists them.
 CARRIED_KINDS = ("location", "camera", "taken", "author")
@@ -95,3 +102,44 @@ def carried_metadata(head: bytes, content_type: str) -> list[str]:
     except struct.error:
         return []
     return [kind for kind in CARRIED_KINDS if kind in found]
+
+
+#: A PDF's author, written in the clear: a non-empty /Author string (literal or hex, not the empty
+#: UTF-16 mark alone), or an XMP creator or author.
+_PDF_AUTHOR = re.compile(
+    rb"/Author\s*(?:\((?!\s*\))|<(?!\s*(?:fe\s*ff\s*)?>))"
+    rb"|<dc:creator>\s*<rdf:(?:Seq|Bag)>\s*<rdf:li[^>]*>\s*[^<\s]"
+    rb"|<pdf:Author>\s*[^<\s]",
+    re.IGNORECASE,
+)
+#: Bytes kept from one chunk to the next, so that a mark split between them is still found.
+_OVERLAP = 256
+
+
+class PdfAuthorScan:
+    """Watches a PDF's bytes as they stream by for an author's name written in the clear."""
+
+    def __init__(self) -> None:
+        self._tail = b""
+        self.author = False
+
+    def feed(self, chunk: bytes) -> None:
+        if self.author:
+            return
+        window = self._tail + chunk
+        if _PDF_AUTHOR.search(window):
+            self.author = True
+        self._tail = window[-_OVERLAP:]
+
+    def carried(self) -> list[str]:
+        return ["author"] if self.author else []
+
+
+#: Who wrote an office document: OOXML's creator and last modifier, ODF's initial creator and
+#: creator (each with some text).
+_OFFICE_AUTHOR = re.compile(rb"<(?:dc:creator|cp:lastModifiedBy|meta:initial-creator)(?:\s[^>]*)?>\s*[^<\s]")
+
+
+def office_metadata(entries: dict[str, bytes]) -> list[str]:
+    """The kinds of identifying metadata in an office file's metadata entries (their text)."""
+    return ["author"] if any(_OFFICE_AUTHOR.search(text) for text in entries.values()) else []

@@ -300,3 +300,27 @@ async def test_an_upload_says_what_identifying_metadata_the_photo_carries(accoun
     page = visible_text((await member.get(f"/app/cases/{case_id}?lang=en", headers=HTML)).text)
     assert "This file carries its location (GPS)" in page
     assert "a published copy is rebuilt from its pixels" in page
+
+    # A PDF and an office document say who wrote them.
+    from tests.cases.test_filetypes import RELS, WORD_MAIN, D, content_types, zipped
+    from tests.redaction.test_metadata import CORE, _pdf
+
+    written = zipped(
+        [
+            ("[Content_Types].xml", content_types(WORD_MAIN), D),
+            ("_rels/.rels", RELS, D),
+            ("docProps/core.xml", CORE.format(inside="<dc:creator>Jelena Izmišljena</dc:creator>"), D),
+            ("word/document.xml", "<w:document/>", D),
+        ]
+    )
+    documents = [
+        ("ugovor.pdf", _pdf("Jelena Izmišljena")),
+        ("zapisnik.docx", written),
+        ("prazan.pdf", _pdf(None)),
+    ]
+    filed = await file_case(member, files=documents)
+    view = (await member.get(f"/api/v1/cases/{case_id_of(filed)}")).json()
+    carries = {a["filename"]: a["carries"] for a in view["attachments"]}
+    assert carries == {"ugovor.pdf": ["author"], "zapisnik.docx": ["author"], "prazan.pdf": []}
+    page = visible_text((await member.get(f"/app/cases/{case_id_of(filed)}?lang=en", headers=HTML)).text)
+    assert page.count("This file carries an author's name") == 2
