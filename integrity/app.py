@@ -56,6 +56,7 @@ from integrity.publication.controller import PublicationController
 from integrity.publication.pages import PublicationPages
 from integrity.publication.public_controller import FeedController, PublicCasesController
 from integrity.publication.public_pages import PublicPagesController
+from integrity.referrals.controller import ReferralController, ReferralKindController
 from integrity.review.controller import ActorController, ReviewController
 from integrity.review.pages import ReviewPages
 from integrity.security.csrf import SESSION_ENDED
@@ -100,6 +101,8 @@ API_CONTROLLERS = [
     PublicCasesController,
     FeedController,
     PublicCustodyController,
+    ReferralKindController,
+    ReferralController,
 ]
 
 

@@ -46,6 +46,7 @@ KNOWN_VARIABLES = frozenset(
         "INTEGRITY_SMTP_STARTTLS",
         "INTEGRITY_PUBLIC_CACHE_MB",
         "INTEGRITY_PUBLIC_CACHE_SECONDS",
+        "INTEGRITY_REFERRAL_FOLLOW_UP",
     }
 )
 
@@ -126,6 +127,9 @@ class Settings:
     #: Whether ``INTEGRITY_BASE_URL`` was given; when not, ``integrity serve`` makes the base URL
     #: from its own ``--host`` and ``--port`` (``serving_at``), so links point where it serves.
     base_url_set: bool = True
+    #: Days an institution is given to answer a referral where the law sets no deadline, by kind
+    #: (``default`` for any other): ``INTEGRITY_REFERRAL_FOLLOW_UP="default=60,criminal_complaint=90"``.
+    referral_follow_up: Mapping[str, int] = field(default_factory=lambda: {"default": 60})
 
     @property
     def is_https(self) -> bool:
@@ -197,6 +201,7 @@ class Settings:
             tesseract_command=get("TESSERACT", "tesseract"),
             jobs=_jobs(get("JOBS", "in-process").lower()),
             base_url_set=bool(get("BASE_URL", "").strip()),
+            referral_follow_up=_follow_up(get("REFERRAL_FOLLOW_UP", "")),
         )
 
 
@@ -266,6 +271,22 @@ def _parse_bool(name: str, value: str) -> bool:
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise ConfigurationError(f"{name} must be true or false")
+
+
+def _follow_up(value: str) -> dict[str, int]:
+    """``kind=days`` pairs separated by commas; ``default`` applies to every kind not named."""
+    intervals = {"default": 60}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        kind, _, days = item.partition("=")
+        number = _parse_int("INTEGRITY_REFERRAL_FOLLOW_UP", days.strip())
+        if not kind.strip() or not 1 <= number <= 3650:
+            raise ConfigurationError(
+                "INTEGRITY_REFERRAL_FOLLOW_UP is kind=days pairs separated by commas (1 to 3650 days)"
+            )
+        intervals[kind.strip()] = number
+    return intervals
 
 
 def _parse_int(name: str, value: str) -> int:

@@ -35,6 +35,7 @@ def all_tables() -> list[type[Table]]:
         Rendition,
         Takedown,
     )
+    from integrity.referrals.tables import Referral, ReferralAnswer
     from integrity.security.tables import RateLimitCounter
 
     return [
@@ -71,4 +72,6 @@ def all_tables() -> list[type[Table]]:
         PublishedActor,
         PublicChangeProposal,
         Takedown,
+        Referral,
+        ReferralAnswer,
     ]

@@ -118,6 +118,8 @@ class Actor(Table, tablename="actor"):
     aliases_sealed = Bytea(null=True, default=None)
     owner_case = ForeignKey(references=Case, on_delete=OnDelete.cascade, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    #: An institution's number in the official register (matični broj), where it has one.
+    registry_number = Varchar(length=20, null=True, default=None, index=True)
 
 
 class CaseActor(Table, tablename="case_actor"):

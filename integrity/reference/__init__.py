@@ -2,7 +2,8 @@
 
 - ``municipalities()``, ``municipality(code)``, ``districts()``, ``district(code)``,
   ``categories()``, ``category(code)``: the lists behind ``GET /api/v1/municipalities`` and
-  ``GET /api/v1/categories`` and the public filters (see ``catalog``).
+  ``GET /api/v1/categories`` and the public filters; ``referral_kinds()``, ``referral_kind(code)``:
+  the kinds of referral to institutions with their legal deadlines (see ``catalog``).
 - ``fold(text)``: the script- and diacritic-insensitive form used by search and the leak check;
   ``find_folded`` locates a folded needle in the original text; ``to_cyrillic`` and ``to_latin``
   switch script (see ``script``).
@@ -15,6 +16,7 @@ from integrity.reference.catalog import (
     District,
     Kind,
     Municipality,
+    ReferralKind,
     Region,
     categories,
     category,
@@ -23,6 +25,8 @@ from integrity.reference.catalog import (
     municipalities,
     municipalities_in_district,
     municipality,
+    referral_kind,
+    referral_kinds,
 )
 from integrity.reference.script import (
     find_folded,
@@ -40,6 +44,7 @@ __all__ = [
     "District",
     "Kind",
     "Municipality",
+    "ReferralKind",
     "Region",
     "categories",
     "category",
@@ -51,6 +56,8 @@ __all__ = [
     "municipalities",
     "municipalities_in_district",
     "municipality",
+    "referral_kind",
+    "referral_kinds",
     "slugify",
     "to_cyrillic",
     "to_latin",

@@ -19,6 +19,7 @@ __all__ = [
     "District",
     "Kind",
     "Municipality",
+    "ReferralKind",
     "Region",
     "categories",
     "category",
@@ -27,6 +28,8 @@ __all__ = [
     "municipalities",
     "municipalities_in_district",
     "municipality",
+    "referral_kind",
+    "referral_kinds",
 ]
 
 Kind = Literal["city", "municipality", "city_municipality"]
@@ -99,10 +102,43 @@ class Category:
         return self.description_cyrl if _script(lang) == "cyrl" else self.description_latn
 
 
+@dataclass(frozen=True, slots=True)
+class ReferralKind:
+    """A kind of referral to an institution, with the deadline the law sets for its answer."""
+
+    code: str
+    name_en: str
+    name_latn: str
+    name_cyrl: str
+    #: Days the law gives the institution to answer; None where it sets none (the network's own
+    #: follow-up interval applies, ``Settings.referral_follow_up``).
+    deadline_days: int | None
+    working_days: bool
+    #: The article of law the deadline comes from (None with no legal deadline).
+    source: str | None
+    #: The kind of the appeal or complaint to a supervising body, where the law gives one.
+    appeal: str | None
+
+    def name(self, lang: str = "en") -> str:
+        if lang.lower() == "en":
+            return self.name_en
+        return self.name_cyrl if _script(lang) == "cyrl" else self.name_latn
+
+
 def _load(name: str, key: str) -> list[dict[str, Any]]:
     resource = files("integrity.reference").joinpath("data", name)
     with resource.open("r", encoding="utf-8") as f:
         return json.load(f)[key]
+
+
+@cache
+def referral_kinds() -> tuple[ReferralKind, ...]:
+    """The kinds of referral, as shipped in ``data/referral_kinds.json``."""
+    return tuple(ReferralKind(**row) for row in _load("referral_kinds.json", "referral_kinds"))
+
+
+def referral_kind(code: str) -> ReferralKind | None:
+    return next((kind for kind in referral_kinds() if kind.code == code), None)
 
 
 @cache

@@ -1,0 +1,85 @@
+"""Referrals on the API (API.md "Second wave"): the kinds with their deadlines, and a case's
+referrals, answers, appeals and closing."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from integrity.context import ServiceContext, provide_service_context
+from integrity.referrals import service as referrals
+from integrity.referrals.schemas import AnswerIn, CloseIn, ReferralIn, ReferralKindOut, ReferralOut
+from integrity.security.guards import Principal, requires_login
+
+
+class ReferralKindController(Controller):
+    path = "/api/v1/referral-kinds"
+    tags = ["referrals"]
+
+    @get("/", operation_id="list_referral_kinds")
+    async def kinds(self, state: State) -> list[ReferralKindOut]:
+        return referrals.kinds(state.settings)
+
+
+class ReferralController(Controller):
+    path = "/api/v1/cases/{case_id:uuid}/referrals"
+    tags = ["referrals"]
+    guards = [requires_login]
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
+
+    @post("/", operation_id="record_referral", status_code=HTTP_201_CREATED)
+    async def record(
+        self,
+        case_id: FromPath[uuid.UUID],
+        data: JSONBody[ReferralIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> ReferralOut:
+        return await referrals.record_referral(ctx, principal, case_id, data)
+
+    @get("/", operation_id="list_referrals")
+    async def list(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> list[ReferralOut]:
+        return await referrals.list_referrals(ctx, principal, case_id)
+
+    @post("/{referral_id:uuid}/answers", operation_id="record_referral_answer", status_code=HTTP_201_CREATED)
+    async def answer(
+        self,
+        case_id: FromPath[uuid.UUID],
+        referral_id: FromPath[uuid.UUID],
+        data: JSONBody[AnswerIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> ReferralOut:
+        return await referrals.record_answer(ctx, principal, case_id, referral_id, data)
+
+    @post("/{referral_id:uuid}/appeals", operation_id="record_referral_appeal", status_code=HTTP_201_CREATED)
+    async def appeal(
+        self,
+        case_id: FromPath[uuid.UUID],
+        referral_id: FromPath[uuid.UUID],
+        data: JSONBody[ReferralIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> ReferralOut:
+        return await referrals.record_referral(ctx, principal, case_id, data, appeal_of=referral_id)
+
+    @post("/{referral_id:uuid}/close", operation_id="close_referral", status_code=HTTP_200_OK)
+    async def close(
+        self,
+        case_id: FromPath[uuid.UUID],
+        referral_id: FromPath[uuid.UUID],
+        data: JSONBody[CloseIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> ReferralOut:
+        return await referrals.close_referral(ctx, principal, case_id, referral_id, data)

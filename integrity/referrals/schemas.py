@@ -1,0 +1,81 @@
+"""The shapes of referrals on the API (``../shared/API.md``, "Second wave")."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import msgspec
+
+from integrity.referrals.tables import Channel, MadeBy, Outcome
+
+
+class ReferralKindOut(msgspec.Struct):
+    code: str
+    name_latn: str
+    name_cyrl: str
+    name_en: str
+    #: Days the institution has to answer (the law's, or the network's interval where it sets none).
+    deadline_days: int
+    working_days: bool
+    #: The article of law the deadline comes from, or that the interval is the network's own.
+    source: str
+
+
+class InstitutionIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    registry_number: str | None = None
+
+
+class ReferralIn(msgspec.Struct, forbid_unknown_fields=True):
+    kind: str
+    sent_at: datetime.date
+    channel: Channel
+    institution_actor_id: uuid.UUID | None = None
+    institution: InstitutionIn | None = None
+    reference_number: str | None = None
+    made_by: MadeBy = MadeBy.network
+
+
+class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
+    received_at: datetime.date
+    outcome: Outcome
+    text: str | None = None
+
+
+class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
+    outcome: Outcome
+
+
+class InstitutionOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    registry_number: str | None = None
+
+
+class AnswerOut(msgspec.Struct):
+    id: uuid.UUID
+    received_at: datetime.date
+    outcome: str
+    #: Days from sending to the answer, and whether it came by the deadline.
+    days_to_answer: int
+    in_time: bool
+    text: str | None = None
+
+
+class ReferralOut(msgspec.Struct):
+    id: uuid.UUID
+    kind: str
+    institution: InstitutionOut
+    sent_at: datetime.date
+    due_at: datetime.date
+    status: str
+    days_overdue: int
+    channel: str
+    made_by: str
+    reference_number: str | None = None
+    appeal_of: uuid.UUID | None = None
+    answers: list[AnswerOut] = msgspec.field(default_factory=list)
+    appeals: list[uuid.UUID] = msgspec.field(default_factory=list)
+    closed_at: datetime.date | None = None
+    closing_outcome: str | None = None

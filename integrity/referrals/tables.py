@@ -1,0 +1,73 @@
+"""Tables of referrals: a case sent to an institution, and the institution's answers."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+
+from piccolo.columns import UUID, Bytea, Date, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from integrity.accounts.tables import Member
+from integrity.cases.tables import Actor, Case
+
+
+class Channel(enum.StrEnum):
+    post = "post"
+    email = "email"
+    in_person = "in_person"
+    portal = "portal"
+    other = "other"
+
+
+class MadeBy(enum.StrEnum):
+    network = "network"
+    member = "member"
+
+
+class Outcome(enum.StrEnum):
+    answered = "answered"
+    partly_answered = "partly_answered"
+    refused = "refused"
+    forwarded = "forwarded"
+    proceedings_opened = "proceedings_opened"
+    dismissed = "dismissed"
+    no_competence = "no_competence"
+
+
+class Referral(Table, tablename="referral"):
+    """A case sent to an institution: what, when, how, under which of its numbers; by the network
+    or, as recorded by the team, by the member. ``due_at`` is fixed when it is recorded, from the
+    kind's deadline (``referrals.deadlines``); an appeal is a referral of its own that names the
+    one it appeals (``appeal_of``, in the same case)."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=40)
+    institution = ForeignKey(references=Actor, on_delete=OnDelete.restrict, index=True)
+    sent_at = Date()
+    due_at = Date(index=True)
+    channel = Varchar(length=20)
+    reference_number = Varchar(length=100, null=True, default=None)
+    made_by = Varchar(length=10, default=MadeBy.network.value)
+    appeal_of = UUID(null=True, default=None, index=True)
+    #: Closed with an outcome (an answer's outcome list), when the team says it is done.
+    closed_at = Date(null=True, default=None)
+    closing_outcome = Varchar(length=30, null=True, default=None)
+    recorded_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+    custody_seq = Integer()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReferralAnswer(Table, tablename="referral_answer"):
+    """What the institution answered, and when; its text sealed with the case's key."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    referral = ForeignKey(references=Referral, on_delete=OnDelete.cascade, index=True)
+    received_at = Date()
+    outcome = Varchar(length=30)
+    text_sealed = Bytea(null=True, default=None)
+    recorded_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+    custody_seq = Integer()
+    created_at = Timestamptz(default=TimestamptzNow())
