@@ -57,6 +57,7 @@ from integrity.publication.pages import PublicationPages
 from integrity.publication.public_controller import FeedController, PublicCasesController
 from integrity.publication.public_pages import PublicPagesController
 from integrity.referrals.controller import ReferralController, ReferralKindController
+from integrity.referrals.pages import ReferralPages
 from integrity.review.controller import ActorController, ReviewController
 from integrity.review.pages import ReviewPages
 from integrity.security.csrf import SESSION_ENDED
@@ -128,6 +129,7 @@ PAGES = Router(
         CasePages,
         ReviewPages,
         PublicationPages,
+        ReferralPages,
         NotificationPages,
     ],
     include_in_schema=False,

@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import pass_context
 
 from integrity.errors import IntegrityError, RateLimited
-from integrity.reference import category, district, municipality, to_cyrillic, to_latin
+from integrity.reference import category, district, municipality, referral_kind, to_cyrillic, to_latin
 from integrity.web.i18n import SR_CYRL, SR_LATN, gettext_for
 from integrity.web.i18n import _lang as language_of_context
 
@@ -236,6 +236,17 @@ MESSAGES_BY_CODE = {
     "case_not_found": N_("no such case"),
     "file_not_found": N_("no such file"),
     "too_many_aliases": N_("A shared record carries at most 20 other names."),
+    "review_team_only": N_("Only the review team does this."),
+    "referral_kind_unknown": N_("Choose the kind of referral."),
+    "date_in_future": N_("The date cannot be in the future."),
+    "date_too_early": N_("The date is too far in the past."),
+    "institution_ambiguous": N_("Name the institution, or choose one already on record (not both)."),
+    "registry_number_invalid": N_("A registry number has digits only, at most 20."),
+    "not_an_institution": N_("A referral goes to an institution."),
+    "answer_before_referral": N_("The answer cannot have come before the referral was sent."),
+    "appeal_before_referral": N_("The appeal cannot have been sent before what it appeals."),
+    "referral_closed": N_("The referral is closed."),
+    "referral_not_found": N_("The case has no such referral."),
     "case_submitted": N_("the case has been submitted: filed material can no longer change"),
     "autosave_too_large": N_(
         "The form is longer than a case can be: shorten the narrative before it is saved."
@@ -460,7 +471,45 @@ def place_name(lang: str, code: str) -> str:
     return f"{found.name(script)} ({region.name(script)})" if region else found.name(script)
 
 
+#: Referrals to institutions (``integrity.referrals``).
+REFERRAL_CHANNELS = {
+    "post": N_("by post"),
+    "email": N_("by e-mail"),
+    "in_person": N_("in person"),
+    "portal": N_("through the institution's portal"),
+    "other": N_("another way"),
+}
+REFERRAL_OUTCOMES = {
+    "answered": N_("answered"),
+    "partly_answered": N_("partly answered"),
+    "refused": N_("refused"),
+    "forwarded": N_("forwarded to another institution"),
+    "proceedings_opened": N_("proceedings opened"),
+    "dismissed": N_("dismissed"),
+    "no_competence": N_("not competent"),
+}
+REFERRAL_STATUSES = {
+    "awaiting": N_("awaiting an answer"),
+    "overdue": N_("overdue"),
+    "long_overdue": N_("long overdue"),
+    "answered": N_("answered"),
+    "closed": N_("closed"),
+}
+REFERRAL_MADE_BY = {"network": N_("by the network"), "member": N_("by the member who filed the case")}
+
+
+@pass_context
+def referral_kind_name(context: Any, code: str) -> str:
+    found = referral_kind(code)
+    return found.name(language_of_context(context)) if found else code
+
+
 TEMPLATE_GLOBALS = {
+    "referral_channel_label": _label(REFERRAL_CHANNELS),
+    "referral_outcome_label": _label(REFERRAL_OUTCOMES),
+    "referral_status_label": _label(REFERRAL_STATUSES),
+    "referral_made_by_label": _label(REFERRAL_MADE_BY),
+    "referral_kind_name": referral_kind_name,
     "status_label": _label(CASE_STATUSES),
     "waiting_label": _label(WAITING_STEPS),
     "sort_label": _label(CASE_SORTS),

@@ -416,6 +416,25 @@ async def referral_close(world: World) -> Req:
     return Req(path=f"/api/v1/cases/{case_id}/referrals/{referral_id}/close", json={"outcome": "dismissed"})
 
 
+REFERRAL_FORM = {
+    "kind": "information_request",
+    "institution_name": "Opština Matrica",
+    "sent_at": "2026-01-05",
+    "channel": "post",
+}
+
+
+async def page_referral_step(world: World, step: str, fields: dict[str, str]) -> Req:
+    from urllib.parse import urlencode
+
+    case_id, referral_id = await referral_of_case(world)
+    return Req(
+        path=f"/app/cases/{case_id}/referrals/{referral_id}/{step}",
+        content=urlencode(fields).encode(),
+        headers=FORM,
+    )
+
+
 async def actor_link(world: World) -> Req:
     case_id, actor_id = await case_with_an_actor(world)
     return Req(path=f"/api/v1/cases/{case_id}/actors/{actor_id}/link", json={"name": "Matrica Izmišljenović"})
@@ -1133,6 +1152,29 @@ MATRIX: dict[str, Entry] = {
     ),
     "POST /app/cases/{case_id:uuid}/actors/{actor_id:uuid}/link": Entry(
         case_pages(303, member=403) | {"anonymous": 403}, page_actor_link
+    ),
+    "GET /app/cases/{case_id:uuid}/referrals": Entry(
+        member_pages(403, reviewer=200, editor=200), lambda world: page_in_review(world, "/referrals")
+    ),
+    "POST /app/cases/{case_id:uuid}/referrals": Entry(
+        member_pages(403, reviewer=303, editor=303) | {"anonymous": 403},
+        lambda world: page_in_review(world, "/referrals", fields=REFERRAL_FORM),
+    ),
+    "POST /app/cases/{case_id:uuid}/referrals/{referral_id:uuid}/answers": Entry(
+        member_pages(403, reviewer=303, editor=303) | {"anonymous": 403},
+        lambda world: page_referral_step(
+            world, "answers", {"received_at": "2026-01-10", "outcome": "refused"}
+        ),
+    ),
+    "POST /app/cases/{case_id:uuid}/referrals/{referral_id:uuid}/appeals": Entry(
+        member_pages(403, reviewer=303, editor=303) | {"anonymous": 403},
+        lambda world: page_referral_step(
+            world, "appeals", {**REFERRAL_FORM, "kind": "commissioner_complaint", "sent_at": "2026-01-25"}
+        ),
+    ),
+    "POST /app/cases/{case_id:uuid}/referrals/{referral_id:uuid}/close": Entry(
+        member_pages(403, reviewer=303, editor=303) | {"anonymous": 403},
+        lambda world: page_referral_step(world, "close", {"outcome": "dismissed"}),
     ),
     "GET /app/cases/{case_id:uuid}/publication": Entry(
         member_pages(403, reviewer=200, editor=200), page_publication

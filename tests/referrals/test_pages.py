@@ -1,0 +1,81 @@
+"""The referrals page through the test client, as a browser without JavaScript posts it: record a
+referral, see its deadline and status move with the clock, answer, appeal, close; mistakes come
+back with the message and what was typed; in Serbian with no English left."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from tests.factories import AccountFactory
+from tests.referrals.test_referrals import Clock, submitted_case
+from tests.web.helpers import HTML, post_form, visible_text
+
+D = datetime.date
+
+
+async def test_the_team_records_and_follows_a_referral_on_its_page(
+    accounts: AccountFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch, D(2026, 3, 10))
+    case, member, reviewer = await submitted_case(accounts)
+    address = f"/app/cases/{case['id']}/referrals"
+    case_page = await reviewer.get(f"/app/cases/{case['id']}?lang=en", headers=HTML)
+    assert f'href="{address}"' in case_page.text
+    empty = await reviewer.get(f"{address}?lang=en", headers=HTML)
+    assert "The case has not been sent to any institution yet." in visible_text(empty.text)
+
+    form = {
+        "kind": "information_request",
+        "institution_name": "Opštinska uprava Primer",
+        "registry_number": "07100001",
+        "sent_at": "2026-03-11",
+        "channel": "email",
+        "reference_number": "IV-03-123/2026",
+        "made_by": "network",
+    }
+    wrong = await post_form(reviewer, f"{address}?lang=en", form, follow=False)
+    assert wrong.status_code == 422
+    assert "The date cannot be in the future." in visible_text(wrong.text)
+    assert 'value="IV-03-123/2026"' in wrong.text  # kept
+
+    made = await post_form(reviewer, address, {**form, "sent_at": "2026-03-03"}, follow=False)
+    assert made.status_code == 303 and "done=recorded#referral-" in made.headers["location"]
+    clock.day = D(2026, 3, 25)
+    shown = visible_text((await reviewer.get(f"{address}?lang=en", headers=HTML)).text)
+    assert "Request for access to information of public importance: Opštinska uprava Primer" in shown
+    assert "overdue · 7 days late" in shown and "Answer due by" in shown
+    serbian = visible_text((await reviewer.get(f"{address}?lang=sr-Latn", headers=HTML)).text)
+    assert "rok je istekao · 7 dana kašnjenja" in serbian
+
+    referral_id = made.headers["location"].rsplit("#referral-", 1)[1]
+    answered = await post_form(
+        reviewer,
+        f"{address}/{referral_id}/answers",
+        {"received_at": "2026-03-24", "outcome": "partly_answered", "text": "Dostavljen deo ugovora."},
+    )
+    assert "Odgovor je upisan." in visible_text(answered.text)
+    appealed = await post_form(
+        reviewer,
+        f"{address}/{referral_id}/appeals",
+        {
+            "kind": "commissioner_complaint",
+            "institution_name": "Poverenik",
+            "sent_at": "2026-03-25",
+            "channel": "post",
+        },
+        follow=False,
+    )
+    assert appealed.status_code == 303
+    closed = await post_form(
+        reviewer, f"{address}/{referral_id}/close", {"outcome": "partly_answered"}, follow=False
+    )
+    assert closed.status_code == 303
+    final = visible_text((await reviewer.get(f"{address}?lang=en", headers=HTML)).text)
+    assert "Dostavljen deo ugovora." in final and "late, after 21 days" in final
+    assert "Complaint to the Commissioner" in final and "the referral it appeals" in final
+    assert "closed" in final and "Closed" in final
+
+    # The member who filed the case, and other members, do not get the team's page.
+    assert (await member.get(address, headers=HTML)).status_code == 403
