@@ -1,6 +1,8 @@
 """Referrals of cases to institutions and the institutions' answers; an institution's number in
 the official register."""
 
+from enum import Enum
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
 from piccolo.columns.column_types import UUID, Bytea, Date, ForeignKey, Integer, Timestamptz, Varchar
@@ -74,6 +76,8 @@ TABLES = {
         ("recorded_by", ForeignKey, _fk(Member, OnDelete.restrict)),
         ("custody_seq", Integer, _params(default=0, null=False)),
         ("created_at", Timestamptz, _params(default=TimestamptzNow(), null=False)),
+        ("reminded_soon_at", Date, _params()),
+        ("reminded_overdue_at", Date, _params()),
     ],
     ("ReferralAnswer", "referral_answer"): [
         ("id", UUID, _params(default=UUID4(), null=False, primary_key=True)),
@@ -113,4 +117,28 @@ async def forwards():
                 params=params,
                 schema=None,
             )
+    kinds = [
+        "new_submission",
+        "info_requested",
+        "info_provided",
+        "ready_to_approve",
+        "assigned",
+        "approval_voided",
+        "proposal_voided",
+    ]
+    manager.alter_column(
+        table_class_name="Notification",
+        tablename="notification",
+        column_name="kind",
+        db_column_name="kind",
+        params={
+            "choices": Enum(
+                "NotificationKind", {k: k for k in [*kinds, "referral_due_soon", "referral_overdue"]}
+            )
+        },
+        old_params={"choices": Enum("NotificationKind", {k: k for k in kinds})},
+        column_class=Varchar,
+        old_column_class=Varchar,
+        schema=None,
+    )
     return manager

@@ -21,6 +21,7 @@ from integrity.context import ServiceContext
 from integrity.jobs.queue import MAKE_COPY, READ_FILE, SEND_EMAIL, JobQueue
 from integrity.notifications import service as notifications
 from integrity.publication import copies, filecheck
+from integrity.referrals import reminders
 
 __all__ = ["owed_work", "queue_owed_work", "register", "run_workers", "serve"]
 
@@ -31,6 +32,8 @@ EMAIL_ATTEMPTS = 10
 EMAIL_RETRY = RetryStrategy(max_attempts=EMAIL_ATTEMPTS - 1, exponential_wait=3)
 #: The sweep: every five seconds (cron with a seconds column), a cheap indexed look at the rows.
 SWEEP_CRON = "* * * * * */5"
+#: How often the referrals owed a reminder are looked for (the reminders are by the day).
+REMINDER_CRON = "*/10 * * * *"
 #: How often an idle worker asks the queue for jobs.
 POLL_SECONDS = 1.0
 #: How long stopping the workers waits for the jobs they run.
@@ -66,6 +69,20 @@ def register(queue: JobQueue, ctx: ServiceContext) -> None:
     @app.task(name="sweep", queue="mail", queueing_lock="sweep")
     async def sweep(timestamp: int) -> None:
         await queue_owed_work(queue)
+
+    @app.periodic(cron=REMINDER_CRON)
+    @app.task(name="remind_referrals", queue="mail", queueing_lock="remind_referrals")
+    async def remind_referrals(timestamp: int) -> None:
+        await remind_owed(ctx, queue)
+
+
+async def remind_owed(ctx: ServiceContext, queue: JobQueue) -> int:
+    """Send the referral reminders that are owed (``referrals.reminders``) and queue their e-mail;
+    how many notifications were made."""
+    made = await reminders.send_due(ctx)
+    for notification_id in made:
+        await queue.defer(SEND_EMAIL, lock=f"mail:{notification_id}", notification_id=str(notification_id))
+    return len(made)
 
 
 async def queue_owed_work(queue: JobQueue) -> int:

@@ -35,6 +35,10 @@ MESSAGES = {
     NotificationKind.proposal_voided: N_(
         "The draft changed after you proposed the correction; propose it again: %(reference)s"
     ),
+    NotificationKind.referral_due_soon: N_(
+        "An institution's answer to a referral is due soon: %(reference)s"
+    ),
+    NotificationKind.referral_overdue: N_("An institution's answer to a referral is overdue: %(reference)s"),
 }
 
 PATH = "/app/notifications"

@@ -35,6 +35,8 @@ SUBJECTS = {
     NotificationKind.proposal_voided: (
         "The draft changed after you proposed the correction; propose it again: {reference}"
     ),
+    NotificationKind.referral_due_soon: "An institution's answer to a referral is due soon: {reference}",
+    NotificationKind.referral_overdue: "An institution's answer to a referral is overdue: {reference}",
 }
 
 

@@ -22,6 +22,9 @@ class NotificationKind(enum.StrEnum):
     #: approval (or the proposal) no longer stands.
     approval_voided = "approval_voided"
     proposal_voided = "proposal_voided"
+    #: An institution's answer to a referral of the case is due soon, or is overdue.
+    referral_due_soon = "referral_due_soon"
+    referral_overdue = "referral_overdue"
 
 
 class EmailState(enum.StrEnum):

@@ -58,6 +58,10 @@ class Referral(Table, tablename="referral"):
     recorded_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
     custody_seq = Integer()
     created_at = Timestamptz(default=TimestamptzNow())
+    #: When the case's team was reminded that the answer is due soon, and that it is overdue: the
+    #: need for each reminder is these rows (``referrals.reminders``), found by the queue's sweep.
+    reminded_soon_at = Date(null=True, default=None)
+    reminded_overdue_at = Date(null=True, default=None)
 
 
 class ReferralAnswer(Table, tablename="referral_answer"):
