@@ -56,7 +56,7 @@ from integrity.publication.controller import PublicationController
 from integrity.publication.pages import PublicationPages
 from integrity.publication.public_controller import FeedController, PublicCasesController
 from integrity.publication.public_pages import PublicPagesController
-from integrity.referrals.controller import ReferralController, ReferralKindController
+from integrity.referrals.controller import ReferralController, ReferralKindController, ReplyController
 from integrity.referrals.pages import ReferralPages
 from integrity.review.controller import ActorController, ReviewController
 from integrity.review.pages import ReviewPages
@@ -104,6 +104,7 @@ API_CONTROLLERS = [
     PublicCustodyController,
     ReferralKindController,
     ReferralController,
+    ReplyController,
 ]
 
 

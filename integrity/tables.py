@@ -35,7 +35,7 @@ def all_tables() -> list[type[Table]]:
         Rendition,
         Takedown,
     )
-    from integrity.referrals.tables import Referral, ReferralAnswer
+    from integrity.referrals.tables import Referral, ReferralAnswer, Reply
     from integrity.security.tables import RateLimitCounter
 
     return [
@@ -74,4 +74,5 @@ def all_tables() -> list[type[Table]]:
         Takedown,
         Referral,
         ReferralAnswer,
+        Reply,
     ]

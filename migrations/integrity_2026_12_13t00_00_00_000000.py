@@ -1,5 +1,5 @@
-"""Referrals of cases to institutions and the institutions' answers; an institution's number in
-the official register."""
+"""Referrals of cases to institutions and the institutions' answers; the right of reply of the
+people and institutions a case names; an institution's number in the official register."""
 
 from enum import Enum
 
@@ -14,7 +14,7 @@ from piccolo.table import Table
 
 ID = "2026-12-13T00:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Referrals to institutions and their answers"
+DESCRIPTION = "Referrals to institutions and their answers; the right of reply"
 
 
 class Case(Table, tablename="case_file", schema=None):
@@ -84,6 +84,19 @@ TABLES = {
         ("referral", ForeignKey, _fk(Referral, OnDelete.cascade, index=True)),
         ("received_at", Date, _params(default=DateNow(), null=False)),
         ("outcome", Varchar, _params(length=30, default="", null=False)),
+        ("text_sealed", Bytea, _params()),
+        ("recorded_by", ForeignKey, _fk(Member, OnDelete.restrict)),
+        ("custody_seq", Integer, _params(default=0, null=False)),
+        ("created_at", Timestamptz, _params(default=TimestamptzNow(), null=False)),
+    ],
+    ("Reply", "case_reply"): [
+        ("id", UUID, _params(default=UUID4(), null=False, primary_key=True)),
+        ("case", ForeignKey, _fk(Case, OnDelete.cascade, index=True)),
+        ("actor", ForeignKey, _fk(Actor, OnDelete.restrict, index=True)),
+        ("asked_at", Date, _params(default=DateNow(), null=False)),
+        ("channel", Varchar, _params(length=20, default="", null=False)),
+        ("reply_by", Date, _params()),
+        ("received_at", Date, _params()),
         ("text_sealed", Bytea, _params()),
         ("recorded_by", ForeignKey, _fk(Member, OnDelete.restrict)),
         ("custody_seq", Integer, _params(default=0, null=False)),

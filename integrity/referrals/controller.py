@@ -12,8 +12,18 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from integrity.context import ServiceContext, provide_service_context
+from integrity.referrals import replies
 from integrity.referrals import service as referrals
-from integrity.referrals.schemas import AnswerIn, CloseIn, ReferralIn, ReferralKindOut, ReferralOut
+from integrity.referrals.schemas import (
+    AnswerIn,
+    CloseIn,
+    ReferralIn,
+    ReferralKindOut,
+    ReferralOut,
+    ReplyIn,
+    ReplyOut,
+    ReplyReceivedIn,
+)
 from integrity.security.guards import Principal, requires_login
 
 
@@ -83,3 +93,43 @@ class ReferralController(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> ReferralOut:
         return await referrals.close_referral(ctx, principal, case_id, referral_id, data)
+
+
+class ReplyController(Controller):
+    """The right of reply (API.md "Second wave"), with ``.../replies/{rid}/received`` added for a
+    reply that comes after the question was recorded."""
+
+    path = "/api/v1/cases/{case_id:uuid}/replies"
+    tags = ["referrals"]
+    guards = [requires_login]
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
+
+    @post("/", operation_id="record_reply_request", status_code=HTTP_201_CREATED)
+    async def ask(
+        self,
+        case_id: FromPath[uuid.UUID],
+        data: JSONBody[ReplyIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> ReplyOut:
+        return await replies.ask(ctx, principal, case_id, data)
+
+    @get("/", operation_id="list_replies")
+    async def list(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> list[ReplyOut]:
+        return await replies.list_replies(ctx, principal, case_id)
+
+    @post("/{reply_id:uuid}/received", operation_id="record_reply", status_code=HTTP_200_OK)
+    async def received(
+        self,
+        case_id: FromPath[uuid.UUID],
+        reply_id: FromPath[uuid.UUID],
+        data: JSONBody[ReplyReceivedIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> ReplyOut:
+        return await replies.received(ctx, principal, case_id, reply_id, data)

@@ -79,3 +79,32 @@ class ReferralOut(msgspec.Struct):
     appeals: list[uuid.UUID] = msgspec.field(default_factory=list)
     closed_at: datetime.date | None = None
     closing_outcome: str | None = None
+
+
+class ReplyIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A person or institution the case names, asked to comment (and their reply, if it came)."""
+
+    actor_id: uuid.UUID
+    asked_at: datetime.date
+    channel: Channel
+    reply_by: datetime.date | None = None
+    received_at: datetime.date | None = None
+    text: str | None = None
+
+
+class ReplyReceivedIn(msgspec.Struct, forbid_unknown_fields=True):
+    received_at: datetime.date
+    text: str | None = None
+
+
+class ReplyOut(msgspec.Struct):
+    id: uuid.UUID
+    actor_id: uuid.UUID
+    name: str
+    asked_at: datetime.date
+    channel: str
+    #: ``asked``, ``replied``, or ``no_reply`` once the date given has passed without one.
+    status: str
+    reply_by: datetime.date | None = None
+    received_at: datetime.date | None = None
+    text: str | None = None

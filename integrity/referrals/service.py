@@ -63,7 +63,7 @@ def kinds(settings: Settings) -> list[ReferralKindOut]:
     ]
 
 
-async def _team_row(principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
+async def team_row(principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
     row = await load_case_row(principal, case_id)
     if principal.role not in REVIEW_TEAM:
         raise Forbidden("referrals are recorded by the review team", code="review_team_only")
@@ -87,7 +87,7 @@ def _kind(code: str) -> ReferralKind:
     return kind
 
 
-def _check_day(day: datetime.date, field: str) -> None:
+def check_day(day: datetime.date, field: str) -> None:
     if day > deadlines.today():
         raise Invalid("the date is in the future", code="date_in_future", field=field)
     if day < EARLIEST:
@@ -153,9 +153,9 @@ async def record_referral(
 ) -> ReferralOut:
     """Record that the case was sent to an institution (or, ``appeal_of``, that an answer was
     appealed to a supervising body): its deadline is fixed now, from the kind's."""
-    await _team_row(principal, case_id)
+    await team_row(principal, case_id)
     kind = _kind(data.kind)
-    _check_day(data.sent_at, "sent_at")
+    check_day(data.sent_at, "sent_at")
     reference = (
         clean_text(data.reference_number, "reference_number", MAX_REFERENCE_NUMBER, required=False) or None
         if data.reference_number
@@ -224,9 +224,9 @@ async def record_answer(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, referral_id: uuid.UUID, data: AnswerIn
 ) -> ReferralOut:
     """Record the institution's answer: when it came and what it decided (its text sealed)."""
-    case = await _team_row(principal, case_id)
+    case = await team_row(principal, case_id)
     referral = await _referral_row(case_id, referral_id)
-    _check_day(data.received_at, "received_at")
+    check_day(data.received_at, "received_at")
     if data.received_at < referral["sent_at"]:
         raise Invalid(
             "an answer comes after the referral", code="answer_before_referral", field="received_at"
@@ -268,7 +268,7 @@ async def close_referral(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, referral_id: uuid.UUID, data: CloseIn
 ) -> ReferralOut:
     """Close the referral with its outcome: nothing more is expected of the institution."""
-    await _team_row(principal, case_id)
+    await team_row(principal, case_id)
     referral = await _referral_row(case_id, referral_id)
     if referral["closed_at"] is not None:
         raise WrongState("the referral is closed already", code="referral_closed")
@@ -337,7 +337,7 @@ def _out(
 
 async def list_referrals(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID) -> list[ReferralOut]:
     """The case's referrals and appeals, in the order they were sent."""
-    case = await _team_row(principal, case_id)
+    case = await team_row(principal, case_id)
     rows = (
         await Referral.select(
             *Referral.all_columns(),

@@ -75,3 +75,21 @@ class ReferralAnswer(Table, tablename="referral_answer"):
     recorded_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
     custody_seq = Integer()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Reply(Table, tablename="case_reply"):
+    """A named person or institution asked to comment on the case (the right of reply): when and
+    how, by when a reply was asked for, and the reply (its text sealed with the case's key) or that
+    none came."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    actor = ForeignKey(references=Actor, on_delete=OnDelete.restrict, index=True)
+    asked_at = Date()
+    channel = Varchar(length=20)
+    reply_by = Date(null=True, default=None)
+    received_at = Date(null=True, default=None)
+    text_sealed = Bytea(null=True, default=None)
+    recorded_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+    custody_seq = Integer()
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -424,6 +424,43 @@ REFERRAL_FORM = {
 }
 
 
+async def reply_request(world: World) -> Req:
+    """A submitted case of `member` whose actor is linked to a shared record (by the editor)."""
+    from integrity.context import provide_service_context
+    from integrity.review import actors as review_actors
+    from integrity.review.actors import ActorLinkIn
+
+    case_id, actor_id = await case_with_an_actor(world)
+    ctx = provide_service_context(world.accounts.app.state)
+    linked = await review_actors.link_actor(
+        ctx,
+        await world.principal("editor"),
+        uuid.UUID(case_id),
+        uuid.UUID(actor_id),
+        ActorLinkIn(name="Matrica d.o.o."),
+    )
+    shared = next(a for a in linked.actors if a.shared)
+    return Req(
+        path=f"/api/v1/cases/{case_id}/replies",
+        json={"actor_id": str(shared.actor_id), "asked_at": "2026-01-05", "channel": "email"},
+    )
+
+
+async def reply_received(world: World) -> Req:
+    from integrity.context import provide_service_context
+    from integrity.referrals import replies
+    from integrity.referrals.schemas import ReplyIn
+
+    request = await reply_request(world)
+    assert request.path is not None
+    case_id = uuid.UUID(request.path.split("/")[4])
+    ctx = provide_service_context(world.accounts.app.state)
+    made = await replies.ask(
+        ctx, await world.principal("editor"), case_id, msgspec.convert(request.json, ReplyIn)
+    )
+    return Req(path=f"{request.path}/{made.id}/received", json={"received_at": "2026-01-06"})
+
+
 async def page_referral_step(world: World, step: str, fields: dict[str, str]) -> Req:
     from urllib.parse import urlencode
 
@@ -1022,6 +1059,11 @@ MATRIX: dict[str, Entry] = {
     ),
     "GET /api/v1/actors": Entry(logged_in(403, reviewer=200, editor=200)),
     "GET /api/v1/referral-kinds": Entry(everyone(200)),
+    "POST /api/v1/cases/{case_id:uuid}/replies": Entry(case_team(201, member=403), reply_request),
+    "GET /api/v1/cases/{case_id:uuid}/replies": Entry(case_team(200, member=403), reply_request),
+    "POST /api/v1/cases/{case_id:uuid}/replies/{reply_id:uuid}/received": Entry(
+        case_team(200, member=403), reply_received
+    ),
     "POST /api/v1/cases/{case_id:uuid}/referrals": Entry(case_team(201, member=403), referral_record),
     "GET /api/v1/cases/{case_id:uuid}/referrals": Entry(case_team(200, member=403), referral_record),
     "POST /api/v1/cases/{case_id:uuid}/referrals/{referral_id:uuid}/answers": Entry(
