@@ -12,6 +12,8 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from integrity.errors import Gone, NotFound, TamperedBlob
 from integrity.publication.public_schemas import (
     Correction,
@@ -19,6 +21,8 @@ from integrity.publication.public_schemas import (
     PublicActorRef,
     PublicCaseOut,
     PublicFile,
+    PublicReferral,
+    PublicReply,
     Retraction,
     public_incident_date,
 )
@@ -27,6 +31,7 @@ from integrity.publication.tables import PublicCase, PublishedActor, PublishedFi
 from integrity.redaction.pdfs import preview_pdf_page_png
 from integrity.redaction.pool import run_in_worker
 from integrity.reference import slugify
+from integrity.referrals import public as referrals_public
 from integrity.vault import SealedBlob, Vault
 
 
@@ -81,6 +86,8 @@ _CASE_COLUMNS = (
     PublishedRevision.incident_date,
     PublishedRevision.incident_date_precision,
     PublishedRevision.actors,
+    PublishedRevision.referrals,
+    PublishedRevision.replies,
     PublishedRevision.published_at,
     PublishedRevision.correction_note,
     PublishedRevision.withdrawn_at,
@@ -160,9 +167,29 @@ async def get_case_and_last_modified(
             for c in corrections
         ],
         status=public_status(public["retracted"]),
+        # A retraction withdraws the referrals and replies with the text.
+        referrals=[] if public["retracted"] else _referrals(row["referrals"]),
+        replies=[] if public["retracted"] else _replies(row["replies"]),
         retraction=retraction,
     )
     return case, as_utc(public["updated_at"])
+
+
+def shown_referrals(stored: list[dict[str, Any]]) -> list[PublicReferral]:
+    """Referrals as a revision keeps them, as the public reads them today."""
+    return msgspec.convert(referrals_public.timeline(stored), list[PublicReferral], strict=False)
+
+
+def shown_replies(stored: list[dict[str, Any]]) -> list[PublicReply]:
+    return msgspec.convert(referrals_public.replies_shown(stored), list[PublicReply], strict=False)
+
+
+def _referrals(stored: str | None) -> list[PublicReferral]:
+    return shown_referrals(json.loads(stored or "[]"))
+
+
+def _replies(stored: str | None) -> list[PublicReply]:
+    return shown_replies(json.loads(stored or "[]"))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import msgspec
@@ -55,6 +55,7 @@ from integrity.publication.tables import (
     Rendition,
 )
 from integrity.redaction.ocr import PageText, Word
+from integrity.referrals import public as referrals_public
 from integrity.security.guards import Principal
 
 #: States in which the draft can be saved: while it is drafted, and once approved (a change then
@@ -113,6 +114,8 @@ class Draft:
     updated_at: datetime.datetime | None
     #: A coarser incident date precision to publish, or None for the case's own.
     incident_date_precision: str | None = None
+    referral_ids: list[uuid.UUID] = field(default_factory=list)
+    reply_ids: list[uuid.UUID] = field(default_factory=list)
 
 
 async def load_draft(key: CaseKey, case_id: uuid.UUID) -> Draft | None:
@@ -126,6 +129,8 @@ async def load_draft(key: CaseKey, case_id: uuid.UUID) -> Draft | None:
         actor_ids=[uuid.UUID(value) for value in json.loads(row["public_actor_ids"])],
         updated_at=row["updated_at"],
         incident_date_precision=row["incident_date_precision"],
+        referral_ids=[uuid.UUID(value) for value in json.loads(row["public_referral_ids"] or "[]")],
+        reply_ids=[uuid.UUID(value) for value in json.loads(row["public_reply_ids"] or "[]")],
     )
 
 
@@ -258,6 +263,9 @@ async def leak_check(
     texts = {"public_title": draft.title, "public_summary": draft.summary, "public_body": draft.body}
     for actor in await public_actors_of(case_id, draft.actor_ids):
         texts[f"actor:{actor.id}"] = "\n".join([actor.name, *actor.aliases])
+    texts |= referrals_public.leak_texts(
+        *await referrals_public.snapshot(key, case_id, draft.referral_ids, draft.reply_ids)
+    )
     findings = check_texts(names, texts) if names else []
     files: list[FileCheck] = []
     for item in decisions:
@@ -351,6 +359,10 @@ def _finding_out(finding: Finding) -> FindingOut:
         field, attachment_id = "file", uuid.UUID(finding.location[5:])
     elif finding.location.startswith("actor:"):
         field, attachment_id = "public_actor_ids", None
+    elif finding.location.startswith("referral:"):
+        field, attachment_id = "public_referral_ids", None
+    elif finding.location.startswith("reply:"):
+        field, attachment_id = "public_reply_ids", None
     else:
         field, attachment_id = finding.location, None
     return FindingOut(
@@ -408,6 +420,8 @@ async def _draft_out(ctx: ServiceContext, key: CaseKey, case_id: uuid.UUID, draf
         updated_at=draft.updated_at if draft else None,
         blockers=blockers,
         incident_date_precision=draft.incident_date_precision if draft else None,
+        public_referral_ids=draft.referral_ids if draft else [],
+        public_reply_ids=draft.reply_ids if draft else [],
     )
 
 
@@ -476,6 +490,7 @@ async def save_draft(
                 field="public_actor_ids",
             )
 
+    await referrals_public.check_choice(case_id, data.public_referral_ids, data.public_reply_ids)
     attachments = {a["id"]: a for a in await Attachment.select().where(Attachment.case == case_id)}
     for item in data.attachments:
         attachment = attachments.get(item.attachment_id)
@@ -512,6 +527,12 @@ async def save_draft(
             PublicationDraft.updated_at: now,
             PublicationDraft.updated_by: principal.id,
             PublicationDraft.incident_date_precision: precision,
+            PublicationDraft.public_referral_ids: json.dumps(
+                [str(r) for r in dict.fromkeys(data.public_referral_ids)]
+            ),
+            PublicationDraft.public_reply_ids: json.dumps(
+                [str(r) for r in dict.fromkeys(data.public_reply_ids)]
+            ),
         }
         if await PublicationDraft.exists().where(PublicationDraft.case == case_id):
             # Piccolo annotates update() as taking dict[Column | str, Any] (invariant); a Mapping would do.
@@ -641,7 +662,14 @@ async def draft_digest(key: CaseKey, case_id: uuid.UUID) -> str:
     # The public actors as they would be shown: a shared record renamed after the approval is not
     # what was approved.
     shown = await public_actors_of(case_id, draft.actor_ids) if draft else []
+    referrals, replies = (
+        await referrals_public.snapshot(key, case_id, draft.referral_ids, draft.reply_ids)
+        if draft
+        else ([], [])
+    )
     payload = {
+        "referrals": referrals,
+        "replies": replies,
         "shown_actors": [[str(a.id), a.name, a.aliases, a.role] for a in shown],
         "title": draft.title if draft else None,
         "summary": draft.summary if draft else None,

@@ -40,6 +40,7 @@ from integrity.reference import category as category_of
 from integrity.reference import district as district_of
 from integrity.reference import municipality as municipality_of
 from integrity.reference import to_cyrillic, to_latin
+from integrity.referrals import deadlines as referral_deadlines
 from integrity.web.i18n import SR_CYRL, SR_LATN, gettext_for, language_of_scope
 from integrity.web.labels import N_
 
@@ -157,7 +158,7 @@ class PublicCasesController(Controller):
             result, last_modified = await case_files.get_case_and_last_modified(reference)
             return json_answer(_json(result), last_modified)
 
-        return await from_cache(request, ("case", reference, None), build)
+        return await from_cache(request, ("case", reference, None, referral_deadlines.today()), build)
 
     @get("/cases/{reference:str}/revisions/{revision:int}", operation_id="public_get_revision")
     async def get_revision(
@@ -167,7 +168,7 @@ class PublicCasesController(Controller):
             result, last_modified = await case_files.get_case_and_last_modified(reference, revision)
             return json_answer(_json(result), last_modified)
 
-        return await from_cache(request, ("case", reference, revision), build)
+        return await from_cache(request, ("case", reference, revision, referral_deadlines.today()), build)
 
     @get(
         "/cases/{reference:str}/files/{file_id:uuid}",

@@ -34,6 +34,7 @@ from integrity.publication import case_files, open_data
 from integrity.publication import search as publication_search
 from integrity.publication.cache import CachedAnswer, PublicCache
 from integrity.reference import category, district, districts, municipalities_in_district, municipality
+from integrity.referrals import deadlines
 from integrity.security.guards import principal_of
 from integrity.web.charts import bar_chart
 from integrity.web.i18n import LANG_PARAM, SR_CYRL, SR_LATN, gettext_for, language_of_scope
@@ -142,7 +143,15 @@ async def cached_public_page(
     scope = request.scope
     # The page is made from its address (path and query: the language links repeat them) and the
     # reader's language; nothing else about the request reaches an anonymous copy.
-    key = ("page", template, scope["path"], scope["query_string"], language_of_scope(scope))
+    # And the day: a referral's status and its days overdue are as of the day it is read.
+    key = (
+        "page",
+        template,
+        scope["path"],
+        scope["query_string"],
+        language_of_scope(scope),
+        deadlines.today(),
+    )
 
     async def build() -> CachedAnswer:
         return _render(request, template, await context())

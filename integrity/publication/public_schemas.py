@@ -105,6 +105,42 @@ class Retraction(msgspec.Struct):
     retracted_at: datetime.datetime
 
 
+class PublicInstitutionRef(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+
+
+class PublicAnswer(msgspec.Struct):
+    received_at: datetime.date
+    outcome: str
+
+
+class PublicReferral(msgspec.Struct):
+    """A referral of the case to an institution, as published: its status and the days its
+    answer is overdue are as of the day it is read."""
+
+    kind: str
+    institution: PublicInstitutionRef
+    sent_at: datetime.date
+    due_at: datetime.date
+    status: str
+    days_overdue: int
+    answer: PublicAnswer | None
+    appeals: list[PublicReferral]
+
+
+class PublicReply(msgspec.Struct):
+    """A person or institution the case names, asked to comment, and their reply (or none)."""
+
+    actor: PublicInstitutionRef
+    asked_at: datetime.date
+    reply_by: datetime.date | None
+    received_at: datetime.date | None
+    text: str
+    #: ``replied``, ``asked``, or ``no_reply`` once the date given has passed without one.
+    status: str
+
+
 class PublicCaseOut(msgspec.Struct, omit_defaults=True):
     """One revision of a published case file; `retraction` is present only once it was retracted."""
 
@@ -127,6 +163,10 @@ class PublicCaseOut(msgspec.Struct, omit_defaults=True):
     #: Every correction of the case (revision 2 and later), oldest first.
     corrections: list[Correction]
     status: PublicStatus
+    #: Where the network sent the case, and what came of it (``referrals.public``).
+    referrals: list[PublicReferral]
+    #: The right of reply: who was asked to comment, and what they said.
+    replies: list[PublicReply]
     retraction: Retraction | None = None
 
 

@@ -14,6 +14,7 @@ from integrity.cases.tables import CaseCategory, CaseStatus
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Invalid, WrongState
+from integrity.publication import case_files
 from integrity.publication.drafts import Draft, draft_digest, file_decisions, load_draft, public_actors_of
 from integrity.publication.public_schemas import (
     coarsened_incident_date,
@@ -43,6 +44,7 @@ from integrity.redaction import (
     run_in_worker,
 )
 from integrity.reference import municipality
+from integrity.referrals import public as referrals_public
 from integrity.security.guards import Principal
 
 #: Public references: `IN-<year of first publication>-<nnnn>`, numbered in the order of publication,
@@ -106,6 +108,9 @@ async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID)
     reference = await public_reference(case_id, year=datetime.datetime.now(datetime.UTC).year)
     draft, actors, files, categories = await _revision_content(ctx, row, reference)
     precision = published_precision(row["incident_date_precision"], draft.incident_date_precision)
+    shown_referrals, shown_replies = await referrals_public.snapshot(
+        case_key(ctx, row), case_id, draft.referral_ids, draft.reply_ids
+    )
     public = await PublicCase.select().where(PublicCase.case == case_id).first()
     # Right after a publication, the draft is what the public reads now (its latest revision); a
     # change to it would go out as the next one.
@@ -140,6 +145,8 @@ async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID)
         ],
         published_at=None,
         corrections=[],
+        referrals=case_files.shown_referrals(shown_referrals),
+        replies=case_files.shown_replies(shown_replies),
     )
 
 
@@ -170,6 +177,9 @@ async def write_revision(
     reference = await public_reference(row["id"], year=now.year)
     draft, actors, files, categories = await _revision_content(ctx, row, reference)
     precision = published_precision(row["incident_date_precision"], draft.incident_date_precision)
+    shown_referrals, shown_replies = await referrals_public.snapshot(
+        case_key(ctx, row), row["id"], draft.referral_ids, draft.reply_ids
+    )
     public = await PublicCase.select().where(PublicCase.case == row["id"]).first()
     if public is None:
         await PublicCase.insert(
@@ -213,6 +223,8 @@ async def write_revision(
             ],
             ensure_ascii=False,
         ),
+        referrals=json.dumps(shown_referrals, ensure_ascii=False),
+        replies=json.dumps(shown_replies, ensure_ascii=False),
         published_at=now,
         correction_note=correction_note,
         search_text=search_text(

@@ -7,6 +7,7 @@ import uuid
 
 import msgspec
 
+from integrity.publication.public_schemas import PublicReferral, PublicReply
 from integrity.publication.tables import CheckState, Decision, TakedownReason
 
 
@@ -24,6 +25,9 @@ class DraftIn(msgspec.Struct, forbid_unknown_fields=True):
     #: Publish the incident date less precisely than the case has it ("year" or "month"); null
     #: publishes it as the member gave it.
     incident_date_precision: str | None = None
+    #: The case's referrals and replies to show with it (``referrals.public``).
+    public_referral_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
+    public_reply_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
 
 
 class BoxOut(msgspec.Struct):
@@ -105,6 +109,8 @@ class DraftOut(msgspec.Struct):
     #: In the answer to a save: what the change voided, "approval" (the case is back to verified)
     #: or "correction" (the proposed correction was dropped); None otherwise.
     voided: str | None = None
+    public_referral_ids: list[uuid.UUID] = []
+    public_reply_ids: list[uuid.UUID] = []
 
 
 class BoxIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -177,6 +183,9 @@ class PreviewOut(msgspec.Struct):
     #: True when this is what the public reads now (nothing changed since the latest revision);
     #: then ``revision`` is that revision's number, else the number a publication would get.
     current: bool = False
+    #: The referrals and replies the draft shows, as the public would read them today.
+    referrals: list[PublicReferral] = msgspec.field(default_factory=list)
+    replies: list[PublicReply] = msgspec.field(default_factory=list)
 
 
 class TakedownIn(msgspec.Struct, forbid_unknown_fields=True):

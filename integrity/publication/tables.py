@@ -45,6 +45,9 @@ class PublicationDraft(Table, tablename="publication_draft"):
     body_sealed = Bytea()
     #: JSON list of actor ids shown publicly (never protected ones).
     public_actor_ids = Text(default="[]")
+    #: The case's referrals and replies the public version shows (``referrals.public``).
+    public_referral_ids = Text(default="[]")
+    public_reply_ids = Text(default="[]")
     updated_at = Timestamptz(default=TimestamptzNow())
     #: Whoever last changed the texts, the decisions or a copy to publish (may not approve it).
     updated_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
@@ -182,6 +185,9 @@ class PublishedRevision(Table, tablename="published_revision"):
     incident_date_precision = Varchar(length=5)
     #: JSON list of public actors: [{id, name, kind, role}].
     actors = Text(default="[]")
+    #: The referrals and replies shown, as approved (``referrals.public.snapshot``).
+    referrals = Text(default="[]")
+    replies = Text(default="[]")
     published_at = Timestamptz(default=TimestamptzNow())
     #: The public note of a correction (revision 2 and later).
     correction_note = Text(null=True, default=None)

@@ -1,0 +1,121 @@
+"""Referrals and replies reach the public only through the publication draft: the leak check reads
+them, the approval covers them exactly, a revision keeps them; the public case file shows the
+timeline (sent, due, days overdue, the answer, the appeal) as of the day it is read, and the reply."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from integrity.publication.tables import PublishedRevision
+from tests.factories import AccountFactory
+from tests.publication.test_publishing import WITNESS, act, draft, verified_case
+from tests.referrals.test_referrals import REQUEST, Clock
+from tests.web.helpers import HTML, visible_text
+
+D = datetime.date
+
+
+async def test_a_referral_and_a_reply_are_published_through_the_draft_and_age_in_public(
+    accounts: AccountFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Clock(monkeypatch, D(2026, 3, 10))
+    case, reviewer, editor, files = await verified_case(accounts)
+    case_id = case["id"]
+    referral = (await reviewer.post(f"/api/v1/cases/{case_id}/referrals", json=REQUEST)).json()  # due 03-18
+    shared = next(a for a in (await reviewer.get(f"/api/v1/cases/{case_id}")).json()["actors"] if a["shared"])
+    replies = f"/api/v1/cases/{case_id}/replies"
+    ask = {
+        "actor_id": shared["actor_id"],
+        "asked_at": "2026-03-04",
+        "channel": "email",
+        "reply_by": "2026-03-09",
+    }
+    leaky = (
+        await reviewer.post(replies, json={**ask, "received_at": "2026-03-06", "text": f"Pitajte {WITNESS}."})
+    ).json()
+    silent = (await reviewer.post(replies, json=ask)).json()
+
+    body = draft(files, "Ugovor je dobilo komunalno preduzeće.")
+    body["attachments"] = [{**a, "decision": "withhold"} for a in body["attachments"]]
+    body |= {"public_referral_ids": [referral["id"]], "public_reply_ids": [leaky["id"], silent["id"]]}
+    # The leak check reads a reply as the public would: the witness's name in it stops approval.
+    saved = await reviewer.put(f"/api/v1/cases/{case_id}/publication", json=body)
+    assert saved.status_code == 200, saved.text
+    findings = saved.json()["leak_check"]["findings"]
+    assert [(f["field"], f["location"]) for f in findings] == [("public_reply_ids", f"reply:{leaky['id']}")]
+    assert (await act(editor, case_id, "approve")).status_code == 409
+    # Another case's referral cannot be shown.
+    foreign = await reviewer.put(
+        f"/api/v1/cases/{case_id}/publication", json={**body, "public_referral_ids": [silent["id"]]}
+    )
+    assert foreign.status_code == 422 and foreign.json()["code"] == "referral_unknown"
+
+    body["public_reply_ids"] = [silent["id"]]
+    assert (await reviewer.put(f"/api/v1/cases/{case_id}/publication", json=body)).json()["leak_check"]["ok"]
+    preview = (await reviewer.get(f"/api/v1/cases/{case_id}/publication/preview")).json()
+    assert [(r["kind"], r["status"]) for r in preview["referrals"]] == [("information_request", "awaiting")]
+    assert [(r["actor"]["name"], r["status"]) for r in preview["replies"]] == [(shared["name"], "no_reply")]
+    approved = await act(editor, case_id, "approve")
+    assert approved.status_code == 200, approved.text
+    # What was approved is what goes out: an answer recorded after the approval voids it.
+    await reviewer.post(
+        f"/api/v1/cases/{case_id}/referrals/{referral['id']}/answers",
+        json={"received_at": "2026-03-10", "outcome": "refused"},
+    )
+    refused = await act(editor, case_id, "publish")
+    assert refused.status_code == 409, refused.text
+    # Saved again, the draft goes back for approval of what it now shows.
+    resaved = await reviewer.put(f"/api/v1/cases/{case_id}/publication", json=body)
+    assert resaved.json()["voided"] == "approval"
+    assert (await act(editor, case_id, "approve")).status_code == 200
+    assert (await act(editor, case_id, "publish")).status_code == 200
+
+    stored = await PublishedRevision.select().where(PublishedRevision.public_case.case == case_id).first()
+    anonymous = accounts.anonymous()
+    public = (await anonymous.get(f"/api/v1/public/cases/{stored['reference']}")).json()
+    (shown,) = public["referrals"]
+    assert shown["institution"]["name"] == "Opštinska uprava Primer"
+    assert (shown["sent_at"], shown["due_at"], shown["status"]) == ("2026-03-03", "2026-03-18", "answered")
+    assert shown["answer"] == {"received_at": "2026-03-10", "outcome": "refused"}
+    assert public["replies"][0]["status"] == "no_reply" and WITNESS not in str(public)
+    page = visible_text((await anonymous.get(f"/cases/{stored['reference']}?lang=en", headers=HTML)).text)
+    assert "Where the case was sent" in page and "Answered Mar 10, 2026: refused." in page
+    assert "Sent Mar 3, 2026; answer due by Mar 18, 2026." in page and "no reply by Mar 9, 2026." in page
+
+
+async def test_an_unanswered_referral_shows_its_days_overdue_to_the_public_as_they_pass(
+    accounts: AccountFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch, D(2026, 3, 10))
+    case, reviewer, editor, files = await verified_case(accounts)
+    referral = (await reviewer.post(f"/api/v1/cases/{case['id']}/referrals", json=REQUEST)).json()
+    appeal = {**REQUEST, "kind": "commissioner_complaint", "sent_at": "2026-03-10"}
+    body = draft(files, "Ugovor je dobilo komunalno preduzeće.")
+    body["attachments"] = [{**a, "decision": "withhold"} for a in body["attachments"]]
+    body["public_referral_ids"] = [referral["id"]]
+    await reviewer.put(f"/api/v1/cases/{case['id']}/publication", json=body)
+    assert (await act(editor, case["id"], "approve")).status_code == 200
+    assert (await act(editor, case["id"], "publish")).status_code == 200
+    reference = (
+        await PublishedRevision.select().where(PublishedRevision.public_case.case == case["id"]).first()
+    )["reference"]
+    anonymous = accounts.anonymous()
+
+    async def shown() -> dict:
+        return (await anonymous.get(f"/api/v1/public/cases/{reference}")).json()["referrals"][0]
+
+    assert ((await shown())["status"], (await shown())["days_overdue"]) == ("awaiting", 0)
+    clock.day = D(2026, 3, 25)
+    assert ((await shown())["status"], (await shown())["days_overdue"]) == ("overdue", 7)
+    page = visible_text((await anonymous.get(f"/cases/{reference}?lang=en", headers=HTML)).text)
+    assert "overdue (7 days late)" in page
+    clock.day = D(2026, 4, 20)
+    assert (await shown())["status"] == "long_overdue"
+    # An appeal, recorded and published as a correction, shows under what it appeals.
+    made = (
+        await reviewer.post(f"/api/v1/cases/{case['id']}/referrals/{referral['id']}/appeals", json=appeal)
+    ).json()
+    assert made["due_at"] == "2026-04-09"
+    assert (await shown())["appeals"] == []
