@@ -205,3 +205,35 @@ async def test_stopping_cancels_the_tasks_left_behind_and_names_one_that_will_no
     released.set()
     stubborn.cancel()
     await asyncio.wait({stubborn})
+
+
+async def test_the_job_workers_stop_when_cancelled_even_if_a_worker_swallows_the_cancellation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """procrastinate's worker stops gracefully when cancelled and may return normally (or fail as
+    the queue closes under it) instead of passing the cancellation on; the app's background task
+    must then end, not start the workers again (a suite hung in a test's teardown on exactly this:
+    the event loop waited for ever at the end for a task that kept restarting its workers)."""
+    from integrity.jobs import tasks
+
+    started = asyncio.Event()
+    runs = 0
+
+    async def graceful_workers(queue: object) -> None:
+        nonlocal runs
+        runs += 1
+        started.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(60)
+
+    class OpenQueue:
+        is_open = True
+
+    monkeypatch.setattr(tasks, "run_workers", graceful_workers)
+    monkeypatch.setattr(tasks, "RESTART_SECONDS", 0.01)
+    serving = asyncio.create_task(tasks.serve(OpenQueue(), in_process=True))  # type: ignore[arg-type]
+    await started.wait()
+    serving.cancel()
+    done, _ = await asyncio.wait({serving}, timeout=2)
+    assert serving in done and serving.cancelled()
+    assert runs == 1

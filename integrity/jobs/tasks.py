@@ -164,4 +164,10 @@ async def serve(queue: JobQueue, *, in_process: bool) -> None:
             await run_workers(queue)
         except Exception as exc:  # noqa: BLE001 - the work stays recorded in its rows; try again
             log.warning("the job queue stopped (%s); starting it again", type(exc).__name__)
+        # A worker stops gracefully when cancelled, and may return (or fail on the queue closing
+        # under it) instead of passing the cancellation on: the request stays on this task, and
+        # must end it rather than start the workers again.
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
         await asyncio.sleep(RESTART_SECONDS)
