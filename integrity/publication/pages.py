@@ -32,6 +32,8 @@ from integrity.publication.public_schemas import PRECISIONS
 from integrity.publication.schemas import BoxIn, CopyPendingOut, DecisionIn, DraftIn, DraftOut, TakedownIn
 from integrity.publication.tables import CheckState, Decision, TakedownReason
 from integrity.redaction.ocr import OCR_PACKAGES
+from integrity.referrals import replies
+from integrity.referrals import service as referrals
 from integrity.security.guards import Principal
 from integrity.web.labels import DONE_MESSAGES, N_
 from integrity.web.pages import (
@@ -68,6 +70,8 @@ LOCATIONS = {
     "public_summary": N_("the summary"),
     "public_body": N_("the body"),
     "actor": N_("the public actors"),
+    "referral": N_("a referral shown publicly"),
+    "reply": N_("a reply shown publicly"),
 }
 
 
@@ -143,6 +147,9 @@ class DraftForm:
     decisions: dict[str, str]
     #: The incident date's public precision ("" for the case's own).
     precision: str = ""
+    #: The referrals and replies to show publicly (``referrals.public``).
+    referral_ids: set[str] = field(default_factory=set)
+    reply_ids: set[str] = field(default_factory=set)
 
     @classmethod
     def from_draft(cls, case: CaseOut, draft: DraftOut) -> DraftForm:
@@ -155,6 +162,8 @@ class DraftForm:
             actor_ids={str(a) for a in draft.public_actor_ids},
             decisions={str(d.attachment_id): d.decision.value for d in draft.attachments if d.decision},
             precision=draft.incident_date_precision or "",
+            referral_ids={str(r) for r in draft.public_referral_ids},
+            reply_ids={str(r) for r in draft.public_reply_ids},
         )
 
     @classmethod
@@ -175,6 +184,8 @@ class DraftForm:
             actor_ids=set(fields.get("public_actor", [])),
             decisions=decisions,
             precision=one("incident_date_precision")[:5],
+            referral_ids=set(fields.get("public_referral", [])),
+            reply_ids=set(fields.get("public_reply", [])),
         )
 
     def draft_in(self, case: CaseOut) -> DraftIn:
@@ -192,11 +203,30 @@ class DraftForm:
                 for k, v in self.decisions.items()
             ],
             incident_date_precision=self.precision or None,
+            public_referral_ids=_ids(self.referral_ids),
+            public_reply_ids=_ids(self.reply_ids),
         )
 
 
-def _draft_page(
-    case: CaseOut, draft: DraftOut, form: DraftForm, status_code: int = 200, **context: Any
+def _ids(values: set[str]) -> list[uuid.UUID]:
+    """The ids a form sent (one that is not an id names nothing, and the service refuses it)."""
+    ids = []
+    for value in sorted(values):
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            ids.append(uuid.UUID(int=0))
+    return ids
+
+
+async def _draft_page(
+    ctx: ServiceContext,
+    principal: Principal,
+    case: CaseOut,
+    draft: DraftOut,
+    form: DraftForm,
+    status_code: int = 200,
+    **context: Any,
 ) -> Template:
     context.setdefault("error", None)
     context.setdefault("saved", False)
@@ -225,6 +255,8 @@ def _draft_page(
         unlinked_actors=[a for a in case.actors if not a.shared and not a.protect_identity],
         # The case's own precision and every coarser one: the date may be published less precisely.
         precisions=list(PRECISIONS[: PRECISIONS.index(case.incident_date_precision) + 1]),
+        case_referrals=await referrals.list_referrals(ctx, principal, case.id),
+        case_replies=await replies.list_replies(ctx, principal, case.id),
         **context,
     )
 
@@ -370,7 +402,7 @@ class PublicationPages(Controller):
     ) -> Template:
         draft = await drafts.get_draft(ctx, principal, case_id)
         case = await cases_service.get_case(ctx, principal, case_id)
-        return _draft_page(case, draft, DraftForm.from_draft(case, draft))
+        return await _draft_page(ctx, principal, case, draft, DraftForm.from_draft(case, draft))
 
     @post("/publication", operation_id="publication_draft_submit", status_code=200)
     async def save(
@@ -386,8 +418,8 @@ class PublicationPages(Controller):
             draft = await drafts.save_draft(ctx, principal, case_id, form.draft_in(case))
         except (Invalid, WrongState) as exc:
             draft = await drafts.get_draft(ctx, principal, case_id)
-            return _draft_page(case, draft, form, exc.status_code, error=exc)
-        return _draft_page(case, draft, DraftForm.from_draft(case, draft), saved=True)
+            return await _draft_page(ctx, principal, case, draft, form, exc.status_code, error=exc)
+        return await _draft_page(ctx, principal, case, draft, DraftForm.from_draft(case, draft), saved=True)
 
     @get("/publication/preview", operation_id="publication_preview_page")
     async def preview(

@@ -79,3 +79,46 @@ async def test_the_team_records_and_follows_a_referral_on_its_page(
 
     # The member who filed the case, and other members, do not get the team's page.
     assert (await member.get(address, headers=HTML)).status_code == 403
+
+
+async def test_the_draft_page_chooses_the_referrals_and_replies_shown_and_the_check_reads_them(
+    accounts: AccountFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.publication.test_publishing import WITNESS, verified_case
+    from tests.referrals.test_referrals import REQUEST
+
+    Clock(monkeypatch, D(2026, 3, 10))
+    case, reviewer, _, files = await verified_case(accounts)
+    referral = (await reviewer.post(f"/api/v1/cases/{case['id']}/referrals", json=REQUEST)).json()
+    shared = next(
+        a for a in (await reviewer.get(f"/api/v1/cases/{case['id']}")).json()["actors"] if a["shared"]
+    )
+    reply = (
+        await reviewer.post(
+            f"/api/v1/cases/{case['id']}/replies",
+            json={
+                "actor_id": shared["actor_id"],
+                "asked_at": "2026-03-04",
+                "channel": "email",
+                "received_at": "2026-03-06",
+                "text": f"Pitajte {WITNESS}.",
+            },
+        )
+    ).json()
+    address = f"/app/cases/{case['id']}/publication"
+    page = await reviewer.get(f"{address}?lang=en", headers=HTML)
+    assert f'name="public_referral" type="checkbox" value="{referral["id"]}"' in page.text
+    assert f'name="public_reply" type="checkbox" value="{reply["id"]}"' in page.text
+    fields = [
+        ("public_title", "Nabavka rasvete"),
+        ("public_summary", "Ugovor je dodeljen povezanoj firmi."),
+        ("public_body", "Ugovor je dobilo komunalno preduzeće."),
+        ("public_referral", referral["id"]),
+        ("public_reply", reply["id"]),
+        *[(f"decision-{f['id']}", "withhold") for f in files],
+    ]
+    saved = await post_form(reviewer, f"{address}?lang=en", fields, follow=False)
+    text = visible_text(saved.text)
+    assert saved.status_code == 200 and "a reply shown publicly" in text
+    draft = (await reviewer.get(f"/api/v1/cases/{case['id']}/publication")).json()
+    assert (draft["public_referral_ids"], draft["public_reply_ids"]) == ([referral["id"]], [reply["id"]])
