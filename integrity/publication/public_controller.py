@@ -27,6 +27,7 @@ from integrity.http.conditional import etag_matches, not_modified_since
 from integrity.http.downloads import file_headers, plaintext_stream
 from integrity.publication import case_files, open_data
 from integrity.publication import feed as publication_feed
+from integrity.publication import institutions as publication_institutions
 from integrity.publication import search as publication_search
 from integrity.publication.cache import CachedAnswer, PublicCache
 from integrity.publication.public_schemas import (
@@ -34,6 +35,8 @@ from integrity.publication.public_schemas import (
     PublicCaseOut,
     PublicCasePage,
     PublicExport,
+    PublicInstitutionOut,
+    PublicInstitutions,
     PublicStats,
 )
 from integrity.reference import category as category_of
@@ -223,6 +226,34 @@ class PublicCasesController(Controller):
             return json_answer(_json(result), await open_data.last_modified())
 
         return await from_cache(request, ("actor", actor_id), build)
+
+    @get("/institutions", operation_id="public_list_institutions")
+    async def institutions(
+        self,
+        request: AnyRequest,
+        kind: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        municipality: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        year: Annotated[int | None, QueryParameter(ge=1990, le=2999)] = None,
+    ) -> Response[PublicInstitutions]:
+        """Institutions that received referrals of published cases, with how they answered: most
+        overdue first. Filters: the referral's `kind`, the case's `municipality`, the `year` sent."""
+        filters = publication_institutions.InstitutionFilters(kind=kind, municipality=municipality, year=year)
+
+        async def build() -> CachedAnswer:
+            items = await publication_institutions.ranking(filters)
+            return json_answer(_json(PublicInstitutions(items=items)), await open_data.last_modified())
+
+        return await from_cache(request, ("institutions", filters, referral_deadlines.today()), build)
+
+    @get("/institutions/{institution_id:uuid}", operation_id="public_get_institution")
+    async def institution(
+        self, request: AnyRequest, institution_id: FromPath[uuid.UUID]
+    ) -> Response[PublicInstitutionOut]:
+        async def build() -> CachedAnswer:
+            found = await publication_institutions.institution(institution_id)
+            return json_answer(_json(found), await open_data.last_modified())
+
+        return await from_cache(request, ("institution", institution_id, referral_deadlines.today()), build)
 
     @get("/stats", operation_id="public_stats")
     async def stats(self, request: AnyRequest) -> Response[PublicStats]:

@@ -31,9 +31,18 @@ from integrity.http.conditional import etag_matches
 from integrity.http.multipart import FormPart
 from integrity.http.uploads import form_parts
 from integrity.publication import case_files, open_data
+from integrity.publication import institutions as publication_institutions
 from integrity.publication import search as publication_search
 from integrity.publication.cache import CachedAnswer, PublicCache
-from integrity.reference import category, district, districts, municipalities_in_district, municipality
+from integrity.reference import (
+    category,
+    district,
+    districts,
+    municipalities_in_district,
+    municipality,
+    referral_kind,
+    referral_kinds,
+)
 from integrity.referrals import deadlines
 from integrity.security.guards import principal_of
 from integrity.web.charts import bar_chart
@@ -385,6 +394,46 @@ class PublicPagesController(Controller):
             return {"actor": actor}
 
         return await cached_public_page(request, "public/actor.html", context)
+
+    @get("/institutions", operation_id="public_institutions_page")
+    async def institutions(
+        self,
+        request: AnyRequest,
+        kind: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        municipality_code: Annotated[str | None, QueryParameter(name="municipality", max_length=60)] = None,
+        year: Annotated[str | None, QueryParameter(max_length=4)] = None,
+    ) -> Response[Any]:
+        """Institutions ranked by how they answered the referrals of published cases."""
+        lang = language_of_scope(request.scope)
+        chosen = {
+            "kind": kind if kind and referral_kind(kind) else "",
+            "municipality": municipality_code
+            if municipality_code and municipality(municipality_code)
+            else "",
+            "year": year if year and year.isdigit() and 1990 <= int(year) <= 2999 else "",
+        }
+        filters = publication_institutions.InstitutionFilters(
+            kind=chosen["kind"] or None,
+            municipality=chosen["municipality"] or None,
+            year=int(chosen["year"]) if chosen["year"] else None,
+        )
+
+        async def context() -> dict[str, Any]:
+            return {
+                "institutions": await publication_institutions.ranking(filters),
+                "filters": chosen,
+                "kinds": [k.code for k in referral_kinds()],
+                "municipality_groups": municipality_groups(lang),
+            }
+
+        return await cached_public_page(request, "public/institutions.html", context)
+
+    @get("/institutions/{institution_id:uuid}", operation_id="public_institution_page")
+    async def institution(self, request: AnyRequest, institution_id: FromPath[uuid.UUID]) -> Response[Any]:
+        async def context() -> dict[str, Any]:
+            return {"institution": await publication_institutions.institution(institution_id)}
+
+        return await cached_public_page(request, "public/institution.html", context)
 
     @get("/stats", operation_id="public_stats_page")
     async def stats(self, request: AnyRequest) -> Response[Any]:

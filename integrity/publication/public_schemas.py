@@ -224,3 +224,37 @@ class ExportRow(msgspec.Struct):
 class PublicExport(msgspec.Struct):
     items: list[ExportRow]
     total: int
+
+
+class PublicInstitution(msgspec.Struct):
+    """What an institution received in published cases and how it answered (as of today)."""
+
+    id: uuid.UUID
+    name: str
+    received: int
+    answered: int
+    answered_in_time: int
+    overdue_now: int
+    median_days_to_answer: float | None
+
+
+class PublicInstitutions(msgspec.Struct):
+    items: list[PublicInstitution]
+
+
+class PublicInstitutionReferral(msgspec.Struct):
+    reference: str
+    title: str
+    kind: str
+    sent_at: datetime.date
+    due_at: datetime.date
+    status: str
+    days_overdue: int
+    answer: PublicAnswer | None
+
+
+class PublicInstitutionOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    figures: PublicInstitution
+    referrals: list[PublicInstitutionReferral]

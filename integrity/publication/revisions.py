@@ -36,6 +36,7 @@ from integrity.publication.tables import (
     PublicChangeProposal,
     PublishedActor,
     PublishedFile,
+    PublishedReferral,
     PublishedRevision,
     Rendition,
 )
@@ -255,6 +256,22 @@ async def write_revision(
         public_seqs += [int(rendition["custody_seq"]), f["source_seq"]]
     for actor in actors:
         await PublishedActor.insert(PublishedActor(actor_id=actor.id, revision=revision.id))
+    for shown in shown_referrals:
+        answer = shown["answer"] or {}
+        await PublishedReferral.insert(
+            PublishedReferral(
+                revision=revision.id,
+                institution=uuid.UUID(shown["institution"]["id"]),
+                institution_name=shown["institution"]["name"][:200],
+                kind=shown["kind"],
+                municipality=row["municipality"],
+                sent_at=datetime.date.fromisoformat(shown["sent_at"]),
+                due_at=datetime.date.fromisoformat(shown["due_at"]),
+                answered_at=datetime.date.fromisoformat(answer["received_at"]) if answer else None,
+                outcome=answer.get("outcome"),
+                closed=shown["closed_at"] is not None,
+            )
+        )
     await custody.mark_public(public_seqs)
     return {
         "reference": reference,

@@ -254,6 +254,22 @@ class PublishedActor(Table, tablename="published_actor"):
     revision = ForeignKey(references=PublishedRevision, on_delete=OnDelete.cascade, index=True)
 
 
+class PublishedReferral(Table, tablename="published_referral"):
+    """One referral (or appeal) a revision shows, for the institutions' figures and pages: what
+    the revision's ``referrals`` snapshot holds, one row each, queried like ``PublishedActor``."""
+
+    revision = ForeignKey(references=PublishedRevision, on_delete=OnDelete.cascade, index=True)
+    institution = UUID(index=True)
+    institution_name = Varchar(length=200)
+    kind = Varchar(length=40)
+    municipality = Varchar(length=60)
+    sent_at = Date()
+    due_at = Date()
+    answered_at = Date(null=True, default=None)
+    outcome = Varchar(length=30, null=True, default=None)
+    closed = Boolean(default=False)
+
+
 class _RenditionBlobs:
     async def referenced_blob_ids(self) -> AsyncIterator[str]:
         for row in await Rendition.select(Rendition.blob_id):

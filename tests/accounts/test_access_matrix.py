@@ -994,6 +994,11 @@ MATRIX: dict[str, Entry] = {
     ),
     "GET /api/v1/public/actors/{actor_id:uuid}": Entry(everyone(200), public_actor),
     "GET /api/v1/public/stats": Entry(everyone(200)),
+    "GET /api/v1/public/institutions": Entry(everyone(200)),
+    # An institution no published case was sent to is unknown to everyone alike.
+    "GET /api/v1/public/institutions/{institution_id:uuid}": Entry(
+        everyone(404), lambda world: public_path(f"/api/v1/public/institutions/{uuid.uuid4()}")
+    ),
     "GET /api/v1/public/export.csv": Entry(everyone(200)),
     "GET /api/v1/public/export.json": Entry(everyone(200)),
     "GET /feed.atom": Entry(everyone(200)),
@@ -1121,6 +1126,10 @@ MATRIX: dict[str, Entry] = {
     "GET /cases/{reference:str}": Entry(everyone(200), page_public_case),
     "GET /actors/{address:str}": Entry(everyone(200), page_public_actor),
     "GET /stats": Entry(everyone(200)),
+    "GET /institutions": Entry(everyone(200)),
+    "GET /institutions/{institution_id:uuid}": Entry(
+        everyone(404), lambda world: public_path(f"/institutions/{uuid.uuid4()}")
+    ),
     "GET /municipalities/{code:str}": Entry(
         everyone(200), lambda world: public_path("/municipalities/cacak")
     ),

@@ -119,3 +119,44 @@ async def test_an_unanswered_referral_shows_its_days_overdue_to_the_public_as_th
     ).json()
     assert made["due_at"] == "2026-04-09"
     assert (await shown())["appeals"] == []
+
+
+async def test_institution_figures_and_ranking_count_what_was_published(
+    accounts: AccountFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch, D(2026, 3, 10))
+    anonymous = accounts.anonymous()
+    assert (await anonymous.get("/api/v1/public/institutions")).json() == {"items": []}
+    for answer in ({"received_at": "2026-03-08", "outcome": "answered"}, None):
+        case, reviewer, editor, files = await verified_case(accounts)
+        referral = (await reviewer.post(f"/api/v1/cases/{case['id']}/referrals", json=REQUEST)).json()
+        if answer:
+            await reviewer.post(f"/api/v1/cases/{case['id']}/referrals/{referral['id']}/answers", json=answer)
+        # A referral not chosen for the public never counts.
+        await reviewer.post(
+            f"/api/v1/cases/{case['id']}/referrals", json={**REQUEST, "reference_number": "neobjavljen"}
+        )
+        body = draft(files, "Ugovor je dobilo komunalno preduzeće.")
+        body["attachments"] = [{**a, "decision": "withhold"} for a in body["attachments"]]
+        body["public_referral_ids"] = [referral["id"]]
+        await reviewer.put(f"/api/v1/cases/{case['id']}/publication", json=body)
+        assert (await act(editor, case["id"], "approve")).status_code == 200
+        assert (await act(editor, case["id"], "publish")).status_code == 200
+
+    clock.day = D(2026, 3, 25)
+    (item,) = (await anonymous.get("/api/v1/public/institutions")).json()["items"]
+    assert item["name"] == "Opštinska uprava Primer"
+    assert (item["received"], item["answered"], item["answered_in_time"], item["overdue_now"]) == (2, 1, 1, 1)
+    assert item["median_days_to_answer"] == 5.0
+    assert (await anonymous.get("/api/v1/public/institutions?kind=criminal_complaint")).json()["items"] == []
+    assert (await anonymous.get("/api/v1/public/institutions?year=2025")).json()["items"] == []
+    detail = (await anonymous.get(f"/api/v1/public/institutions/{item['id']}")).json()
+    assert sorted(r["status"] for r in detail["referrals"]) == ["answered", "overdue"]
+    page = visible_text((await anonymous.get("/institutions?lang=en", headers=HTML)).text)
+    assert "Opštinska uprava Primer 2 1 1 1 5" in page
+    own = visible_text((await anonymous.get(f"/institutions/{item['id']}?lang=en", headers=HTML)).text)
+    assert "Overdue now 1" in own and "overdue (7 days late)" in own
+    assert (await anonymous.get(f"/institutions/{REQUEST_ID}", headers=HTML)).status_code == 404
+
+
+REQUEST_ID = "00000000-0000-4000-8000-000000000000"

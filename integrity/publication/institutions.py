@@ -1,0 +1,138 @@
+"""Institutions as the public sees them: what each received in published cases and how it
+answered (counts by outcome, answered in time, overdue now, the median days to an answer), and a
+ranking by those figures with filters by kind, municipality and year.
+
+Read from ``PublishedReferral`` (one row per referral a current revision shows), so only what went
+out through the publication draft counts; the status is as of the day it is read.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.custom_types import Combinable
+
+from integrity.errors import NotFound
+from integrity.publication.public_schemas import (
+    PublicAnswer,
+    PublicInstitution,
+    PublicInstitutionOut,
+    PublicInstitutionReferral,
+)
+from integrity.publication.tables import PublishedReferral
+from integrity.referrals import deadlines
+
+
+@dataclass(frozen=True)
+class InstitutionFilters:
+    kind: str | None = None
+    municipality: str | None = None
+    year: int | None = None
+
+
+def _where(filters: InstitutionFilters) -> Combinable:
+    where: Combinable = (
+        (PublishedReferral.revision.is_current == True)  # noqa: E712
+        & PublishedReferral.revision.withdrawn_at.is_null()
+        & (PublishedReferral.revision._.public_case._.retracted == False)  # noqa: E712
+    )
+    if filters.kind:
+        where &= PublishedReferral.kind == filters.kind
+    if filters.municipality:
+        where &= PublishedReferral.municipality == filters.municipality
+    if filters.year:
+        where &= (PublishedReferral.sent_at >= datetime.date(filters.year, 1, 1)) & (
+            PublishedReferral.sent_at <= datetime.date(filters.year, 12, 31)
+        )
+    return where
+
+
+_COLUMNS = (
+    PublishedReferral.institution,
+    PublishedReferral.institution_name,
+    PublishedReferral.kind,
+    PublishedReferral.sent_at,
+    PublishedReferral.due_at,
+    PublishedReferral.answered_at,
+    PublishedReferral.outcome,
+    PublishedReferral.closed,
+)
+
+
+def _figures(institution: uuid.UUID, rows: list[dict[str, Any]], on: datetime.date) -> PublicInstitution:
+    answered = [row for row in rows if row["answered_at"] is not None]
+    days = [(row["answered_at"] - row["sent_at"]).days for row in answered]
+    return PublicInstitution(
+        id=institution,
+        # As the newest referral to it names it.
+        name=max(rows, key=lambda row: row["sent_at"])["institution_name"],
+        received=len(rows),
+        answered=len(answered),
+        answered_in_time=sum(1 for row in answered if row["answered_at"] <= row["due_at"]),
+        overdue_now=sum(
+            1 for row in rows if row["answered_at"] is None and not row["closed"] and row["due_at"] < on
+        ),
+        median_days_to_answer=float(statistics.median(days)) if days else None,
+    )
+
+
+def _grouped(rows: Iterable[dict[str, Any]]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    groups: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(uuid.UUID(str(row["institution"])), []).append(row)
+    return groups
+
+
+async def ranking(filters: InstitutionFilters) -> list[PublicInstitution]:
+    """Every institution that received a published referral, most overdue first, then the most
+    referred."""
+    on = deadlines.today()
+    rows = await PublishedReferral.select(*_COLUMNS).where(_where(filters))
+    figures = [_figures(institution, group, on) for institution, group in _grouped(rows).items()]
+    return sorted(figures, key=lambda f: (-f.overdue_now, -f.received, f.name))
+
+
+async def institution(institution_id: uuid.UUID) -> PublicInstitutionOut:
+    """One institution's figures and the published referrals it received, newest first."""
+    on = deadlines.today()
+    rows = (
+        await PublishedReferral.select(
+            *_COLUMNS,
+            PublishedReferral.revision.reference.as_alias("reference"),
+            PublishedReferral.revision.title.as_alias("title"),
+        )
+        .where(_where(InstitutionFilters()) & (PublishedReferral.institution == institution_id))
+        .order_by(PublishedReferral.sent_at, ascending=False)
+    )
+    if not rows:
+        raise NotFound("no published case was sent to that institution", code="institution_not_found")
+    figures = _figures(institution_id, rows, on)
+    referrals = []
+    for row in rows:
+        status, late = deadlines.status(
+            row["sent_at"],
+            row["due_at"],
+            answered=row["answered_at"] is not None,
+            closed=row["closed"],
+            on=on,
+        )
+        referrals.append(
+            PublicInstitutionReferral(
+                reference=row["reference"],
+                title=row["title"],
+                kind=row["kind"],
+                sent_at=row["sent_at"],
+                due_at=row["due_at"],
+                status=status,
+                days_overdue=late,
+                answer=PublicAnswer(received_at=row["answered_at"], outcome=row["outcome"] or "")
+                if row["answered_at"]
+                else None,
+            )
+        )
+    return PublicInstitutionOut(id=institution_id, name=figures.name, figures=figures, referrals=referrals)
