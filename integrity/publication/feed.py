@@ -9,11 +9,13 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from piccolo.custom_types import Combinable
 
 from integrity.publication.search import REVISION_ID, as_utc
-from integrity.publication.tables import PublicCase, PublishedActor, PublishedRevision
+from integrity.publication.tables import PublicCase, PublishedActor, PublishedReferral, PublishedRevision
+from integrity.referrals import deadlines
 
 FEED_LIMIT = 50
 
@@ -23,13 +25,18 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 @dataclass(frozen=True)
 class FeedEvent:
-    kind: str  # "published", "corrected" or "retracted"
+    #: "published", "corrected", "retracted"; or, for a published referral, "referral_sent",
+    #: "referral_answered", "referral_overdue" (its answer newly overdue).
+    kind: str
     reference: str
     revision: int
     title: str
     summary: str
     note: str | None
     at: datetime.datetime
+    #: For a referral's event: the institution, and what tells its entry apart.
+    institution: str = ""
+    tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,8 +146,78 @@ async def feed_events(limit: int = FEED_LIMIT, wanted: FeedFilter | None = None)
                     at=as_utc(r["retracted_at"] or r["updated_at"]),
                 )
             )
+    events += await _referral_events(references, limit)
     events.sort(key=lambda e: (e.at, e.kind == "retracted", e.revision), reverse=True)
     return events[:limit]
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)
+
+
+async def _referral_events(references: list[str] | None, limit: int) -> list[FeedEvent]:
+    """The referrals current revisions show: sent, answered, and (once the deadline has passed
+    with no answer) overdue; the newest ``limit`` of each."""
+    chosen: Combinable = (
+        (PublishedReferral.revision.is_current == True)  # noqa: E712
+        & PublishedReferral.revision.withdrawn_at.is_null()
+        & (PublishedReferral.revision._.public_case._.retracted == False)  # noqa: E712
+    )
+    if references is not None:
+        chosen &= PublishedReferral.revision.reference.is_in(references)
+    columns = (
+        PublishedReferral._meta.primary_key.as_alias("id"),
+        PublishedReferral.institution_name,
+        PublishedReferral.sent_at,
+        PublishedReferral.due_at,
+        PublishedReferral.answered_at,
+        PublishedReferral.revision.reference.as_alias("reference"),
+        PublishedReferral.revision.revision.as_alias("revision"),
+        PublishedReferral.revision.title.as_alias("title"),
+    )
+    today = deadlines.today()
+    sent = (
+        await PublishedReferral.select(*columns)
+        .where(chosen)
+        .order_by(PublishedReferral.sent_at, ascending=False)
+        .limit(limit)
+    )
+    answered = (
+        await PublishedReferral.select(*columns)
+        .where(chosen & PublishedReferral.answered_at.is_not_null())
+        .order_by(PublishedReferral.answered_at, ascending=False)
+        .limit(limit)
+    )
+    overdue = (
+        await PublishedReferral.select(*columns)
+        .where(
+            chosen
+            & PublishedReferral.answered_at.is_null()
+            & (PublishedReferral.closed == False)  # noqa: E712
+            & (PublishedReferral.due_at < today)
+        )
+        .order_by(PublishedReferral.due_at, ascending=False)
+        .limit(limit)
+    )
+
+    def event(row: dict[str, Any], kind: str, day: datetime.date) -> FeedEvent:
+        return FeedEvent(
+            kind=kind,
+            reference=row["reference"],
+            revision=int(row["revision"]),
+            title=row["title"],
+            summary="",
+            note=None,
+            at=_midnight(day),
+            institution=row["institution_name"],
+            tag=f"{row['sent_at'].isoformat()}-{row['id']}",
+        )
+
+    return (
+        [event(row, "referral_sent", row["sent_at"]) for row in sent]
+        + [event(row, "referral_answered", row["answered_at"]) for row in answered]
+        + [event(row, "referral_overdue", row["due_at"] + datetime.timedelta(days=1)) for row in overdue]
+    )
 
 
 #: Characters XML 1.0 cannot carry at all (lxml refuses them); published text should have none.
@@ -162,6 +239,10 @@ class FeedTexts:
     corrected: str = "Correction: {title}"
     retracted: str = "Retracted: {title}"
     script: Callable[[str], str] = str
+    #: Referrals' events hold ``{institution}`` too.
+    referral_sent: str = "Sent to {institution}: {title}"
+    referral_answered: str = "{institution} answered: {title}"
+    referral_overdue: str = "{institution}'s answer is overdue: {title}"
 
 
 #: The stylesheet a browser shows the feed with (a feed reader ignores it).
@@ -181,7 +262,14 @@ def atom_feed(
     from feedgen.feed import FeedGenerator
 
     words = texts or FeedTexts()
-    titles = {"published": "{title}", "corrected": words.corrected, "retracted": words.retracted}
+    titles = {
+        "published": "{title}",
+        "corrected": words.corrected,
+        "retracted": words.retracted,
+        "referral_sent": words.referral_sent,
+        "referral_answered": words.referral_answered,
+        "referral_overdue": words.referral_overdue,
+    }
     base = base_url.rstrip("/")
     feed = FeedGenerator()
     feed.id(f"{base}{path}")
@@ -196,8 +284,11 @@ def atom_feed(
     for event in reversed(events):
         entry = feed.add_entry()
         page = f"{base}/cases/{event.reference}"
-        entry.id(f"{page}#{event.kind}-{event.revision}")
-        entry.title(_xml_text(titles[event.kind].format(title=words.script(event.title))))
+        entry.id(f"{page}#{event.kind}-{event.tag or event.revision}")
+        title = titles[event.kind].format(
+            title=words.script(event.title), institution=words.script(event.institution)
+        )
+        entry.title(_xml_text(title))
         # One link only: feedgen 1.0 writes an entry's links without their rel and type, so a
         # second one would make two "alternate" links of one type, which RFC 4287 forbids.
         entry.link(href=page, rel="alternate", type="text/html")

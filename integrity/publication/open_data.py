@@ -11,9 +11,10 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
-from integrity.publication.case_files import natural_order
+from integrity.publication.case_files import natural_order, shown_referrals
 from integrity.publication.public_schemas import (
     ExportRow,
+    PublicReferral,
     PublicStats,
     public_incident_date,
 )
@@ -104,6 +105,7 @@ async def export_rows(base_url: str = "", only: list[int] | None = None) -> list
         PublishedRevision.incident_date_precision,
         PublishedRevision.published_at,
         PublishedRevision.actors,
+        PublishedRevision.referrals,
         PublishedRevision.public_case.retracted.as_alias("retracted"),
     ).where(where)
     files = await PublishedFile.select(
@@ -152,6 +154,7 @@ async def export_rows(base_url: str = "", only: list[int] | None = None) -> list
                 {key: str(actor[key]) for key in ("id", "name", "kind", "role") if key in actor}
                 for actor in json.loads(row["actors"] or "[]")
             ],
+            referrals=[] if row["retracted"] else shown_referrals(json.loads(row["referrals"] or "[]")),
         )
         for row in rows
     ]
@@ -179,6 +182,7 @@ CSV_COLUMNS = (
     "district_name_latn",
     "district_name_cyrl",
     "actors",
+    "referrals",
 )
 
 
@@ -188,6 +192,20 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def _cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _flat(referrals: list[PublicReferral]) -> list[PublicReferral]:
+    """Referrals with their appeals after each, in one list."""
+    return [item for r in referrals for item in [r, *_flat(r.appeals)]]
+
+
+def _referral_cell(referral: PublicReferral) -> str:
+    """``kind: institution, sent … due …, status`` (and the answer's date and outcome)."""
+    answered = f", {referral.answer.outcome} {referral.answer.received_at}" if referral.answer else ""
+    return (
+        f"{referral.kind}: {referral.institution.name}, sent {referral.sent_at}, due {referral.due_at},"
+        f" {referral.status}{answered}"
+    )
 
 
 def export_csv(rows: list[ExportRow]) -> bytes:
@@ -225,6 +243,7 @@ def export_csv(rows: list[ExportRow]) -> bytes:
                 row.district_name_latn,
                 row.district_name_cyrl,
                 _cell(";".join(f"{a.get('name', '')} ({a.get('role', '')})" for a in row.actors)),
+                _cell(";".join(_referral_cell(r) for r in _flat(row.referrals))),
             ]
         )
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")

@@ -374,7 +374,14 @@ async def feed_texts(lang: str, wanted: publication_feed.FeedFilter) -> publicat
         corrected=t.gettext(N_("Correction: %(title)s")) % {"title": "{title}"},
         retracted=t.gettext(N_("Retracted: %(title)s")) % {"title": "{title}"},
         script=script,
+        referral_sent=t.gettext(N_("Sent to %(institution)s: %(title)s")) % PLACEHOLDERS,
+        referral_answered=t.gettext(N_("%(institution)s answered: %(title)s")) % PLACEHOLDERS,
+        referral_overdue=t.gettext(N_("The answer of %(institution)s is overdue: %(title)s")) % PLACEHOLDERS,
     )
+
+
+#: Filled in per entry (``feed.atom_feed``).
+PLACEHOLDERS = {"title": "{title}", "institution": "{institution}"}
 
 
 def feed_page(wanted: publication_feed.FeedFilter, lang: str) -> str:

@@ -219,6 +219,8 @@ class ExportRow(msgspec.Struct):
     district_name_cyrl: str = ""
     #: The public actors of the revision: id, name, kind, role.
     actors: list[dict[str, str]] = msgspec.field(default_factory=list)
+    #: Where the case was sent, as the case file shows it (status as of the export's day).
+    referrals: list[PublicReferral] = msgspec.field(default_factory=list)
 
 
 class PublicExport(msgspec.Struct):

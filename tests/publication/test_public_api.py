@@ -520,6 +520,7 @@ async def test_the_csv_export_parses_with_a_header_row(client: Client, publisher
         "district_name_latn",
         "district_name_cyrl",
         "actors",
+        "referrals",
     ]
     by_reference = {row["reference"]: row for row in rows}
     assert set(by_reference) == {first.reference, second.reference}
@@ -569,6 +570,7 @@ async def test_the_json_export_holds_every_current_revision(client: Client, publ
         "district_name_latn",
         "district_name_cyrl",
         "actors",
+        "referrals",
     }
 
 

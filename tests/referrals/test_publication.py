@@ -111,6 +111,24 @@ async def test_an_unanswered_referral_shows_its_days_overdue_to_the_public_as_th
     assert ((await shown())["status"], (await shown())["days_overdue"]) == ("overdue", 7)
     page = visible_text((await anonymous.get(f"/cases/{reference}?lang=en", headers=HTML)).text)
     assert "overdue (7 days late)" in page
+    # The feed has the referral's events, the newly overdue answer included; the exports have it.
+    import feedparser
+
+    feed = feedparser.parse((await anonymous.get("/feed.atom?lang=en")).text)
+    titles = [entry.title for entry in feed.entries]
+    assert not feed.bozo
+    assert "The answer of Opštinska uprava Primer is overdue: Nameštena nabavka javne rasvete" in titles
+    assert "Sent to Opštinska uprava Primer: Nameštena nabavka javne rasvete" in titles
+    overdue_entry = next(e for e in feed.entries if e.title.startswith("The answer of"))
+    assert overdue_entry.updated.startswith("2026-03-19")
+    exported = (await anonymous.get("/api/v1/public/export.json")).json()["items"][0]["referrals"]
+    assert [(r["kind"], r["status"], r["days_overdue"]) for r in exported] == [
+        ("information_request", "overdue", 7)
+    ]
+    csv_text = (await anonymous.get("/api/v1/public/export.csv")).content.decode("utf-8-sig")
+    assert (
+        "information_request: Opštinska uprava Primer, sent 2026-03-03, due 2026-03-18, overdue" in csv_text
+    )
     clock.day = D(2026, 4, 20)
     assert (await shown())["status"] == "long_overdue"
     # An appeal, recorded and published as a correction, shows under what it appeals.
