@@ -26,7 +26,7 @@ from integrity.accounts.members import create_member, principal_from
 from integrity.accounts.tables import Member, Profession, Role
 from integrity.cases import evidence, submission
 from integrity.cases import service as cases_service
-from integrity.cases.schemas import ActorIn, CaseIn
+from integrity.cases.schemas import ActorIn, CaseIn, CaseOut
 from integrity.cases.tables import ActorKind, ActorRole, Attachment, Case, DatePrecision
 from integrity.context import ServiceContext
 from integrity.custody.signing import Signer
@@ -35,9 +35,15 @@ from integrity.publication import drafts as publication_drafts
 from integrity.publication import filecheck
 from integrity.publication.schemas import DecisionIn, DraftIn
 from integrity.publication.tables import Decision
+from integrity.reference import municipality
+from integrity.referrals import deadlines as referral_deadlines
+from integrity.referrals import service as referrals
+from integrity.referrals.schemas import AnswerIn, InstitutionIn, ReferralIn
+from integrity.referrals.tables import Channel, Outcome
 from integrity.review import actors as review_actors
 from integrity.review import service as review
 from integrity.review.actors import ActorLinkIn
+from integrity.security.guards import Principal
 from integrity.settings import Settings
 from integrity.vault import Vault
 
@@ -364,7 +370,7 @@ async def _seed(settings: Settings, vault: Vault, signer: Signer) -> list[DemoAc
         if demo["submit"]:
             await submission.submit_case(ctx, principal, created.id)
         if "publish" in demo:
-            await _review_and_publish(ctx, accounts, created.id, demo["publish"])
+            await _review_and_publish(ctx, accounts, created.id, demo["publish"], referral=len(published) % 3)
             published.append(created.id)
     # One published case corrected and one retracted, each by two editors.
     await _correct_and_retract(ctx, accounts, corrected=published[1], retracted=published[-1])
@@ -410,6 +416,8 @@ async def _review_and_publish(
     accounts: dict[str, tuple[DemoAccount, Member]],
     case_id: uuid.UUID,
     public_version: DraftIn,
+    *,
+    referral: int = 0,
 ) -> None:
     """The whole review workflow, as the review team would go through it: the reviewer verifies and
     drafts the public version (images published as filed, which strips their metadata, once the
@@ -442,16 +450,52 @@ async def _review_and_publish(
         )
         for row in files
     ]
+    referral_ids = [await _demo_referral(ctx, reviewer, case, answered=referral == 1)] if referral else []
     await publication_drafts.save_draft(
         ctx,
         reviewer,
         case_id,
-        msgspec.structs.replace(public_version, attachments=decisions, public_actor_ids=public_ids),
+        msgspec.structs.replace(
+            public_version,
+            attachments=decisions,
+            public_actor_ids=public_ids,
+            public_referral_ids=referral_ids,
+        ),
     )
     # The leak check reads the copies to be published (a job; here, before approving, at once).
     await filecheck.run_pending(ctx)
     await review.transition(ctx, editor, case_id, "approve", None)
     await review.transition(ctx, editor, case_id, "publish", None)
+
+
+async def _demo_referral(
+    ctx: ServiceContext, reviewer: Principal, case: CaseOut, *, answered: bool
+) -> uuid.UUID:
+    """A request for information of public importance to the case's municipal administration, sent
+    six weeks ago: answered late, or still unanswered (overdue)."""
+    today = referral_deadlines.today()
+    place = municipality(case.municipality)
+    administration = f"Gradska uprava {place.name_latn if place else case.municipality}"
+    made = await referrals.record_referral(
+        ctx,
+        reviewer,
+        case.id,
+        ReferralIn(
+            kind="information_request",
+            institution=InstitutionIn(name=administration),
+            sent_at=today - datetime.timedelta(days=42),
+            channel=Channel.email,
+        ),
+    )
+    if answered:
+        await referrals.record_answer(
+            ctx,
+            reviewer,
+            case.id,
+            made.id,
+            AnswerIn(received_at=today - datetime.timedelta(days=20), outcome=Outcome.partly_answered),
+        )
+    return made.id
 
 
 async def database_is_empty() -> bool:

@@ -93,6 +93,11 @@ async def test_demo_data_then_rotation_reconcile_and_verify(settings: Settings, 
     assert [item.status.value for item in items].count("retracted") == 1
     assert [item.revision for item in items].count(2) == 1
     assert (await search.list_cases(search.CaseFilters(q="Kraljevo"))).total >= 2
+    # Some of them went to the municipal administrations: answered late, or overdue.
+    from integrity.publication import institutions
+
+    ranked = await institutions.ranking(institutions.InstitutionFilters())
+    assert ranked and sum(i.overdue_now for i in ranked) >= 2 and sum(i.answered for i in ranked) >= 2
     # One has a photo, published without metadata, and a signed checkpoint covers it.
     (listed,) = [item for item in items if "Parcela" in item.title]
     shown = await case_files.get_case(listed.reference)
