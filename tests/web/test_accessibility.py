@@ -74,6 +74,18 @@ def test_axe_finds_no_violation_on_any_page(browser: Any, live_server: LiveServe
     ]
     if actor_link:
         public.append(actor_link + "?lang=en")
+    # The institutions the demo's cases were sent to, and a case file with its referral.
+    reader.goto("/institutions?lang=en")
+    institution_link = reader.page.locator("table.institutions a").first.get_attribute("href")
+    assert institution_link is not None
+    reader.goto(institution_link)
+    referred_case = reader.page.locator(".case-list a").first.get_attribute("href")
+    assert referred_case is not None
+    public += [
+        "/institutions?lang=sr-Cyrl",
+        institution_link + "?lang=en",
+        referred_case.split("#")[0] + "?lang=en",
+    ]
     if file_hashes:
         public.append(f"/verify?sha256={file_hashes[0]}&lang=en")
     check(reader, public, found)
@@ -110,7 +122,7 @@ def test_axe_finds_no_violation_on_any_page(browser: Any, live_server: LiveServe
         "/app/notifications?lang=en",
     ]
     if team_case:
-        team_pages.append(team_case + "?lang=en")
+        team_pages += [team_case + "?lang=en", team_case + "/referrals?lang=en"]
     check(reviewer, team_pages, found)
     reviewer.page.set_viewport_size(PHONE)
     check(reviewer, ["/app/queue?waiting=1&lang=sr-Latn"], found)

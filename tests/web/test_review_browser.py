@@ -270,3 +270,41 @@ def test_a_member_answers_a_request_with_text_and_files_and_gets_a_receipt_that_
     member.page.wait_for_load_state()
     assert "The signature is valid" in member.page.locator("#receipt").inner_text()
     member.close()
+
+
+def test_the_team_records_a_referral_and_its_answer_without_javascript_on_a_phone(
+    browser: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    from tests.web.test_members_browser import create_member, file_a_case
+
+    member = Session(browser, live_server)
+    member.log_in(create_member(live_server, "member-referral@example.org"))
+    member.page.wait_for_url("**/app/")
+    file_a_case(member, tmp_path, suffix="referral")
+    member.close()
+
+    reviewer = team_session(browser, live_server, "reviewer-referral@example.org", javascript=False)
+    reviewer.page.set_viewport_size(PHONE)
+    page = reviewer.page
+    reviewer.goto("/app/queue?lang=en")
+    page.get_by_role("link", name=re.compile("Tender for school repairs referral")).click()
+    page.get_by_role("link", name="Referrals to institutions").click()
+    assert "The case has not been sent to any institution yet." in page.locator("main").inner_text()
+    form = page.locator("section[aria-labelledby=new-referral-heading]")
+    form.get_by_label("Kind").select_option("information_request")
+    form.get_by_label("Institution", exact=True).fill("Opštinska uprava Primer")
+    form.get_by_label("Registry number (optional)").fill("07100001")
+    form.get_by_label("How it was sent").select_option("post")
+    form.get_by_role("button", name="Record the referral").click()
+    text = page.locator("main").inner_text()
+    assert "The referral is recorded" in text and "awaiting an answer" in text
+    assert "Request for access to information of public importance: Opštinska uprava Primer" in text
+    page.get_by_text("Record the answer").first.click()  # opens the <details>
+    page.get_by_label("Outcome").first.select_option("answered")
+    page.get_by_label("What it says (optional; kept encrypted)").fill("Dostavljen je ugovor.")
+    page.get_by_role("button", name="Record the answer").click()
+    text = page.locator("main").inner_text()
+    assert "The answer is recorded." in text and "in time, after 0 days" in text
+    assert reviewer.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    reviewer.shot("phone-referrals-nojs")
+    reviewer.close()
