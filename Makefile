@@ -69,6 +69,7 @@ bench: install-test
 	$(BIN)/python benchmarks/search.py
 	$(BIN)/python benchmarks/public_read.py
 	$(BIN)/python benchmarks/ocr.py
+	$(BIN)/python benchmarks/institutions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

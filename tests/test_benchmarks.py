@@ -107,6 +107,19 @@ def test_the_public_read_benchmark_reports_each_path_against_healthz() -> None:
 
 
 @pytest.mark.slow
+def test_the_institutions_benchmark_reports_each_request_against_its_goal() -> None:
+    out = run_bench(
+        "institutions.py",
+        *("--cases", "60", "--referrals", "300", "--institutions", "10", "--requests", "5"),
+        *("--databases", "sqlite"),
+    )
+    assert "sqlite, 60 cases, 300 referrals, public cache off" in out, out
+    for label in ("ranking JSON", "ranking JSON, filtered", "ranking page", "an institution's JSON"):
+        assert label in out, out
+    assert out.count(" met") + out.count("MISSED") == 3, out
+
+
+@pytest.mark.slow
 def test_the_ocr_benchmark_reports_every_figure() -> None:
     out = run_bench("ocr.py", "--pages", "1", "--long-pages", "2", "--cases", "3", "--seconds", "1")
     assert re.search(r"OCR of a 1-page scanned PDF \(one process\): [\d.]+ s, [\d.]+ pages/s", out), out
