@@ -191,4 +191,10 @@ async def institution(institution_id: uuid.UUID) -> PublicInstitutionOut:
                 else None,
             )
         )
-    return PublicInstitutionOut(id=institution_id, name=figures.name, figures=figures, referrals=referrals)
+    outcomes: dict[str, int] = {}
+    for row in rows:
+        if row["answered_at"] is not None and row["outcome"]:
+            outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
+    return PublicInstitutionOut(
+        id=institution_id, name=figures.name, figures=figures, referrals=referrals, outcomes=outcomes
+    )

@@ -260,3 +260,5 @@ class PublicInstitutionOut(msgspec.Struct):
     name: str
     figures: PublicInstitution
     referrals: list[PublicInstitutionReferral]
+    #: How many of its answers came to each outcome.
+    outcomes: dict[str, int] = msgspec.field(default_factory=dict)

@@ -170,6 +170,7 @@ async def test_institution_figures_and_ranking_count_what_was_published(
     assert (await anonymous.get("/api/v1/public/institutions?year=2025")).json()["items"] == []
     detail = (await anonymous.get(f"/api/v1/public/institutions/{item['id']}")).json()
     assert sorted(r["status"] for r in detail["referrals"]) == ["answered", "overdue"]
+    assert detail["outcomes"] == {"answered": 1}
     page = visible_text((await anonymous.get("/institutions?lang=en", headers=HTML)).text)
     assert "Opštinska uprava Primer 2 1 1 1 5" in page
     own = visible_text((await anonymous.get(f"/institutions/{item['id']}?lang=en", headers=HTML)).text)
