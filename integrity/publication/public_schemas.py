@@ -127,6 +127,8 @@ class PublicReferral(msgspec.Struct):
     days_overdue: int
     answer: PublicAnswer | None
     appeals: list[PublicReferral]
+    #: The public custody entry that recorded the referral (its day and its sending date).
+    custody_seq: int | None = None
 
 
 class PublicReply(msgspec.Struct):

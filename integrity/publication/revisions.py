@@ -272,6 +272,7 @@ async def write_revision(
                 closed=shown["closed_at"] is not None,
             )
         )
+    public_seqs += [int(r["custody_seq"]) for r in shown_referrals if r.get("custody_seq")]
     await custody.mark_public(public_seqs)
     return {
         "reference": reference,

@@ -85,6 +85,8 @@ async def snapshot(
                     if first
                     else None,
                     "closed_at": _day(row["closed_at"]),
+                    # The custody entry that recorded it, made public with the revision.
+                    "custody_seq": int(row["custody_seq"]),
                 }
             )
     replies: list[dict[str, Any]] = []
@@ -157,6 +159,7 @@ def timeline(referrals: list[dict[str, Any]], on: datetime.date | None = None) -
             "answer": referral["answer"],
             "appeal_of": referral["appeal_of"],
             "appeals": [],
+            "custody_seq": referral.get("custody_seq"),
         }
     top: list[dict[str, Any]] = []
     for item in shown.values():

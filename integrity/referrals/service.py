@@ -193,6 +193,9 @@ async def record_referral(
                 "made_by": data.made_by.value,
                 **({"appeal_of": str(appeal_of)} if appeal_of is not None else {}),
             },
+            # Public once the referral is published (it proves the day the network recorded
+            # sending it): the team member's pseudonym is then theirs within this case only.
+            case_scope=str(case_id),
         )
         await Referral.insert(
             Referral(

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 
+from integrity.custody.tables import CustodyEntry
 from integrity.publication.tables import PublishedRevision
 from tests.factories import AccountFactory
 from tests.publication.test_publishing import WITNESS, act, draft, verified_case
@@ -79,6 +80,17 @@ async def test_a_referral_and_a_reply_are_published_through_the_draft_and_age_in
     assert shown["institution"]["name"] == "Opštinska uprava Primer"
     assert (shown["sent_at"], shown["due_at"], shown["status"]) == ("2026-03-03", "2026-03-18", "answered")
     assert shown["answer"] == {"received_at": "2026-03-10", "outcome": "refused"}
+    # Its custody entry is public with it: it proves the day the network recorded sending it.
+    entry = (await anonymous.get(f"/api/v1/public/custody/entries/{shown['custody_seq']}")).json()["entry"]
+    assert (entry["action"], entry["details"]["sent_at"]) == ("referral.recorded", "2026-03-03")
+    assert entry["at"].endswith("T00:00:00.000000Z")  # the day, not the moment
+    # The reply's entries stay private: only what the public version shows is opened.
+    seqs = {
+        row["seq"]
+        for row in await CustodyEntry.select(CustodyEntry.seq).where(CustodyEntry.action == "reply.asked")
+    }
+    for seq in seqs:
+        assert (await anonymous.get(f"/api/v1/public/custody/entries/{seq}")).status_code == 404
     assert public["replies"][0]["status"] == "no_reply" and WITNESS not in str(public)
     page = visible_text((await anonymous.get(f"/cases/{stored['reference']}?lang=en", headers=HTML)).text)
     assert "Where the case was sent" in page and "Answered Mar 10, 2026: refused." in page
