@@ -116,6 +116,11 @@ def bound_engine() -> Engine:
     return piccolo_conf.DB
 
 
+def is_postgres() -> bool:
+    """Whether the bound database is PostgreSQL (else SQLite), for SQL that differs between them."""
+    return isinstance(bound_engine(), PostgresEngine)
+
+
 def transaction() -> Any:
     """A transaction on the bound engine; nested calls join the outer one.
 

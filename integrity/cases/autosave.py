@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from piccolo.custom_types import Combinable
+
 from integrity import db
 from integrity.cases.access import load_case_row, require_draft, require_submitter
 from integrity.cases.tables import FormDraft
@@ -58,7 +60,7 @@ async def _target(principal: Principal, case_id: uuid.UUID | None) -> None:
     require_draft(row)
 
 
-def _where(principal: Principal, case_id: uuid.UUID | None) -> object:
+def _where(principal: Principal, case_id: uuid.UUID | None) -> Combinable:
     owned = FormDraft.owner_tag == principal.filer_tag
     return owned & (FormDraft.case.is_null() if case_id is None else FormDraft.case == case_id)
 
@@ -82,7 +84,7 @@ async def save(
     async with db.transaction():
         row = (
             await FormDraft.select(FormDraft.id, FormDraft.wrapped_key, FormDraft.key_id)
-            .where(_where(principal, case_id))  # type: ignore[arg-type]
+            .where(_where(principal, case_id))
             .order_by(FormDraft.saved_at, ascending=False)
             .first()
         )
@@ -113,7 +115,7 @@ async def restore(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID 
     """What was last saved of this form by this member, if anything."""
     row = (
         await FormDraft.select()
-        .where(_where(principal, case_id))  # type: ignore[arg-type]
+        .where(_where(principal, case_id))
         .order_by(FormDraft.saved_at, ascending=False)
         .first()
     )
@@ -128,4 +130,4 @@ async def discard(principal: Principal, case_id: uuid.UUID | None) -> None:
     """Forget the saved form (the case was filed or saved, or the member starts over)."""
     if case_id is not None:
         require_submitter(principal, await load_case_row(principal, case_id), "edit it")
-    await FormDraft.delete().where(_where(principal, case_id))  # type: ignore[arg-type]
+    await FormDraft.delete().where(_where(principal, case_id))

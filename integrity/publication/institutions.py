@@ -17,6 +17,7 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
+from integrity import db
 from integrity.errors import NotFound
 from integrity.publication.public_schemas import (
     PublicAnswer,
@@ -24,7 +25,6 @@ from integrity.publication.public_schemas import (
     PublicInstitutionOut,
     PublicInstitutionReferral,
 )
-from integrity.publication.search import _is_postgres
 from integrity.publication.tables import PublishedReferral
 from integrity.referrals import deadlines
 
@@ -124,7 +124,7 @@ async def ranking(filters: InstitutionFilters) -> list[PublicInstitution]:
     counts = await PublishedReferral.raw(counts_sql, False, on, *params)
     # The median of the days to an answer: the middle one (or the mean of the middle two) of each
     # institution's answered referrals, in SQL that SQLite and PostgreSQL both run.
-    if _is_postgres():
+    if db.is_postgres():
         days = "(p.answered_at - p.sent_at)"
     else:
         days = "CAST(julianday(p.answered_at) - julianday(p.sent_at) AS INTEGER)"

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import snowballstemmer
-from piccolo.engine.postgres import PostgresEngine
 
 from integrity import db
 from integrity.publication.public_schemas import (
@@ -117,10 +116,6 @@ def public_status(retracted: Any) -> PublicStatus:
     return PublicStatus.retracted if retracted else PublicStatus.published
 
 
-def _is_postgres() -> bool:
-    return isinstance(db.bound_engine(), PostgresEngine)
-
-
 def _filter_sql(filters: CaseFilters, postgres: bool) -> tuple[list[str], list[Any]]:
     """WHERE clauses over `published_revision r` (current revisions only) and their parameters."""
     clauses = ["r.is_current = {}"]
@@ -156,7 +151,7 @@ async def _search_ids(
     filters: CaseFilters, *, limit: int, offset: int, order: str = "relevance"
 ) -> tuple[list[int], int]:
     """Ids of the matching current revisions in display order (one page), and how many match."""
-    postgres = _is_postgres()
+    postgres = db.is_postgres()
     source, clauses, params = _matching(filters, postgres)
     where = " AND ".join(clauses)
     if not query_terms(filters.q):
@@ -291,7 +286,7 @@ def _matching(filters: CaseFilters, postgres: bool) -> tuple[str, list[str], lis
 async def facet_counts(filters: CaseFilters) -> dict[str, dict[str, int]]:
     """For each facet, how many of the cases the search finds each of its values leads to: the
     other filters apply, the facet's own does not (so choosing a value shows exactly that many)."""
-    postgres = _is_postgres()
+    postgres = db.is_postgres()
     counts: dict[str, dict[str, int]] = {}
     for facet in FACETS:
         others = replace(filters, **{facet: None})

@@ -54,22 +54,15 @@ def _referral_in(form: Any) -> ReferralIn:
         made_by = MadeBy(_text(form, "made_by") or MadeBy.network.value)
     except ValueError:
         raise Invalid("choose how it was sent", code="channel_missing", field="channel") from None
-    chosen = _text(form, "institution_actor_id")
-    name = _text(form, "institution_name", 400)
-    institution_id = None
-    if chosen:
-        try:
-            institution_id = uuid.UUID(chosen)
-        except ValueError:
-            institution_id = uuid.UUID(int=0)
     return ReferralIn(
         kind=_text(form, "kind", 40),
         sent_at=_day(_text(form, "sent_at", 10), "sent_at"),
         channel=channel,
-        institution_actor_id=institution_id if not name else None,
-        institution=InstitutionIn(name=name, registry_number=_text(form, "registry_number", 40) or None)
-        if name or not institution_id
-        else None,
+        # The page names the institution; one on record is found by its registry number or name.
+        institution=InstitutionIn(
+            name=_text(form, "institution_name", 400),
+            registry_number=_text(form, "registry_number", 40) or None,
+        ),
         reference_number=_text(form, "reference_number", 200) or None,
         made_by=made_by,
     )
