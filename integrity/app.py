@@ -375,6 +375,8 @@ QUIET_LOGGERS = {
     "aiosqlite": logging.INFO,
     "asyncpg": logging.INFO,
     "psycopg": logging.INFO,
+    # The connection pool announces every connection it lends and takes back.
+    "psycopg.pool": logging.WARNING,
     "multipart": logging.INFO,
     "python_multipart": logging.INFO,
     "piccolo": logging.WARNING,

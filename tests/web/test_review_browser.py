@@ -7,6 +7,7 @@ INTEGRITY_TEST_ARTIFACTS."""
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import time
 import urllib.request
@@ -15,6 +16,7 @@ from typing import Any
 
 import feedparser
 import pytest
+from PIL import Image
 
 from integrity.accounts.tables import Role
 from tests import samples
@@ -175,6 +177,13 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     assert "Објављене датотеке" in reader.page.locator("main").inner_text()
     # The published PDF is read in the page, one picture per page.
     first_page = reader.page.locator(".inline-pages img").first
+    picture = first_page.get_attribute("src")
+    assert picture
+    # The picture itself, as any client gets it: a PNG of the page (drawn on first request, so a
+    # slow machine is given time here rather than in the browser's wait below).
+    with urllib.request.urlopen(live_server.url + picture, timeout=120) as response:  # noqa: S310 - loopback
+        assert response.headers["Content-Type"] == "image/png"
+        assert Image.open(io.BytesIO(response.read())).size[0] > 0
     first_page.scroll_into_view_if_needed()
     reader.page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=first_page.element_handle()
