@@ -21,6 +21,7 @@ from integrity.cases import workflow
 from integrity.cases.access import load_case_row, require_submitter
 from integrity.cases.blobs import binding_for, check_binding
 from integrity.cases.filenames import safe_display_name
+from integrity.cases.filers import filed_by
 from integrity.cases.filetypes import PDF, SNIFF_BYTES, ZIP_CONTAINERS, InflationCheck, detect
 from integrity.cases.schemas import (
     AttachmentOut,
@@ -39,6 +40,7 @@ from integrity.faults import fault_point
 from integrity.http.multipart import FormPart
 from integrity.redaction.metadata import PdfAuthorScan, carried_metadata, office_metadata
 from integrity.security.guards import Principal
+from integrity.security.roles import REVIEW_TEAM
 from integrity.vault import SealedBlob
 
 log = logging.getLogger(__name__)
@@ -115,61 +117,107 @@ async def add_attachments(
         )
     key = case_key(ctx, row)
     stored: list[_Stored] = []
-    sent: list[tuple[str, str]] = []
     try:
-        async for part in parts:
-            # A form's empty file input arrives with an empty filename: nothing was chosen.
-            if part.name != FILE_FIELD or not part.filename:
-                await part.skip()
-                continue
-            chunks = part.chunks()
-            head = await _read_head(chunks)
-            detected = detect(head)
-            # A bounded scan of the EXIF directory, no decoder: it runs here.
-            carries = carried_metadata(head, detected.mime)
-            stream = _rest(head, chunks)
-            inflation = InflationCheck() if detected in ZIP_CONTAINERS else None
-            author = PdfAuthorScan() if detected == PDF else None
-            if inflation is not None:
-                stream = _inflation_checked(stream, inflation)
-            elif author is not None:
-                stream = _watched(stream, author)
-            blob = await ctx.vault.put(stream, original=True)
-            # Who wrote a document, read as it streamed by.
-            if inflation is not None:
-                carries = office_metadata(inflation.metadata)
-            elif author is not None:
-                carries = author.carried()
-            if blob.size > ctx.settings.max_upload_bytes:
-                # The multipart limit already stops a stream past the limit; this guards a
-                # misconfigured parser from ever recording a larger file.
-                raise TooLarge("the file is larger than the platform accepts", code="file_too_large")
-            stored.append(
-                _Stored(
-                    blob=blob,
-                    content_type=detected.mime,
-                    display_name=safe_display_name(part.filename, extension=detected.extension),
-                    carries=carries,
-                )
-            )
-            sent.append((part.filename, blob.sha256))
-        if not stored:
-            raise Invalid(
-                "send one or more files in multipart/form-data parts named 'file'",
-                code="files_missing",
-                field="file",
-            )
+        sent = await _stream_files(ctx, parts, stored)
         idempotency = (key_hash, _files_digest(sent)) if key_hash is not None else None
         fault_point("upload.stored")
         results = await _record_attachments(ctx, principal, case_id, key, stored, idempotency)
         fault_point("upload.committed")
         return results
     except BaseException:
-        with anyio.CancelScope(shield=True):
-            for item in stored:
-                with contextlib.suppress(Exception):
-                    await ctx.vault.delete(item.blob)
+        await _forget(ctx, stored)
         raise
+
+
+@dataclass(frozen=True)
+class ReferralLink:
+    """Where a document the review team adds belongs: a referral of the case (``integrity.referrals``
+    checks both before a byte is stored), one of its answers, and the document's role."""
+
+    referral_id: uuid.UUID
+    role: str
+    answer_id: uuid.UUID | None = None
+
+
+async def add_referral_documents(
+    ctx: ServiceContext,
+    principal: Principal,
+    case_id: uuid.UUID,
+    key: CaseKey,
+    parts: AsyncIterator[FormPart],
+    link: ReferralLink,
+) -> list[AttachmentOut]:
+    """Documents of a referral (the letter sent, the proof of delivery, the answer), streamed into
+    the vault and recorded as the case's evidence exactly as a member's files are: sealed, bound to
+    their rows, each a custody entry, frozen at once (nothing recorded about an institution is
+    deleted). All or nothing, as for the member's files. The caller has checked who may."""
+    stored: list[_Stored] = []
+    try:
+        await _stream_files(ctx, parts, stored)
+        return await _record_attachments(ctx, principal, case_id, key, stored, link=link)
+    except BaseException:
+        await _forget(ctx, stored)
+        raise
+
+
+async def _forget(ctx: ServiceContext, stored: list[_Stored]) -> None:
+    """The blobs of a refused or broken upload: deleted, whatever else happens."""
+    with anyio.CancelScope(shield=True):
+        for item in stored:
+            with contextlib.suppress(Exception):
+                await ctx.vault.delete(item.blob)
+
+
+async def _stream_files(
+    ctx: ServiceContext, parts: AsyncIterator[FormPart], stored: list[_Stored]
+) -> list[tuple[str, str]]:
+    """Every `file` part into the vault, each added to ``stored`` as soon as it is there (so the
+    caller can delete them all if anything later fails); (the name sent, SHA-256) of each."""
+    sent: list[tuple[str, str]] = []
+    async for part in parts:
+        # A form's empty file input arrives with an empty filename: nothing was chosen.
+        if part.name != FILE_FIELD or not part.filename:
+            await part.skip()
+            continue
+        chunks = part.chunks()
+        head = await _read_head(chunks)
+        detected = detect(head)
+        # A bounded scan of the EXIF directory, no decoder: it runs here.
+        carries = carried_metadata(head, detected.mime)
+        stream = _rest(head, chunks)
+        inflation = InflationCheck() if detected in ZIP_CONTAINERS else None
+        author = PdfAuthorScan() if detected == PDF else None
+        if inflation is not None:
+            stream = _inflation_checked(stream, inflation)
+        elif author is not None:
+            stream = _watched(stream, author)
+        blob = await ctx.vault.put(stream, original=True)
+        # Who wrote a document, read as it streamed by.
+        if inflation is not None:
+            carries = office_metadata(inflation.metadata)
+        elif author is not None:
+            carries = author.carried()
+        if blob.size > ctx.settings.max_upload_bytes:
+            # The multipart limit already stops a stream past the limit; this guards a
+            # misconfigured parser from ever recording a larger file.
+            stored.append(_Stored(blob=blob, content_type=detected.mime, display_name="", carries=[]))
+            raise TooLarge("the file is larger than the platform accepts", code="file_too_large")
+        stored.append(
+            _Stored(
+                blob=blob,
+                content_type=detected.mime,
+                display_name=safe_display_name(part.filename, extension=detected.extension),
+                carries=carries,
+            )
+        )
+        sent.append((part.filename, blob.sha256))
+    if not stored:
+        raise Invalid(
+            "send one or more files in multipart/form-data parts named 'file'",
+            code="files_missing",
+            field="file",
+        )
+    return sent
 
 
 async def _replay(
@@ -228,6 +276,8 @@ async def _record_attachments(
     key: CaseKey,
     stored: list[_Stored],
     idempotency: tuple[str, str] | None = None,
+    *,
+    link: ReferralLink | None = None,
 ) -> list[AttachmentOut]:
     results = []
     async with db.transaction():
@@ -241,8 +291,11 @@ async def _record_attachments(
                 code="idempotent_upload_in_progress",
             )
         current = await Case.select(Case.status, Case.submitter_tag).where(Case.id == case_id).first()
-        if current is None or not workflow.accepts_evidence(current):
+        if current is None:
+            raise NotFound("no such case", code="case_not_found")
+        if link is None and not workflow.accepts_evidence(current):
             raise WrongState("the case no longer accepts evidence", code="evidence_closed")
+        linked = {"referral": str(link.referral_id), "role": link.role} if link is not None else {}
         for item in stored:
             attachment_id = uuid.uuid4()
             # The entry becomes public if a copy of the file is published: it commits to the
@@ -258,6 +311,7 @@ async def _record_attachments(
                     "sha256_commitment": custody.commit_sha256(salt, item.blob.sha256),
                     "size": item.blob.size,
                     "content_type": item.content_type,
+                    **linked,
                 },
                 case_scope=f"case:{case_id}",
             )
@@ -278,6 +332,11 @@ async def _record_attachments(
                     carried_sealed=key.seal(f"carried:{attachment_id}", json.dumps(item.carries)),
                     uploaded_at=now,
                     custody_seq=entry.seq,
+                    # The review team's documents are on record once added: never deleted.
+                    frozen=link is not None,
+                    referral_id=link.referral_id if link is not None else None,
+                    referral_answer_id=link.answer_id if link is not None else None,
+                    document_role=link.role if link is not None else None,
                 )
             )
             results.append(
@@ -289,8 +348,11 @@ async def _record_attachments(
                     sha256=item.blob.sha256,
                     uploaded_at=now,
                     custody_seq=entry.seq,
-                    frozen=False,
+                    frozen=link is not None,
                     carries=item.carries,
+                    referral_id=link.referral_id if link is not None else None,
+                    referral_answer_id=link.answer_id if link is not None else None,
+                    document_role=link.role if link is not None else None,
                 )
             )
         await Case.update({Case.updated_at: datetime.datetime.now(datetime.UTC)}).where(Case.id == case_id)
@@ -303,6 +365,11 @@ async def _record_attachments(
                 )
             )
     return results
+
+
+def _team_on(principal: Principal, row: dict[str, Any]) -> bool:
+    """The review team working on the case (not a team member who filed it)."""
+    return principal.role in REVIEW_TEAM and not filed_by(principal, row)
 
 
 @dataclass(frozen=True)
@@ -325,7 +392,8 @@ async def prepare_download(
         .where((Attachment.id == attachment_id) & (Attachment.case == case_id))
         .first()
     )
-    if attachment is None:
+    if attachment is None or (attachment["referral_id"] is not None and not _team_on(principal, row)):
+        # A referral's documents are the review team's (the member does not see them listed).
         raise NotFound("no such file", code="file_not_found")
     key = case_key(ctx, row)
     # A row whose blob reference was swapped would serve another file: refused before a byte goes.

@@ -71,6 +71,11 @@ class AttachmentOut(msgspec.Struct):
     #: What identifying metadata the file carries ("location", "camera", "taken", "author"); the
     #: public copy never carries any.
     carries: list[str] = msgspec.field(default_factory=list)
+    #: A document of one of the case's referrals (and of one of its answers), added by the review
+    #: team, with its role: only the review team sees these.
+    referral_id: uuid.UUID | None = None
+    referral_answer_id: uuid.UUID | None = None
+    document_role: str | None = None
 
 
 class TransitionOut(msgspec.Struct):

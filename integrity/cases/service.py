@@ -268,8 +268,13 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
             carries=json.loads(key.open_text(f"carried:{a['id']}", a["carried_sealed"]))
             if a["carried_sealed"] is not None
             else [],
+            referral_id=a["referral_id"],
+            referral_answer_id=a["referral_answer_id"],
+            document_role=a["document_role"],
         )
         for a in await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.uploaded_at)
+        # The review team's documents of referrals are theirs: the member sees what they filed.
+        if team or a["referral_id"] is None
     ]
     transitions = [
         TransitionOut(

@@ -160,6 +160,12 @@ class Attachment(Table, tablename="attachment"):
     blob_binding_sealed = Bytea(null=True, default=None)
     #: True once the material is frozen (on submission, or on provide_info for answers).
     frozen = Boolean(default=False)
+    #: A document the review team added to one of the case's referrals (``integrity.referrals``):
+    #: the referral, the answer it came with, and its role (``DocumentRole``). None for evidence
+    #: the member filed. Only the review team sees these.
+    referral_id = UUID(null=True, default=None, index=True)
+    referral_answer_id = UUID(null=True, default=None)
+    document_role = Varchar(length=20, null=True, default=None)
 
 
 class Transition(Table, tablename="case_transition"):

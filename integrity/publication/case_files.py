@@ -8,9 +8,10 @@ import datetime
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -131,6 +132,7 @@ async def get_case_and_last_modified(
             note=public["retraction_note"] or "",
             retracted_at=as_utc(public["retracted_at"] or public["updated_at"]),
         )
+    files = [] if public["retracted"] else await _files(int(row["id"]))
     case = PublicCaseOut(
         reference=public["reference"],
         revision=int(row["revision"]),
@@ -155,7 +157,7 @@ async def get_case_and_last_modified(
             )
             for a in json.loads(row["actors"])
         ],
-        files=[] if public["retracted"] else await _files(int(row["id"])),
+        files=files,
         published_at=as_utc(row["published_at"]),
         first_published_at=as_utc(public["first_published_at"]),
         corrections=[
@@ -168,24 +170,44 @@ async def get_case_and_last_modified(
         ],
         status=public_status(public["retracted"]),
         # A retraction withdraws the referrals and replies with the text.
-        referrals=[] if public["retracted"] else _referrals(row["referrals"]),
+        referrals=[] if public["retracted"] else _referrals(row["referrals"], files),
         replies=[] if public["retracted"] else _replies(row["replies"]),
         retraction=retraction,
     )
     return case, as_utc(public["updated_at"])
 
 
-def shown_referrals(stored: list[dict[str, Any]]) -> list[PublicReferral]:
-    """Referrals as a revision keeps them, as the public reads them today."""
-    return msgspec.convert(referrals_public.timeline(stored), list[PublicReferral], strict=False)
+class _Shown(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def source_seq(self) -> int: ...
+
+
+def shown_referrals(stored: list[dict[str, Any]], files: Sequence[_Shown] = ()) -> list[PublicReferral]:
+    """Referrals as a revision keeps them, as the public reads them today; a referral's documents
+    are those of ``files`` (the revision's published files) made from its documents."""
+    by_source = {f.source_seq: f.id for f in files}
+
+    def resolved(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for item in items:
+            item["documents"] = [
+                {"file_id": str(by_source[d["source_seq"]]), "role": d["role"]}
+                for d in item.get("documents", [])
+                if d["source_seq"] in by_source
+            ]
+            resolved(item["appeals"])
+        return items
+
+    return msgspec.convert(resolved(referrals_public.timeline(stored)), list[PublicReferral], strict=False)
 
 
 def shown_replies(stored: list[dict[str, Any]]) -> list[PublicReply]:
     return msgspec.convert(referrals_public.replies_shown(stored), list[PublicReply], strict=False)
 
 
-def _referrals(stored: str | None) -> list[PublicReferral]:
-    return shown_referrals(json.loads(stored or "[]"))
+def _referrals(stored: str | None, files: Sequence[_Shown]) -> list[PublicReferral]:
+    return shown_referrals(json.loads(stored or "[]"), files)
 
 
 def _replies(stored: str | None) -> list[PublicReply]:

@@ -115,6 +115,14 @@ class PublicAnswer(msgspec.Struct):
     outcome: str
 
 
+class PublicReferralDocument(msgspec.Struct):
+    """One of the case's published files that is a document of the referral."""
+
+    file_id: uuid.UUID
+    #: ``sent``, ``delivery_proof``, ``answer`` or ``other``.
+    role: str
+
+
 class PublicReferral(msgspec.Struct):
     """A referral of the case to an institution, as published: its status and the days its
     answer is overdue are as of the day it is read."""
@@ -129,6 +137,8 @@ class PublicReferral(msgspec.Struct):
     appeals: list[PublicReferral]
     #: The public custody entry that recorded the referral (its day and its sending date).
     custody_seq: int | None = None
+    #: Its documents among the case's published files (``files``).
+    documents: list[PublicReferralDocument] = msgspec.field(default_factory=list)
 
 
 class PublicReply(msgspec.Struct):

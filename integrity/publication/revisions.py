@@ -120,6 +120,18 @@ async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID)
         and row["status"] == CaseStatus.published
         and await _published_digest(case_id) == await draft_digest(case_key(ctx, row), case_id)
     )
+    shown_files = [
+        PublicFileOut(
+            id=f["rendition"]["id"],
+            filename=f["filename"],
+            content_type=f["rendition"]["content_type"],
+            size=int(f["rendition"]["size"]),
+            sha256=f["rendition"]["sha256"],
+            custody_seq=int(f["rendition"]["custody_seq"]),
+            source_seq=f["source_seq"],
+        )
+        for f in files
+    ]
     return PreviewOut(
         reference=reference,
         revision=public["latest_revision"] + (0 if current else 1) if public else 1,
@@ -132,21 +144,10 @@ async def preview(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID)
         incident_date=public_incident_date(row["incident_date"], precision),
         incident_date_precision=precision,
         actors=actors,
-        files=[
-            PublicFileOut(
-                id=f["rendition"]["id"],
-                filename=f["filename"],
-                content_type=f["rendition"]["content_type"],
-                size=int(f["rendition"]["size"]),
-                sha256=f["rendition"]["sha256"],
-                custody_seq=int(f["rendition"]["custody_seq"]),
-                source_seq=f["source_seq"],
-            )
-            for f in files
-        ],
+        files=shown_files,
         published_at=None,
         corrections=[],
-        referrals=case_files.shown_referrals(shown_referrals),
+        referrals=case_files.shown_referrals(shown_referrals, shown_files),
         replies=case_files.shown_replies(shown_replies),
     )
 

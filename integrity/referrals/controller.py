@@ -3,16 +3,22 @@ referrals, answers, appeals and closing."""
 
 from __future__ import annotations
 
+import builtins
 import uuid
+from contextlib import aclosing
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from integrity.cases.schemas import AttachmentOut
 from integrity.context import ServiceContext, provide_service_context
-from integrity.referrals import replies
+from integrity.errors import Invalid
+from integrity.http.uploads import form_parts
+from integrity.referrals import documents, replies
 from integrity.referrals import service as referrals
 from integrity.referrals.schemas import (
     AnswerIn,
@@ -82,6 +88,39 @@ class ReferralController(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> ReferralOut:
         return await referrals.record_referral(ctx, principal, case_id, data, appeal_of=referral_id)
+
+    @post(
+        "/{referral_id:uuid}/files",
+        operation_id="upload_referral_documents",
+        status_code=HTTP_201_CREATED,
+        # Streamed and limited per file as the case's own files are (``cases.controller``).
+        request_max_body_size=None,
+        description=(
+            "multipart/form-data with one or more `file` parts: the referral's documents, kept as "
+            "the case's evidence (sealed, custody-logged, frozen). `role` is `sent` (the default), "
+            "`delivery_proof`, `answer` (the default with `answer_id`) or `other`."
+        ),
+    )
+    async def files(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        referral_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+        role: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        answer_id: FromQuery[uuid.UUID | None] = None,
+    ) -> builtins.list[AttachmentOut]:
+        parts = form_parts(
+            request,
+            max_part_bytes=ctx.settings.max_upload_bytes,
+            not_multipart=Invalid,
+            not_multipart_detail="send the files as multipart/form-data",
+        )
+        async with aclosing(parts):
+            return await documents.add_documents(
+                ctx, principal, case_id, referral_id, parts, role=role, answer_id=answer_id
+            )
 
     @post("/{referral_id:uuid}/close", operation_id="close_referral", status_code=HTTP_200_OK)
     async def close(

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Annotated, Any
 
 import msgspec
@@ -15,13 +17,16 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from integrity.cases import service as cases_service
+from integrity.cases.filetypes import ACCEPT
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import IntegrityError, Invalid
+from integrity.http.multipart import FormPart
+from integrity.http.uploads import form_parts
 from integrity.reference import referral_kinds
-from integrity.referrals import deadlines
+from integrity.referrals import deadlines, documents
 from integrity.referrals import service as referrals
 from integrity.referrals.schemas import AnswerIn, CloseIn, InstitutionIn, ReferralIn
-from integrity.referrals.tables import Channel, MadeBy, Outcome
+from integrity.referrals.tables import Channel, DocumentRole, MadeBy, Outcome
 from integrity.security.guards import Principal
 from integrity.web.labels import N_
 from integrity.web.pages import page, requires_page_review_team, see_other
@@ -32,7 +37,19 @@ DONE = {
     "answered": N_("The answer is recorded."),
     "appealed": N_("The appeal is recorded, with its own deadline."),
     "closed": N_("The referral is closed."),
+    "documents": N_("The documents are added to the referral and to the case's evidence."),
 }
+
+
+async def _then(first: FormPart, rest: AsyncIterator[FormPart]) -> AsyncIterator[FormPart]:
+    yield first
+    async for part in rest:
+        yield part
+
+
+async def _drain(parts: AsyncIterator[FormPart]) -> None:
+    async for part in parts:
+        await part.skip()
 
 
 def _text(form: Any, name: str, limit: int = 20_000) -> str:
@@ -101,6 +118,8 @@ class ReferralPages(Controller):
             referrals=await referrals.list_referrals(ctx, principal, case_id),
             kinds=referrals.kinds(ctx.settings),
             kind_codes=[kind.code for kind in referral_kinds()],
+            document_roles=[r.value for r in DocumentRole if r != DocumentRole.answer],
+            upload_accept=ACCEPT,
             channels=[c.value for c in Channel],
             outcomes=[o.value for o in Outcome],
             made_by=[m.value for m in MadeBy],
@@ -195,6 +214,65 @@ class ReferralPages(Controller):
             )
 
         return await self._act(request, ctx, principal, case_id, f"appeal-{referral_id}", step, "appealed")
+
+    @post(
+        "/{referral_id:uuid}/files",
+        operation_id="referral_files_submit",
+        status_code=303,
+        request_max_body_size=None,
+    )
+    async def files(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        referral_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Template | Redirect:
+        """The form's choice of what the documents are comes first, then the files, which stream
+        into the vault as the API's do."""
+        parts = form_parts(request, max_part_bytes=ctx.settings.max_upload_bytes, max_field_bytes=1024)
+        async with aclosing(parts):
+            fields: dict[str, str] = {}
+            first_file: FormPart | None = None
+            async for part in parts:
+                if part.filename is None:
+                    fields[part.name] = await part.read_text(1024)
+                    continue
+                first_file = part
+                break
+            # "answer:ID" is a document of that answer; otherwise the role itself.
+            role, _, answer = fields.get("role", "").partition(":")
+            try:
+                answer_id = uuid.UUID(answer) if answer else None
+            except ValueError:
+                answer_id = None
+                role = "?"
+            try:
+                if first_file is None:
+                    raise Invalid("choose one or more files", code="files_missing", field="file")
+                await documents.add_documents(
+                    ctx,
+                    principal,
+                    case_id,
+                    referral_id,
+                    _then(first_file, parts),
+                    role=role,
+                    answer_id=answer_id,
+                )
+            except IntegrityError as exc:
+                if first_file is not None:
+                    await _drain(_then(first_file, parts))
+                return await self._page(
+                    ctx,
+                    principal,
+                    case_id,
+                    exc.status_code,
+                    error=exc,
+                    failed_form=f"files-{referral_id}",
+                    values={"role": fields.get("role", "")},
+                )
+        return see_other(f"/app/cases/{case_id}/referrals?done=documents#referral-{referral_id}")
 
     @post("/{referral_id:uuid}/close", operation_id="referral_close_submit", status_code=303)
     async def close(

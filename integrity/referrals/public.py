@@ -3,7 +3,8 @@ draft: the draft names them, the leak check reads what of them would be shown, t
 exactly that (``snapshot`` goes into the draft's digest), and a revision keeps the snapshot.
 
 Shown: a referral's kind, the institution (its shared record), the dates sent and due, the answer's
-date and outcome (not its text), the closing, and the appeals under the referral they appeal; a
+date and outcome (not its text), the closing, the appeals under the referral they appeal, and which
+of the published files are its documents (a document is published only as any file is); a
 reply's person or institution, when they were asked, by when, and their reply or its absence. The
 status and the days overdue are computed when read, from the dates.
 """
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from integrity.cases.sealing import CaseKey
+from integrity.cases.tables import Attachment
 from integrity.errors import Invalid
 from integrity.referrals import deadlines
 from integrity.referrals.tables import Referral, ReferralAnswer, Reply
@@ -71,6 +73,22 @@ async def snapshot(
                 .order_by(ReferralAnswer.received_at)
             ):
                 answers.setdefault(answer["referral"], answer)  # the first answer
+        documents: dict[uuid.UUID, list[dict[str, Any]]] = {}
+        if rows:
+            for document in (
+                await Attachment.select(
+                    Attachment.referral_id, Attachment.document_role, Attachment.custody_seq
+                )
+                .where(
+                    (Attachment.case == case_id) & Attachment.referral_id.is_in([row["id"] for row in rows])
+                )
+                .order_by(Attachment.uploaded_at)
+            ):
+                # Named by the upload's custody entry: a published copy of it names the same one
+                # (``source_seq``), so the public timeline can point at the copy, if one is published.
+                documents.setdefault(document["referral_id"], []).append(
+                    {"source_seq": int(document["custody_seq"]), "role": document["document_role"] or "other"}
+                )
         for row in rows:
             first = answers.get(row["id"])
             referrals.append(
@@ -87,6 +105,7 @@ async def snapshot(
                     "closed_at": _day(row["closed_at"]),
                     # The custody entry that recorded it, made public with the revision.
                     "custody_seq": int(row["custody_seq"]),
+                    "documents": documents.get(row["id"], []),
                 }
             )
     replies: list[dict[str, Any]] = []
@@ -160,6 +179,7 @@ def timeline(referrals: list[dict[str, Any]], on: datetime.date | None = None) -
             "appeal_of": referral["appeal_of"],
             "appeals": [],
             "custody_seq": referral.get("custody_seq"),
+            "documents": referral.get("documents", []),
         }
     top: list[dict[str, Any]] = []
     for item in shown.values():

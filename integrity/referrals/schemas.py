@@ -63,6 +63,20 @@ class AnswerOut(msgspec.Struct):
     text: str | None = None
 
 
+class ReferralDocumentOut(msgspec.Struct):
+    """A document of the referral (one of the case's attachments: ``.../attachments/{id}/content``)."""
+
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    #: ``sent``, ``delivery_proof``, ``answer`` or ``other``.
+    role: str
+    custody_seq: int
+    answer_id: uuid.UUID | None = None
+
+
 class ReferralOut(msgspec.Struct):
     id: uuid.UUID
     kind: str
@@ -79,6 +93,7 @@ class ReferralOut(msgspec.Struct):
     appeals: list[uuid.UUID] = msgspec.field(default_factory=list)
     closed_at: datetime.date | None = None
     closing_outcome: str | None = None
+    documents: list[ReferralDocumentOut] = msgspec.field(default_factory=list)
 
 
 class ReplyIn(msgspec.Struct, forbid_unknown_fields=True):

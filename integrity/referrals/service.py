@@ -18,7 +18,7 @@ from integrity.cases.access import load_case_row
 from integrity.cases.filers import filed_by
 from integrity.cases.sealing import CaseKey, case_key
 from integrity.cases.service import case_facts
-from integrity.cases.tables import Actor, ActorKind, Case, CaseStatus
+from integrity.cases.tables import Actor, ActorKind, Attachment, Case, CaseStatus
 from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
@@ -30,6 +30,7 @@ from integrity.referrals.schemas import (
     AnswerOut,
     CloseIn,
     InstitutionOut,
+    ReferralDocumentOut,
     ReferralIn,
     ReferralKindOut,
     ReferralOut,
@@ -216,7 +217,7 @@ async def record_referral(
     return await get_referral(ctx, principal, case_id, referral_id)
 
 
-async def _referral_row(case_id: uuid.UUID, referral_id: uuid.UUID) -> dict[str, Any]:
+async def referral_row(case_id: uuid.UUID, referral_id: uuid.UUID) -> dict[str, Any]:
     row = await Referral.select().where((Referral.id == referral_id) & (Referral.case == case_id)).first()
     if row is None:
         raise NotFound("the case has no such referral", code="referral_not_found")
@@ -228,7 +229,7 @@ async def record_answer(
 ) -> ReferralOut:
     """Record the institution's answer: when it came and what it decided (its text sealed)."""
     case = await team_row(principal, case_id)
-    referral = await _referral_row(case_id, referral_id)
+    referral = await referral_row(case_id, referral_id)
     check_day(data.received_at, "received_at")
     if data.received_at < referral["sent_at"]:
         raise Invalid(
@@ -272,7 +273,7 @@ async def close_referral(
 ) -> ReferralOut:
     """Close the referral with its outcome: nothing more is expected of the institution."""
     await team_row(principal, case_id)
-    referral = await _referral_row(case_id, referral_id)
+    referral = await referral_row(case_id, referral_id)
     if referral["closed_at"] is not None:
         raise WrongState("the referral is closed already", code="referral_closed")
     today = deadlines.today()
@@ -295,8 +296,25 @@ async def close_referral(
     return await get_referral(ctx, principal, case_id, referral_id)
 
 
+def _document(row: dict[str, Any], key: CaseKey) -> ReferralDocumentOut:
+    return ReferralDocumentOut(
+        id=row["id"],
+        filename=key.open_text(f"filename:{row['id']}", row["filename_sealed"]),
+        content_type=row["content_type"],
+        size=int(row["size"]),
+        sha256=row["sha256"],
+        role=row["document_role"] or "other",
+        custody_seq=int(row["custody_seq"]),
+        answer_id=row["referral_answer_id"],
+    )
+
+
 def _out(
-    row: dict[str, Any], answers: list[dict[str, Any]], appeals: list[uuid.UUID], key: CaseKey
+    row: dict[str, Any],
+    answers: list[dict[str, Any]],
+    appeals: list[uuid.UUID],
+    documents: list[dict[str, Any]],
+    key: CaseKey,
 ) -> ReferralOut:
     state, late = deadlines.status(
         row["sent_at"],
@@ -335,6 +353,7 @@ def _out(
         appeals=appeals,
         closed_at=row["closed_at"],
         closing_outcome=row["closing_outcome"],
+        documents=[_document(d, key) for d in documents],
     )
 
 
@@ -364,8 +383,19 @@ async def list_referrals(ctx: ServiceContext, principal: Principal, case_id: uui
     for row in rows:
         if row["appeal_of"] is not None:
             appeals.setdefault(row["appeal_of"], []).append(row["id"])
+    documents: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    if ids:
+        for document in (
+            await Attachment.select()
+            .where((Attachment.case == case_id) & Attachment.referral_id.is_in(ids))
+            .order_by(Attachment.uploaded_at)
+        ):
+            documents.setdefault(document["referral_id"], []).append(document)
     key = case_key(ctx, case)
-    return [_out(row, answers.get(row["id"], []), appeals.get(row["id"], []), key) for row in rows]
+    return [
+        _out(row, answers.get(row["id"], []), appeals.get(row["id"], []), documents.get(row["id"], []), key)
+        for row in rows
+    ]
 
 
 async def get_referral(

@@ -36,6 +36,15 @@ class Outcome(enum.StrEnum):
     no_competence = "no_competence"
 
 
+class DocumentRole(enum.StrEnum):
+    """What a referral's document is (``Attachment.document_role``)."""
+
+    sent = "sent"
+    delivery_proof = "delivery_proof"
+    answer = "answer"
+    other = "other"
+
+
 class Referral(Table, tablename="referral"):
     """A case sent to an institution: what, when, how, under which of its numbers; by the network
     or, as recorded by the team, by the member. ``due_at`` is fixed when it is recorded, from the

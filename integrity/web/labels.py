@@ -496,6 +496,12 @@ REFERRAL_STATUSES = {
     "closed": N_("closed"),
 }
 REFERRAL_MADE_BY = {"network": N_("by the network"), "member": N_("by the member who filed the case")}
+REFERRAL_DOCUMENTS = {
+    "sent": N_("the document sent"),
+    "delivery_proof": N_("the proof of delivery"),
+    "answer": N_("the answer"),
+    "other": N_("a document"),
+}
 
 
 @pass_context
@@ -509,6 +515,7 @@ TEMPLATE_GLOBALS = {
     "referral_outcome_label": _label(REFERRAL_OUTCOMES),
     "referral_status_label": _label(REFERRAL_STATUSES),
     "referral_made_by_label": _label(REFERRAL_MADE_BY),
+    "referral_document_label": _label(REFERRAL_DOCUMENTS),
     "referral_kind_name": referral_kind_name,
     "status_label": _label(CASE_STATUSES),
     "waiting_label": _label(WAITING_STEPS),

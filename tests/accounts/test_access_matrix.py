@@ -416,6 +416,28 @@ async def referral_close(world: World) -> Req:
     return Req(path=f"/api/v1/cases/{case_id}/referrals/{referral_id}/close", json={"outcome": "dismissed"})
 
 
+async def referral_files(world: World) -> Req:
+    case_id, referral_id = await referral_of_case(world)
+    body, content_type = samples.multipart([("dopis.txt", samples.text())])
+    return Req(
+        path=f"/api/v1/cases/{case_id}/referrals/{referral_id}/files",
+        content=body,
+        headers={"content-type": content_type},
+    )
+
+
+async def page_referral_files(world: World) -> Req:
+    from tests.web.helpers import multipart_form
+
+    case_id, referral_id = await referral_of_case(world)
+    body, content_type = multipart_form([("role", "sent")], [("dopis.txt", samples.text())])
+    return Req(
+        path=f"/app/cases/{case_id}/referrals/{referral_id}/files",
+        content=body,
+        headers={"content-type": content_type},
+    )
+
+
 REFERRAL_FORM = {
     "kind": "information_request",
     "institution_name": "Opština Matrica",
@@ -1080,6 +1102,10 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/cases/{case_id:uuid}/referrals/{referral_id:uuid}/close": Entry(
         case_team(200, member=403), referral_close
     ),
+    # Multipart: without a session, the CSRF check (which reads the form) answers first.
+    "POST /api/v1/cases/{case_id:uuid}/referrals/{referral_id:uuid}/files": Entry(
+        case_team(201, member=403) | {"anonymous": 403}, referral_files
+    ),
     "POST /api/v1/actors/{actor_id:uuid}/merge": Entry(logged_in(403, editor=200), actor_merge),
     # publication: the review team only; the submitter reads the case but is refused (403)
     "PUT /api/v1/cases/{case_id:uuid}/publication": Entry(case_team(200, member=403), publication_draft),
@@ -1226,6 +1252,9 @@ MATRIX: dict[str, Entry] = {
     "POST /app/cases/{case_id:uuid}/referrals/{referral_id:uuid}/close": Entry(
         member_pages(403, reviewer=303, editor=303) | {"anonymous": 403},
         lambda world: page_referral_step(world, "close", {"outcome": "dismissed"}),
+    ),
+    "POST /app/cases/{case_id:uuid}/referrals/{referral_id:uuid}/files": Entry(
+        member_pages(403, reviewer=303, editor=303) | {"anonymous": 403}, page_referral_files
     ),
     "GET /app/cases/{case_id:uuid}/publication": Entry(
         member_pages(403, reviewer=200, editor=200), page_publication

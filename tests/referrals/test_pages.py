@@ -5,14 +5,30 @@ back with the message and what was typed; in Serbian with no English left."""
 from __future__ import annotations
 
 import datetime
+import re
 
+import httpx
 import pytest
 
-from tests.factories import AccountFactory
+from tests import samples
+from tests.factories import AccountFactory, Caller
 from tests.referrals.test_referrals import Clock, submitted_case
-from tests.web.helpers import HTML, post_form, visible_text
+from tests.web.helpers import HTML, NO_HEADER, multipart_form, post_form, visible_text
 
 D = datetime.date
+
+
+async def send_files(
+    caller: Caller, address: str, role: str, files: list[tuple[str, bytes]]
+) -> httpx.Response:
+    """The referral's "add documents" form as a browser posts it: its choice, then the files."""
+    body, content_type = multipart_form([("role", role)], files, csrf=caller.csrf_token)
+    return await caller.post(
+        address,
+        content=body,
+        headers={"content-type": content_type, **NO_HEADER, **HTML},
+        follow_redirects=False,
+    )
 
 
 async def test_the_team_records_and_follows_a_referral_on_its_page(
@@ -76,6 +92,28 @@ async def test_the_team_records_and_follows_a_referral_on_its_page(
     assert "Dostavljen deo ugovora." in final and "late, after 21 days" in final
     assert "Complaint to the Commissioner" in final and "the referral it appeals" in final
     assert "closed" in final and "Closed" in final
+
+    # The answer's document, added on the page (closed or not, what came is kept).
+    page = (await reviewer.get(f"{address}?lang=en", headers=HTML)).text
+    answer_choice = re.search(
+        r'<option value="(answer:[0-9a-f-]{36})">The answer of Mar 24, 2026</option>', page
+    )
+    assert answer_choice, "the answer is offered as what a document is"
+    files_address = f"{address}/{referral_id}/files?lang=en"
+    nothing = await send_files(reviewer, files_address, answer_choice.group(1), [])
+    assert nothing.status_code == 422 and "Choose" in visible_text(nothing.text)
+    letter = samples.pdf("Rešenje o delimičnom pristupu")
+    sent = await send_files(reviewer, files_address, answer_choice.group(1), [("resenje.pdf", letter)])
+    assert sent.status_code == 303, sent.text
+    location = sent.headers["location"].split("#")[0]
+    shown = visible_text((await reviewer.get(location + "&lang=en", headers=HTML)).text)
+    assert "The documents are added to the referral and to the case's evidence." in shown
+    assert "resenje.pdf The answer (Mar 24, 2026)" in shown
+    # On the case page among the files, labelled; the member who filed it does not see it.
+    assert "A referral's document: the answer" in visible_text(
+        (await reviewer.get(f"/app/cases/{case['id']}?lang=en", headers=HTML)).text
+    )
+    assert "resenje.pdf" not in (await member.get(f"/app/cases/{case['id']}?lang=en", headers=HTML)).text
 
     # The member who filed the case, and other members, do not get the team's page.
     assert (await member.get(address, headers=HTML)).status_code == 403

@@ -40,7 +40,11 @@ async def test_a_referral_and_a_reply_are_published_through_the_draft_and_age_in
 
     body = draft(files, "Ugovor je dobilo komunalno preduzeće.")
     body["attachments"] = [{**a, "decision": "withhold"} for a in body["attachments"]]
-    body |= {"public_referral_ids": [referral["id"]], "public_reply_ids": [leaky["id"], silent["id"]]}
+    body |= {
+        "public_referral_ids": [referral["id"]],
+        "public_reply_ids": [leaky["id"], silent["id"]],
+        "public_actor_ids": [shared["actor_id"]],
+    }
     # The leak check reads a reply as the public would: the witness's name in it stops approval.
     saved = await reviewer.put(f"/api/v1/cases/{case_id}/publication", json=body)
     assert saved.status_code == 200, saved.text
@@ -95,6 +99,14 @@ async def test_a_referral_and_a_reply_are_published_through_the_draft_and_age_in
     page = visible_text((await anonymous.get(f"/cases/{stored['reference']}?lang=en", headers=HTML)).text)
     assert "Where the case was sent" in page and "Answered Mar 10, 2026: refused." in page
     assert "Sent Mar 3, 2026; answer due by Mar 18, 2026." in page and "no reply by Mar 9, 2026." in page
+    # The reply is next to the claims it answers: right after the text, and named with the actor.
+    assert (
+        page.index("Right of reply") < page.index("People and institutions named") < page.index("Where the")
+    )
+    html = (await anonymous.get(f"/cases/{stored['reference']}?lang=en", headers=HTML)).text
+    named = html.split('<ul class="actors">')[1].split("</ul>")[0]
+    assert f'<a href="#reply-{public["replies"][0]["actor"]["id"]}">right of reply</a>' in named
+    assert f'id="reply-{public["replies"][0]["actor"]["id"]}"' in html
 
 
 async def test_an_unanswered_referral_shows_its_days_overdue_to_the_public_as_they_pass(
