@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs in this many processes (two: the machines it runs on have two cores).
+TEST_WORKERS ?= 2
 
 .PHONY: run test install install-test migrate seed ocr lint typecheck imports check bench clean
 
@@ -45,7 +47,7 @@ run: migrate ocr
 	$(BIN)/integrity serve --host $(HOST) --port $(PORT)
 
 test: install-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: install-test
 	$(BIN)/ruff check integrity tests benchmarks
