@@ -13,6 +13,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import subprocess
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -176,6 +177,21 @@ def browser() -> Iterator[object]:
 class LiveServer:
     url: str
     env: dict[str, str]
+    #: The server's process (a test may stop it, to go on with another on the same data).
+    process: Any = None
+    #: The file its output goes to, closed when it stops.
+    output: Any = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.output is not None:
+            self.output.close()
 
 
 def _free_port() -> int:
@@ -219,7 +235,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[LiveServer]:
                         "the server did not start:\n" + (tmp_path / "server.log").read_text()
                     ) from None
                 time.sleep(0.2)
-        yield LiveServer(url=url, env=env)
+        yield LiveServer(url=url, env=env, process=process)
     finally:
         process.terminate()
         try:
