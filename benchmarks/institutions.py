@@ -14,7 +14,10 @@ public answer cache off (`INTEGRITY_PUBLIC_CACHE_MB=0`: every request runs its q
 (`/api/v1/public/institutions`, plain and filtered by kind, municipality and year), its page
 (`/institutions`), an institution's figures (`/api/v1/public/institutions/{id}`) and its page. The
 goal (issue 17) is a p95 under 50 ms for the ranking's and an institution's figures; `/healthz` is
-timed the same way as the baseline, and each p95 is also given as a ratio to it.
+timed the same way as the baseline, and each p95 is also given as a ratio to it. The ranking is
+kept per choice of filters and counted again by the first reader after anything public changes or
+the day turns: "ranking JSON, counted" times that first read (the kept rankings dropped before
+each), which the goal does not cover.
 """
 
 from __future__ import annotations
@@ -39,7 +42,11 @@ from benchmarks.corpus import seed_published  # noqa: E402
 from benchmarks.search import bench_database, percentile, postgres_problem  # noqa: E402
 from benchmarks.upload import start_server  # noqa: E402
 from integrity import db  # noqa: E402
-from integrity.publication.tables import PublishedReferral, PublishedRevision  # noqa: E402
+from integrity.publication.tables import (  # noqa: E402
+    InstitutionRanking,
+    PublishedReferral,
+    PublishedRevision,
+)
 from integrity.reference import referral_kinds  # noqa: E402
 from integrity.settings import DatabaseSettings  # noqa: E402
 from tests.s3server import free_port  # noqa: E402
@@ -91,7 +98,13 @@ async def seed(url: str, cases: int, referrals: int, institutions: int) -> list[
     return ids
 
 
-def measure(base_url: str, requests: int, ids: list[uuid.UUID]) -> dict[str, list[float]]:
+async def forget_kept(url: str) -> None:
+    """Drop the kept rankings, as the first read after a publication finds them (out of date)."""
+    db.bind_engine(db.create_engine(DatabaseSettings(url=url)))
+    await InstitutionRanking.delete(force=True)
+
+
+def measure(base_url: str, requests: int, ids: list[uuid.UUID], url: str) -> dict[str, list[float]]:
     year = str(datetime.date.today().year - 1)
     targets = {
         "/healthz (baseline)": ["/healthz"],
@@ -115,6 +128,13 @@ def measure(base_url: str, requests: int, ids: list[uuid.UUID]) -> dict[str, lis
                 response = client.get(paths[n % len(paths)])
                 times.setdefault(label, []).append(time.perf_counter() - started)
                 response.raise_for_status()
+        # The reader who comes first after something public changed: the ranking is counted.
+        for _ in range(max(5, requests // 6)):
+            asyncio.run(forget_kept(url))
+            started = time.perf_counter()
+            response = client.get("/api/v1/public/institutions")
+            times.setdefault("ranking JSON, counted", []).append(time.perf_counter() - started)
+            response.raise_for_status()
     return times
 
 
@@ -137,7 +157,7 @@ def run(kind: str, args: argparse.Namespace) -> dict[str, list[float]] | None:
         }
         server = start_server(env, port, Path(folder) / "server.log")
         try:
-            return measure(env["INTEGRITY_BASE_URL"], args.requests, ids)
+            return measure(env["INTEGRITY_BASE_URL"], args.requests, ids, url)
         finally:
             server.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -167,7 +187,9 @@ def main() -> int:
         for label, values in times.items():
             p95 = percentile(values, 0.95)
             goal = (
-                "" if "baseline" in label or "page" in label else ("met" if p95 < GOAL_SECONDS else "MISSED")
+                ""
+                if "baseline" in label or "page" in label or "counted" in label
+                else ("met" if p95 < GOAL_SECONDS else "MISSED")
             )
             print(
                 f"{label:28} {percentile(values, 0.5) * 1000:8.1f} {p95 * 1000:8.1f} "

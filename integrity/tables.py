@@ -26,6 +26,7 @@ def all_tables() -> list[type[Table]]:
     from integrity.publication.tables import (
         AttachmentDecision,
         CopyRequest,
+        InstitutionRanking,
         PublicationDraft,
         PublicCase,
         PublicChangeProposal,
@@ -72,6 +73,7 @@ def all_tables() -> list[type[Table]]:
         PublishedFile,
         PublishedActor,
         PublishedReferral,
+        InstitutionRanking,
         PublicChangeProposal,
         Takedown,
         Referral,

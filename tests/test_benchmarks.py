@@ -114,7 +114,13 @@ def test_the_institutions_benchmark_reports_each_request_against_its_goal() -> N
         *("--databases", "sqlite"),
     )
     assert "sqlite, 60 cases, 300 referrals, public cache off" in out, out
-    for label in ("ranking JSON", "ranking JSON, filtered", "ranking page", "an institution's JSON"):
+    for label in (
+        "ranking JSON",
+        "ranking JSON, filtered",
+        "ranking JSON, counted",
+        "ranking page",
+        "an institution's JSON",
+    ):
         assert label in out, out
     assert out.count(" met") + out.count("MISSED") == 3, out
 

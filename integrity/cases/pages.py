@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Annotated, Any
 
@@ -47,7 +47,7 @@ from integrity.errors import (
     UnsupportedType,
     WrongState,
 )
-from integrity.http.multipart import FormPart
+from integrity.http.multipart import FormPart, drain, then
 from integrity.http.uploads import form_parts
 from integrity.review import service as review
 from integrity.review.case_page import case_page
@@ -71,17 +71,6 @@ MAX_ANSWER_BYTES = 80_000
 
 def _form_parts(request: Request[Any, Any, Any], ctx: ServiceContext) -> AsyncGenerator[FormPart, None]:
     return form_parts(request, max_part_bytes=ctx.settings.max_upload_bytes, max_field_bytes=MAX_FIELD_BYTES)
-
-
-async def _then(first: FormPart, rest: AsyncIterator[FormPart]) -> AsyncIterator[FormPart]:
-    yield first
-    async for part in rest:
-        yield part
-
-
-async def _drain(parts: AsyncIterator[FormPart]) -> None:
-    async for part in parts:
-        await part.skip()
 
 
 #: The parts of the case form, each with its own "save this part" button (the anchor to come back to).
@@ -221,7 +210,7 @@ class CasePages(Controller):
             chose_files = first_file is not None and bool(first_file.filename)
             if data is None:
                 if first_file is not None:
-                    await _drain(_then(first_file, parts))
+                    await drain(then(first_file, parts))
                 if chose_files:
                     form.errors.setdefault("file", MESSAGES["files_lost"])
                 return _form_page(request, form, case=None, status=422)
@@ -229,7 +218,7 @@ class CasePages(Controller):
                 case = await cases_service.create_case(ctx, principal, data)
             except Invalid as exc:
                 if first_file is not None:
-                    await _drain(_then(first_file, parts))
+                    await drain(then(first_file, parts))
                 form.errors[field_of(exc)] = exc
                 if chose_files:
                     form.errors.setdefault("file", MESSAGES["files_lost"])
@@ -238,10 +227,10 @@ class CasePages(Controller):
             await autosave.discard(principal, None)
             if not chose_files or first_file is None:
                 if first_file is not None:
-                    await _drain(_then(first_file, parts))
+                    await drain(then(first_file, parts))
                 return see_other(f"/app/cases/{case.id}")
             try:
-                await cases_evidence.add_attachments(ctx, principal, case.id, _then(first_file, parts))
+                await cases_evidence.add_attachments(ctx, principal, case.id, then(first_file, parts))
             except (Invalid, UnsupportedType, TooLarge, BadRequest) as exc:
                 # The case is saved as a draft; the files were refused all together.
                 saved = await cases_service.get_case(ctx, principal, case.id)
@@ -385,11 +374,11 @@ class CasePages(Controller):
             if not answer.strip():
                 if first_file is not None:
                     await first_file.skip()
-                await _drain(parts)
+                await drain(parts)
                 return await refused(MESSAGES["answer_empty"], 422)
             if first_file is not None:
                 try:
-                    await cases_evidence.add_attachments(ctx, principal, case_id, _then(first_file, parts))
+                    await cases_evidence.add_attachments(ctx, principal, case_id, then(first_file, parts))
                 except Invalid as exc:
                     if exc.code != "files_missing":  # no file chosen: an answer alone is fine
                         return await refused(exc, exc.status_code)

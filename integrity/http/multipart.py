@@ -389,3 +389,16 @@ def _part_head(raw_headers: list[tuple[bytes, bytes]]) -> _Head:
         filename = params["filename"]
     content_type = headers.get("content-type") or None
     return _Head(name=params["name"], filename=filename, content_type=content_type, headers=headers)
+
+
+async def then(first: FormPart, rest: AsyncIterator[FormPart]) -> AsyncIterator[FormPart]:
+    """``first`` (a part already taken from ``rest``, to look at it), then the rest of them."""
+    yield first
+    async for part in rest:
+        yield part
+
+
+async def drain(parts: AsyncIterator[FormPart]) -> None:
+    """Skip every part left: the form was refused, and its files go nowhere."""
+    async for part in parts:
+        await part.skip()

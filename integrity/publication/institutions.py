@@ -9,24 +9,34 @@ out through the publication draft counts; the status is as of the day it is read
 from __future__ import annotations
 
 import datetime
+import hashlib
+import logging
 import statistics
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from piccolo.custom_types import Combinable
 
 from integrity import db
 from integrity.errors import NotFound
+from integrity.publication.cache import public_fingerprint
 from integrity.publication.public_schemas import (
     PublicAnswer,
     PublicInstitution,
     PublicInstitutionOut,
     PublicInstitutionReferral,
 )
-from integrity.publication.tables import PublishedReferral
+from integrity.publication.tables import InstitutionRanking, PublishedReferral
+from integrity.reference import municipality, referral_kind
 from integrity.referrals import deadlines
+
+log = logging.getLogger(__name__)
+
+#: The earliest year a kept ranking may be filtered by (referrals are recorded from 1990).
+EARLIEST_YEAR = 1990
 
 
 @dataclass(frozen=True)
@@ -111,8 +121,56 @@ def _filter_sql(filters: InstitutionFilters) -> tuple[str, list[Any]]:
 
 async def ranking(filters: InstitutionFilters) -> list[PublicInstitution]:
     """Every institution that received a published referral, most overdue first, then the most
-    referred. Counted in the database: two grouped queries, however many referrals there are."""
+    referred: one kept row, when nothing public has changed and the day has not turned since the
+    ranking for these filters was last counted; otherwise counted again (``_count``) and kept."""
     on = deadlines.today()
+    fingerprint = await public_fingerprint()
+    state = hashlib.sha256(repr((fingerprint, on.isoformat())).encode()).hexdigest()
+    scope = _scope(filters, on)
+    if scope is not None:
+        kept = (
+            await InstitutionRanking.select(InstitutionRanking.state, InstitutionRanking.figures)
+            .where(InstitutionRanking.scope == scope)
+            .first()
+        )
+        if kept is not None and kept["state"] == state:
+            return msgspec.json.decode(kept["figures"], type=list[PublicInstitution])
+    figures = await _count(filters, on)
+    if scope is not None:
+        await _keep(scope, state, figures)
+    return figures
+
+
+def _scope(filters: InstitutionFilters, on: datetime.date) -> str | None:
+    """The key the ranking for these filters is kept under; None for filters no published referral
+    can match (an unknown kind or place, a year outside the platform's), which are only counted:
+    what is kept is bounded by the reference data, however many addresses are asked for."""
+    if filters.kind and referral_kind(filters.kind) is None:
+        return None
+    if filters.municipality and municipality(filters.municipality) is None:
+        return None
+    if filters.year and not EARLIEST_YEAR <= filters.year <= on.year + 1:
+        return None
+    return f"kind={filters.kind or ''}&municipality={filters.municipality or ''}&year={filters.year or ''}"
+
+
+async def _keep(scope: str, state: str, figures: list[PublicInstitution]) -> None:
+    """Keep the figures for the next reader; a reader that cannot write (the database busy with a
+    publication) still gets its answer, and the next one counts again."""
+    try:
+        await InstitutionRanking.raw(
+            "INSERT INTO institution_ranking (scope, state, figures) VALUES ({}, {}, {}) "
+            "ON CONFLICT (scope) DO UPDATE SET state = excluded.state, figures = excluded.figures",
+            scope,
+            state,
+            msgspec.json.encode(figures).decode(),
+        )
+    except Exception as exc:  # noqa: BLE001 - only the kept copy is lost; the answer stands
+        log.warning("the institutions' ranking was not kept: %s", type(exc).__name__)
+
+
+async def _count(filters: InstitutionFilters, on: datetime.date) -> list[PublicInstitution]:
+    """The ranking counted in the database: two grouped queries, however many referrals there are."""
     source, params = _filter_sql(filters)
     overdue = "p.answered_at IS NULL AND p.closed = {} AND p.due_at < {}"
     counts_sql = (

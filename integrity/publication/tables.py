@@ -270,6 +270,18 @@ class PublishedReferral(Table, tablename="published_referral"):
     closed = Boolean(default=False)
 
 
+class InstitutionRanking(Table, tablename="institution_ranking"):
+    """The institutions' ranking for one choice of filters (``scope``), as counted from the
+    published referrals when the public side was in ``state`` (what ``public_case`` says, and the
+    day: the figures say what is overdue today). A read that finds its state counts again and
+    keeps the new figures (``publication.institutions``); nothing else writes it."""
+
+    scope = Varchar(length=200, primary_key=True)
+    state = Varchar(length=64)
+    #: The ranking as JSON (a list of ``PublicInstitution``).
+    figures = Text()
+
+
 class _RenditionBlobs:
     async def referenced_blob_ids(self) -> AsyncIterator[str]:
         for row in await Rendition.select(Rendition.blob_id):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import AsyncIterator
 from contextlib import aclosing
 from typing import Annotated, Any
 
@@ -20,7 +19,7 @@ from integrity.cases import service as cases_service
 from integrity.cases.filetypes import ACCEPT
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import IntegrityError, Invalid
-from integrity.http.multipart import FormPart
+from integrity.http.multipart import FormPart, drain, then
 from integrity.http.uploads import form_parts
 from integrity.reference import referral_kinds
 from integrity.referrals import deadlines, documents
@@ -39,17 +38,6 @@ DONE = {
     "closed": N_("The referral is closed."),
     "documents": N_("The documents are added to the referral and to the case's evidence."),
 }
-
-
-async def _then(first: FormPart, rest: AsyncIterator[FormPart]) -> AsyncIterator[FormPart]:
-    yield first
-    async for part in rest:
-        yield part
-
-
-async def _drain(parts: AsyncIterator[FormPart]) -> None:
-    async for part in parts:
-        await part.skip()
 
 
 def _text(form: Any, name: str, limit: int = 20_000) -> str:
@@ -256,13 +244,13 @@ class ReferralPages(Controller):
                     principal,
                     case_id,
                     referral_id,
-                    _then(first_file, parts),
+                    then(first_file, parts),
                     role=role,
                     answer_id=answer_id,
                 )
             except IntegrityError as exc:
                 if first_file is not None:
-                    await _drain(_then(first_file, parts))
+                    await drain(then(first_file, parts))
                 return await self._page(
                     ctx,
                     principal,

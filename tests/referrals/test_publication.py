@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime
 
+import msgspec
 import pytest
 
 from integrity.custody.tables import CustodyEntry
-from integrity.publication.tables import PublishedRevision
+from integrity.publication import institutions
+from integrity.publication.institutions import InstitutionFilters
+from integrity.publication.tables import InstitutionRanking, PublishedRevision
 from tests.factories import AccountFactory
 from tests.publication.test_publishing import WITNESS, act, draft, verified_case
 from tests.referrals.test_referrals import REQUEST, Clock
@@ -163,6 +166,62 @@ async def test_an_unanswered_referral_shows_its_days_overdue_to_the_public_as_th
     assert (await shown())["appeals"] == []
 
 
+async def publish_with_referral(accounts: AccountFactory, answer: dict[str, str] | None = None) -> None:
+    """A case published with one referral (REQUEST) shown, answered with `answer` if given; a
+    second referral of the case is not shown."""
+    case, reviewer, editor, files = await verified_case(accounts)
+    referral = (await reviewer.post(f"/api/v1/cases/{case['id']}/referrals", json=REQUEST)).json()
+    if answer:
+        await reviewer.post(f"/api/v1/cases/{case['id']}/referrals/{referral['id']}/answers", json=answer)
+    # A referral not chosen for the public never counts.
+    await reviewer.post(
+        f"/api/v1/cases/{case['id']}/referrals", json={**REQUEST, "reference_number": "neobjavljen"}
+    )
+    body = draft(files, "Ugovor je dobilo komunalno preduzeće.")
+    body["attachments"] = [{**a, "decision": "withhold"} for a in body["attachments"]]
+    body["public_referral_ids"] = [referral["id"]]
+    await reviewer.put(f"/api/v1/cases/{case['id']}/publication", json=body)
+    assert (await act(editor, case["id"], "approve")).status_code == 200
+    assert (await act(editor, case["id"], "publish")).status_code == 200
+
+
+async def test_the_kept_ranking_is_counted_again_when_anything_public_changes_or_the_day_turns(
+    accounts: AccountFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock(monkeypatch, D(2026, 3, 10))
+    everything = InstitutionFilters()
+    await publish_with_referral(accounts)
+    (first,) = await institutions.ranking(everything)
+    assert (first.name, first.received, first.overdue_now) == ("Opštinska uprava Primer", 1, 0)
+
+    async def forge() -> None:
+        """A kept copy that no count gives: the next read shows it only if it was not counted."""
+        forged = msgspec.json.encode([msgspec.structs.replace(first, name="Kept, not counted")]).decode()
+        assert await InstitutionRanking.count() == 1
+        await InstitutionRanking.update({InstitutionRanking.figures: forged}, force=True)
+
+    await forge()
+    assert [i.name for i in await institutions.ranking(everything)] == ["Kept, not counted"]
+    # The day turns: what is overdue today is counted.
+    clock.day = D(2026, 3, 25)
+    (today,) = await institutions.ranking(everything)
+    assert (today.name, today.received, today.overdue_now) == ("Opštinska uprava Primer", 1, 1)
+    # Something public changes: counted again.
+    await forge()
+    await publish_with_referral(accounts)
+    (now,) = await institutions.ranking(everything)
+    assert (now.name, now.received, now.overdue_now) == ("Opštinska uprava Primer", 2, 2)
+    # Each choice of filters is kept on its own; filters nothing can match are never kept.
+    assert [
+        i.received for i in await institutions.ranking(InstitutionFilters(kind="information_request"))
+    ] == [2]
+    assert await institutions.ranking(InstitutionFilters(kind="no_such_kind", year=2026)) == []
+    assert sorted(row["scope"] for row in await InstitutionRanking.select(InstitutionRanking.scope)) == [
+        "kind=&municipality=&year=",
+        "kind=information_request&municipality=&year=",
+    ]
+
+
 async def test_institution_figures_and_ranking_count_what_was_published(
     accounts: AccountFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -170,20 +229,7 @@ async def test_institution_figures_and_ranking_count_what_was_published(
     anonymous = accounts.anonymous()
     assert (await anonymous.get("/api/v1/public/institutions")).json() == {"items": []}
     for answer in ({"received_at": "2026-03-08", "outcome": "answered"}, None):
-        case, reviewer, editor, files = await verified_case(accounts)
-        referral = (await reviewer.post(f"/api/v1/cases/{case['id']}/referrals", json=REQUEST)).json()
-        if answer:
-            await reviewer.post(f"/api/v1/cases/{case['id']}/referrals/{referral['id']}/answers", json=answer)
-        # A referral not chosen for the public never counts.
-        await reviewer.post(
-            f"/api/v1/cases/{case['id']}/referrals", json={**REQUEST, "reference_number": "neobjavljen"}
-        )
-        body = draft(files, "Ugovor je dobilo komunalno preduzeće.")
-        body["attachments"] = [{**a, "decision": "withhold"} for a in body["attachments"]]
-        body["public_referral_ids"] = [referral["id"]]
-        await reviewer.put(f"/api/v1/cases/{case['id']}/publication", json=body)
-        assert (await act(editor, case["id"], "approve")).status_code == 200
-        assert (await act(editor, case["id"], "publish")).status_code == 200
+        await publish_with_referral(accounts, answer)
 
     clock.day = D(2026, 3, 25)
     (item,) = (await anonymous.get("/api/v1/public/institutions")).json()["items"]
