@@ -50,6 +50,7 @@ from integrity.jobs import JobQueue
 from integrity.jobs import tasks as jobs
 from integrity.notifications.controller import NotificationController
 from integrity.notifications.pages import NotificationPages, count_unread
+from integrity.preservation import fixity
 from integrity.publication import filecheck
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
@@ -330,6 +331,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> Litestar:
         "jobs": queue,
         "engine": engine,
         "readiness_checks": readiness,
+        # Shown on /readyz without making it fail: the process serves, but someone must look.
+        "readiness_notices": {"fixity": fixity.latest_failures},
         "public_cache": PublicCache(
             max_bytes=settings.public_cache_bytes, revalidate_seconds=settings.public_cache_seconds
         ),

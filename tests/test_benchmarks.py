@@ -131,3 +131,11 @@ def test_the_ocr_benchmark_reports_every_figure() -> None:
     assert re.search(r"OCR of a 1-page scanned PDF \(one process\): [\d.]+ s, [\d.]+ pages/s", out), out
     assert re.search(r"leak check of a 2-page scan by the server's worker: [\d.]+ s, done", out), out
     assert "case JSON / healthz ratio" in out or "no round measured" in out, out
+
+
+def test_the_fixity_benchmark_reports_throughput_and_memory_against_a_plain_read() -> None:
+    out = run_bench("fixity.py", "--gib", "0.01", "--file-mib", "4")
+    assert re.search(r"seeded 3 files, 10 MiB", out), out
+    assert "integrity vault verify: vault verified: 3 files" in out, out
+    assert re.search(r"verify / plain read throughput: [\d.]+", out), out
+    assert re.search(r"peak RSS whole / one sixteenth: [\d.]+", out), out

@@ -21,7 +21,7 @@ from integrity.custody.tables import CustodyEntry
 from integrity.errors import IntegrityError, TamperedBlob
 from integrity.vault import SealedBlob
 
-__all__ = ["binding_for", "check_binding", "swapped"]
+__all__ = ["binding_for", "check_binding", "check_custody", "swapped"]
 
 
 def _field(subject: str) -> str:
@@ -56,10 +56,12 @@ async def check_binding(key: CaseKey, subject: str, row: dict[str, Any]) -> None
         if bound != _bound_value(row["blob_id"], row["sha256"], row["size"]):
             raise _refuse()
         return
-    await _check_against_custody(key, subject, row)
+    await check_custody(key, subject, row)
 
 
-async def _check_against_custody(key: CaseKey, subject: str, row: dict[str, Any]) -> None:
+async def check_custody(key: CaseKey, subject: str, row: dict[str, Any]) -> None:
+    """Raise ``TamperedBlob`` unless the custody entry that recorded the row's upload or making
+    names it and holds its SHA-256 (or the salted commitment to it)."""
     from integrity.custody.service import commit_sha256
 
     entry = (

@@ -21,6 +21,9 @@ class Health(msgspec.Struct):
 class Readiness(msgspec.Struct):
     status: str
     checks: dict[str, str]
+    #: What needs an operator's attention without keeping the process from serving (a failed
+    #: fixity check of the stored files); absent when there is nothing.
+    notices: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class HealthController(Controller):
@@ -37,8 +40,13 @@ class HealthController(Controller):
         results = await asyncio.gather(*(_run(check) for check in checks.values()))
         report = dict(zip(checks.keys(), results, strict=True))
         ready = all(result == "ok" for result in report.values())
+        notices: dict[str, str] = {}
+        for name, probe in state.get("readiness_notices", {}).items():
+            found = await _notice(probe)
+            if found:
+                notices[name] = found
         return Response(
-            Readiness(status="ok" if ready else "unavailable", checks=report),
+            Readiness(status="ok" if ready else "unavailable", checks=report, notices=notices),
             status_code=200 if ready else 503,
         )
 
@@ -53,3 +61,11 @@ async def _run(check: Any) -> str:
     except Exception as exc:  # noqa: BLE001 - a probe reports, it never raises
         return f"failed ({type(exc).__name__})"
     return "ok"
+
+
+async def _notice(probe: Any) -> str | None:
+    try:
+        found: str | None = await asyncio.wait_for(probe(), READINESS_TIMEOUT_SECONDS)
+    except Exception as exc:  # noqa: BLE001 - a notice is informative: it never fails the probe
+        return f"could not be read ({type(exc).__name__})"
+    return found

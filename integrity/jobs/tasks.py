@@ -9,6 +9,7 @@ sits above every domain: only ``app.py`` and ``cli.py`` import it.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import uuid
 from typing import Any
@@ -20,6 +21,7 @@ from integrity.cases import filers
 from integrity.context import ServiceContext
 from integrity.jobs.queue import MAKE_COPY, READ_FILE, SEND_EMAIL, JobQueue
 from integrity.notifications import service as notifications
+from integrity.preservation import fixity
 from integrity.publication import copies, filecheck
 from integrity.referrals import reminders
 
@@ -34,6 +36,8 @@ EMAIL_RETRY = RetryStrategy(max_attempts=EMAIL_ATTEMPTS - 1, exponential_wait=3)
 SWEEP_CRON = "* * * * * */5"
 #: How often the referrals owed a reminder are looked for (the reminders are by the day).
 REMINDER_CRON = "*/10 * * * *"
+#: When the day's share of the stored files is read back and checked (``preservation.fixity``).
+FIXITY_CRON = "17 3 * * *"
 #: How often an idle worker asks the queue for jobs.
 POLL_SECONDS = 1.0
 #: How long stopping the workers waits for the jobs they run.
@@ -69,6 +73,12 @@ def register(queue: JobQueue, ctx: ServiceContext) -> None:
     @app.task(name="sweep", queue="mail", queueing_lock="sweep")
     async def sweep(timestamp: int) -> None:
         await queue_owed_work(queue)
+
+    @app.periodic(cron=FIXITY_CRON)
+    @app.task(name="verify_vault_share", queue="files", queueing_lock="verify_vault_share")
+    async def verify_vault_share(timestamp: int) -> None:
+        day = datetime.datetime.fromtimestamp(timestamp, datetime.UTC).date()
+        await fixity.verify(ctx, share=fixity.share_of_day(day))
 
     @app.periodic(cron=REMINDER_CRON)
     @app.task(name="remind_referrals", queue="mail", queueing_lock="remind_referrals")

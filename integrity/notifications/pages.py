@@ -39,6 +39,10 @@ MESSAGES = {
         "An institution's answer to a referral is due soon: %(reference)s"
     ),
     NotificationKind.referral_overdue: N_("An institution's answer to a referral is overdue: %(reference)s"),
+    NotificationKind.fixity_failed: N_(
+        "Stored files failed the fixity check, starting with those of %(reference)s: "
+        "run integrity vault verify"
+    ),
 }
 
 PATH = "/app/notifications"

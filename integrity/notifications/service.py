@@ -37,6 +37,9 @@ SUBJECTS = {
     ),
     NotificationKind.referral_due_soon: "An institution's answer to a referral is due soon: {reference}",
     NotificationKind.referral_overdue: "An institution's answer to a referral is overdue: {reference}",
+    NotificationKind.fixity_failed: (
+        "Stored files failed the fixity check, starting with those of {reference}: run integrity vault verify"
+    ),
 }
 
 

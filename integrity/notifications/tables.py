@@ -25,6 +25,8 @@ class NotificationKind(enum.StrEnum):
     #: An institution's answer to a referral of the case is due soon, or is overdue.
     referral_due_soon = "referral_due_soon"
     referral_overdue = "referral_overdue"
+    #: For the admins: stored files of the case (and maybe others) failed a fixity check.
+    fixity_failed = "fixity_failed"
 
 
 class EmailState(enum.StrEnum):

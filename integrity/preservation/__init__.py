@@ -1,0 +1,1 @@
+"""Preservation: keeping evidence intact, and provably so (fixity checks of the vault)."""
