@@ -51,6 +51,7 @@ from integrity.jobs import tasks as jobs
 from integrity.notifications.controller import NotificationController
 from integrity.notifications.pages import NotificationPages, count_unread
 from integrity.preservation import fixity
+from integrity.preservation.controller import ExportController
 from integrity.publication import filecheck
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
@@ -105,6 +106,7 @@ API_CONTROLLERS = [
     PublicCustodyController,
     ReferralKindController,
     ReferralController,
+    ExportController,
     ReplyController,
 ]
 

@@ -280,6 +280,37 @@ def cmd_vault_verify(args: argparse.Namespace, settings: Settings) -> int:
     return _run(go())
 
 
+def cmd_export_case(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the package of an approved export of case REF to the recipient; exit 2 saying an
+    approval is needed when there is none."""
+    from integrity.context import ServiceContext
+    from integrity.custody.signing import load_or_create_signer
+    from integrity.preservation import exports
+    from integrity.vault import Keyring, Vault
+    from integrity.vault.backends import build_backend
+
+    async def go() -> int:
+        await _open_database(settings)
+        try:
+            export = await exports.approved_export(args.reference, args.recipient)
+        except IntegrityError as exc:
+            print(f"export-case: {exc.detail}", file=sys.stderr)
+            return 2
+        signer = load_or_create_signer(
+            settings.signing_key_file, generated_in_data_dir=settings.keys_generated_in_data_dir
+        )
+        vault = Vault(build_backend(settings), Keyring.load_or_create(settings))
+        try:
+            ctx = ServiceContext(vault=vault, signer=signer, settings=settings)
+            digest = await exports.write_package(ctx, export, Path(args.out), actor_id=None)
+        finally:
+            await vault.aclose()
+        print(f"package written to {args.out}: SHA-256 {digest}")
+        return 0
+
+    return _run(go())
+
+
 async def _key_action(settings: Settings, action: str, details: dict[str, object]) -> None:
     """Put a key action on record in the custody log (the operator, on the server, is the actor)."""
     from integrity.custody import service as custody
@@ -537,6 +568,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="also check that the log still holds what this checkpoint (kept outside the platform) signed",
     )
     verify.set_defaults(handler=cmd_custody_verify)
+
+    export_case = sub.add_parser(
+        "export-case", help="write the court-ready package of an approved export of a case"
+    )
+    export_case.add_argument("reference", help="the case's reference (PR-2026-0001)")
+    export_case.add_argument(
+        "--recipient", required=True, help="the age public key the export was approved for"
+    )
+    export_case.add_argument("--out", required=True, help="the file to write (an age-encrypted tar)")
+    export_case.set_defaults(handler=cmd_export_case)
 
     vault = sub.add_parser("vault", help="the encrypted store of evidence")
     vault_sub = vault.add_subparsers(dest="vault_command", required=True, metavar="ACTION")

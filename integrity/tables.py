@@ -23,6 +23,7 @@ def all_tables() -> list[type[Table]]:
     )
     from integrity.custody.tables import Checkpoint, CustodyEntry, CustodyNode
     from integrity.notifications.tables import Notification
+    from integrity.preservation.tables import CaseExport
     from integrity.publication.tables import (
         AttachmentDecision,
         CopyRequest,
@@ -79,4 +80,5 @@ def all_tables() -> list[type[Table]]:
         Referral,
         ReferralAnswer,
         Reply,
+        CaseExport,
     ]

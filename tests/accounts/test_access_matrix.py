@@ -438,6 +438,43 @@ async def page_referral_files(world: World) -> Req:
     )
 
 
+MATRIX_RECIPIENT = "age1tyxrvavts6jkgsjf62dwcw2qau7tu0ux8zm4lygjpn8wyj9hfvcsvkn0am"
+
+
+async def export_of_case(world: World, *, approved: bool) -> tuple[str, str]:
+    """A submitted case of `member` with an export asked for by another editor than the matrix's
+    (approved by the matrix's editor when `approved`); (case id, export id)."""
+    from integrity.accounts.members import principal_from
+    from integrity.context import provide_service_context
+    from integrity.preservation import exports
+
+    case_id, _ = await owners_case(world, submitted=True)
+    ctx = provide_service_context(world.accounts.app.state)
+    other = await world.accounts.create("editor")
+    row = await Member.objects().where(Member.id == other.id).first()
+    assert row is not None
+    asker = principal_from(row, via="session", credential_id=row.id, signer=world.accounts.app.state.signer)
+    made = await exports.request_export(ctx, asker, uuid.UUID(case_id), MATRIX_RECIPIENT)
+    if approved:
+        await exports.approve_export(ctx, await world.principal("editor"), uuid.UUID(case_id), made.id)
+    return case_id, str(made.id)
+
+
+async def export_request(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/api/v1/cases/{case_id}/exports", json={"recipient": MATRIX_RECIPIENT})
+
+
+async def export_approve(world: World) -> Req:
+    case_id, export_id = await export_of_case(world, approved=False)
+    return Req(path=f"/api/v1/cases/{case_id}/exports/{export_id}/approve")
+
+
+async def export_package(world: World) -> Req:
+    case_id, export_id = await export_of_case(world, approved=True)
+    return Req(path=f"/api/v1/cases/{case_id}/exports/{export_id}/package")
+
+
 REFERRAL_FORM = {
     "kind": "information_request",
     "institution_name": "Opština Matrica",
@@ -1105,6 +1142,17 @@ MATRIX: dict[str, Entry] = {
     # Multipart: without a session, the CSRF check (which reads the form) answers first.
     "POST /api/v1/cases/{case_id:uuid}/referrals/{referral_id:uuid}/files": Entry(
         case_team(201, member=403) | {"anonymous": 403}, referral_files
+    ),
+    # exports: editors only (the owner reads the case but is refused); the package goes to the
+    # editors who asked for and approved it.
+    "POST /api/v1/cases/{case_id:uuid}/exports": Entry(
+        case_team(201, member=403, reviewer=403), export_request
+    ),
+    "POST /api/v1/cases/{case_id:uuid}/exports/{export_id:uuid}/approve": Entry(
+        case_team(200, member=403, reviewer=403), export_approve
+    ),
+    "GET /api/v1/cases/{case_id:uuid}/exports/{export_id:uuid}/package": Entry(
+        case_team(200, member=403, reviewer=403), export_package
     ),
     "POST /api/v1/actors/{actor_id:uuid}/merge": Entry(logged_in(403, editor=200), actor_merge),
     # publication: the review team only; the submitter reads the case but is refused (403)

@@ -1,0 +1,104 @@
+"""Exports on the API (API.md "Second wave (issues 14 and 15)"): an editor asks for a case's
+package for a recipient, another approves it, and either of them gets the package."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import msgspec
+from litestar import Controller, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from integrity.cases.tables import Case
+from integrity.context import ServiceContext, provide_service_context
+from integrity.preservation import exports
+from integrity.security.guards import Principal, requires_login
+
+
+class ExportIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: The recipient's age X25519 public key (age1...): only its holder can open the package.
+    recipient: str
+
+
+class ExportOut(msgspec.Struct):
+    id: uuid.UUID
+    status: str
+
+
+class ExportController(Controller):
+    path = "/api/v1/cases/{case_id:uuid}/exports"
+    tags = ["preservation"]
+    guards = [requires_login]
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
+
+    @post("/", operation_id="request_export", status_code=HTTP_201_CREATED)
+    async def request(
+        self,
+        case_id: FromPath[uuid.UUID],
+        data: JSONBody[ExportIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> ExportOut:
+        made = await exports.request_export(ctx, principal, case_id, data.recipient)
+        return ExportOut(id=made.id, status=made.status)
+
+    @post("/{export_id:uuid}/approve", operation_id="approve_export", status_code=HTTP_200_OK)
+    async def approve(
+        self,
+        case_id: FromPath[uuid.UUID],
+        export_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> ExportOut:
+        made = await exports.approve_export(ctx, principal, case_id, export_id)
+        return ExportOut(id=made.id, status=made.status)
+
+    @get(
+        "/{export_id:uuid}/package",
+        operation_id="export_package",
+        media_type="application/octet-stream",
+        description="The approved export: an age-encrypted POSIX tar holding one folder, the BagIt bag.",
+    )
+    async def package(
+        self,
+        case_id: FromPath[uuid.UUID],
+        export_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Stream:
+        folder = Path(tempfile.mkdtemp(prefix="integrity-package-"))
+        out = folder / "package.tar.age"
+        try:
+            digest = await exports.package_for(ctx, principal, case_id, export_id, out)
+        except BaseException:
+            await anyio.to_thread.run_sync(shutil.rmtree, folder, True)
+            raise
+        case = await Case.select(Case.reference).where(Case.id == case_id).first()
+        name = f"{case['reference'] if case else 'case'}.tar.age"
+        return Stream(
+            _read_then_remove(out),
+            status_code=HTTP_200_OK,
+            media_type="application/octet-stream",
+            headers={
+                "content-disposition": f'attachment; filename="{name}"',
+                "content-length": str((await anyio.Path(out).stat()).st_size),
+                "x-package-sha256": digest,
+            },
+        )
+
+
+async def _read_then_remove(path: Path) -> AsyncIterator[bytes]:
+    try:
+        async with await anyio.open_file(path, "rb") as stream:
+            while chunk := await stream.read(1 << 20):
+                yield chunk
+    finally:
+        await anyio.to_thread.run_sync(shutil.rmtree, path.parent, True)
