@@ -52,6 +52,7 @@ from integrity.notifications.controller import NotificationController
 from integrity.notifications.pages import NotificationPages, count_unread
 from integrity.preservation import fixity
 from integrity.preservation.controller import ExportController
+from integrity.preservation.pages import ExportPages
 from integrity.publication import filecheck
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
@@ -134,6 +135,7 @@ PAGES = Router(
         ReviewPages,
         PublicationPages,
         ReferralPages,
+        ExportPages,
         NotificationPages,
     ],
     include_in_schema=False,

@@ -118,6 +118,45 @@ async def request_export(
     return Export(id=export_id, status=ExportStatus.pending.value, recipient=key)
 
 
+@dataclass(frozen=True)
+class ExportItem:
+    """An export as the editors' page lists it."""
+
+    id: uuid.UUID
+    status: str
+    recipient: str
+    created_at: datetime.datetime
+    approved_at: datetime.datetime | None
+    asked_by_me: bool
+    approved_by_me: bool
+
+    @property
+    def recipient_sha256(self) -> str:
+        return fingerprint(self.recipient)
+
+
+async def list_exports(principal: Principal, case_id: uuid.UUID) -> list[ExportItem]:
+    """The case's exports, newest first (for an editor who may work on it)."""
+    await _editor_row(principal, case_id)
+    rows = (
+        await CaseExport.select()
+        .where(CaseExport.case == case_id)
+        .order_by(CaseExport.created_at, ascending=False)
+    )
+    return [
+        ExportItem(
+            id=row["id"],
+            status=row["status"],
+            recipient=row["recipient"],
+            created_at=row["created_at"],
+            approved_at=row["approved_at"],
+            asked_by_me=row["requested_by"] == principal.id,
+            approved_by_me=row["approved_by"] == principal.id,
+        )
+        for row in rows
+    ]
+
+
 async def _export_row(case_id: uuid.UUID, export_id: uuid.UUID) -> dict[str, Any]:
     row = await CaseExport.select().where((CaseExport.id == export_id) & (CaseExport.case == case_id)).first()
     if row is None:

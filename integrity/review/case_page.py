@@ -18,7 +18,7 @@ from integrity.review import actors
 from integrity.review import service as review
 from integrity.review.actors import SharedActorOut
 from integrity.security.guards import Principal
-from integrity.security.roles import REVIEW_TEAM
+from integrity.security.roles import EDITOR, REVIEW_TEAM
 from integrity.web.pages import page
 
 #: States in which a case has a public page.
@@ -65,6 +65,7 @@ async def case_page(principal: Principal, case: CaseOut, status_code: int = 200,
         drafting=team_view and case.status in DRAFT_STATES and not case.conflict_declared,
         redactable={a.id for a in case.attachments if redaction_kind(a.content_type)},
         linking=linking,
+        is_editor=team_view and principal.role == EDITOR,
         upload_accept=ACCEPT,
         actor_matches=matches,
         **context,

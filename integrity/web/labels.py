@@ -247,6 +247,17 @@ MESSAGES_BY_CODE = {
     "appeal_before_referral": N_("The appeal cannot have been sent before what it appeals."),
     "referral_closed": N_("The referral is closed."),
     "referral_not_found": N_("The case has no such referral."),
+    "document_role_unknown": N_("Choose what the documents are."),
+    "document_role_mismatch": N_("A document of an answer is the answer."),
+    "answer_not_found": N_("The referral has no such answer."),
+    # exports
+    "recipient_invalid": N_("The recipient's key is an age public key: it starts with age1."),
+    "editors_only": N_("Exports are asked for and approved by editors."),
+    "four_eyes_export": N_("Another editor approves the export: you asked for it."),
+    "export_approved": N_("The export is approved already."),
+    "export_not_approved": N_("The export waits for a second editor's approval."),
+    "export_not_found": N_("The case has no such export."),
+    "export_not_yours": N_("The package goes to the editors who asked for and approved it."),
     "case_submitted": N_("the case has been submitted: filed material can no longer change"),
     "autosave_too_large": N_(
         "The form is longer than a case can be: shorten the narrative before it is saved."

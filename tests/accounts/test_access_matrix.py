@@ -475,6 +475,22 @@ async def export_package(world: World) -> Req:
     return Req(path=f"/api/v1/cases/{case_id}/exports/{export_id}/package")
 
 
+async def page_export_request(world: World) -> Req:
+    from urllib.parse import urlencode
+
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(
+        path=f"/app/cases/{case_id}/exports",
+        content=urlencode({"recipient": MATRIX_RECIPIENT}).encode(),
+        headers=FORM,
+    )
+
+
+async def page_export_approve(world: World) -> Req:
+    case_id, export_id = await export_of_case(world, approved=False)
+    return Req(path=f"/app/cases/{case_id}/exports/{export_id}/approve", content=b"", headers=FORM)
+
+
 REFERRAL_FORM = {
     "kind": "information_request",
     "institution_name": "Opština Matrica",
@@ -1303,6 +1319,15 @@ MATRIX: dict[str, Entry] = {
     ),
     "POST /app/cases/{case_id:uuid}/referrals/{referral_id:uuid}/files": Entry(
         member_pages(403, reviewer=303, editor=303) | {"anonymous": 403}, page_referral_files
+    ),
+    "GET /app/cases/{case_id:uuid}/exports": Entry(
+        member_pages(403, editor=200), lambda world: page_in_review(world, "/exports")
+    ),
+    "POST /app/cases/{case_id:uuid}/exports": Entry(
+        member_pages(403, editor=303) | {"anonymous": 403}, page_export_request
+    ),
+    "POST /app/cases/{case_id:uuid}/exports/{export_id:uuid}/approve": Entry(
+        member_pages(403, editor=303) | {"anonymous": 403}, page_export_approve
     ),
     "GET /app/cases/{case_id:uuid}/publication": Entry(
         member_pages(403, reviewer=200, editor=200), page_publication
