@@ -51,8 +51,8 @@ from integrity.jobs import tasks as jobs
 from integrity.notifications.controller import NotificationController
 from integrity.notifications.pages import NotificationPages, count_unread
 from integrity.preservation import fixity
-from integrity.preservation.controller import ExportController
-from integrity.preservation.pages import ExportPages
+from integrity.preservation.controller import ExportController, HoldController
+from integrity.preservation.pages import ExportPages, HoldPages
 from integrity.publication import filecheck
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
@@ -108,6 +108,7 @@ API_CONTROLLERS = [
     ReferralKindController,
     ReferralController,
     ExportController,
+    HoldController,
     ReplyController,
 ]
 
@@ -136,6 +137,7 @@ PAGES = Router(
         PublicationPages,
         ReferralPages,
         ExportPages,
+        HoldPages,
         NotificationPages,
     ],
     include_in_schema=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -62,8 +63,35 @@ def test_every_app_variable_exists_in_the_settings() -> None:
 
 def test_compose_keeps_secrets_out_of_the_file() -> None:
     text = (ROOT / "compose.yaml").read_text()
-    for secret in ("POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD"):
+    for secret in ("POSTGRES_PASSWORD", "MINIO_ROOT_PASSWORD", "MINIO_APP_PASSWORD"):
         assert f"${{{secret}:?" in text
+
+
+def test_the_app_uses_its_own_s3_credentials_which_cannot_undo_object_lock() -> None:
+    services = load_compose()["services"]
+    app = services["app"]["environment"]
+    assert app["INTEGRITY_S3_ACCESS_KEY"] == "integrity-app"
+    assert "MINIO_ROOT" not in str(app["INTEGRITY_S3_SECRET_KEY"])
+    init = services["minio-init"]
+    policy = json.loads(init["environment"]["APP_POLICY"])
+    command = " ".join(init["command"])
+    assert "mc admin user add local integrity-app" in command and "policy attach" in command
+    actions = {action for statement in policy["Statement"] for action in statement["Action"]}
+    resources = {resource for statement in policy["Statement"] for resource in statement["Resource"]}
+    assert all(statement["Effect"] == "Allow" for statement in policy["Statement"])
+    # Only the evidence bucket, and nothing that removes a locked version or the lock itself.
+    assert resources == {"arn:aws:s3:::evidence", "arn:aws:s3:::evidence/*"}
+    assert {"s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:PutObject", "s3:GetObject"} <= actions
+    for forbidden in (
+        "s3:*",
+        "s3:BypassGovernanceRetention",
+        "s3:DeleteObjectVersion",
+        "s3:PutBucketObjectLockConfiguration",
+        "s3:PutBucketVersioning",
+        "s3:DeleteBucket",
+        "s3:PutBucketPolicy",
+    ):
+        assert forbidden not in actions, forbidden
 
 
 def test_dockerfile_copies_what_the_app_reads_and_installs_the_package(tmp_path: Path) -> None:

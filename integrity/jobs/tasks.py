@@ -21,7 +21,7 @@ from integrity.cases import filers
 from integrity.context import ServiceContext
 from integrity.jobs.queue import MAKE_COPY, READ_FILE, SEND_EMAIL, JobQueue
 from integrity.notifications import service as notifications
-from integrity.preservation import fixity
+from integrity.preservation import fixity, holds
 from integrity.publication import copies, filecheck
 from integrity.referrals import reminders
 
@@ -79,6 +79,8 @@ def register(queue: JobQueue, ctx: ServiceContext) -> None:
     async def verify_vault_share(timestamp: int) -> None:
         day = datetime.datetime.fromtimestamp(timestamp, datetime.UTC).date()
         await fixity.verify(ctx, share=fixity.share_of_day(day))
+        # Files added to a held case since its hold was confirmed get the store's hold too.
+        await holds.reapply(ctx)
 
     @app.periodic(cron=REMINDER_CRON)
     @app.task(name="remind_referrals", queue="mail", queueing_lock="remind_referrals")

@@ -3,6 +3,7 @@ package for a recipient, another approves it, and either of them gets the packag
 
 from __future__ import annotations
 
+import builtins
 import shutil
 import tempfile
 import uuid
@@ -19,7 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from integrity.cases.tables import Case
 from integrity.context import ServiceContext, provide_service_context
-from integrity.preservation import exports
+from integrity.preservation import exports, holds
 from integrity.security.guards import Principal, requires_login
 
 
@@ -102,3 +103,69 @@ async def _read_then_remove(path: Path) -> AsyncIterator[bytes]:
                 yield chunk
     finally:
         await anyio.to_thread.run_sync(shutil.rmtree, path.parent, True)
+
+
+class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
+    #: Why the case is held (kept sealed with the case's key).
+    reason: str
+
+
+class HoldOut(msgspec.Struct):
+    id: uuid.UUID
+    status: str
+    reason: str
+    #: How many of the case's stored objects the store holds under its legal hold, after a
+    #: confirmation (0 where the store has no object lock: the hold is the database's alone).
+    store_held: int | None = None
+
+
+def _hold_out(hold: holds.Hold) -> HoldOut:
+    return HoldOut(id=hold.id, status=hold.status, reason=hold.reason, store_held=hold.store_held)
+
+
+class HoldController(Controller):
+    """Legal holds (API.md "Second wave (issues 14 and 15)"): two editors place one, two release it."""
+
+    path = "/api/v1/cases/{case_id:uuid}/holds"
+    tags = ["preservation"]
+    guards = [requires_login]
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
+
+    @post("/", operation_id="request_hold", status_code=HTTP_201_CREATED)
+    async def request(
+        self,
+        case_id: FromPath[uuid.UUID],
+        data: JSONBody[HoldIn],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> HoldOut:
+        return _hold_out(await holds.request_hold(ctx, principal, case_id, data.reason))
+
+    @get("/", operation_id="list_holds")
+    async def list(
+        self,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> builtins.list[HoldOut]:
+        return [_hold_out(hold) for hold in await holds.list_holds(ctx, principal, case_id)]
+
+    @post("/{hold_id:uuid}/confirm", operation_id="confirm_hold", status_code=HTTP_200_OK)
+    async def confirm(
+        self,
+        case_id: FromPath[uuid.UUID],
+        hold_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> HoldOut:
+        return _hold_out(await holds.confirm(ctx, principal, case_id, hold_id))
+
+    @post("/{hold_id:uuid}/release", operation_id="release_hold", status_code=HTTP_200_OK)
+    async def release(
+        self,
+        case_id: FromPath[uuid.UUID],
+        hold_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> HoldOut:
+        return _hold_out(await holds.release(ctx, principal, case_id, hold_id))

@@ -80,7 +80,7 @@ def _recipient(text: str) -> str:
     return recipient
 
 
-async def _editor_row(principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
+async def editor_row(principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
     row = await load_case_row(principal, case_id)
     if principal.role != EDITOR:
         raise Forbidden("exports are asked for and approved by editors", code="editors_only")
@@ -98,7 +98,7 @@ async def request_export(
 ) -> Export:
     """An editor asks for the case's package for ``recipient``; nothing is made until another
     editor approves."""
-    await _editor_row(principal, case_id)
+    await editor_row(principal, case_id)
     key = _recipient(recipient)
     export_id = uuid.uuid4()
     async with db.transaction():
@@ -137,7 +137,7 @@ class ExportItem:
 
 async def list_exports(principal: Principal, case_id: uuid.UUID) -> list[ExportItem]:
     """The case's exports, newest first (for an editor who may work on it)."""
-    await _editor_row(principal, case_id)
+    await editor_row(principal, case_id)
     rows = (
         await CaseExport.select()
         .where(CaseExport.case == case_id)
@@ -168,7 +168,7 @@ async def approve_export(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, export_id: uuid.UUID
 ) -> Export:
     """A second editor approves the export (four eyes: not the one who asked)."""
-    await _editor_row(principal, case_id)
+    await editor_row(principal, case_id)
     row = await _export_row(case_id, export_id)
     if row["requested_by"] == principal.id:
         raise WrongState(
@@ -199,7 +199,7 @@ async def package_for(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, export_id: uuid.UUID, out: Path
 ) -> str:
     """Write the approved export's package to ``out`` (for one of the two editors); its SHA-256."""
-    await _editor_row(principal, case_id)
+    await editor_row(principal, case_id)
     row = await _export_row(case_id, export_id)
     if principal.id not in (row["requested_by"], row["approved_by"]):
         raise Forbidden(

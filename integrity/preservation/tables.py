@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 
-from piccolo.columns import UUID, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import UUID, Bytea, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -31,3 +31,35 @@ class CaseExport(Table, tablename="case_export"):
     created_at = Timestamptz(default=TimestamptzNow())
     approved_at = Timestamptz(null=True, default=None)
     custody_seq = Integer()
+
+
+class HoldStatus(enum.StrEnum):
+    #: Asked for by one editor; not yet a hold.
+    pending = "pending"
+    #: Confirmed by another editor: nothing of the case may be deleted, shredded or expire.
+    active = "active"
+    #: Its release asked for; still a hold until another editor confirms the release.
+    releasing = "releasing"
+    released = "released"
+
+
+#: The statuses in which a hold holds.
+HOLDING = (HoldStatus.active.value, HoldStatus.releasing.value)
+
+
+class LegalHold(Table, tablename="legal_hold"):
+    """A legal hold on a case, placed and released by two editors each time (the reason sealed
+    with the case's key). While it holds, the case's stored objects carry the store's legal hold
+    too, where the bucket has object lock."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    case = ForeignKey(references=Case, on_delete=OnDelete.restrict, index=True)
+    reason_sealed = Bytea()
+    status = Varchar(length=12, default=HoldStatus.pending.value)
+    requested_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+    confirmed_by = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True, default=None)
+    release_requested_by = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True, default=None)
+    released_by = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    active_at = Timestamptz(null=True, default=None)
+    released_at = Timestamptz(null=True, default=None)

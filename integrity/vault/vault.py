@@ -325,6 +325,16 @@ class Vault:
         await self.backend.delete(object_name(blob_id))
         log.info("vault delete: blob=%s", blob_id)
 
+    async def set_legal_hold(self, blob: BlobRef, on: bool) -> bool:
+        """Put the store's legal hold on the blob's object, or lift it; False where the store has no
+        object lock (the hold then lives in the database only)."""
+        if not is_blob_id(blob.blob_id):
+            raise Invalid("not a blob id", code="blob_id_invalid")
+        return await self.backend.set_legal_hold(object_name(blob.blob_id), on)
+
+    async def legal_hold(self, blob: BlobRef) -> bool:
+        return await self.backend.legal_hold(object_name(blob.blob_id))
+
     async def exists(self, blob: BlobRef | str) -> bool:
         blob_id = blob if isinstance(blob, str) else blob.blob_id
         if not is_blob_id(blob_id):

@@ -250,6 +250,12 @@ MESSAGES_BY_CODE = {
     "document_role_unknown": N_("Choose what the documents are."),
     "document_role_mismatch": N_("A document of an answer is the answer."),
     "answer_not_found": N_("The referral has no such answer."),
+    # legal holds
+    "four_eyes_hold": N_("Another editor confirms this step: you asked for it."),
+    "hold_not_waiting": N_("Nothing of this hold waits for a confirmation."),
+    "hold_not_active": N_("Only an active hold can be released."),
+    "hold_not_found": N_("The case has no such hold."),
+    "legal_hold": N_("The case is under legal hold: nothing of it may be deleted."),
     # exports
     "recipient_invalid": N_("The recipient's key is an age public key: it starts with age1."),
     "editors_only": N_("Exports are asked for and approved by editors."),
@@ -507,6 +513,13 @@ REFERRAL_STATUSES = {
     "closed": N_("closed"),
 }
 REFERRAL_MADE_BY = {"network": N_("by the network"), "member": N_("by the member who filed the case")}
+#: Legal holds (``integrity.preservation.holds``).
+HOLD_STATUSES = {
+    "pending": N_("Asked for: waiting for a second editor"),
+    "active": N_("Holding"),
+    "releasing": N_("Holding: its release waits for a second editor"),
+    "released": N_("Released"),
+}
 REFERRAL_DOCUMENTS = {
     "sent": N_("the document sent"),
     "delivery_proof": N_("the proof of delivery"),
@@ -527,6 +540,7 @@ TEMPLATE_GLOBALS = {
     "referral_status_label": _label(REFERRAL_STATUSES),
     "referral_made_by_label": _label(REFERRAL_MADE_BY),
     "referral_document_label": _label(REFERRAL_DOCUMENTS),
+    "hold_status_label": _label(HOLD_STATUSES),
     "referral_kind_name": referral_kind_name,
     "status_label": _label(CASE_STATUSES),
     "waiting_label": _label(WAITING_STEPS),

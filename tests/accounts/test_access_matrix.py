@@ -460,6 +460,44 @@ async def export_of_case(world: World, *, approved: bool) -> tuple[str, str]:
     return case_id, str(made.id)
 
 
+async def another_editor(world: World) -> Any:
+    from integrity.accounts.members import principal_from
+
+    other = await world.accounts.create("editor")
+    row = await Member.objects().where(Member.id == other.id).first()
+    assert row is not None
+    return principal_from(row, via="session", credential_id=row.id, signer=world.accounts.app.state.signer)
+
+
+async def hold_of_case(world: World, *, active: bool) -> tuple[str, str]:
+    """A submitted case of `member` with a hold another editor asked for (confirmed by a third
+    when `active`); (case id, hold id)."""
+    from integrity.context import provide_service_context
+    from integrity.preservation import holds
+
+    case_id, _ = await owners_case(world, submitted=True)
+    ctx = provide_service_context(world.accounts.app.state)
+    made = await holds.request_hold(ctx, await another_editor(world), uuid.UUID(case_id), "Sudski postupak.")
+    if active:
+        await holds.confirm(ctx, await another_editor(world), uuid.UUID(case_id), made.id)
+    return case_id, str(made.id)
+
+
+async def hold_request(world: World) -> Req:
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(path=f"/api/v1/cases/{case_id}/holds", json={"reason": "Sudski postupak."})
+
+
+async def hold_confirm(world: World) -> Req:
+    case_id, hold_id = await hold_of_case(world, active=False)
+    return Req(path=f"/api/v1/cases/{case_id}/holds/{hold_id}/confirm")
+
+
+async def hold_release(world: World) -> Req:
+    case_id, hold_id = await hold_of_case(world, active=True)
+    return Req(path=f"/api/v1/cases/{case_id}/holds/{hold_id}/release")
+
+
 async def export_request(world: World) -> Req:
     case_id, _ = await owners_case(world, submitted=True)
     return Req(path=f"/api/v1/cases/{case_id}/exports", json={"recipient": MATRIX_RECIPIENT})
@@ -489,6 +527,22 @@ async def page_export_request(world: World) -> Req:
 async def page_export_approve(world: World) -> Req:
     case_id, export_id = await export_of_case(world, approved=False)
     return Req(path=f"/app/cases/{case_id}/exports/{export_id}/approve", content=b"", headers=FORM)
+
+
+async def page_hold_request(world: World) -> Req:
+    from urllib.parse import urlencode
+
+    case_id, _ = await owners_case(world, submitted=True)
+    return Req(
+        path=f"/app/cases/{case_id}/holds",
+        content=urlencode({"reason": "Sudski postupak."}).encode(),
+        headers=FORM,
+    )
+
+
+async def page_hold_step(world: World, step: str) -> Req:
+    case_id, hold_id = await hold_of_case(world, active=step == "release")
+    return Req(path=f"/app/cases/{case_id}/holds/{hold_id}/{step}", content=b"", headers=FORM)
 
 
 REFERRAL_FORM = {
@@ -1167,6 +1221,14 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/cases/{case_id:uuid}/exports/{export_id:uuid}/approve": Entry(
         case_team(200, member=403, reviewer=403), export_approve
     ),
+    "POST /api/v1/cases/{case_id:uuid}/holds": Entry(case_team(201, member=403, reviewer=403), hold_request),
+    "GET /api/v1/cases/{case_id:uuid}/holds": Entry(case_team(200, member=403, reviewer=403), hold_request),
+    "POST /api/v1/cases/{case_id:uuid}/holds/{hold_id:uuid}/confirm": Entry(
+        case_team(200, member=403, reviewer=403), hold_confirm
+    ),
+    "POST /api/v1/cases/{case_id:uuid}/holds/{hold_id:uuid}/release": Entry(
+        case_team(200, member=403, reviewer=403), hold_release
+    ),
     "GET /api/v1/cases/{case_id:uuid}/exports/{export_id:uuid}/package": Entry(
         case_team(200, member=403, reviewer=403), export_package
     ),
@@ -1328,6 +1390,18 @@ MATRIX: dict[str, Entry] = {
     ),
     "POST /app/cases/{case_id:uuid}/exports/{export_id:uuid}/approve": Entry(
         member_pages(403, editor=303) | {"anonymous": 403}, page_export_approve
+    ),
+    "GET /app/cases/{case_id:uuid}/holds": Entry(
+        member_pages(403, editor=200), lambda world: page_in_review(world, "/holds")
+    ),
+    "POST /app/cases/{case_id:uuid}/holds": Entry(
+        member_pages(403, editor=303) | {"anonymous": 403}, page_hold_request
+    ),
+    "POST /app/cases/{case_id:uuid}/holds/{hold_id:uuid}/confirm": Entry(
+        member_pages(403, editor=303) | {"anonymous": 403}, lambda world: page_hold_step(world, "confirm")
+    ),
+    "POST /app/cases/{case_id:uuid}/holds/{hold_id:uuid}/release": Entry(
+        member_pages(403, editor=303) | {"anonymous": 403}, lambda world: page_hold_step(world, "release")
     ),
     "GET /app/cases/{case_id:uuid}/publication": Entry(
         member_pages(403, reviewer=200, editor=200), page_publication

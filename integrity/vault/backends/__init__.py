@@ -86,6 +86,16 @@ class Backend(Protocol):
         """A one-line description if the store answers; `StorageUnavailable` otherwise."""
         ...
 
+    async def set_legal_hold(self, name: str, on: bool) -> bool:
+        """Put an object-lock legal hold on the object, or lift it; False where the store cannot
+        hold objects (a local folder, a bucket without object lock): the hold is then the
+        database's alone."""
+        ...
+
+    async def legal_hold(self, name: str) -> bool:
+        """Whether the store holds the object under a legal hold."""
+        ...
+
 
 def build_backend(settings: Settings) -> Backend:
     """The backend `INTEGRITY_STORAGE` names (not started)."""

@@ -57,6 +57,13 @@ class LocalBackend:
             raise ValueError("not a vault object name")
         return self.root / name
 
+    async def set_legal_hold(self, name: str, on: bool) -> bool:
+        # A folder has no object lock: the platform's own rows keep the hold.
+        return False
+
+    async def legal_hold(self, name: str) -> bool:
+        return False
+
     async def start(self) -> None:
         await self._run(self._start)
 

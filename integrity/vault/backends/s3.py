@@ -289,6 +289,32 @@ class S3Backend:
                 await self._remove_after_failure(name)
             raise
 
+    async def set_legal_hold(self, name: str, on: bool) -> bool:
+        """An object-lock legal hold: while it is on, the object's version cannot be deleted or
+        overwritten by anyone, whatever their credentials' other rights (a DELETE only adds a
+        delete marker)."""
+        if not self._object_lock:
+            return False
+        call = self._client.enable_object_legal_hold if on else self._client.disable_object_legal_hold
+        await self._call(call, bucket_name=self.bucket, object_name=name)
+        return True
+
+    async def legal_hold(self, name: str) -> bool:
+        if not self._object_lock:
+            return False
+
+        def probe() -> bool:
+            try:
+                return bool(
+                    self._client.is_object_legal_hold_enabled(bucket_name=self.bucket, object_name=name)
+                )
+            except S3Error as exc:
+                if exc.code == "NoSuchObjectLegalHold":  # never held: some servers say so this way
+                    return False
+                raise
+
+        return await self._call(probe)
+
     async def _remove_after_failure(self, name: str) -> None:
         """Best effort, and brief: the store is likely the thing that failed. `reconcile` is the net."""
         with anyio.move_on_after(CLEANUP_TIMEOUT):
