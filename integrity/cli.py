@@ -311,6 +311,55 @@ def cmd_export_case(args: argparse.Namespace, settings: Settings) -> int:
     return _run(go())
 
 
+def cmd_restore_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Prove a backup: on the database and store it was restored into (scratch ones), with the key
+    files kept offline, verify the custody log and read back every stored file. Reads only."""
+    import dataclasses
+
+    from integrity.context import ServiceContext
+    from integrity.custody.service import verify_log
+    from integrity.custody.signing import load_or_create_signer, load_trusted_keys
+    from integrity.preservation import fixity
+    from integrity.settings import DatabaseSettings
+    from integrity.vault import Keyring, Vault
+    from integrity.vault.backends import build_backend
+
+    restored = dataclasses.replace(
+        settings,
+        database=DatabaseSettings(url=args.database_url),
+        data_dir=Path(args.data_dir).absolute() if args.data_dir else settings.data_dir,
+        s3=dataclasses.replace(settings.s3, bucket=args.s3_bucket) if args.s3_bucket else settings.s3,
+    )
+    if not restored.keyring_file.exists():
+        raise IntegrityError(
+            f"no key ring at {restored.keyring_file}: set INTEGRITY_KEYRING_FILE to the kept copy"
+        )
+
+    async def go() -> int:
+        await _open_database(restored)
+        log_report = await verify_log(load_trusted_keys(restored.signing_key_file))
+        for problem in log_report.problems:
+            print(f"restore-check FAILED: custody log: {problem}", file=sys.stderr)
+        signer = load_or_create_signer(restored.signing_key_file, generated_in_data_dir=False)
+        vault = Vault(build_backend(restored), Keyring.load(restored.keyring_file))
+        try:
+            ctx = ServiceContext(vault=vault, signer=signer, settings=restored)
+            files = await fixity.verify(ctx, record=False)
+        finally:
+            await vault.aclose()
+        for failure in files.failures:
+            print(f"restore-check FAILED: {failure.subject} is {failure.problem}", file=sys.stderr)
+        if log_report.ok and files.ok:
+            print(
+                f"restore-check passed: custody log verified ({log_report.entries} entries), "
+                f"{files.checked} stored files read back ({files.bytes / 2**20:.1f} MiB)"
+            )
+            return 0
+        return 2
+
+    return _run(go())
+
+
 async def _key_action(settings: Settings, action: str, details: dict[str, object]) -> None:
     """Put a key action on record in the custody log (the operator, on the server, is the actor)."""
     from integrity.custody import service as custody
@@ -323,13 +372,21 @@ async def _key_action(settings: Settings, action: str, details: dict[str, object
 
 
 def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    from integrity.vault import rotate_keys
+    from integrity.vault import Keyring, retire_key, rotate_keys
 
     async def go() -> int:
         await _open_database(settings)  # also registers every domain's stored keys
         report = await rotate_keys(settings)
         await _key_action(settings, "key.kek_rotated", {"summary": report.summary()[:200]})
         print(report.summary())
+        if args.retire_previous:
+            # Every older key out of the ring: a database backup taken before (which still holds
+            # shredded cases' wrapped keys) can no longer be opened with this ring.
+            ring = Keyring.load(settings.keyring_file)
+            for key_id in [k for k in ring.key_ids if k != ring.active_id]:
+                retired = await retire_key(settings, key_id)
+                await _key_action(settings, "key.kek_retired", {"key_id": key_id})
+                print(retired.summary())
         return 0
 
     return _run(go())
@@ -522,6 +579,11 @@ def build_parser() -> argparse.ArgumentParser:
     rotate = keys_sub.add_parser(
         "rotate", help="add a new active key and re-wrap every stored data key (no object is rewritten)"
     )
+    rotate.add_argument(
+        "--retire-previous",
+        action="store_true",
+        help="then retire every older key, so backups of the database taken before cannot be opened",
+    )
     rotate.set_defaults(handler=cmd_keys_rotate)
     rotate_signing = keys_sub.add_parser(
         "rotate-signing",
@@ -578,6 +640,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_case.add_argument("--out", required=True, help="the file to write (an age-encrypted tar)")
     export_case.set_defaults(handler=cmd_export_case)
+
+    restore_check = sub.add_parser(
+        "restore-check",
+        help="prove a backup: verify the custody log and every stored file of a restored copy",
+    )
+    restore_check.add_argument(
+        "--database-url", required=True, help="the scratch database the dump went into"
+    )
+    restore_check.add_argument("--data-dir", help="the restored data folder (local storage)")
+    restore_check.add_argument("--s3-bucket", help="the scratch bucket the mirror went into (S3 storage)")
+    restore_check.set_defaults(handler=cmd_restore_check)
 
     vault = sub.add_parser("vault", help="the encrypted store of evidence")
     vault_sub = vault.add_subparsers(dest="vault_command", required=True, metavar="ACTION")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -9,10 +10,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from integrity.cases.tables import Attachment, Case
 from integrity.custody import service as custody
+from integrity.errors import ConfigurationError
 from integrity.publication import case_files, search
 from integrity.settings import Settings
+from integrity.vault import Keyring
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -131,6 +136,20 @@ async def test_demo_data_then_rotation_reconcile_and_verify(settings: Settings, 
     verified = run_cli(settings, "custody", "verify")
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("custody log verified:")
+
+    # One step to leave a database backup taken now unreadable: rotate, and retire every older key.
+    backup = {row["id"]: row for row in await Attachment.select()}
+    two_step = run_cli(settings, "keys", "rotate", "--retire-previous")
+    assert two_step.returncode == 0, two_step.stderr
+    assert two_step.stdout.count(" retired;") == 2  # the seed's key and the first rotation's
+    ring = json.loads(settings.keyring_file.read_text())
+    assert len(ring["keys"]) == 1
+    ring_now = Keyring.load(settings.keyring_file)
+    for row in backup.values():
+        with pytest.raises(ConfigurationError):  # the backup's wrapped key names a retired key
+            ring_now.unwrap(bytes(row["wrapped_key"]), row["key_id"])
+    assert run_cli(settings, "vault", "verify").returncode == 0  # what is live still opens
+    assert run_cli(settings, "custody", "verify").returncode == 0
 
 
 async def test_reconcile_reports_a_row_whose_object_is_gone(settings: Settings, engine: object) -> None:

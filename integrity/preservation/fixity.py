@@ -138,10 +138,14 @@ async def _problem(
 
 
 async def verify(
-    ctx: ServiceContext, *, share: tuple[int, int] | None = None, actor_id: str | None = None
+    ctx: ServiceContext,
+    *,
+    share: tuple[int, int] | None = None,
+    actor_id: str | None = None,
+    record: bool = True,
 ) -> FixityReport:
     """Check every stored file (or one share of them), record the run in the custody log, and
-    notify the admins of any failure."""
+    notify the admins of any failure (unless ``record`` is off: a restored backup is only read)."""
     report = FixityReport(share=share)
     async for key, case_id, subject, row in _rows(ctx):
         if not in_share(row["blob_id"], share):
@@ -151,7 +155,8 @@ async def verify(
         report.bytes += read
         if problem is not None:
             report.failures.append(Failure(subject=subject, case_id=case_id, problem=problem))
-    await _record(ctx, report, actor_id)
+    if record:
+        await _record(ctx, report, actor_id)
     return report
 
 
