@@ -52,7 +52,7 @@ from integrity.notifications.controller import NotificationController
 from integrity.notifications.pages import NotificationPages, count_unread
 from integrity.preservation import fixity
 from integrity.preservation.controller import ExportController, HoldController
-from integrity.preservation.pages import ExportPages, HoldPages
+from integrity.preservation.pages import PreservationPages
 from integrity.publication import filecheck
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
@@ -136,8 +136,7 @@ PAGES = Router(
         ReviewPages,
         PublicationPages,
         ReferralPages,
-        ExportPages,
-        HoldPages,
+        PreservationPages,
         NotificationPages,
     ],
     include_in_schema=False,
