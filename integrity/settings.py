@@ -47,8 +47,14 @@ KNOWN_VARIABLES = frozenset(
         "INTEGRITY_PUBLIC_CACHE_MB",
         "INTEGRITY_PUBLIC_CACHE_SECONDS",
         "INTEGRITY_REFERRAL_FOLLOW_UP",
+        "INTEGRITY_RETENTION",
     }
 )
+
+
+#: The statuses a case can be shredded from, and the days kept after entering them by default:
+#: withdrawn by the member, or rejected by the review team (never published).
+DEFAULT_RETENTION: dict[str, int] = {"withdrawn": 365, "rejected": 730}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +136,9 @@ class Settings:
     #: Days an institution is given to answer a referral where the law sets no deadline, by kind
     #: (``default`` for any other): ``INTEGRITY_REFERRAL_FOLLOW_UP="default=60,criminal_complaint=90"``.
     referral_follow_up: Mapping[str, int] = field(default_factory=lambda: {"default": 60})
+    #: Retention classes by status: days after a case entered the status before the queue's job
+    #: shreds it (``preservation.retention``): ``INTEGRITY_RETENTION="withdrawn=365,rejected=730"``.
+    retention: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RETENTION))
 
     @property
     def is_https(self) -> bool:
@@ -202,6 +211,7 @@ class Settings:
             jobs=_jobs(get("JOBS", "in-process").lower()),
             base_url_set=bool(get("BASE_URL", "").strip()),
             referral_follow_up=_follow_up(get("REFERRAL_FOLLOW_UP", "")),
+            retention=_retention(get("RETENTION", "")),
         )
 
 
@@ -287,6 +297,23 @@ def _follow_up(value: str) -> dict[str, int]:
             )
         intervals[kind.strip()] = number
     return intervals
+
+
+def _retention(value: str) -> dict[str, int]:
+    """``status=days`` pairs separated by commas, for the statuses in ``DEFAULT_RETENTION``."""
+    classes = dict(DEFAULT_RETENTION)
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        status, _, days = item.partition("=")
+        number = _parse_int("INTEGRITY_RETENTION", days.strip())
+        if status.strip() not in DEFAULT_RETENTION or not 1 <= number <= 36500:
+            raise ConfigurationError(
+                "INTEGRITY_RETENTION is status=days pairs separated by commas, for withdrawn and rejected "
+                "(1 to 36500 days)"
+            )
+        classes[status.strip()] = number
+    return classes
 
 
 def _parse_int(name: str, value: str) -> int:

@@ -23,7 +23,7 @@ def all_tables() -> list[type[Table]]:
     )
     from integrity.custody.tables import Checkpoint, CustodyEntry, CustodyNode
     from integrity.notifications.tables import Notification
-    from integrity.preservation.tables import CaseExport, LegalHold
+    from integrity.preservation.tables import CaseExport, LegalHold, ShreddedCase
     from integrity.publication.tables import (
         AttachmentDecision,
         CopyRequest,
@@ -82,4 +82,5 @@ def all_tables() -> list[type[Table]]:
         Reply,
         CaseExport,
         LegalHold,
+        ShreddedCase,
     ]

@@ -21,7 +21,7 @@ from integrity.cases import filers
 from integrity.context import ServiceContext
 from integrity.jobs.queue import MAKE_COPY, READ_FILE, SEND_EMAIL, JobQueue
 from integrity.notifications import service as notifications
-from integrity.preservation import fixity, holds
+from integrity.preservation import fixity, holds, retention
 from integrity.publication import copies, filecheck
 from integrity.referrals import reminders
 
@@ -38,6 +38,8 @@ SWEEP_CRON = "* * * * * */5"
 REMINDER_CRON = "*/10 * * * *"
 #: When the day's share of the stored files is read back and checked (``preservation.fixity``).
 FIXITY_CRON = "17 3 * * *"
+#: When the cases whose retention ran out are shredded (``preservation.retention``).
+RETENTION_CRON = "47 3 * * *"
 #: How often an idle worker asks the queue for jobs.
 POLL_SECONDS = 1.0
 #: How long stopping the workers waits for the jobs they run.
@@ -81,6 +83,11 @@ def register(queue: JobQueue, ctx: ServiceContext) -> None:
         await fixity.verify(ctx, share=fixity.share_of_day(day))
         # Files added to a held case since its hold was confirmed get the store's hold too.
         await holds.reapply(ctx)
+
+    @app.periodic(cron=RETENTION_CRON)
+    @app.task(name="shred_due", queue="files", queueing_lock="shred_due")
+    async def shred_due(timestamp: int) -> None:
+        await retention.shred_due(ctx)
 
     @app.periodic(cron=REMINDER_CRON)
     @app.task(name="remind_referrals", queue="mail", queueing_lock="remind_referrals")

@@ -63,3 +63,18 @@ class LegalHold(Table, tablename="legal_hold"):
     created_at = Timestamptz(default=TimestamptzNow())
     active_at = Timestamptz(null=True, default=None)
     released_at = Timestamptz(null=True, default=None)
+
+
+class ShreddedCase(Table, tablename="shredded_case"):
+    """What remains of a shredded case: that it existed, under which reference and status, when
+    and why it was shredded, and the custody entry that says so. Nothing of its content."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    #: The case's id, for the custody entries that name it (the case row itself is gone).
+    case_id = UUID(index=True)
+    reference = Varchar(length=20)
+    status = Varchar(length=20)
+    #: ``retention:<status>`` (its retention class ran out) or ``request`` (two editors asked).
+    reason = Varchar(length=60)
+    shredded_at = Timestamptz(default=TimestamptzNow())
+    custody_seq = Integer()

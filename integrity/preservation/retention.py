@@ -1,0 +1,155 @@
+"""Retention and shredding: a case is kept exactly as long as it should be, then destroyed.
+
+Retention classes are by status (``Settings.retention``: days after a case was withdrawn or
+rejected, never published). Each day the queue's job shreds the cases whose class ran out, unless
+a legal hold holds them (``holds``). Shredding a case destroys every wrapped data key of it (the
+case's own key, which sealed its texts, and each file's and copy's, all in the rows deleted with
+it) and removes its objects from the store; what remains is a tombstone row and the custody entry
+``case.shredded``, and the custody log itself, which never held content. A copy of the bucket taken
+before holds only ciphertext whose keys are gone; a copy of the database taken before still holds
+the wrapped keys, which `integrity keys rotate --retire-previous` makes useless (README).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from integrity import db
+from integrity.cases.tables import Attachment, Case, CaseActor, CaseStatus, Transition
+from integrity.context import ServiceContext
+from integrity.custody import service as custody
+from integrity.errors import NotFound, WrongState
+from integrity.notifications.tables import Notification
+from integrity.preservation.holds import is_held, refuse_if_held
+from integrity.preservation.tables import LegalHold, ShreddedCase
+from integrity.publication.tables import PublicCase, Rendition
+from integrity.referrals.tables import Referral, Reply
+from integrity.vault import SealedBlob
+
+log = logging.getLogger(__name__)
+
+#: The statuses a case is shredded from: it was closed without being published.
+SHREDDABLE = (CaseStatus.withdrawn.value, CaseStatus.rejected.value)
+
+
+@dataclass(frozen=True)
+class Due:
+    case_id: uuid.UUID
+    status: str
+    #: When the case entered its status.
+    since: datetime.datetime
+
+
+async def due_cases(ctx: ServiceContext, on: datetime.datetime) -> list[Due]:
+    """The cases whose retention class ran out by ``on`` and that no hold holds."""
+    due = []
+    for status, days in ctx.settings.retention.items():
+        for case in await Case.select(Case.id).where(Case.status == status):
+            entered = (
+                await Transition.select(Transition.at)
+                .where((Transition.case == case["id"]) & (Transition.to_status == status))
+                .order_by(Transition.at, ascending=False)
+                .first()
+            )
+            if entered is None:
+                continue
+            since = entered["at"] if entered["at"].tzinfo else entered["at"].replace(tzinfo=datetime.UTC)
+            if since + datetime.timedelta(days=days) <= on and not await is_held(case["id"]):
+                due.append(Due(case_id=case["id"], status=status, since=since))
+    return due
+
+
+async def shred_due(ctx: ServiceContext, on: datetime.datetime | None = None) -> int:
+    """The daily job: shred every case whose retention ran out; how many."""
+    moment = on or datetime.datetime.now(datetime.UTC)
+    shredded = 0
+    for due in await due_cases(ctx, moment):
+        try:
+            await shred_case(ctx, due.case_id, reason=f"retention:{due.status}")
+        except WrongState:
+            continue  # held, or changed, since it was found: left for another day
+        shredded += 1
+    if shredded:
+        log.info("retention: %d case(s) shredded", shredded)
+    return shredded
+
+
+def _blob(row: dict[str, Any]) -> SealedBlob:
+    return SealedBlob(
+        blob_id=row["blob_id"],
+        wrapped_key=bytes(row["wrapped_key"]),
+        key_id=row["key_id"],
+        size=int(row["size"]),
+        sha256=row["sha256"],
+    )
+
+
+async def shred_case(
+    ctx: ServiceContext, case_id: uuid.UUID, *, reason: str, actor_id: str | None = None
+) -> uuid.UUID:
+    """Destroy the case: its rows (and with them every wrapped key) in one transaction, with the
+    tombstone and the custody entry; then its objects. Refused (409) for a case that is not closed,
+    was published, or is held. Returns the tombstone's id."""
+    case = await Case.select(Case.id, Case.reference, Case.status).where(Case.id == case_id).first()
+    if case is None:
+        raise NotFound("no such case", code="case_not_found")
+    if case["status"] not in SHREDDABLE:
+        raise WrongState("only a withdrawn or rejected case is shredded", code="case_not_closed")
+    if await PublicCase.exists().where(PublicCase.case == case_id):
+        raise WrongState("a published case is not shredded: its publication stands", code="case_published")
+    await refuse_if_held(case_id, "shredded")
+    attachments = await Attachment.select().where(Attachment.case == case_id)
+    ids = [row["id"] for row in attachments] or [uuid.uuid4()]
+    renditions = await Rendition.select().where(Rendition.attachment.is_in(ids))
+    blobs = [_blob(row) for row in [*renditions, *attachments]]
+    tombstone = uuid.uuid4()
+    async with db.transaction():
+        await custody.lock_log()
+        current = await Case.select(Case.status).where(Case.id == case_id).first()
+        if current is None or current["status"] != case["status"]:
+            raise WrongState("the case changed while it was being shredded", code="case_changed")
+        await refuse_if_held(case_id, "shredded")
+        entry = await custody.append_entry(
+            ctx.signer,
+            actor_id=actor_id,
+            action="case.shredded",
+            subject=f"case:{case_id}",
+            details={
+                "reference": case["reference"],
+                "status": case["status"],
+                "reason": reason,
+                "files": len(attachments),
+                "copies": len(renditions),
+            },
+        )
+        await ShreddedCase.insert(
+            ShreddedCase(
+                id=tombstone,
+                case_id=case_id,
+                reference=case["reference"],
+                status=case["status"],
+                reason=reason,
+                custody_seq=entry.seq,
+            )
+        )
+        # Children whose foreign keys restrict first; the case's own delete cascades the rest
+        # (its categories, actors, transitions, comments, drafts, exports).
+        await Rendition.delete().where(Rendition.attachment.is_in(ids))
+        await Attachment.delete().where(Attachment.case == case_id)
+        await Reply.delete().where(Reply.case == case_id)
+        await Referral.delete().where(Referral.case == case_id)
+        await CaseActor.delete().where(CaseActor.case == case_id)
+        await LegalHold.delete().where(LegalHold.case == case_id)
+        await Notification.delete().where(Notification.case_id == case_id)
+        await Case.delete().where(Case.id == case_id)
+    # The keys are gone with the rows; the ciphertext goes too.
+    for blob in blobs:
+        try:
+            await ctx.vault.delete(blob)
+        except Exception:  # noqa: BLE001 - without its key the object is noise; reconcile removes it
+            log.warning("shredding: an object was not removed (reconcile removes it): blob=%s", blob.blob_id)
+    return tombstone
