@@ -23,7 +23,7 @@ def all_tables() -> list[type[Table]]:
     )
     from integrity.custody.tables import Checkpoint, CustodyEntry, CustodyNode
     from integrity.notifications.tables import Notification
-    from integrity.preservation.tables import CaseExport, LegalHold, ShreddedCase
+    from integrity.preservation.tables import CaseExport, LegalHold, ShreddedCase, ShredRequest
     from integrity.publication.tables import (
         AttachmentDecision,
         CopyRequest,
@@ -83,4 +83,5 @@ def all_tables() -> list[type[Table]]:
         CaseExport,
         LegalHold,
         ShreddedCase,
+        ShredRequest,
     ]

@@ -1,14 +1,24 @@
-"""What remains of a shredded case (``integrity.preservation.retention``)."""
+"""What remains of a shredded case, and requests to shred one early (``integrity.preservation.retention``)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import UUID, Integer, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import UUID, Bytea, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.defaults.uuid import UUID4
 from piccolo.columns.indexes import IndexMethod
+from piccolo.table import Table
 
 ID = "2026-12-19T00:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Tombstones of shredded cases"
+DESCRIPTION = "Tombstones of shredded cases; requests to shred early"
+
+
+class Case(Table, tablename="case_file", schema=None):
+    id = UUID(default=UUID4(), null=False, primary_key=True)
+
+
+class Member(Table, tablename="member", schema=None):
+    id = UUID(default=UUID4(), null=False, primary_key=True)
 
 
 def _params(**changes):
@@ -37,13 +47,37 @@ COLUMNS = [
 ]
 
 
+def _fk(table, on_delete, **changes):
+    return _params(
+        references=table, on_delete=on_delete, on_update=OnUpdate.cascade, target_column=None, **changes
+    )
+
+
+REQUEST_COLUMNS = [
+    ("id", UUID, _params(default=UUID4(), primary_key=True)),
+    ("case", ForeignKey, _fk(Case, OnDelete.cascade, index=True, default=None, null=True)),
+    ("reason_sealed", Bytea, _params(default=b"")),
+    ("requested_by", ForeignKey, _fk(Member, OnDelete.restrict, default=None, null=True)),
+    ("created_at", Timestamptz, _params(default=TimestamptzNow())),
+]
+
+
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="integrity", description=DESCRIPTION)
-    manager.add_table(class_name="ShreddedCase", tablename="shredded_case", schema=None, columns=None)
-    for name, column_class, params in COLUMNS:
+    for class_name, tablename, columns in [
+        ("ShreddedCase", "shredded_case", COLUMNS),
+        ("ShredRequest", "shred_request", REQUEST_COLUMNS),
+    ]:
+        _add(manager, class_name, tablename, columns)
+    return manager
+
+
+def _add(manager, class_name, tablename, columns):
+    manager.add_table(class_name=class_name, tablename=tablename, schema=None, columns=None)
+    for name, column_class, params in columns:
         manager.add_column(
-            table_class_name="ShreddedCase",
-            tablename="shredded_case",
+            table_class_name=class_name,
+            tablename=tablename,
             column_name=name,
             db_column_name=name,
             column_class_name=column_class.__name__,
@@ -51,4 +85,3 @@ async def forwards():
             params=params,
             schema=None,
         )
-    return manager

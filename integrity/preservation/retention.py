@@ -19,15 +19,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from integrity import db
+from integrity.cases.sealing import case_key
 from integrity.cases.tables import Attachment, Case, CaseActor, CaseStatus, Transition
+from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import NotFound, WrongState
 from integrity.notifications.tables import Notification
-from integrity.preservation.holds import is_held, refuse_if_held
-from integrity.preservation.tables import LegalHold, ShreddedCase
+from integrity.preservation.exports import editor_row
+from integrity.preservation.holds import MAX_REASON, is_held, refuse_if_held
+from integrity.preservation.tables import LegalHold, ShreddedCase, ShredRequest
 from integrity.publication.tables import PublicCase, Rendition
 from integrity.referrals.tables import Referral, Reply
+from integrity.security.guards import Principal
 from integrity.vault import SealedBlob
 
 log = logging.getLogger(__name__)
@@ -97,11 +101,7 @@ async def shred_case(
     case = await Case.select(Case.id, Case.reference, Case.status).where(Case.id == case_id).first()
     if case is None:
         raise NotFound("no such case", code="case_not_found")
-    if case["status"] not in SHREDDABLE:
-        raise WrongState("only a withdrawn or rejected case is shredded", code="case_not_closed")
-    if await PublicCase.exists().where(PublicCase.case == case_id):
-        raise WrongState("a published case is not shredded: its publication stands", code="case_published")
-    await refuse_if_held(case_id, "shredded")
+    await _shreddable(case_id, case["status"])
     attachments = await Attachment.select().where(Attachment.case == case_id)
     ids = [row["id"] for row in attachments] or [uuid.uuid4()]
     renditions = await Rendition.select().where(Rendition.attachment.is_in(ids))
@@ -153,3 +153,64 @@ async def shred_case(
         except Exception:  # noqa: BLE001 - without its key the object is noise; reconcile removes it
             log.warning("shredding: an object was not removed (reconcile removes it): blob=%s", blob.blob_id)
     return tombstone
+
+
+@dataclass(frozen=True)
+class ShredStep:
+    id: uuid.UUID
+    #: ``pending`` (waiting for a second editor) or ``shredded``.
+    status: str
+
+
+async def _shreddable(case_id: uuid.UUID, status: str) -> None:
+    if status not in SHREDDABLE:
+        raise WrongState("only a withdrawn or rejected case is shredded", code="case_not_closed")
+    if await PublicCase.exists().where(PublicCase.case == case_id):
+        raise WrongState("a published case is not shredded: its publication stands", code="case_published")
+    await refuse_if_held(case_id, "shredded")
+
+
+async def request_shredding(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, reason: str
+) -> ShredStep:
+    """An editor asks to shred a closed case before its retention runs out."""
+    case = await editor_row(principal, case_id)
+    await _shreddable(case_id, case["status"])
+    text = clean_text(reason, "reason", MAX_REASON)
+    request_id = uuid.uuid4()
+    async with db.transaction():
+        await custody.lock_log()
+        await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="case.shred_requested",
+            subject=f"case:{case_id}",
+            details={"request": str(request_id)},
+        )
+        await ShredRequest.insert(
+            ShredRequest(
+                id=request_id,
+                case=case_id,
+                reason_sealed=case_key(ctx, case).seal(f"shred:{request_id}", text),
+                requested_by=principal.id,
+            )
+        )
+    return ShredStep(id=request_id, status="pending")
+
+
+async def confirm_shredding(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, request_id: uuid.UUID
+) -> ShredStep:
+    """Another editor confirms: the case is shredded now."""
+    await editor_row(principal, case_id)
+    row = (
+        await ShredRequest.select()
+        .where((ShredRequest.id == request_id) & (ShredRequest.case == case_id))
+        .first()
+    )
+    if row is None:
+        raise NotFound("the case has no such request", code="shred_request_not_found")
+    if row["requested_by"] == principal.id:
+        raise WrongState("another editor confirms the shredding: you asked for it", code="four_eyes_shred")
+    tombstone = await shred_case(ctx, case_id, reason="request", actor_id=str(principal.id))
+    return ShredStep(id=tombstone, status="shredded")

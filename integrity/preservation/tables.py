@@ -78,3 +78,14 @@ class ShreddedCase(Table, tablename="shredded_case"):
     reason = Varchar(length=60)
     shredded_at = Timestamptz(default=TimestamptzNow())
     custody_seq = Integer()
+
+
+class ShredRequest(Table, tablename="shred_request"):
+    """One editor asks to shred a closed case before its retention runs out; another confirms,
+    and the case is shredded then (this row goes with it; the tombstone says ``request``)."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
+    reason_sealed = Bytea()
+    requested_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -498,6 +498,35 @@ async def hold_release(world: World) -> Req:
     return Req(path=f"/api/v1/cases/{case_id}/holds/{hold_id}/release")
 
 
+async def closed_case(world: World) -> str:
+    """A submitted case of `member`, rejected by the matrix's reviewer."""
+    from integrity.context import provide_service_context
+    from integrity.review import service as review
+
+    case_id, _ = await owners_case(world, submitted=True)
+    ctx = provide_service_context(world.accounts.app.state)
+    await review.transition(
+        ctx, await world.principal("reviewer"), uuid.UUID(case_id), "reject", "Van nadležnosti"
+    )
+    return case_id
+
+
+async def shred_request(world: World) -> Req:
+    return Req(path=f"/api/v1/cases/{await closed_case(world)}/shredding", json={"reason": "Brisanje."})
+
+
+async def shred_confirm(world: World) -> Req:
+    from integrity.context import provide_service_context
+    from integrity.preservation import retention
+
+    case_id = await closed_case(world)
+    ctx = provide_service_context(world.accounts.app.state)
+    made = await retention.request_shredding(
+        ctx, await another_editor(world), uuid.UUID(case_id), "Brisanje."
+    )
+    return Req(path=f"/api/v1/cases/{case_id}/shredding/{made.id}/confirm")
+
+
 async def export_request(world: World) -> Req:
     case_id, _ = await owners_case(world, submitted=True)
     return Req(path=f"/api/v1/cases/{case_id}/exports", json={"recipient": MATRIX_RECIPIENT})
@@ -1220,6 +1249,12 @@ MATRIX: dict[str, Entry] = {
     ),
     "POST /api/v1/cases/{case_id:uuid}/exports/{export_id:uuid}/approve": Entry(
         case_team(200, member=403, reviewer=403), export_approve
+    ),
+    "POST /api/v1/cases/{case_id:uuid}/shredding": Entry(
+        case_team(201, member=403, reviewer=403), shred_request
+    ),
+    "POST /api/v1/cases/{case_id:uuid}/shredding/{request_id:uuid}/confirm": Entry(
+        case_team(200, member=403, reviewer=403), shred_confirm
     ),
     "POST /api/v1/cases/{case_id:uuid}/holds": Entry(case_team(201, member=403, reviewer=403), hold_request),
     "GET /api/v1/cases/{case_id:uuid}/holds": Entry(case_team(200, member=403, reviewer=403), hold_request),

@@ -109,3 +109,40 @@ async def test_only_closed_unpublished_cases_are_shredded(accounts: AccountFacto
         await retention.shred_case(ctx, uuid.UUID(case["id"]), reason="request")
     assert refused.value.code == "case_not_closed"
     assert (await member.get(f"/api/v1/cases/{case['id']}")).status_code == 200
+
+
+async def test_two_editors_shred_a_closed_case_before_its_time(accounts: AccountFactory) -> None:
+    member = await accounts.as_role("member")
+    reviewer = await accounts.as_role("reviewer")
+    case = await file_case(member)
+    case_id = case["id"]
+    assert (await member.post(f"/api/v1/cases/{case_id}/submit")).status_code == 200
+    first, second = await accounts.as_role("editor"), await accounts.as_role("editor")
+    address = f"/api/v1/cases/{case_id}/shredding"
+    # Not while it is open.
+    early = await first.post(address, json={"reason": "Prijavilac traži brisanje."})
+    assert (early.status_code, early.json()["code"]) == (409, "case_not_closed")
+    assert (await act(reviewer, case_id, "reject", reason="Van nadležnosti")).status_code == 200
+    assert (await reviewer.post(address, json={"reason": "Brisanje."})).status_code == 403
+    asked = await first.post(address, json={"reason": "Prijavilac traži brisanje."})
+    assert asked.status_code == 201 and asked.json()["status"] == "pending"
+    own = await first.post(f"{address}/{asked.json()['id']}/confirm")
+    assert (own.status_code, own.json()["code"]) == (409, "four_eyes_shred")
+    assert (await member.get(f"/api/v1/cases/{case_id}")).status_code == 200
+    done = await second.post(f"{address}/{asked.json()['id']}/confirm")
+    assert done.status_code == 200 and done.json()["status"] == "shredded"
+    assert (await member.get(f"/api/v1/cases/{case_id}")).status_code == 404
+    (tombstone,) = await ShreddedCase.select().where(ShreddedCase.case_id == uuid.UUID(case_id))
+    assert (tombstone["id"], tombstone["reason"], tombstone["status"]) == (
+        uuid.UUID(done.json()["id"]),
+        "request",
+        "rejected",
+    )
+    actions = [
+        row["action"]
+        for row in await CustodyEntry.select(CustodyEntry.action)
+        .where(CustodyEntry.subject == f"case:{case_id}")
+        .order_by(CustodyEntry.seq)
+    ]
+    assert actions[-2:] == ["case.shred_requested", "case.shredded"]
+    assert "brisanje" not in str(await CustodyEntry.select(CustodyEntry.details)).lower()
