@@ -51,7 +51,12 @@ from integrity.jobs import tasks as jobs
 from integrity.notifications.controller import NotificationController
 from integrity.notifications.pages import NotificationPages, count_unread
 from integrity.preservation import fixity
-from integrity.preservation.controller import ExportController, HoldController, ShreddingController
+from integrity.preservation.controller import (
+    ErasureController,
+    ExportController,
+    HoldController,
+    ShreddingController,
+)
 from integrity.preservation.pages import PreservationPages
 from integrity.publication import filecheck
 from integrity.publication.cache import PublicCache
@@ -110,6 +115,7 @@ API_CONTROLLERS = [
     ExportController,
     HoldController,
     ShreddingController,
+    ErasureController,
     ReplyController,
 ]
 

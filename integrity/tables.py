@@ -23,7 +23,13 @@ def all_tables() -> list[type[Table]]:
     )
     from integrity.custody.tables import Checkpoint, CustodyEntry, CustodyNode
     from integrity.notifications.tables import Notification
-    from integrity.preservation.tables import CaseExport, LegalHold, ShreddedCase, ShredRequest
+    from integrity.preservation.tables import (
+        CaseExport,
+        ErasureRequest,
+        LegalHold,
+        ShreddedCase,
+        ShredRequest,
+    )
     from integrity.publication.tables import (
         AttachmentDecision,
         CopyRequest,
@@ -84,4 +90,5 @@ def all_tables() -> list[type[Table]]:
         LegalHold,
         ShreddedCase,
         ShredRequest,
+        ErasureRequest,
     ]

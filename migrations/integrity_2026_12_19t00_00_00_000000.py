@@ -10,7 +10,7 @@ from piccolo.table import Table
 
 ID = "2026-12-19T00:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Tombstones of shredded cases; requests to shred early"
+DESCRIPTION = "Tombstones of shredded cases; requests to shred early; members' erasure requests"
 
 
 class Case(Table, tablename="case_file", schema=None):
@@ -62,11 +62,22 @@ REQUEST_COLUMNS = [
 ]
 
 
+ERASURE_COLUMNS = [
+    ("id", UUID, _params(default=UUID4(), primary_key=True)),
+    ("member", ForeignKey, _fk(Member, OnDelete.restrict, index=True, default=None, null=True)),
+    ("status", Varchar, _params(length=10, default="pending")),
+    ("created_at", Timestamptz, _params(default=TimestamptzNow())),
+    ("first_confirmed_by", ForeignKey, _fk(Member, OnDelete.restrict, default=None, null=True)),
+    ("done_at", Timestamptz, _params(default=None, null=True)),
+]
+
+
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="integrity", description=DESCRIPTION)
     for class_name, tablename, columns in [
         ("ShreddedCase", "shredded_case", COLUMNS),
         ("ShredRequest", "shred_request", REQUEST_COLUMNS),
+        ("ErasureRequest", "member_erasure", ERASURE_COLUMNS),
     ]:
         _add(manager, class_name, tablename, columns)
     return manager

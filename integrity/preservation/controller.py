@@ -20,7 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from integrity.cases.tables import Case
 from integrity.context import ServiceContext, provide_service_context
-from integrity.preservation import exports, holds, retention
+from integrity.preservation import erasure, exports, holds, retention
 from integrity.security.guards import Principal, requires_login
 
 
@@ -212,3 +212,42 @@ class ShreddingController(Controller):
     ) -> ShredOut:
         step = await retention.confirm_shredding(ctx, principal, case_id, request_id)
         return ShredOut(id=step.id, status=step.status)
+
+
+class ErasureOut(msgspec.Struct):
+    id: uuid.UUID
+    #: ``pending`` (asked), ``confirmed`` (one admin), ``done`` (erased).
+    status: str
+    #: How many unpublished cases were shredded, once done.
+    shredded: int = 0
+
+
+class ErasureController(Controller):
+    """A member's erasure (added to API.md's "Second wave": the issue asks for it, the contract
+    names no path): the member asks, two admins confirm."""
+
+    path = "/api/v1"
+    tags = ["preservation"]
+    guards = [requires_login]
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
+
+    @post("/me/erasure", operation_id="request_erasure", status_code=HTTP_201_CREATED)
+    async def request(
+        self, principal: NamedDependency[Principal], ctx: NamedDependency[ServiceContext]
+    ) -> ErasureOut:
+        made = await erasure.request_erasure(ctx, principal)
+        return ErasureOut(id=made.id, status=made.status)
+
+    @get("/erasures", operation_id="list_erasures")
+    async def pending(self, principal: NamedDependency[Principal]) -> builtins.list[ErasureOut]:
+        return [ErasureOut(id=e.id, status=e.status) for e in await erasure.pending_erasures(principal)]
+
+    @post("/erasures/{erasure_id:uuid}/confirm", operation_id="confirm_erasure", status_code=HTTP_200_OK)
+    async def confirm(
+        self,
+        erasure_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> ErasureOut:
+        done = await erasure.confirm_erasure(ctx, principal, erasure_id)
+        return ErasureOut(id=done.id, status=done.status, shredded=done.shredded)

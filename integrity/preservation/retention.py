@@ -93,15 +93,21 @@ def _blob(row: dict[str, Any]) -> SealedBlob:
 
 
 async def shred_case(
-    ctx: ServiceContext, case_id: uuid.UUID, *, reason: str, actor_id: str | None = None
+    ctx: ServiceContext,
+    case_id: uuid.UUID,
+    *,
+    reason: str,
+    actor_id: str | None = None,
+    any_status: bool = False,
 ) -> uuid.UUID:
     """Destroy the case: its rows (and with them every wrapped key) in one transaction, with the
-    tombstone and the custody entry; then its objects. Refused (409) for a case that is not closed,
-    was published, or is held. Returns the tombstone's id."""
+    tombstone and the custody entry; then its objects. Refused (409) for a case that is not closed
+    (unless ``any_status``: a member's erasure takes their open cases too), was published, or is
+    held. Returns the tombstone's id."""
     case = await Case.select(Case.id, Case.reference, Case.status).where(Case.id == case_id).first()
     if case is None:
         raise NotFound("no such case", code="case_not_found")
-    await _shreddable(case_id, case["status"])
+    await _shreddable(case_id, case["status"], any_status=any_status)
     attachments = await Attachment.select().where(Attachment.case == case_id)
     ids = [row["id"] for row in attachments] or [uuid.uuid4()]
     renditions = await Rendition.select().where(Rendition.attachment.is_in(ids))
@@ -162,8 +168,8 @@ class ShredStep:
     status: str
 
 
-async def _shreddable(case_id: uuid.UUID, status: str) -> None:
-    if status not in SHREDDABLE:
+async def _shreddable(case_id: uuid.UUID, status: str, *, any_status: bool = False) -> None:
+    if not any_status and status not in SHREDDABLE:
         raise WrongState("only a withdrawn or rejected case is shredded", code="case_not_closed")
     if await PublicCase.exists().where(PublicCase.case == case_id):
         raise WrongState("a published case is not shredded: its publication stands", code="case_published")

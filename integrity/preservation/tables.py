@@ -89,3 +89,24 @@ class ShredRequest(Table, tablename="shred_request"):
     reason_sealed = Bytea()
     requested_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ErasureStatus(enum.StrEnum):
+    #: Asked for by the member; waiting for two admins.
+    pending = "pending"
+    #: One admin confirmed; waiting for a second.
+    confirmed = "confirmed"
+    #: Their unpublished cases shredded, their account anonymised.
+    done = "done"
+
+
+class ErasureRequest(Table, tablename="member_erasure"):
+    """A member's request to be forgotten: confirmed by two admins, it shreds the cases they filed
+    that were never published and anonymises their account (``preservation.erasure``)."""
+
+    id = UUID(primary_key=True, default=uuid.uuid4)
+    member = ForeignKey(references=Member, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=10, default=ErasureStatus.pending.value)
+    created_at = Timestamptz(default=TimestamptzNow())
+    first_confirmed_by = ForeignKey(references=Member, on_delete=OnDelete.restrict, null=True, default=None)
+    done_at = Timestamptz(null=True, default=None)

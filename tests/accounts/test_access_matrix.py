@@ -460,10 +460,20 @@ async def export_of_case(world: World, *, approved: bool) -> tuple[str, str]:
     return case_id, str(made.id)
 
 
-async def another_editor(world: World) -> Any:
+async def erasure_confirmation(world: World) -> Req:
+    """An erasure another member asked for."""
+    from integrity.context import provide_service_context
+    from integrity.preservation import erasure
+
+    ctx = provide_service_context(world.accounts.app.state)
+    made = await erasure.request_erasure(ctx, await another_editor(world, role="member"))
+    return Req(path=f"/api/v1/erasures/{made.id}/confirm")
+
+
+async def another_editor(world: World, role: str = "editor") -> Any:
     from integrity.accounts.members import principal_from
 
-    other = await world.accounts.create("editor")
+    other = await world.accounts.create(role)
     row = await Member.objects().where(Member.id == other.id).first()
     assert row is not None
     return principal_from(row, via="session", credential_id=row.id, signer=world.accounts.app.state.signer)
@@ -1185,6 +1195,10 @@ MATRIX: dict[str, Entry] = {
     "PATCH /api/v1/members/{member_id:uuid}": Entry(admin_only(200), other_member),
     "POST /api/v1/members/{member_id:uuid}/second-factor-reset": Entry(admin_only(201), second_factor_reset),
     # Grants: admins confirm, and editors where the platform has one admin (as here).
+    # erasure: a member asks for their own; admins list and confirm them
+    "POST /api/v1/me/erasure": Entry(logged_in(201)),
+    "GET /api/v1/erasures": Entry(admin_only(200)),
+    "POST /api/v1/erasures/{erasure_id:uuid}/confirm": Entry(admin_only(200), erasure_confirmation),
     "GET /api/v1/grants": Entry(logged_in(403, editor=200, admin=200)),
     "POST /api/v1/grants/{grant_id:uuid}/confirm": Entry(
         logged_in(403, editor=200, admin=200), grant_confirmation

@@ -1,0 +1,153 @@
+"""A member's erasure: they ask to be forgotten, two admins confirm, and then the cases they filed
+that were never published are shredded (``retention.shred_case``) and their account anonymised:
+no e-mail, no name, no password, no second factor, no session or token left, deactivated.
+
+Published cases stay as published (the public version never named them, and the link between
+them and the case is a keyed hash and a sealed id, both useless once the account is anonymised).
+A case under legal hold stops the erasure (409 ``legal_hold``) until the hold is released: the
+court's need is the one that waits for nobody. Every step is a custody entry.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from integrity import db
+from integrity.accounts.tables import ApiToken, Member, MemberSession, RecoveryCode, Role
+from integrity.cases.tables import Case
+from integrity.context import ServiceContext
+from integrity.custody import service as custody
+from integrity.errors import Forbidden, NotFound, WrongState
+from integrity.notifications.tables import Notification
+from integrity.preservation.holds import is_held
+from integrity.preservation.retention import shred_case
+from integrity.preservation.tables import ErasureRequest, ErasureStatus
+from integrity.publication.tables import PublicCase
+from integrity.security.guards import Principal
+from integrity.security.passwords import hash_password
+from integrity.security.roles import ADMIN
+
+
+@dataclass(frozen=True)
+class Erasure:
+    id: uuid.UUID
+    status: str
+    #: How many cases were shredded (once ``done``).
+    shredded: int = 0
+
+
+async def request_erasure(ctx: ServiceContext, principal: Principal) -> Erasure:
+    """The member asks to be forgotten."""
+    waiting = await ErasureRequest.exists().where(
+        (ErasureRequest.member == principal.id) & (ErasureRequest.status != ErasureStatus.done.value)
+    )
+    if waiting:
+        raise WrongState("your erasure is already asked for", code="erasure_pending")
+    erasure_id = uuid.uuid4()
+    async with db.transaction():
+        await custody.lock_log()
+        await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="member.erasure_requested",
+            subject=f"erasure:{erasure_id}",
+            details={},
+        )
+        await ErasureRequest.insert(ErasureRequest(id=erasure_id, member=principal.id))
+    return Erasure(id=erasure_id, status=ErasureStatus.pending.value)
+
+
+async def pending_erasures(principal: Principal) -> list[Erasure]:
+    if principal.role != ADMIN:
+        raise Forbidden("erasures are confirmed by admins", code="admins_only")
+    rows = await ErasureRequest.select().where(ErasureRequest.status != ErasureStatus.done.value)
+    return [Erasure(id=row["id"], status=row["status"]) for row in rows]
+
+
+async def confirm_erasure(ctx: ServiceContext, principal: Principal, erasure_id: uuid.UUID) -> Erasure:
+    """An admin confirms; at the second admin's confirmation the erasure is carried out."""
+    if principal.role != ADMIN:
+        raise Forbidden("erasures are confirmed by admins", code="admins_only")
+    row = await ErasureRequest.select().where(ErasureRequest.id == erasure_id).first()
+    if row is None:
+        raise NotFound("no such erasure request", code="erasure_not_found")
+    if row["status"] == ErasureStatus.done:
+        raise WrongState("the member is erased already", code="erasure_done")
+    if row["member"] == principal.id:
+        raise WrongState("another admin confirms your own erasure", code="four_eyes_erasure")
+    if row["status"] == ErasureStatus.pending:
+        async with db.transaction():
+            await custody.lock_log()
+            await custody.append_entry(
+                ctx.signer,
+                actor_id=str(principal.id),
+                action="member.erasure_confirmed",
+                subject=f"erasure:{erasure_id}",
+                details={},
+            )
+            await ErasureRequest.update(
+                {
+                    ErasureRequest.status: ErasureStatus.confirmed.value,
+                    ErasureRequest.first_confirmed_by: principal.id,
+                }
+            ).where(ErasureRequest.id == erasure_id)
+        return Erasure(id=erasure_id, status=ErasureStatus.confirmed.value)
+    if row["first_confirmed_by"] == principal.id:
+        raise WrongState("a second admin confirms the erasure: you confirmed it", code="four_eyes_erasure")
+    return await _erase(ctx, principal, erasure_id, row["member"])
+
+
+async def _erase(
+    ctx: ServiceContext, principal: Principal, erasure_id: uuid.UUID, member_id: uuid.UUID
+) -> Erasure:
+    tag = ctx.signer.filer_tag(member_id)
+    filed = await Case.select(Case.id).where(Case.submitter_tag == tag)
+    unpublished = [
+        row["id"] for row in filed if not await PublicCase.exists().where(PublicCase.case == row["id"])
+    ]
+    for case_id in unpublished:
+        if await is_held(case_id):
+            raise WrongState(
+                "a case this member filed is under legal hold: the erasure waits until it is released",
+                code="legal_hold",
+            )
+    shredded = 0
+    for case_id in unpublished:
+        await shred_case(ctx, case_id, reason="erasure", actor_id=str(principal.id), any_status=True)
+        shredded += 1
+    async with db.transaction():
+        await custody.lock_log()
+        await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="member.erased",
+            subject=f"erasure:{erasure_id}",
+            details={"cases_shredded": shredded},
+        )
+        await Member.update(
+            {
+                Member.email: f"erased-{uuid.uuid4().hex}@erased.invalid",
+                Member.display_name: "Erased member",
+                Member.password_hash: hash_password(secrets.token_urlsafe(32)),
+                Member.totp_secret_sealed: None,
+                Member.totp_enabled: False,
+                Member.is_active: False,
+                Member.role: Role.member.value,
+            }
+        ).where(Member.id == member_id)
+        await MemberSession.delete().where(MemberSession.member == member_id)
+        await ApiToken.delete().where(ApiToken.member == member_id)
+        await RecoveryCode.delete().where(RecoveryCode.member == member_id)
+        await Notification.delete().where(
+            (Notification.member == member_id) | (Notification.member_tag == tag)
+        )
+        await ErasureRequest.update(
+            {
+                ErasureRequest.status: ErasureStatus.done.value,
+                ErasureRequest.done_at: datetime.datetime.now(datetime.UTC),
+            }
+        ).where(ErasureRequest.id == erasure_id)
+    return Erasure(id=erasure_id, status=ErasureStatus.done.value, shredded=shredded)
