@@ -57,7 +57,7 @@ from integrity.preservation.controller import (
     HoldController,
     ShreddingController,
 )
-from integrity.preservation.pages import PreservationPages
+from integrity.preservation.pages import ErasurePages, PreservationPages
 from integrity.publication import filecheck
 from integrity.publication.cache import PublicCache
 from integrity.publication.controller import PublicationController
@@ -144,6 +144,7 @@ PAGES = Router(
         PublicationPages,
         ReferralPages,
         PreservationPages,
+        ErasurePages,
         NotificationPages,
     ],
     include_in_schema=False,

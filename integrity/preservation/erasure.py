@@ -60,6 +60,16 @@ async def request_erasure(ctx: ServiceContext, principal: Principal) -> Erasure:
     return Erasure(id=erasure_id, status=ErasureStatus.pending.value)
 
 
+async def my_erasure(principal: Principal) -> Erasure | None:
+    """The member's own request, while it waits."""
+    row = (
+        await ErasureRequest.select()
+        .where((ErasureRequest.member == principal.id) & (ErasureRequest.status != ErasureStatus.done.value))
+        .first()
+    )
+    return Erasure(id=row["id"], status=row["status"]) if row else None
+
+
 async def pending_erasures(principal: Principal) -> list[Erasure]:
     if principal.role != ADMIN:
         raise Forbidden("erasures are confirmed by admins", code="admins_only")

@@ -17,10 +17,16 @@ from litestar.response import Redirect, Template
 from integrity.cases import service as cases_service
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import IntegrityError
-from integrity.preservation import exports, holds
+from integrity.preservation import erasure, exports, holds
 from integrity.security.guards import Principal
 from integrity.web.labels import N_
-from integrity.web.pages import page, requires_page_review_team, see_other
+from integrity.web.pages import (
+    page,
+    requires_page_admin,
+    requires_page_login,
+    requires_page_review_team,
+    see_other,
+)
 
 #: What each page says after each step.
 DONE = {
@@ -203,3 +209,72 @@ class PreservationPages(Controller):
             lambda: holds.release(ctx, principal, case_id, hold_id),
             "release",
         )
+
+
+class ErasurePages(Controller):
+    """A member's "forget me" page (``/app/erasure``) and the admins' page that confirms erasures
+    (``/app/admin/erasures``): two admins, each a different one."""
+
+    path = "/app"
+    include_in_schema = False
+    dependencies = {"ctx": Provide(provide_service_context, sync_to_thread=False)}
+
+    @get("/erasure", operation_id="erasure_page", guards=[requires_page_login])
+    async def own(self, principal: NamedDependency[Principal], done: Done = None) -> Template:
+        return page(
+            "app/erasure.html",
+            erasure=await erasure.my_erasure(principal),
+            done=N_ERASURE_ASKED if done == "requested" else None,
+        )
+
+    @post("/erasure", operation_id="erasure_request_submit", status_code=303, guards=[requires_page_login])
+    async def ask(
+        self, principal: NamedDependency[Principal], ctx: NamedDependency[ServiceContext]
+    ) -> Template | Redirect:
+        try:
+            await erasure.request_erasure(ctx, principal)
+        except IntegrityError as exc:
+            return page(
+                "app/erasure.html", exc.status_code, erasure=await erasure.my_erasure(principal), error=exc
+            )
+        return see_other("/app/erasure?done=requested")
+
+    async def _admin_page(
+        self, principal: Principal, status_code: int = 200, *, done: str | None = None, error: Any = None
+    ) -> Template:
+        return page(
+            "admin/erasures.html",
+            status_code,
+            erasures=await erasure.pending_erasures(principal),
+            done=ERASURE_DONE.get(done or ""),
+            error=error,
+        )
+
+    @get("/admin/erasures", operation_id="erasures_page", guards=[requires_page_admin])
+    async def pending(self, principal: NamedDependency[Principal], done: Done = None) -> Template:
+        return await self._admin_page(principal, done=done)
+
+    @post(
+        "/admin/erasures/{erasure_id:uuid}/confirm",
+        operation_id="erasure_confirm_submit",
+        status_code=303,
+        guards=[requires_page_admin],
+    )
+    async def confirm(
+        self,
+        erasure_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Template | Redirect:
+        try:
+            made = await erasure.confirm_erasure(ctx, principal, erasure_id)
+        except IntegrityError as exc:
+            return await self._admin_page(principal, exc.status_code, error=exc)
+        return see_other(f"/app/admin/erasures?done={made.status}")
+
+
+N_ERASURE_ASKED = N_("Your erasure is asked for: two admins confirm it, then it is carried out.")
+ERASURE_DONE = {
+    "confirmed": N_("Confirmed: a second admin confirms it, and then it is carried out."),
+    "done": N_("The member is erased: their unpublished cases shredded, their account anonymised."),
+}

@@ -256,6 +256,12 @@ MESSAGES_BY_CODE = {
     "hold_not_active": N_("Only an active hold can be released."),
     "hold_not_found": N_("The case has no such hold."),
     "legal_hold": N_("The case is under legal hold: nothing of it may be deleted."),
+    # erasure
+    "erasure_pending": N_("Your erasure is already asked for."),
+    "four_eyes_erasure": N_("Another admin confirms this erasure."),
+    "erasure_done": N_("The member is erased already."),
+    "erasure_not_found": N_("No such erasure request."),
+    "admins_only": N_("Erasures are confirmed by admins."),
     # exports
     "recipient_invalid": N_("The recipient's key is an age public key: it starts with age1."),
     "editors_only": N_("Exports are asked for and approved by editors."),

@@ -568,6 +568,22 @@ async def page_export_approve(world: World) -> Req:
     return Req(path=f"/app/cases/{case_id}/exports/{export_id}/approve", content=b"", headers=FORM)
 
 
+async def page_erasure_request(world: World) -> Req:
+    """The API's entry left the callers' own requests waiting: the page asks afresh."""
+    from integrity.preservation.tables import ErasureRequest
+
+    await ErasureRequest.delete().where(ErasureRequest.status != "done")
+    return Req(content=b"understood=1", headers=FORM)
+
+
+async def page_erasure_confirmation(world: World) -> Req:
+    request = await erasure_confirmation(world)
+    assert request.path is not None
+    return Req(
+        path=request.path.replace("/api/v1/erasures/", "/app/admin/erasures/"), content=b"", headers=FORM
+    )
+
+
 async def page_hold_request(world: World) -> Req:
     from urllib.parse import urlencode
 
@@ -1439,6 +1455,12 @@ MATRIX: dict[str, Entry] = {
     ),
     "POST /app/cases/{case_id:uuid}/exports/{export_id:uuid}/approve": Entry(
         member_pages(403, editor=303) | {"anonymous": 403}, page_export_approve
+    ),
+    "GET /app/erasure": Entry(member_pages(200)),
+    "POST /app/erasure": Entry(member_pages(303) | {"anonymous": 403}, page_erasure_request),
+    "GET /app/admin/erasures": Entry(member_pages(403, admin=200)),
+    "POST /app/admin/erasures/{erasure_id:uuid}/confirm": Entry(
+        member_pages(403, admin=303) | {"anonymous": 403}, page_erasure_confirmation
     ),
     "GET /app/cases/{case_id:uuid}/holds": Entry(
         member_pages(403, editor=200), lambda world: page_in_review(world, "/holds")
