@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from integrity.cases import service as cases_service
 from integrity.context import ServiceContext, provide_service_context
 from integrity.errors import IntegrityError
-from integrity.preservation import erasure, exports, holds
+from integrity.preservation import erasure, exports, holds, retention
 from integrity.security.guards import Principal
 from integrity.web.labels import N_
 from integrity.web.pages import (
@@ -40,6 +40,9 @@ DONE = {
         "requested": N_("The hold is asked for: it holds once another editor confirms it."),
         "confirmed": N_("Confirmed."),
         "release": N_("The release is asked for: the hold stands until another editor confirms it."),
+        "shred_requested": N_(
+            "Shredding is asked for: the case is shredded once another editor confirms it."
+        ),
     },
 }
 
@@ -72,7 +75,12 @@ class PreservationPages(Controller):
         listed: dict[str, Any] = (
             {"exports": await exports.list_exports(principal, case_id), "recipient": typed}
             if which == "exports"
-            else {"holds": await holds.list_holds(ctx, principal, case_id), "reason": typed}
+            else {
+                "holds": await holds.list_holds(ctx, principal, case_id),
+                "shred_requests": await retention.shred_requests(ctx, principal, case_id),
+                "shreddable": retention.SHREDDABLE,
+                "reason": typed,
+            }
         )
         return page(
             f"app/{which}.html",
@@ -98,7 +106,7 @@ class PreservationPages(Controller):
             made = await step()
         except IntegrityError as exc:
             return await self._page(ctx, principal, case_id, which, exc.status_code, error=exc, typed=typed)
-        anchor = "export" if which == "exports" else "hold"
+        anchor = "export" if which == "exports" else ("shred" if done == "shred_requested" else "hold")
         return see_other(f"/app/cases/{case_id}/{which}?done={done}#{anchor}-{made.id}")
 
     @get("/exports", operation_id="exports_page")
@@ -192,6 +200,39 @@ class PreservationPages(Controller):
             lambda: holds.confirm(ctx, principal, case_id, hold_id),
             "confirmed",
         )
+
+    @post("/shredding", operation_id="shred_request_submit", status_code=303)
+    async def request_shredding(
+        self,
+        request: Request[Any, Any, Any],
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Template | Redirect:
+        reason = await _text(request, "shred_reason", 4000)
+        return await self._step(
+            ctx,
+            principal,
+            case_id,
+            "holds",
+            lambda: retention.request_shredding(ctx, principal, case_id, reason),
+            "shred_requested",
+        )
+
+    @post("/shredding/{request_id:uuid}/confirm", operation_id="shred_confirm_submit", status_code=303)
+    async def confirm_shredding(
+        self,
+        case_id: FromPath[uuid.UUID],
+        request_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
+    ) -> Template | Redirect:
+        try:
+            await retention.confirm_shredding(ctx, principal, case_id, request_id)
+        except IntegrityError as exc:
+            return await self._page(ctx, principal, case_id, "holds", exc.status_code, error=exc)
+        # The case is gone (its tombstone and custody entry remain): back to the queue.
+        return see_other("/app/queue")
 
     @post("/holds/{hold_id:uuid}/release", operation_id="hold_release_submit", status_code=303)
     async def release_hold(

@@ -220,3 +220,29 @@ async def confirm_shredding(
         raise WrongState("another editor confirms the shredding: you asked for it", code="four_eyes_shred")
     tombstone = await shred_case(ctx, case_id, reason="request", actor_id=str(principal.id))
     return ShredStep(id=tombstone, status="shredded")
+
+
+@dataclass(frozen=True)
+class ShredRequestItem:
+    id: uuid.UUID
+    reason: str
+    created_at: datetime.datetime
+    asked_by_me: bool
+
+
+async def shred_requests(
+    ctx: ServiceContext, principal: Principal, case_id: uuid.UUID
+) -> list[ShredRequestItem]:
+    """The requests to shred the case early, for the editors' page."""
+    case = await editor_row(principal, case_id)
+    key = case_key(ctx, case)
+    rows = await ShredRequest.select().where(ShredRequest.case == case_id).order_by(ShredRequest.created_at)
+    return [
+        ShredRequestItem(
+            id=row["id"],
+            reason=key.open_text(f"shred:{row['id']}", bytes(row["reason_sealed"])),
+            created_at=row["created_at"],
+            asked_by_me=row["requested_by"] == principal.id,
+        )
+        for row in rows
+    ]

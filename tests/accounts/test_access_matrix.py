@@ -584,6 +584,20 @@ async def page_erasure_confirmation(world: World) -> Req:
     )
 
 
+async def page_shred_request(world: World) -> Req:
+    return Req(
+        path=f"/app/cases/{await closed_case(world)}/shredding",
+        content=b"shred_reason=Brisanje.",
+        headers=FORM,
+    )
+
+
+async def page_shred_confirm(world: World) -> Req:
+    request = await shred_confirm(world)
+    assert request.path is not None
+    return Req(path=request.path.replace("/api/v1/cases/", "/app/cases/"), content=b"", headers=FORM)
+
+
 async def page_hold_request(world: World) -> Req:
     from urllib.parse import urlencode
 
@@ -1461,6 +1475,12 @@ MATRIX: dict[str, Entry] = {
     "GET /app/admin/erasures": Entry(member_pages(403, admin=200)),
     "POST /app/admin/erasures/{erasure_id:uuid}/confirm": Entry(
         member_pages(403, admin=303) | {"anonymous": 403}, page_erasure_confirmation
+    ),
+    "POST /app/cases/{case_id:uuid}/shredding": Entry(
+        member_pages(403, editor=303) | {"anonymous": 403}, page_shred_request
+    ),
+    "POST /app/cases/{case_id:uuid}/shredding/{request_id:uuid}/confirm": Entry(
+        member_pages(403, editor=303) | {"anonymous": 403}, page_shred_confirm
     ),
     "GET /app/cases/{case_id:uuid}/holds": Entry(
         member_pages(403, editor=200), lambda world: page_in_review(world, "/holds")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 import uuid
 
+from integrity.cases.tables import Case
 from integrity.preservation import holds
 from tests.factories import AccountFactory, Caller
-from tests.publication.test_publishing import verified_case
+from tests.publication.test_publishing import act, verified_case
 from tests.web.helpers import HTML, post_form, visible_text
 
 
@@ -45,3 +46,29 @@ async def test_two_editors_place_and_release_a_hold_on_the_page(accounts: Accoun
     serbian = visible_text((await editor.get(f"{address}?lang=sr-Latn", headers=HTML)).text)
     assert "Ukinuto" in serbian and "Predmet ide sudu." in serbian
     assert (await reviewer.get(address, headers=HTML)).status_code == 403
+
+
+async def test_two_editors_shred_a_rejected_case_on_the_page(accounts: AccountFactory) -> None:
+    case, reviewer, editor, _ = await verified_case(accounts)
+    address = f"/app/cases/{case['id']}/holds"
+    # Not offered while the case is open.
+    assert "Shred the case before its time" not in (await editor.get(f"{address}?lang=en", headers=HTML)).text
+    rejected = await act(reviewer, case["id"], "reject", reason="Van nadležnosti")
+    assert rejected.status_code == 200, rejected.text
+    page = visible_text((await editor.get(f"{address}?lang=en", headers=HTML)).text)
+    assert "Shred the case before its time" in page
+    asked = await post_form(
+        editor, f"/app/cases/{case['id']}/shredding", {"shred_reason": "Prijavilac traži."}, follow=False
+    )
+    assert asked.status_code == 303
+    text = await shown(editor, asked.headers["location"])
+    assert "the case is shredded once another editor confirms it" in text and "Prijavilac traži." in text
+    request_id = re.search(r"#shred-([0-9a-f-]{36})", asked.headers["location"]).group(1)  # type: ignore[union-attr]
+    confirm = f"/app/cases/{case['id']}/shredding/{request_id}/confirm"
+    own = await post_form(editor, confirm + "?lang=en", {}, follow=False)
+    assert own.status_code == 409
+    second = await accounts.as_role("editor")
+    done = await post_form(second, confirm, {}, follow=False)
+    assert done.status_code == 303 and done.headers["location"] == "/app/queue"
+    assert not await Case.exists().where(Case.id == uuid.UUID(case["id"]))
+    assert (await second.get(address, headers=HTML)).status_code == 404
