@@ -20,7 +20,7 @@ from typing import Any
 
 from integrity import db
 from integrity.cases.sealing import case_key
-from integrity.cases.tables import Attachment, Case, CaseActor, CaseStatus, Transition
+from integrity.cases.tables import Attachment, Case, CaseActor, CaseStatus, IdempotentUpload, Transition
 from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
@@ -146,6 +146,9 @@ async def shred_case(
         # (its categories, actors, transitions, comments, drafts, exports).
         await Rendition.delete().where(Rendition.attachment.is_in(ids))
         await Attachment.delete().where(Attachment.case == case_id)
+        # A retried upload's record names the files (ids, and a digest of their names and hashes).
+        for attachment_id in ids:
+            await IdempotentUpload.delete().where(IdempotentUpload.attachment_ids.like(f"%{attachment_id}%"))
         await Reply.delete().where(Reply.case == case_id)
         await Referral.delete().where(Referral.case == case_id)
         await CaseActor.delete().where(CaseActor.case == case_id)

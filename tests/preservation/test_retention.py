@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 
-from integrity.cases.tables import Attachment, Case
+from integrity.cases.tables import Attachment, Case, IdempotentUpload
 from integrity.context import provide_service_context
 from integrity.custody.tables import CustodyEntry
 from integrity.errors import ConfigurationError, WrongState
@@ -23,7 +23,7 @@ from integrity.preservation.tables import ShreddedCase
 from integrity.settings import Settings
 from integrity.vault import Keyring, SealedBlob
 from tests import samples
-from tests.cases.test_intake import file_case, upload
+from tests.cases.test_intake import file_case
 from tests.factories import AccountFactory, run_integrity
 from tests.publication.test_publishing import act
 
@@ -37,10 +37,16 @@ async def test_a_withdrawn_case_is_held_then_shredded_when_its_retention_runs_ou
     member = await accounts.as_role("member")
     case = await file_case(member)
     case_id = case["id"]
-    stored = await upload(
-        member, case_id, [("foto.png", samples.png()), ("zapisnik.pdf", samples.pdf("Zapisnik"))]
+    body, content_type = samples.multipart(
+        [("foto.png", samples.png()), ("zapisnik.pdf", samples.pdf("Zapisnik"))]
+    )
+    stored = await member.post(
+        f"/api/v1/cases/{case_id}/attachments",
+        content=body,
+        headers={"content-type": content_type, "idempotency-key": "otpremanje-1"},
     )
     assert stored.status_code == 201, stored.text
+    assert await IdempotentUpload.count() == 1
     assert (await member.post(f"/api/v1/cases/{case_id}/submit")).status_code == 200
     assert (await act(member, case_id, "withdraw")).json()["status"] == "withdrawn"
     # Not yet due today; due in 400 days (withdrawn cases are kept 365 by default).
@@ -73,6 +79,7 @@ async def test_a_withdrawn_case_is_held_then_shredded_when_its_retention_runs_ou
 
     assert not await Case.exists().where(Case.id == uuid.UUID(case_id))
     assert not await Attachment.exists().where(Attachment.case == uuid.UUID(case_id))
+    assert await IdempotentUpload.count() == 0  # the retry record named its files
     assert (await member.get(f"/api/v1/cases/{case_id}")).status_code == 404
     for blob in blobs:
         assert not await ctx.vault.exists(blob)
