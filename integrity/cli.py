@@ -269,7 +269,10 @@ def cmd_vault_verify(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await vault.aclose()
         for failure in report.failures:
-            print(f"vault FAILED: {failure.subject} is {failure.problem}", file=sys.stderr)
+            print(
+                f"vault FAILED: {failure.subject} is {failure.problem} (blob {failure.blob_id})",
+                file=sys.stderr,
+            )
         mib = report.bytes / 2**20
         if report.ok:
             print(f"vault verified: {report.checked} files, {mib:.1f} MiB")

@@ -21,7 +21,18 @@ from integrity.custody.tables import CustodyEntry
 from integrity.errors import IntegrityError, TamperedBlob
 from integrity.vault import SealedBlob
 
-__all__ = ["binding_for", "check_binding", "check_custody", "swapped"]
+__all__ = ["binding_for", "check_binding", "check_custody", "stored_blob", "swapped"]
+
+
+def stored_blob(row: dict[str, Any]) -> SealedBlob:
+    """The blob an attachment's or a rendition's row holds (what the vault opens)."""
+    return SealedBlob(
+        blob_id=row["blob_id"],
+        wrapped_key=bytes(row["wrapped_key"]),
+        key_id=row["key_id"],
+        size=int(row["size"]),
+        sha256=row["sha256"],
+    )
 
 
 def _field(subject: str) -> str:

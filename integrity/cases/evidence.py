@@ -19,7 +19,7 @@ import anyio
 from integrity import db
 from integrity.cases import workflow
 from integrity.cases.access import load_case_row, require_submitter
-from integrity.cases.blobs import binding_for, check_binding
+from integrity.cases.blobs import binding_for, check_binding, stored_blob
 from integrity.cases.filenames import safe_display_name
 from integrity.cases.filers import filed_by
 from integrity.cases.filetypes import PDF, SNIFF_BYTES, ZIP_CONTAINERS, InflationCheck, detect
@@ -411,13 +411,7 @@ async def prepare_download(
         content_type=attachment["content_type"],
         size=int(attachment["size"]),
         sha256=attachment["sha256"],
-        blob=SealedBlob(
-            blob_id=attachment["blob_id"],
-            wrapped_key=bytes(attachment["wrapped_key"]),
-            key_id=attachment["key_id"],
-            size=int(attachment["size"]),
-            sha256=attachment["sha256"],
-        ),
+        blob=stored_blob(attachment),
     )
 
 

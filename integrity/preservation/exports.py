@@ -39,20 +39,17 @@ import bagit
 import pyrage
 
 from integrity import db
-from integrity.cases.access import load_case_row
-from integrity.cases.filers import filed_by
+from integrity.cases.blobs import stored_blob
 from integrity.cases.sealing import CaseKey, case_key
-from integrity.cases.service import case_facts
-from integrity.cases.tables import Attachment, Case, CaseStatus
+from integrity.cases.tables import Attachment, Case
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.custody.tables import CustodyEntry
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
+from integrity.preservation.access import editor_row
 from integrity.preservation.tables import CaseExport, ExportStatus
 from integrity.publication.tables import PublicCase, PublishedRevision, Rendition
 from integrity.security.guards import Principal
-from integrity.security.roles import EDITOR
-from integrity.vault import SealedBlob
 
 TOOL = "Integrity Network platform 0.1.0"
 
@@ -78,19 +75,6 @@ def _recipient(text: str) -> str:
             "the recipient is an age X25519 public key (age1...)", code="recipient_invalid", field="recipient"
         ) from None
     return recipient
-
-
-async def editor_row(principal: Principal, case_id: uuid.UUID) -> dict[str, Any]:
-    row = await load_case_row(principal, case_id)
-    if principal.role != EDITOR:
-        raise Forbidden("exports are asked for and approved by editors", code="editors_only")
-    if filed_by(principal, row):
-        raise WrongState("nobody exports a case they filed", code="own_case")
-    if principal.id in (await case_facts(case_id)).conflicted:
-        raise WrongState("you declared a conflict of interest on this case", code="conflict_declared")
-    if row["status"] == CaseStatus.draft:
-        raise NotFound("no such case", code="case_not_found")
-    return row
 
 
 async def request_export(
@@ -270,15 +254,8 @@ def _json(path: Path, value: Any) -> None:
 
 
 async def _write_blob(ctx: ServiceContext, row: dict[str, Any], path: Path) -> None:
-    blob = SealedBlob(
-        blob_id=row["blob_id"],
-        wrapped_key=bytes(row["wrapped_key"]),
-        key_id=row["key_id"],
-        size=int(row["size"]),
-        sha256=row["sha256"],
-    )
     with path.open("wb") as output:
-        async with aclosing(ctx.vault.open(blob)) as chunks:
+        async with aclosing(ctx.vault.open(stored_blob(row))) as chunks:
             async for chunk in chunks:
                 output.write(chunk)
 

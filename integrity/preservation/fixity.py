@@ -22,25 +22,23 @@ import datetime
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
 from integrity import db
 from integrity.accounts.tables import Member
-from integrity.cases.blobs import check_binding, check_custody
-from integrity.cases.sealing import CaseKey, case_key
-from integrity.cases.tables import Attachment, Case
+from integrity.cases.blobs import check_binding, check_custody, stored_blob
+from integrity.cases.sealing import CaseKey
+from integrity.cases.tables import Case
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.custody.tables import CustodyEntry
 from integrity.errors import TamperedBlob
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
-from integrity.publication.tables import Rendition
+from integrity.publication.renditions import stored_rows
 from integrity.security.roles import ADMIN
-from integrity.vault import SealedBlob
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +54,8 @@ class Failure:
     case_id: uuid.UUID
     #: ``swapped``, ``missing`` or ``altered``.
     problem: str
+    #: The stored object the row names.
+    blob_id: str = ""
 
 
 @dataclass
@@ -80,31 +80,6 @@ def share_of_day(day: datetime.date) -> tuple[int, int]:
     return day.toordinal() % SHARES, SHARES
 
 
-async def _rows(ctx: ServiceContext) -> AsyncIterator[tuple[CaseKey, uuid.UUID, str, dict[str, Any]]]:
-    """Every attachment and rendition row with its case's key, attachments first."""
-    keys: dict[uuid.UUID, CaseKey] = {}
-
-    async def key_of(case_id: uuid.UUID) -> CaseKey:
-        if case_id not in keys:
-            case_row = await Case.select().where(Case.id == case_id).first()
-            assert case_row is not None  # a foreign key
-            keys[case_id] = case_key(ctx, case_row)
-        return keys[case_id]
-
-    cases_of: dict[uuid.UUID, uuid.UUID] = {}
-    for attachment in await Attachment.select():
-        cases_of[attachment["id"]] = attachment["case"]
-        yield (
-            await key_of(attachment["case"]),
-            attachment["case"],
-            f"attachment:{attachment['id']}",
-            attachment,
-        )
-    for rendition in await Rendition.select():
-        case_id = cases_of[rendition["attachment"]]
-        yield await key_of(case_id), case_id, f"rendition:{rendition['id']}", rendition
-
-
 async def _problem(
     ctx: ServiceContext, key: CaseKey, subject: str, row: dict[str, Any]
 ) -> tuple[str | None, int]:
@@ -114,13 +89,7 @@ async def _problem(
         await check_custody(key, subject, row)
     except TamperedBlob:
         return "swapped", 0
-    blob = SealedBlob(
-        blob_id=row["blob_id"],
-        wrapped_key=bytes(row["wrapped_key"]),
-        key_id=row["key_id"],
-        size=int(row["size"]),
-        sha256=row["sha256"],
-    )
+    blob = stored_blob(row)
     if not await ctx.vault.exists(blob):
         return "missing", 0
     read = 0
@@ -147,14 +116,16 @@ async def verify(
     """Check every stored file (or one share of them), record the run in the custody log, and
     notify the admins of any failure (unless ``record`` is off: a restored backup is only read)."""
     report = FixityReport(share=share)
-    async for key, case_id, subject, row in _rows(ctx):
+    async for key, case_id, subject, row in stored_rows(ctx):
         if not in_share(row["blob_id"], share):
             continue
         problem, read = await _problem(ctx, key, subject, row)
         report.checked += 1
         report.bytes += read
         if problem is not None:
-            report.failures.append(Failure(subject=subject, case_id=case_id, problem=problem))
+            report.failures.append(
+                Failure(subject=subject, case_id=case_id, problem=problem, blob_id=row["blob_id"])
+            )
     if record:
         await _record(ctx, report, actor_id)
     return report

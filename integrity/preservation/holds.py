@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from integrity import db
+from integrity.cases.blobs import stored_blob
 from integrity.cases.sealing import case_key
 from integrity.cases.tables import Attachment
 from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import NotFound, WrongState
-from integrity.preservation.exports import editor_row
+from integrity.preservation.access import editor_row
 from integrity.preservation.tables import HOLDING, HoldStatus, LegalHold
 from integrity.publication.tables import Rendition
 from integrity.security.guards import Principal
@@ -63,16 +64,7 @@ async def _blobs(case_id: uuid.UUID) -> list[SealedBlob]:
     attachments = await Attachment.select().where(Attachment.case == case_id)
     ids = [row["id"] for row in attachments] or [uuid.uuid4()]
     renditions = await Rendition.select().where(Rendition.attachment.is_in(ids))
-    return [
-        SealedBlob(
-            blob_id=row["blob_id"],
-            wrapped_key=bytes(row["wrapped_key"]),
-            key_id=row["key_id"],
-            size=int(row["size"]),
-            sha256=row["sha256"],
-        )
-        for row in [*attachments, *renditions]
-    ]
+    return [stored_blob(row) for row in [*attachments, *renditions]]
 
 
 async def _store_hold(ctx: ServiceContext, case_id: uuid.UUID, on: bool) -> int:

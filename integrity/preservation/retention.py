@@ -16,9 +16,9 @@ import datetime
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from integrity import db
+from integrity.cases.blobs import stored_blob
 from integrity.cases.sealing import case_key
 from integrity.cases.tables import Attachment, Case, CaseActor, CaseStatus, IdempotentUpload, Transition
 from integrity.cases.validation import clean_text
@@ -26,13 +26,12 @@ from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import NotFound, WrongState
 from integrity.notifications.tables import Notification
-from integrity.preservation.exports import editor_row
+from integrity.preservation.access import editor_row
 from integrity.preservation.holds import MAX_REASON, is_held, refuse_if_held
 from integrity.preservation.tables import LegalHold, ShreddedCase, ShredRequest
 from integrity.publication.tables import PublicCase, Rendition
 from integrity.referrals.tables import Referral, Reply
 from integrity.security.guards import Principal
-from integrity.vault import SealedBlob
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +81,6 @@ async def shred_due(ctx: ServiceContext, on: datetime.datetime | None = None) ->
     return shredded
 
 
-def _blob(row: dict[str, Any]) -> SealedBlob:
-    return SealedBlob(
-        blob_id=row["blob_id"],
-        wrapped_key=bytes(row["wrapped_key"]),
-        key_id=row["key_id"],
-        size=int(row["size"]),
-        sha256=row["sha256"],
-    )
-
-
 async def shred_case(
     ctx: ServiceContext,
     case_id: uuid.UUID,
@@ -111,7 +100,7 @@ async def shred_case(
     attachments = await Attachment.select().where(Attachment.case == case_id)
     ids = [row["id"] for row in attachments] or [uuid.uuid4()]
     renditions = await Rendition.select().where(Rendition.attachment.is_in(ids))
-    blobs = [_blob(row) for row in [*renditions, *attachments]]
+    blobs = [stored_blob(row) for row in [*renditions, *attachments]]
     tombstone = uuid.uuid4()
     async with db.transaction():
         await custody.lock_log()

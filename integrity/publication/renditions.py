@@ -12,7 +12,7 @@ from typing import Any
 
 from integrity import db
 from integrity.cases.access import load_case_row
-from integrity.cases.blobs import binding_for, check_binding, swapped
+from integrity.cases.blobs import binding_for, check_binding, stored_blob, swapped
 from integrity.cases.evidence import source_hash_details
 from integrity.cases.filers import filed_by
 from integrity.cases.sealing import CaseKey, case_key
@@ -101,38 +101,37 @@ async def check_row_blob(ctx: ServiceContext, row: dict[str, Any]) -> None:
     await check_binding(case_key(ctx, case_row), subject, row)
 
 
+async def stored_rows(ctx: ServiceContext) -> AsyncIterator[tuple[CaseKey, uuid.UUID, str, dict[str, Any]]]:
+    """Every attachment and copy row, attachments first, with its case's key and id and its subject
+    ("attachment:<id>" or "rendition:<id>"): for the checks that go over every stored file."""
+    keys: dict[uuid.UUID, CaseKey] = {}
+
+    async def key_of(case_id: uuid.UUID) -> CaseKey:
+        if case_id not in keys:
+            case_row = await Case.select().where(Case.id == case_id).first()
+            assert case_row is not None  # a foreign key
+            keys[case_id] = case_key(ctx, case_row)
+        return keys[case_id]
+
+    cases_of: dict[uuid.UUID, uuid.UUID] = {}
+    for attachment in await Attachment.select():
+        cases_of[attachment["id"]] = attachment["case"]
+        subject = f"attachment:{attachment['id']}"
+        yield await key_of(attachment["case"]), attachment["case"], subject, attachment
+    for rendition in await Rendition.select():
+        case_id = cases_of[rendition["attachment"]]
+        yield await key_of(case_id), case_id, f"rendition:{rendition['id']}", rendition
+
+
 async def swapped_blobs(ctx: ServiceContext) -> list[str]:
     """Every attachment and copy whose row does not hold the blob bound to it (``cases.blobs``),
     as "attachment:<id>" or "rendition:<id>": for `custody verify` and `reconcile`."""
 
     async def rows() -> AsyncIterator[tuple[CaseKey, str, dict[str, Any]]]:
-        keys: dict[uuid.UUID, CaseKey] = {}
-
-        async def key_of(case_id: uuid.UUID) -> CaseKey:
-            if case_id not in keys:
-                case_row = await Case.select().where(Case.id == case_id).first()
-                assert case_row is not None  # a foreign key
-                keys[case_id] = case_key(ctx, case_row)
-            return keys[case_id]
-
-        cases_of: dict[uuid.UUID, uuid.UUID] = {}
-        for attachment in await Attachment.select():
-            cases_of[attachment["id"]] = attachment["case"]
-            yield await key_of(attachment["case"]), f"attachment:{attachment['id']}", attachment
-        for rendition in await Rendition.select():
-            yield await key_of(cases_of[rendition["attachment"]]), f"rendition:{rendition['id']}", rendition
+        async for key, _, subject, row in stored_rows(ctx):
+            yield key, subject, row
 
     return await swapped(rows())
-
-
-def _blob(row: dict[str, Any]) -> SealedBlob:
-    return SealedBlob(
-        blob_id=row["blob_id"],
-        wrapped_key=bytes(row["wrapped_key"]),
-        key_id=row["key_id"],
-        size=int(row["size"]),
-        sha256=row["sha256"],
-    )
 
 
 async def read_blob(ctx: ServiceContext, row: dict[str, Any]) -> bytes:
@@ -141,7 +140,7 @@ async def read_blob(ctx: ServiceContext, row: dict[str, Any]) -> bytes:
     if int(row["size"]) > MAX_REDACTION_INPUT:
         raise Invalid("the file is too large for the redaction tools", code="file_too_large_to_redact")
     data = bytearray()
-    async with aclosing(ctx.vault.open(_blob(row))) as chunks:
+    async with aclosing(ctx.vault.open(stored_blob(row))) as chunks:
         async for chunk in chunks:
             data += chunk
     return bytes(data)
@@ -368,4 +367,4 @@ async def open_rendition(
     if row is None or (await attachment_row(case_id, row["attachment"])) is None:
         raise NotFound("no such rendition", code="rendition_not_found")
     await check_row_blob(ctx, row)
-    return row, _blob(row)
+    return row, stored_blob(row)

@@ -50,7 +50,7 @@ async def test_vault_verify_finds_an_altered_a_swapped_and_a_missing_file(
 
     failed = run_integrity(settings, "vault", "verify")
     assert failed.returncode == 2, failed.stdout
-    assert f"attachment:{photo} is altered" in failed.stderr
+    assert f"attachment:{photo} is altered (blob {row['blob_id']})" in failed.stderr
     assert f"attachment:{first} is swapped" in failed.stderr
     assert f"attachment:{second} is swapped" in failed.stderr
     assert "fotografija" not in failed.stderr + failed.stdout  # rows, never names
