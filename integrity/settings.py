@@ -52,9 +52,11 @@ KNOWN_VARIABLES = frozenset(
 )
 
 
-#: The statuses a case can be shredded from, and the days kept after entering them by default:
-#: withdrawn by the member, or rejected by the review team (never published).
-DEFAULT_RETENTION: dict[str, int] = {"withdrawn": 365, "rejected": 730}
+#: The retention classes and their days by default: a case withdrawn by the member, or rejected
+#: by the review team (never published), is shredded that long after entering its status; the
+#: originals of a published (or retracted) case that long after its latest revision, its published
+#: copies kept. 0 keeps what the class covers for good.
+DEFAULT_RETENTION: dict[str, int] = {"withdrawn": 365, "rejected": 730, "published": 3650}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +138,10 @@ class Settings:
     #: Days an institution is given to answer a referral where the law sets no deadline, by kind
     #: (``default`` for any other): ``INTEGRITY_REFERRAL_FOLLOW_UP="default=60,criminal_complaint=90"``.
     referral_follow_up: Mapping[str, int] = field(default_factory=lambda: {"default": 60})
-    #: Retention classes by status: days after a case entered the status before the queue's job
-    #: shreds it (``preservation.retention``): ``INTEGRITY_RETENTION="withdrawn=365,rejected=730"``.
+    #: Retention classes: days after a case entered the status (for ``published``: after its
+    #: latest revision) before the queue's job shreds it, or its originals
+    #: (``preservation.retention``): ``INTEGRITY_RETENTION="withdrawn=365,rejected=730,published=3650"``;
+    #: 0 keeps them for good.
     retention: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RETENTION))
 
     @property
@@ -300,17 +304,17 @@ def _follow_up(value: str) -> dict[str, int]:
 
 
 def _retention(value: str) -> dict[str, int]:
-    """``status=days`` pairs separated by commas, for the statuses in ``DEFAULT_RETENTION``."""
+    """``class=days`` pairs separated by commas, for the classes in ``DEFAULT_RETENTION``."""
     classes = dict(DEFAULT_RETENTION)
     for item in (part.strip() for part in value.split(",")):
         if not item:
             continue
         status, _, days = item.partition("=")
         number = _parse_int("INTEGRITY_RETENTION", days.strip())
-        if status.strip() not in DEFAULT_RETENTION or not 1 <= number <= 36500:
+        if status.strip() not in DEFAULT_RETENTION or not 0 <= number <= 36500:
             raise ConfigurationError(
-                "INTEGRITY_RETENTION is status=days pairs separated by commas, for withdrawn and rejected "
-                "(1 to 36500 days)"
+                "INTEGRITY_RETENTION is class=days pairs separated by commas, for withdrawn, rejected "
+                "and published (0 to 36500 days; 0 keeps them for good)"
             )
         classes[status.strip()] = number
     return classes

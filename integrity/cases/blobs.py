@@ -18,14 +18,39 @@ from typing import Any
 
 from integrity.cases.sealing import CaseKey
 from integrity.custody.tables import CustodyEntry
-from integrity.errors import IntegrityError, TamperedBlob
+from integrity.errors import Gone, IntegrityError, TamperedBlob
 from integrity.vault import SealedBlob
 
-__all__ = ["binding_for", "check_binding", "check_custody", "stored_blob", "swapped"]
+__all__ = [
+    "binding_for",
+    "check_binding",
+    "check_custody",
+    "is_shredded",
+    "require_stored",
+    "stored_blob",
+    "swapped",
+]
+
+
+def is_shredded(row: dict[str, Any]) -> bool:
+    """Whether the row's data key was destroyed: an original shredded under its published case's
+    retention (``preservation.retention``). Its row stays; no blob is stored for it any more."""
+    return not row["wrapped_key"]
+
+
+def require_stored(row: dict[str, Any]) -> None:
+    """Gone (410) for an original that was shredded: nothing can be read or made from it."""
+    if is_shredded(row):
+        raise Gone(
+            "this original was shredded when its retention ran out; the published copies remain",
+            code="file_shredded",
+        )
 
 
 def stored_blob(row: dict[str, Any]) -> SealedBlob:
-    """The blob an attachment's or a rendition's row holds (what the vault opens)."""
+    """The blob an attachment's or a rendition's row holds (what the vault opens); 410 for an
+    original that was shredded."""
+    require_stored(row)
     return SealedBlob(
         blob_id=row["blob_id"],
         wrapped_key=bytes(row["wrapped_key"]),

@@ -395,6 +395,7 @@ async def prepare_download(
     if attachment is None or (attachment["referral_id"] is not None and not _team_on(principal, row)):
         # A referral's documents are the review team's (the member does not see them listed).
         raise NotFound("no such file", code="file_not_found")
+    blob = stored_blob(attachment)  # 410 for an original shredded under retention
     key = case_key(ctx, row)
     # A row whose blob reference was swapped would serve another file: refused before a byte goes.
     await check_binding(key, f"attachment:{attachment_id}", attachment)
@@ -411,7 +412,7 @@ async def prepare_download(
         content_type=attachment["content_type"],
         size=int(attachment["size"]),
         sha256=attachment["sha256"],
-        blob=stored_blob(attachment),
+        blob=blob,
     )
 
 

@@ -76,6 +76,9 @@ class AttachmentOut(msgspec.Struct):
     referral_id: uuid.UUID | None = None
     referral_answer_id: uuid.UUID | None = None
     document_role: str | None = None
+    #: When the original was shredded under its published case's retention: it can no longer be
+    #: downloaded or copied (410 ``file_shredded``); its published copies remain.
+    shredded_at: datetime.datetime | None = None
 
 
 class TransitionOut(msgspec.Struct):

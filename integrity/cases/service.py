@@ -271,6 +271,7 @@ async def _case_out(key: CaseKey, principal: Principal, row: dict[str, Any]) -> 
             referral_id=a["referral_id"],
             referral_answer_id=a["referral_answer_id"],
             document_role=a["document_role"],
+            shredded_at=a["shredded_at"],
         )
         for a in await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.uploaded_at)
         # The review team's documents of referrals are theirs: the member sees what they filed.

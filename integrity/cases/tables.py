@@ -166,6 +166,10 @@ class Attachment(Table, tablename="attachment"):
     referral_id = UUID(null=True, default=None, index=True)
     referral_answer_id = UUID(null=True, default=None)
     document_role = Varchar(length=20, null=True, default=None)
+    #: When the original was shredded under its published case's retention class
+    #: (``preservation.retention``): its wrapped key is destroyed (emptied) and its object removed;
+    #: the row stays, for the published copies made from it and the record of what was filed.
+    shredded_at = Timestamptz(null=True, default=None)
 
 
 class Transition(Table, tablename="case_transition"):
@@ -262,6 +266,8 @@ async def rewrap_rows(table: DataKeyTable, rewrap: KeyRewrap) -> int:
     """Re-wrap the data key of every row of `table` (rows with `id`, `wrapped_key`, `key_id`)."""
     changed = 0
     for row in await table.select(table.id, table.wrapped_key, table.key_id):
+        if not row["wrapped_key"]:
+            continue  # destroyed when the row's original was shredded: nothing to re-wrap
         wrapped, key_id = rewrap(bytes(row["wrapped_key"]), row["key_id"])
         if key_id != row["key_id"]:
             await table.update({table.wrapped_key: wrapped, table.key_id: key_id}).where(
@@ -286,7 +292,8 @@ class _AttachmentBlobs:
     """Attachment blobs for `integrity reconcile` and their data keys for `integrity keys rotate`."""
 
     async def referenced_blob_ids(self) -> AsyncIterator[str]:
-        for row in await Attachment.select(Attachment.blob_id):
+        # A shredded original holds no blob: whatever of it is left in the store is removed.
+        for row in await Attachment.select(Attachment.blob_id).where(Attachment.shredded_at.is_null()):
             yield row["blob_id"]
 
     async def rewrap_keys(self, rewrap: KeyRewrap) -> int:

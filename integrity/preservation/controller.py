@@ -177,13 +177,18 @@ class ShredIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ShredOut(msgspec.Struct):
-    #: The request's id while ``pending``; the tombstone's once ``shredded``.
+    #: The request's id while ``pending``; once ``shredded``, the tombstone's (a whole case) or
+    #: the request's (a published case's originals).
     id: uuid.UUID
     status: str
+    #: ``case``: a withdrawn or rejected case, whole; ``originals``: a published case's originals
+    #: (its published copies, revisions and pages stay).
+    scope: str = "case"
 
 
 class ShreddingController(Controller):
-    """Shredding a closed case before its retention runs out: one editor asks, another confirms.
+    """Shredding a closed case (or a published case's originals) before its retention runs out:
+    one editor asks, another confirms.
     (Added to API.md's "Second wave": the issue asks for it, the contract does not name a path.)"""
 
     path = "/api/v1/cases/{case_id:uuid}/shredding"
@@ -200,7 +205,7 @@ class ShreddingController(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> ShredOut:
         step = await retention.request_shredding(ctx, principal, case_id, data.reason)
-        return ShredOut(id=step.id, status=step.status)
+        return ShredOut(id=step.id, status=step.status, scope=step.scope)
 
     @post("/{request_id:uuid}/confirm", operation_id="confirm_shredding", status_code=HTTP_200_OK)
     async def confirm(
@@ -211,7 +216,7 @@ class ShreddingController(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> ShredOut:
         step = await retention.confirm_shredding(ctx, principal, case_id, request_id)
-        return ShredOut(id=step.id, status=step.status)
+        return ShredOut(id=step.id, status=step.status, scope=step.scope)
 
 
 class ErasureOut(msgspec.Struct):

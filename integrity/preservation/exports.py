@@ -4,7 +4,9 @@ holding one BagIt bag (RFC 8493), asked for by one editor and approved by anothe
 The bag (written and checked with the Library of Congress `bagit` package) holds, under `data/`:
 
 - `originals/`: every file as filed, byte for byte, with `originals.json` (filed names, types,
-  sizes, SHA-256, and the salts that open the public commitments to their hashes);
+  sizes, SHA-256, and the salts that open the public commitments to their hashes); an original
+  shredded under its published case's retention is listed (``file`` null, ``shredded_at``) but
+  no longer exists to be carried;
 - `copies/`: every copy made for publication (redacted or cleaned), with `copies.json`;
 - `revisions/`: every published revision of the case as the public got it (JSON);
 - `receipts/`: the receipt the member got on submitting, signed by the platform;
@@ -39,7 +41,7 @@ import bagit
 import pyrage
 
 from integrity import db
-from integrity.cases.blobs import stored_blob
+from integrity.cases.blobs import is_shredded, stored_blob
 from integrity.cases.sealing import CaseKey, case_key
 from integrity.cases.tables import Attachment, Case
 from integrity.context import ServiceContext
@@ -270,7 +272,8 @@ async def _fill(ctx: ServiceContext, case: dict[str, Any], key: CaseKey, payload
     attachments = await Attachment.select().where(Attachment.case == case_id).order_by(Attachment.uploaded_at)
     for n, row in enumerate(attachments, start=1):
         name = f"{n:03d}-{row['id']}"
-        await _write_blob(ctx, row, payload / "originals" / name)
+        if not is_shredded(row):
+            await _write_blob(ctx, row, payload / "originals" / name)
         salt = (
             key.open_text(f"salt:{row['id']}", bytes(row["sha256_salt_sealed"]))
             if row["sha256_salt_sealed"]
@@ -278,7 +281,9 @@ async def _fill(ctx: ServiceContext, case: dict[str, Any], key: CaseKey, payload
         )
         originals.append(
             {
-                "file": f"originals/{name}",
+                # None for an original shredded under retention: its hash and custody entry stay.
+                "file": None if is_shredded(row) else f"originals/{name}",
+                "shredded_at": str(row["shredded_at"]) if row["shredded_at"] else None,
                 "attachment_id": str(row["id"]),
                 "filename": key.open_text(f"filename:{row['id']}", bytes(row["filename_sealed"])),
                 "content_type": row["content_type"],
@@ -389,7 +394,9 @@ README = """How to check this package
    ({key_id}), the same key /api/v1/public/keys lists.
 3. data/originals/ holds the files as filed, byte for byte; data/originals.json gives each one's
    SHA-256 (the same as in the member's receipt, data/receipts/submission.json) and the salt that
-   opens its custody entry's public commitment: sha256(salt || sha256 digest) in hex.
+   opens its custody entry's public commitment: sha256(salt || sha256 digest) in hex. An entry
+   whose "file" is null was shredded when its retention ran out ("shredded_at", and the custody
+   entry case.originals_shredded): only its record and its published copies remain.
 4. data/custody/entries.jsonl holds the case's custody entries. Each entry's entry_hash is in the
    signed log: data/custody/proofs.json has an RFC 9162 inclusion proof of each (leaf =
    SHA-256(0x00 || entry_hash bytes)) against data/custody/checkpoint.json, whose Ed25519

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from integrity import db
-from integrity.cases.blobs import stored_blob
+from integrity.cases.blobs import is_shredded, stored_blob
 from integrity.cases.sealing import case_key
 from integrity.cases.tables import Attachment
 from integrity.cases.validation import clean_text
@@ -64,7 +64,7 @@ async def _blobs(case_id: uuid.UUID) -> list[SealedBlob]:
     attachments = await Attachment.select().where(Attachment.case == case_id)
     ids = [row["id"] for row in attachments] or [uuid.uuid4()]
     renditions = await Rendition.select().where(Rendition.attachment.is_in(ids))
-    return [stored_blob(row) for row in [*attachments, *renditions]]
+    return [stored_blob(row) for row in [*attachments, *renditions] if not is_shredded(row)]
 
 
 async def _store_hold(ctx: ServiceContext, case_id: uuid.UUID, on: bool) -> int:

@@ -43,6 +43,9 @@ DONE = {
         "shred_requested": N_(
             "Shredding is asked for: the case is shredded once another editor confirms it."
         ),
+        "originals_shredded": N_(
+            "The originals are shredded: the published copies and the case file remain."
+        ),
     },
 }
 
@@ -72,20 +75,21 @@ class PreservationPages(Controller):
         error: IntegrityError | None = None,
         typed: str = "",
     ) -> Template:
+        case = await cases_service.get_case(ctx, principal, case_id)
         listed: dict[str, Any] = (
             {"exports": await exports.list_exports(principal, case_id), "recipient": typed}
             if which == "exports"
             else {
                 "holds": await holds.list_holds(ctx, principal, case_id),
                 "shred_requests": await retention.shred_requests(ctx, principal, case_id),
-                "shreddable": retention.SHREDDABLE,
+                "shred_scope": await retention.shred_scope(case_id, case.status),
                 "reason": typed,
             }
         )
         return page(
             f"app/{which}.html",
             status_code,
-            case=await cases_service.get_case(ctx, principal, case_id),
+            case=case,
             done=DONE[which].get(done or ""),
             error=error,
             **listed,
@@ -228,9 +232,11 @@ class PreservationPages(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         try:
-            await retention.confirm_shredding(ctx, principal, case_id, request_id)
+            step = await retention.confirm_shredding(ctx, principal, case_id, request_id)
         except IntegrityError as exc:
             return await self._page(ctx, principal, case_id, "holds", exc.status_code, error=exc)
+        if step.scope == "originals":
+            return see_other(f"/app/cases/{case_id}/holds?done=originals_shredded#shredding")
         # The case is gone (its tombstone and custody entry remain): back to the queue.
         return see_other("/app/queue")
 

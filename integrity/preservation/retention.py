@@ -1,13 +1,18 @@
 """Retention and shredding: a case is kept exactly as long as it should be, then destroyed.
 
 Retention classes are by status (``Settings.retention``: days after a case was withdrawn or
-rejected, never published). Each day the queue's job shreds the cases whose class ran out, unless
-a legal hold holds them (``holds``). Shredding a case destroys every wrapped data key of it (the
-case's own key, which sealed its texts, and each file's and copy's, all in the rows deleted with
-it) and removes its objects from the store; what remains is a tombstone row and the custody entry
-``case.shredded``, and the custody log itself, which never held content. A copy of the bucket taken
-before holds only ciphertext whose keys are gone; a copy of the database taken before still holds
-the wrapped keys, which `integrity keys rotate --retire-previous` makes useless (README).
+rejected, never published; and days after a published case's latest revision for its originals).
+Each day the queue's job shreds the cases whose class ran out, unless a legal hold holds them
+(``holds``). A published case is never shredded whole: its publication stands. When its class runs
+out, its originals are (``shred_originals``): their keys destroyed and objects removed, and every
+copy never published with them, while the published copies, revisions and custody log remain.
+
+Shredding a case destroys every wrapped data key of it (the case's own key, which sealed its
+texts, and each file's and copy's, all in the rows deleted with it) and removes its objects from
+the store; what remains is a tombstone row and the custody entry ``case.shredded``, and the custody
+log itself, which never held content. A copy of the bucket taken before holds only ciphertext whose
+keys are gone; a copy of the database taken before still holds the wrapped keys, which
+`integrity keys rotate --retire-previous` makes useless (README).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 
 from integrity import db
-from integrity.cases.blobs import stored_blob
+from integrity.cases.blobs import is_shredded, stored_blob
 from integrity.cases.sealing import case_key
 from integrity.cases.tables import Attachment, Case, CaseActor, CaseStatus, IdempotentUpload, Transition
 from integrity.cases.validation import clean_text
@@ -29,14 +34,17 @@ from integrity.notifications.tables import Notification
 from integrity.preservation.access import editor_row
 from integrity.preservation.holds import MAX_REASON, is_held, refuse_if_held
 from integrity.preservation.tables import LegalHold, ShreddedCase, ShredRequest
-from integrity.publication.tables import PublicCase, Rendition
+from integrity.publication.tables import CopyRequest, PublicCase, PublishedFile, PublishedRevision, Rendition
 from integrity.referrals.tables import Referral, Reply
 from integrity.security.guards import Principal
+from integrity.vault import SealedBlob
 
 log = logging.getLogger(__name__)
 
 #: The statuses a case is shredded from: it was closed without being published.
 SHREDDABLE = (CaseStatus.withdrawn.value, CaseStatus.rejected.value)
+#: The class of a published (or retracted) case's originals, counted from its latest revision.
+PUBLISHED = "published"
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,8 @@ async def due_cases(ctx: ServiceContext, on: datetime.datetime) -> list[Due]:
     """The cases whose retention class ran out by ``on`` and that no hold holds."""
     due = []
     for status, days in ctx.settings.retention.items():
+        if status not in SHREDDABLE or not days:
+            continue
         for case in await Case.select(Case.id).where(Case.status == status):
             entered = (
                 await Transition.select(Transition.at)
@@ -66,8 +76,36 @@ async def due_cases(ctx: ServiceContext, on: datetime.datetime) -> list[Due]:
     return due
 
 
+async def due_originals(ctx: ServiceContext, on: datetime.datetime) -> list[Due]:
+    """The published (or retracted) cases whose originals' retention ran out by ``on``: their
+    latest revision is older than the ``published`` class, an original of theirs is still stored,
+    and no hold holds them."""
+    days = ctx.settings.retention.get(PUBLISHED, 0)
+    if not days:
+        return []
+    due = []
+    for public in await PublicCase.select(PublicCase.id, PublicCase.case):
+        latest = (
+            await PublishedRevision.select(PublishedRevision.published_at)
+            .where(PublishedRevision.public_case == public["id"])
+            .order_by(PublishedRevision.published_at, ascending=False)
+            .first()
+        )
+        if latest is None:
+            continue
+        at = latest["published_at"]
+        since = at if at.tzinfo else at.replace(tzinfo=datetime.UTC)
+        if since + datetime.timedelta(days=days) > on or await is_held(public["case"]):
+            continue
+        stored = (Attachment.case == public["case"]) & Attachment.shredded_at.is_null()
+        if await Attachment.exists().where(stored):
+            due.append(Due(case_id=public["case"], status=PUBLISHED, since=since))
+    return due
+
+
 async def shred_due(ctx: ServiceContext, on: datetime.datetime | None = None) -> int:
-    """The daily job: shred every case whose retention ran out; how many."""
+    """The daily job: shred every case (or published case's originals) whose retention ran out;
+    how many cases."""
     moment = on or datetime.datetime.now(datetime.UTC)
     shredded = 0
     for due in await due_cases(ctx, moment):
@@ -76,9 +114,94 @@ async def shred_due(ctx: ServiceContext, on: datetime.datetime | None = None) ->
         except WrongState:
             continue  # held, or changed, since it was found: left for another day
         shredded += 1
+    for due in await due_originals(ctx, moment):
+        try:
+            await shred_originals(ctx, due.case_id, reason=f"retention:{PUBLISHED}")
+        except WrongState:
+            continue
+        shredded += 1
     if shredded:
-        log.info("retention: %d case(s) shredded", shredded)
+        log.info("retention: %d case(s) shredded, or their originals", shredded)
     return shredded
+
+
+async def shred_originals(
+    ctx: ServiceContext, case_id: uuid.UUID, *, reason: str, actor_id: str | None = None
+) -> int:
+    """Shred the originals of a published case, keeping what was published: each original's
+    wrapped key is destroyed (its row stays, marked, for the copies made of it and the record of
+    what was filed), and so is every copy never published (a working redaction may show more
+    than the public got) with its pending requests; then their objects are removed. The
+    published copies, revisions and custody log stay as they are. Refused (409) for a case
+    never published, or held. How many originals were shredded."""
+    case = await Case.select(Case.id, Case.reference, Case.status).where(Case.id == case_id).first()
+    if case is None:
+        raise NotFound("no such case", code="case_not_found")
+    if not await PublicCase.exists().where(PublicCase.case == case_id):
+        raise WrongState(
+            "only a published case's originals are shredded apart from it", code="case_not_published"
+        )
+    await refuse_if_held(case_id, "shredded")
+    originals = await Attachment.select().where(
+        (Attachment.case == case_id) & Attachment.shredded_at.is_null()
+    )
+    if not originals:
+        return 0
+    ids = [row["id"] for row in originals]
+    published = {
+        row["rendition"]
+        for row in await PublishedFile.select(PublishedFile.rendition).where(
+            PublishedFile.rendition.attachment.is_in(ids)
+        )
+    }
+    working = [
+        row
+        for row in await Rendition.select().where(Rendition.attachment.is_in(ids))
+        if row["id"] not in published
+    ]
+    blobs = [stored_blob(row) for row in [*working, *originals]]
+    async with db.transaction():
+        await custody.lock_log()
+        await refuse_if_held(case_id, "shredded")
+        # Only the originals still stored when they were read (a concurrent run shreds nothing twice).
+        still = await Attachment.select(Attachment.id).where(
+            Attachment.id.is_in(ids) & Attachment.shredded_at.is_null()
+        )
+        if len(still) != len(ids):
+            raise WrongState("the case changed while it was being shredded", code="case_changed")
+        await custody.append_entry(
+            ctx.signer,
+            actor_id=actor_id,
+            action="case.originals_shredded",
+            subject=f"case:{case_id}",
+            details={
+                "reference": case["reference"],
+                "status": case["status"],
+                "reason": reason,
+                "files": len(originals),
+                "copies": len(working),
+                "kept": len(published),
+            },
+        )
+        await CopyRequest.delete().where(CopyRequest.attachment.is_in(ids))
+        if working:
+            await Rendition.delete().where(Rendition.id.is_in([row["id"] for row in working]))
+        await Attachment.update(
+            {Attachment.wrapped_key: b"", Attachment.shredded_at: datetime.datetime.now(datetime.UTC)}
+        ).where(Attachment.id.is_in(ids))
+        for attachment_id in ids:
+            await IdempotentUpload.delete().where(IdempotentUpload.attachment_ids.like(f"%{attachment_id}%"))
+    await _remove(ctx, blobs)
+    return len(originals)
+
+
+async def _remove(ctx: ServiceContext, blobs: list[SealedBlob]) -> None:
+    """The keys are gone with the rows; the ciphertext goes too."""
+    for blob in blobs:
+        try:
+            await ctx.vault.delete(blob)
+        except Exception:  # noqa: BLE001 - without its key the object is noise; reconcile removes it
+            log.warning("shredding: an object was not removed (reconcile removes it): blob=%s", blob.blob_id)
 
 
 async def shred_case(
@@ -100,7 +223,7 @@ async def shred_case(
     attachments = await Attachment.select().where(Attachment.case == case_id)
     ids = [row["id"] for row in attachments] or [uuid.uuid4()]
     renditions = await Rendition.select().where(Rendition.attachment.is_in(ids))
-    blobs = [stored_blob(row) for row in [*renditions, *attachments]]
+    blobs = [stored_blob(row) for row in [*renditions, *attachments] if not is_shredded(row)]
     tombstone = uuid.uuid4()
     async with db.transaction():
         await custody.lock_log()
@@ -144,12 +267,7 @@ async def shred_case(
         await LegalHold.delete().where(LegalHold.case == case_id)
         await Notification.delete().where(Notification.case_id == case_id)
         await Case.delete().where(Case.id == case_id)
-    # The keys are gone with the rows; the ciphertext goes too.
-    for blob in blobs:
-        try:
-            await ctx.vault.delete(blob)
-        except Exception:  # noqa: BLE001 - without its key the object is noise; reconcile removes it
-            log.warning("shredding: an object was not removed (reconcile removes it): blob=%s", blob.blob_id)
+    await _remove(ctx, blobs)
     return tombstone
 
 
@@ -158,6 +276,28 @@ class ShredStep:
     id: uuid.UUID
     #: ``pending`` (waiting for a second editor) or ``shredded``.
     status: str
+    #: ``case`` (a closed case, whole) or ``originals`` (a published case's originals).
+    scope: str = "case"
+
+
+async def shred_scope(case_id: uuid.UUID, status: str) -> str | None:
+    """What shredding the case before its time would destroy: ``case`` for a withdrawn or
+    rejected case never published, ``originals`` for a published one with an original still
+    stored, None for anything else."""
+    if await PublicCase.exists().where(PublicCase.case == case_id):
+        stored = (Attachment.case == case_id) & Attachment.shredded_at.is_null()
+        return "originals" if await Attachment.exists().where(stored) else None
+    return "case" if status in SHREDDABLE else None
+
+
+async def _early_scope(case_id: uuid.UUID, status: str) -> str:
+    scope = await shred_scope(case_id, status)
+    if scope is None:
+        if await PublicCase.exists().where(PublicCase.case == case_id):
+            raise WrongState("the published case's originals are shredded already", code="originals_shredded")
+        raise WrongState("only a withdrawn or rejected case is shredded", code="case_not_closed")
+    await refuse_if_held(case_id, "shredded")
+    return scope
 
 
 async def _shreddable(case_id: uuid.UUID, status: str, *, any_status: bool = False) -> None:
@@ -171,9 +311,10 @@ async def _shreddable(case_id: uuid.UUID, status: str, *, any_status: bool = Fal
 async def request_shredding(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, reason: str
 ) -> ShredStep:
-    """An editor asks to shred a closed case before its retention runs out."""
+    """An editor asks to shred a closed case before its retention runs out (or a published
+    case's originals before theirs)."""
     case = await editor_row(principal, case_id)
-    await _shreddable(case_id, case["status"])
+    scope = await _early_scope(case_id, case["status"])
     text = clean_text(reason, "reason", MAX_REASON)
     request_id = uuid.uuid4()
     async with db.transaction():
@@ -183,7 +324,7 @@ async def request_shredding(
             actor_id=str(principal.id),
             action="case.shred_requested",
             subject=f"case:{case_id}",
-            details={"request": str(request_id)},
+            details={"request": str(request_id), "scope": scope},
         )
         await ShredRequest.insert(
             ShredRequest(
@@ -193,14 +334,14 @@ async def request_shredding(
                 requested_by=principal.id,
             )
         )
-    return ShredStep(id=request_id, status="pending")
+    return ShredStep(id=request_id, status="pending", scope=scope)
 
 
 async def confirm_shredding(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, request_id: uuid.UUID
 ) -> ShredStep:
-    """Another editor confirms: the case is shredded now."""
-    await editor_row(principal, case_id)
+    """Another editor confirms: the case (or the published case's originals) is shredded now."""
+    case = await editor_row(principal, case_id)
     row = (
         await ShredRequest.select()
         .where((ShredRequest.id == request_id) & (ShredRequest.case == case_id))
@@ -210,6 +351,11 @@ async def confirm_shredding(
         raise NotFound("the case has no such request", code="shred_request_not_found")
     if row["requested_by"] == principal.id:
         raise WrongState("another editor confirms the shredding: you asked for it", code="four_eyes_shred")
+    if await _early_scope(case_id, case["status"]) == "originals":
+        await shred_originals(ctx, case_id, reason="request", actor_id=str(principal.id))
+        # The case stays: the request is done, and its sealed reason goes with it.
+        await ShredRequest.delete().where(ShredRequest.case == case_id)
+        return ShredStep(id=request_id, status="shredded", scope="originals")
     tombstone = await shred_case(ctx, case_id, reason="request", actor_id=str(principal.id))
     return ShredStep(id=tombstone, status="shredded")
 

@@ -20,10 +20,12 @@ from typing import Any
 
 import anyio
 
+from integrity.cases.blobs import require_stored
 from integrity.cases.tables import Attachment
 from integrity.context import ServiceContext
 from integrity.errors import (
     DatabaseUnavailable,
+    Gone,
     IntegrityError,
     Invalid,
     NotFound,
@@ -66,7 +68,7 @@ ABANDONED_AFTER = datetime.timedelta(seconds=2 * DEFAULT_TIMEOUT)
 POLL_SECONDS = 0.1
 
 #: Errors a failed request is raised again as, by status.
-_ERRORS: dict[int, type[IntegrityError]] = {409: WrongState, 404: NotFound}
+_ERRORS: dict[int, type[IntegrityError]] = {409: WrongState, 404: NotFound, 410: Gone}
 
 
 def _now() -> datetime.datetime:
@@ -135,6 +137,7 @@ async def cleaned_rendition(
 async def _request(
     ctx: ServiceContext, principal: Principal, attachment: dict[str, Any], kind: str, boxes: list[BoxIn]
 ) -> uuid.UUID:
+    require_stored(attachment)  # a shredded original makes no more copies
     request_id = uuid.uuid4()
     await CopyRequest.insert(
         CopyRequest(

@@ -12,7 +12,7 @@ from typing import Any
 
 from integrity import db
 from integrity.cases.access import load_case_row
-from integrity.cases.blobs import binding_for, check_binding, stored_blob, swapped
+from integrity.cases.blobs import binding_for, check_binding, is_shredded, stored_blob, swapped
 from integrity.cases.evidence import source_hash_details
 from integrity.cases.filers import filed_by
 from integrity.cases.sealing import CaseKey, case_key
@@ -102,8 +102,9 @@ async def check_row_blob(ctx: ServiceContext, row: dict[str, Any]) -> None:
 
 
 async def stored_rows(ctx: ServiceContext) -> AsyncIterator[tuple[CaseKey, uuid.UUID, str, dict[str, Any]]]:
-    """Every attachment and copy row, attachments first, with its case's key and id and its subject
-    ("attachment:<id>" or "rendition:<id>"): for the checks that go over every stored file."""
+    """Every attachment and copy row that holds a stored file (not a shredded original),
+    attachments first, with its case's key and id and its subject ("attachment:<id>" or
+    "rendition:<id>"): for the checks that go over every stored file."""
     keys: dict[uuid.UUID, CaseKey] = {}
 
     async def key_of(case_id: uuid.UUID) -> CaseKey:
@@ -116,6 +117,8 @@ async def stored_rows(ctx: ServiceContext) -> AsyncIterator[tuple[CaseKey, uuid.
     cases_of: dict[uuid.UUID, uuid.UUID] = {}
     for attachment in await Attachment.select():
         cases_of[attachment["id"]] = attachment["case"]
+        if is_shredded(attachment):
+            continue  # its key is destroyed and its object removed: nothing stored to check
         subject = f"attachment:{attachment['id']}"
         yield await key_of(attachment["case"]), attachment["case"], subject, attachment
     for rendition in await Rendition.select():
@@ -136,11 +139,12 @@ async def swapped_blobs(ctx: ServiceContext) -> list[str]:
 
 async def read_blob(ctx: ServiceContext, row: dict[str, Any]) -> bytes:
     """The plaintext of an attachment's or a rendition's blob, once the row is checked to hold it."""
+    blob = stored_blob(row)  # 410 for a shredded original, before anything is read
     await check_row_blob(ctx, row)
     if int(row["size"]) > MAX_REDACTION_INPUT:
         raise Invalid("the file is too large for the redaction tools", code="file_too_large_to_redact")
     data = bytearray()
-    async with aclosing(ctx.vault.open(stored_blob(row))) as chunks:
+    async with aclosing(ctx.vault.open(blob)) as chunks:
         async for chunk in chunks:
             data += chunk
     return bytes(data)

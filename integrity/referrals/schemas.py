@@ -75,6 +75,8 @@ class ReferralDocumentOut(msgspec.Struct):
     role: str
     custody_seq: int
     answer_id: uuid.UUID | None = None
+    #: When it was shredded under its published case's retention (it is no longer downloadable).
+    shredded_at: datetime.datetime | None = None
 
 
 class ReferralOut(msgspec.Struct):

@@ -306,6 +306,7 @@ def _document(row: dict[str, Any], key: CaseKey) -> ReferralDocumentOut:
         role=row["document_role"] or "other",
         custody_seq=int(row["custody_seq"]),
         answer_id=row["referral_answer_id"],
+        shredded_at=row["shredded_at"],
     )
 
 

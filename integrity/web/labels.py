@@ -256,6 +256,17 @@ MESSAGES_BY_CODE = {
     "hold_not_active": N_("Only an active hold can be released."),
     "hold_not_found": N_("The case has no such hold."),
     "legal_hold": N_("The case is under legal hold: nothing of it may be deleted."),
+    # retention and shredding
+    "case_not_closed": N_("Only a withdrawn or rejected case is shredded."),
+    "case_published": N_("A published case is not shredded: its publication stands."),
+    "originals_shredded": N_("The published case's originals are shredded already."),
+    "four_eyes_shred": N_("Another editor confirms the shredding: you asked for it."),
+    "shred_request_not_found": N_("The case has no such request to shred it."),
+    "case_changed": N_("The case changed meanwhile: look at it again."),
+    "file_shredded": N_(
+        "This original was shredded when its retention ran out: nothing more can be made from it; "
+        "its published copies remain."
+    ),
     # erasure
     "erasure_pending": N_("Your erasure is already asked for."),
     "four_eyes_erasure": N_("Another admin confirms this erasure."),

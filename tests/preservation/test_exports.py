@@ -13,13 +13,17 @@ import json
 import subprocess
 import sys
 import tarfile
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pyrage
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from litestar import Litestar
 
+from integrity.context import provide_service_context
 from integrity.custody.tables import CustodyEntry
+from integrity.preservation import retention
 from integrity.settings import Settings
 from tests.custody import rfc9162
 from tests.factories import AccountFactory, run_integrity
@@ -42,7 +46,7 @@ def opened(package: bytes, identity: Any, folder: Path) -> Path:
 
 
 async def test_an_approved_export_is_a_bag_the_recipient_can_open_and_verify(
-    accounts: AccountFactory, settings: Settings, tmp_path: Path
+    accounts: AccountFactory, app: Litestar, settings: Settings, tmp_path: Path
 ) -> None:
     case, reviewer, editor, files = await verified_case(accounts)
     case_id = case["id"]
@@ -163,3 +167,16 @@ async def test_an_approved_export_is_a_bag_the_recipient_can_open_and_verify(
     written = run_integrity(settings, "export-case", reference, "--recipient", recipient, "--out", str(out))
     assert written.returncode == 0, written.stderr
     assert validate(opened(out.read_bytes(), identity, tmp_path / "cli")).returncode == 0
+
+    # Once the published case's originals are shredded under retention, a package still carries
+    # everything that remains and validates; the shredded originals are listed, with no file.
+    await retention.shred_originals(provide_service_context(app.state), uuid.UUID(case_id), reason="request")
+    later = tmp_path / "later.tar.age"
+    written = run_integrity(settings, "export-case", reference, "--recipient", recipient, "--out", str(later))
+    assert written.returncode == 0, written.stderr
+    bag = opened(later.read_bytes(), identity, tmp_path / "later")
+    assert validate(bag).returncode == 0
+    listed = json.loads((bag / "data" / "originals.json").read_text())
+    assert len(listed) == 3 and all(item["file"] is None and item["shredded_at"] for item in listed)
+    assert not any((bag / "data" / "originals").iterdir())
+    assert "case.originals_shredded" in (bag / "data" / "custody" / "entries.jsonl").read_text()
