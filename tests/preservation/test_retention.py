@@ -12,6 +12,7 @@ import json
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -29,12 +30,44 @@ from integrity.settings import Settings
 from integrity.vault import Keyring, SealedBlob
 from tests import samples
 from tests.cases.test_intake import file_case
-from tests.factories import AccountFactory, run_integrity
+from tests.factories import AccountFactory, Caller, run_integrity
 from tests.publication.factories import Publisher
 from tests.publication.test_publishing import act
 from tests.web.helpers import HTML, post_form, visible_text
 
 LATER = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=400)
+
+
+def backed_up(rows: list[dict[str, Any]]) -> list[SealedBlob]:
+    """The blobs as a backup of the database taken now holds them (with their wrapped keys)."""
+    return [
+        SealedBlob(r["blob_id"], bytes(r["wrapped_key"]), r["key_id"], int(r["size"]), r["sha256"])
+        for r in rows
+    ]
+
+
+async def actions_on(case_id: object) -> list[str]:
+    rows = (
+        await CustodyEntry.select(CustodyEntry.action)
+        .where(CustodyEntry.subject == f"case:{case_id}")
+        .order_by(CustodyEntry.seq)
+    )
+    return [row["action"] for row in rows]
+
+
+class Hold:
+    """A legal hold placed through the API by two editors, and released by them."""
+
+    def __init__(self, first: Caller, second: Caller, case_id: object) -> None:
+        self.first, self.second, self.address = first, second, f"/api/v1/cases/{case_id}/holds"
+
+    async def place(self, reason: str) -> None:
+        self.id = (await self.first.post(self.address, json={"reason": reason})).json()["id"]
+        assert (await self.second.post(f"{self.address}/{self.id}/confirm")).json()["status"] == "active"
+
+    async def release(self) -> None:
+        assert (await self.first.post(f"{self.address}/{self.id}/release")).json()["status"] == "releasing"
+        assert (await self.second.post(f"{self.address}/{self.id}/confirm")).json()["status"] == "released"
 
 
 async def test_a_withdrawn_case_is_held_then_shredded_when_its_retention_runs_out(
@@ -60,10 +93,8 @@ async def test_a_withdrawn_case_is_held_then_shredded_when_its_retention_runs_ou
     assert await retention.due_cases(ctx, datetime.datetime.now(datetime.UTC)) == []
 
     # A hold, placed by two editors, keeps it past its time.
-    first, second = await accounts.as_role("editor"), await accounts.as_role("editor")
-    holds = f"/api/v1/cases/{case_id}/holds"
-    hold = (await first.post(holds, json={"reason": "Moguć sudski postupak."})).json()
-    assert (await second.post(f"{holds}/{hold['id']}/confirm")).json()["status"] == "active"
+    hold = Hold(await accounts.as_role("editor"), await accounts.as_role("editor"), case_id)
+    await hold.place("Moguć sudski postupak.")
     assert await retention.shred_due(ctx, LATER) == 0
     with pytest.raises(WrongState) as refused:
         await retention.shred_case(ctx, uuid.UUID(case_id), reason="request")
@@ -72,16 +103,12 @@ async def test_a_withdrawn_case_is_held_then_shredded_when_its_retention_runs_ou
 
     # Backups taken now: the bucket (a copy of the store) and the database (its rows).
     rows = await Attachment.select().where(Attachment.case == uuid.UUID(case_id))
-    blobs = [
-        SealedBlob(r["blob_id"], bytes(r["wrapped_key"]), r["key_id"], int(r["size"]), r["sha256"])
-        for r in rows
-    ]
+    blobs = backed_up(rows)
     bucket_copy = tmp_path / "bucket-backup"
     shutil.copytree(settings.data_dir / "vault", bucket_copy)
 
     # Released by two editors, the next day's job shreds it.
-    assert (await first.post(f"{holds}/{hold['id']}/release")).json()["status"] == "releasing"
-    assert (await second.post(f"{holds}/{hold['id']}/confirm")).json()["status"] == "released"
+    await hold.release()
     assert await retention.shred_due(ctx, LATER) == 1
 
     assert not await Case.exists().where(Case.id == uuid.UUID(case_id))
@@ -152,13 +179,7 @@ async def test_two_editors_shred_a_closed_case_before_its_time(accounts: Account
         "request",
         "rejected",
     )
-    actions = [
-        row["action"]
-        for row in await CustodyEntry.select(CustodyEntry.action)
-        .where(CustodyEntry.subject == f"case:{case_id}")
-        .order_by(CustodyEntry.seq)
-    ]
-    assert actions[-2:] == ["case.shred_requested", "case.shredded"]
+    assert (await actions_on(case_id))[-2:] == ["case.shred_requested", "case.shredded"]
     assert "brisanje" not in str(await CustodyEntry.select(CustodyEntry.details)).lower()
 
 
@@ -221,13 +242,7 @@ async def test_two_editors_shred_a_published_cases_originals_before_their_time(
     # Nothing is left to shred early: the API says so.
     again = await first.post(f"/api/v1/cases/{case_id}/shredding", json={"reason": "Ponovo."})
     assert (again.status_code, again.json()["code"]) == (409, "originals_shredded")
-    actions = [
-        row["action"]
-        for row in await CustodyEntry.select(CustodyEntry.action)
-        .where(CustodyEntry.subject == f"case:{case_id}")
-        .order_by(CustodyEntry.seq)
-    ]
-    assert actions[-2:] == ["case.shred_requested", "case.originals_shredded"]
+    assert (await actions_on(case_id))[-2:] == ["case.shred_requested", "case.originals_shredded"]
 
 
 async def test_a_published_cases_originals_are_shredded_when_their_retention_runs_out(
@@ -263,19 +278,15 @@ async def test_a_published_cases_originals_are_shredded_when_their_retention_run
 
     # Held by two editors, the originals outlive their time.
     first, second = await accounts.as_role("editor"), await accounts.as_role("editor")
-    holds = f"/api/v1/cases/{case_id}/holds"
-    hold = (await first.post(holds, json={"reason": "Sudski postupak je u toku."})).json()
-    assert (await second.post(f"{holds}/{hold['id']}/confirm")).json()["status"] == "active"
+    hold = Hold(first, second, case_id)
+    await hold.place("Sudski postupak je u toku.")
     assert await retention.shred_due(ctx, due_day) == 0
     with pytest.raises(WrongState) as refused:
         await retention.shred_originals(ctx, case_id, reason="request")
     assert refused.value.code == "legal_hold"
 
     # Backups taken now: the bucket and the database's wrapped keys.
-    blobs = [
-        SealedBlob(r["blob_id"], bytes(r["wrapped_key"]), r["key_id"], int(r["size"]), r["sha256"])
-        for r in originals
-    ]
+    blobs = backed_up(originals)
     working_blob = SealedBlob(
         working["blob_id"],
         bytes(working["wrapped_key"]),
@@ -286,8 +297,7 @@ async def test_a_published_cases_originals_are_shredded_when_their_retention_run
     bucket_copy = tmp_path / "bucket-backup"
     shutil.copytree(settings.data_dir / "vault", bucket_copy)
 
-    assert (await first.post(f"{holds}/{hold['id']}/release")).json()["status"] == "releasing"
-    assert (await second.post(f"{holds}/{hold['id']}/confirm")).json()["status"] == "released"
+    await hold.release()
     assert await retention.shred_due(ctx, due_day) == 1
     assert await retention.shred_due(ctx, due_day) == 0  # nothing left to shred
 
@@ -318,6 +328,7 @@ async def test_a_published_cases_originals_are_shredded_when_their_retention_run
     assert "original više ne postoji" in (await first.get(f"/app/cases/{case_id}?lang=sr-Latn")).text
     assert f"/attachments/{originals[0]['id']}/content" not in page.text
     shredded = await Attachment.select().where(Attachment.id == originals[1]["id"]).first()
+    assert shredded is not None
     with pytest.raises(Gone) as gone:
         await copies.cleaned_rendition(ctx, editor_member, shredded)
     assert gone.value.code == "file_shredded"
