@@ -1,34 +1,48 @@
-"""When a published case's original was shredded under retention (``integrity.preservation.retention``)."""
+"""When a published case's original was shredded under retention, and what a request to shred
+early asked for (``integrity.preservation.retention``)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.column_types import Timestamptz
+from piccolo.columns.column_types import Timestamptz, Varchar
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-20T00:00:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Attachment.shredded_at: the original of a published case, shredded; its published copies kept"
+DESCRIPTION = "Attachment.shredded_at (a published case's original, shredded); ShredRequest.scope and case_status"
+
+
+def _params(**changes):
+    return {
+        "default": "",
+        "null": False,
+        "primary_key": False,
+        "unique": False,
+        "index": False,
+        "index_method": IndexMethod.btree,
+        "choices": None,
+        "db_column_name": None,
+        "secret": False,
+        **changes,
+    }
+
+
+COLUMNS = [
+    ("Attachment", "attachment", "shredded_at", Timestamptz, _params(default=None, null=True)),
+    ("ShredRequest", "shred_request", "scope", Varchar, _params(length=10, default="case")),
+    ("ShredRequest", "shred_request", "case_status", Varchar, _params(length=20, default="")),
+]
 
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="integrity", description=DESCRIPTION)
-    manager.add_column(
-        table_class_name="Attachment",
-        tablename="attachment",
-        column_name="shredded_at",
-        db_column_name="shredded_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
+    for class_name, tablename, name, column_class, params in COLUMNS:
+        manager.add_column(
+            table_class_name=class_name,
+            tablename=tablename,
+            column_name=name,
+            db_column_name=name,
+            column_class_name=column_class.__name__,
+            column_class=column_class,
+            params=params,
+            schema=None,
+        )
     return manager

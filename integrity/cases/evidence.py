@@ -10,7 +10,7 @@ import json
 import logging
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -416,6 +416,16 @@ async def prepare_download(
     )
 
 
+#: Checks asked before a file is deleted, each raising to refuse: whatever must keep a case whole
+#: (a legal hold, ``preservation.holds``) registers one; this layer cannot know of it otherwise.
+_deletion_checks: list[Callable[[uuid.UUID], Awaitable[None]]] = []
+
+
+def check_before_deletion(check: Callable[[uuid.UUID], Awaitable[None]]) -> None:
+    if check not in _deletion_checks:
+        _deletion_checks.append(check)
+
+
 async def delete_attachment(
     ctx: ServiceContext, principal: Principal, case_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> None:
@@ -437,6 +447,8 @@ async def delete_attachment(
             raise NotFound("no such case")
         if attachment["frozen"] or not workflow.accepts_evidence(current):
             raise WrongState("filed evidence can no longer be removed", code="evidence_filed")
+        for check in _deletion_checks:
+            await check(case_id)
         await Attachment.delete().where(Attachment.id == attachment_id)
         await custody.append_entry(
             ctx.signer,

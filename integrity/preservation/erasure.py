@@ -1,6 +1,7 @@
 """A member's erasure: they ask to be forgotten, two admins confirm, and then the cases they filed
 that were never published are shredded (``retention.shred_case``) and their account anonymised:
-no e-mail, no name, no password, no second factor, no session or token left, deactivated.
+no e-mail (nor in the invitations sent to them), no name or profession, no password, no second
+factor, no session or token, no form saved while writing a case left; deactivated.
 
 Published cases stay as published (the public version never named them, and the link between
 them and the case is a keyed hash and a sealed id, both useless once the account is anonymised).
@@ -16,8 +17,16 @@ import uuid
 from dataclasses import dataclass
 
 from integrity import db
-from integrity.accounts.tables import ApiToken, Member, MemberSession, RecoveryCode, Role
-from integrity.cases.tables import Case
+from integrity.accounts.tables import (
+    ApiToken,
+    Invitation,
+    Member,
+    MemberSession,
+    Profession,
+    RecoveryCode,
+    Role,
+)
+from integrity.cases.tables import Case, FormDraft
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Forbidden, NotFound, WrongState
@@ -137,10 +146,18 @@ async def _erase(
             subject=f"erasure:{erasure_id}",
             details={"cases_shredded": shredded},
         )
+        member = await Member.select(Member.email).where(Member.id == member_id).first()
+        erased_email = f"erased-{uuid.uuid4().hex}@erased.invalid"
+        if member is not None:
+            # The invitations sent to them name their address (an admin's list shows them).
+            await Invitation.update({Invitation.email: erased_email}).where(
+                Invitation.email == member["email"]
+            )
         await Member.update(
             {
-                Member.email: f"erased-{uuid.uuid4().hex}@erased.invalid",
+                Member.email: erased_email,
                 Member.display_name: "Erased member",
+                Member.profession: Profession.other.value,
                 Member.password_hash: hash_password(secrets.token_urlsafe(32)),
                 Member.totp_secret_sealed: None,
                 Member.totp_enabled: False,
@@ -151,6 +168,8 @@ async def _erase(
         await MemberSession.delete().where(MemberSession.member == member_id)
         await ApiToken.delete().where(ApiToken.member == member_id)
         await RecoveryCode.delete().where(RecoveryCode.member == member_id)
+        # What they were writing in the case form and never filed, under keys of its own.
+        await FormDraft.delete().where(FormDraft.owner_tag == tag)
         await Notification.delete().where(
             (Notification.member == member_id) | (Notification.member_tag == tag)
         )

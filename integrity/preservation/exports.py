@@ -300,10 +300,12 @@ async def _fill(ctx: ServiceContext, case: dict[str, Any], key: CaseKey, payload
     ids = [row["id"] for row in attachments] or [uuid.uuid4()]
     for row in await Rendition.select().where(Rendition.attachment.is_in(ids)).order_by(Rendition.created_at):
         name = f"{row['id']}.{row['extension']}"
-        await _write_blob(ctx, row, payload / "copies" / name)
+        if not is_shredded(row):
+            await _write_blob(ctx, row, payload / "copies" / name)
         copies.append(
             {
-                "file": f"copies/{name}",
+                # None for a withdrawn copy shredded with its original.
+                "file": None if is_shredded(row) else f"copies/{name}",
                 "of_attachment": str(row["attachment"]),
                 "kind": row["kind"],
                 "content_type": row["content_type"],

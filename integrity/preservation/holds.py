@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from integrity import db
+from integrity.cases import evidence
 from integrity.cases.blobs import is_shredded, stored_blob
 from integrity.cases.sealing import case_key
 from integrity.cases.tables import Attachment
@@ -57,6 +58,10 @@ async def refuse_if_held(case_id: uuid.UUID, what: str = "deleted") -> None:
     """WrongState (409) while a hold holds the case."""
     if await is_held(case_id):
         raise WrongState(f"the case is under legal hold: nothing of it may be {what}", code="legal_hold")
+
+
+# A member's file not yet filed (an answer being prepared) is not deleted from a held case either.
+evidence.check_before_deletion(refuse_if_held)
 
 
 async def _blobs(case_id: uuid.UUID) -> list[SealedBlob]:

@@ -25,16 +25,33 @@ from dataclasses import dataclass
 from integrity import db
 from integrity.cases.blobs import is_shredded, stored_blob
 from integrity.cases.sealing import case_key
-from integrity.cases.tables import Attachment, Case, CaseActor, CaseStatus, IdempotentUpload, Transition
+from integrity.cases.tables import (
+    Actor,
+    Attachment,
+    Case,
+    CaseActor,
+    CaseStatus,
+    IdempotentUpload,
+    Transition,
+)
 from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
-from integrity.errors import NotFound, WrongState
+from integrity.errors import IntegrityError, NotFound, WrongState
 from integrity.notifications.tables import Notification
 from integrity.preservation.access import editor_row
 from integrity.preservation.holds import MAX_REASON, is_held, refuse_if_held
 from integrity.preservation.tables import LegalHold, ShreddedCase, ShredRequest
-from integrity.publication.tables import CopyRequest, PublicCase, PublishedFile, PublishedRevision, Rendition
+from integrity.publication.search import as_utc
+from integrity.publication.tables import (
+    CopyRequest,
+    PublicCase,
+    PublishedActor,
+    PublishedFile,
+    PublishedReferral,
+    PublishedRevision,
+    Rendition,
+)
 from integrity.referrals.tables import Referral, Reply
 from integrity.security.guards import Principal
 from integrity.vault import SealedBlob
@@ -45,6 +62,8 @@ log = logging.getLogger(__name__)
 SHREDDABLE = (CaseStatus.withdrawn.value, CaseStatus.rejected.value)
 #: The class of a published (or retracted) case's originals, counted from its latest revision.
 PUBLISHED = "published"
+#: Days a request to shred early waits for its confirmation before it lapses.
+REQUEST_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -70,7 +89,7 @@ async def due_cases(ctx: ServiceContext, on: datetime.datetime) -> list[Due]:
             )
             if entered is None:
                 continue
-            since = entered["at"] if entered["at"].tzinfo else entered["at"].replace(tzinfo=datetime.UTC)
+            since = as_utc(entered["at"])
             if since + datetime.timedelta(days=days) <= on and not await is_held(case["id"]):
                 due.append(Due(case_id=case["id"], status=status, since=since))
     return due
@@ -93,8 +112,7 @@ async def due_originals(ctx: ServiceContext, on: datetime.datetime) -> list[Due]
         )
         if latest is None:
             continue
-        at = latest["published_at"]
-        since = at if at.tzinfo else at.replace(tzinfo=datetime.UTC)
+        since = as_utc(latest["published_at"])
         if since + datetime.timedelta(days=days) > on or await is_held(public["case"]):
             continue
         stored = (Attachment.case == public["case"]) & Attachment.shredded_at.is_null()
@@ -111,13 +129,17 @@ async def shred_due(ctx: ServiceContext, on: datetime.datetime | None = None) ->
     for due in await due_cases(ctx, moment):
         try:
             await shred_case(ctx, due.case_id, reason=f"retention:{due.status}")
-        except WrongState:
-            continue  # held, or changed, since it was found: left for another day
+        except IntegrityError as exc:
+            # Held, changed or shredded since it was found: left for another day; one case never
+            # stops the others.
+            log.warning("retention: a case was not shredded today (%s): case=%s", exc.code, due.case_id)
+            continue
         shredded += 1
     for due in await due_originals(ctx, moment):
         try:
             await shred_originals(ctx, due.case_id, reason=f"retention:{PUBLISHED}")
-        except WrongState:
+        except IntegrityError as exc:
+            log.warning("retention: originals not shredded today (%s): case=%s", exc.code, due.case_id)
             continue
         shredded += 1
     if shredded:
@@ -130,9 +152,9 @@ async def shred_originals(
 ) -> int:
     """Shred the originals of a published case, keeping what was published: each original's
     wrapped key is destroyed (its row stays, marked, for the copies made of it and the record of
-    what was filed), and so is every copy never published (a working redaction may show more
-    than the public got) with its pending requests; then their objects are removed. The
-    published copies, revisions and custody log stay as they are. Refused (409) for a case
+    what was filed), and so is every copy the public does not get: never published (a working
+    redaction may show more than the public got), or withdrawn since; then their objects are
+    removed. The published copies, revisions and custody log stay as they are. Refused (409) for a case
     never published, or held. How many originals were shredded."""
     case = await Case.select(Case.id, Case.reference, Case.status).where(Case.id == case_id).first()
     if case is None:
@@ -142,33 +164,30 @@ async def shred_originals(
             "only a published case's originals are shredded apart from it", code="case_not_published"
         )
     await refuse_if_held(case_id, "shredded")
-    originals = await Attachment.select().where(
-        (Attachment.case == case_id) & Attachment.shredded_at.is_null()
-    )
-    if not originals:
-        return 0
-    ids = [row["id"] for row in originals]
-    published = {
-        row["rendition"]
-        for row in await PublishedFile.select(PublishedFile.rendition).where(
-            PublishedFile.rendition.attachment.is_in(ids)
-        )
-    }
-    working = [
-        row
-        for row in await Rendition.select().where(Rendition.attachment.is_in(ids))
-        if row["id"] not in published
-    ]
-    blobs = [stored_blob(row) for row in [*working, *originals]]
     async with db.transaction():
+        # Read under the log's lock: a copy made, published or withdrawn meanwhile is seen as it is.
         await custody.lock_log()
         await refuse_if_held(case_id, "shredded")
-        # Only the originals still stored when they were read (a concurrent run shreds nothing twice).
-        still = await Attachment.select(Attachment.id).where(
-            Attachment.id.is_in(ids) & Attachment.shredded_at.is_null()
+        originals = await Attachment.select().where(
+            (Attachment.case == case_id) & Attachment.shredded_at.is_null()
         )
-        if len(still) != len(ids):
-            raise WrongState("the case changed while it was being shredded", code="case_changed")
+        if not originals:
+            return 0
+        ids = [row["id"] for row in originals]
+        shown = await PublishedFile.select(PublishedFile.rendition, PublishedFile.withdrawn_at).where(
+            PublishedFile.rendition.attachment.is_in(ids)
+        )
+        # A copy the public still gets stays; one only withdrawn ones name (a takedown for safety
+        # or privacy, a retraction) loses its key and object, its row kept for what names it.
+        kept = {row["rendition"] for row in shown if row["withdrawn_at"] is None}
+        withdrawn = {row["rendition"] for row in shown} - kept
+        copies = [
+            row
+            for row in await Rendition.select().where(Rendition.attachment.is_in(ids))
+            if row["id"] not in kept and not is_shredded(row)
+        ]
+        working = [row for row in copies if row["id"] not in withdrawn]
+        blobs = [stored_blob(row) for row in [*copies, *originals]]
         await custody.append_entry(
             ctx.signer,
             actor_id=actor_id,
@@ -179,13 +198,17 @@ async def shred_originals(
                 "status": case["status"],
                 "reason": reason,
                 "files": len(originals),
-                "copies": len(working),
-                "kept": len(published),
+                "copies": len(copies),
+                "kept": len(kept),
             },
         )
         await CopyRequest.delete().where(CopyRequest.attachment.is_in(ids))
         if working:
             await Rendition.delete().where(Rendition.id.is_in([row["id"] for row in working]))
+        if len(copies) > len(working):
+            await Rendition.update({Rendition.wrapped_key: b""}).where(
+                Rendition.id.is_in([row["id"] for row in copies if row["id"] in withdrawn])
+            )
         await Attachment.update(
             {Attachment.wrapped_key: b"", Attachment.shredded_at: datetime.datetime.now(datetime.UTC)}
         ).where(Attachment.id.is_in(ids))
@@ -261,14 +284,41 @@ async def shred_case(
         # A retried upload's record names the files (ids, and a digest of their names and hashes).
         for attachment_id in ids:
             await IdempotentUpload.delete().where(IdempotentUpload.attachment_ids.like(f"%{attachment_id}%"))
+        named = await _named_in(case_id)
         await Reply.delete().where(Reply.case == case_id)
         await Referral.delete().where(Referral.case == case_id)
         await CaseActor.delete().where(CaseActor.case == case_id)
         await LegalHold.delete().where(LegalHold.case == case_id)
         await Notification.delete().where(Notification.case_id == case_id)
         await Case.delete().where(Case.id == case_id)
+        await _forget_unused(named)
     await _remove(ctx, blobs)
     return tombstone
+
+
+async def _named_in(case_id: uuid.UUID) -> set[uuid.UUID]:
+    """The shared records of people and institutions the case names (its actors, the
+    institutions it was referred to, those asked for a reply)."""
+    actors = await CaseActor.select(CaseActor.actor).where(CaseActor.case == case_id)
+    referred = await Referral.select(Referral.institution).where(Referral.case == case_id)
+    asked = await Reply.select(Reply.actor).where(Reply.case == case_id)
+    return {row["actor"] for row in [*actors, *asked]} | {row["institution"] for row in referred}
+
+
+async def _forget_unused(actor_ids: set[uuid.UUID]) -> None:
+    """Delete the shared records of a shredded case's people and institutions that nothing else
+    names: no other case, referral, reply or publication. A name in the clear that only a
+    destroyed case gave would say whom it accused."""
+    for actor_id in actor_ids:
+        if (
+            await CaseActor.exists().where(CaseActor.actor == actor_id)
+            or await Referral.exists().where(Referral.institution == actor_id)
+            or await Reply.exists().where(Reply.actor == actor_id)
+            or await PublishedActor.exists().where(PublishedActor.actor_id == actor_id)
+            or await PublishedReferral.exists().where(PublishedReferral.institution == actor_id)
+        ):
+            continue
+        await Actor.delete().where((Actor.id == actor_id) & Actor.owner_case.is_null())
 
 
 @dataclass(frozen=True)
@@ -332,6 +382,8 @@ async def request_shredding(
                 case=case_id,
                 reason_sealed=case_key(ctx, case).seal(f"shred:{request_id}", text),
                 requested_by=principal.id,
+                scope=scope,
+                case_status=case["status"],
             )
         )
     return ShredStep(id=request_id, status="pending", scope=scope)
@@ -351,7 +403,18 @@ async def confirm_shredding(
         raise NotFound("the case has no such request", code="shred_request_not_found")
     if row["requested_by"] == principal.id:
         raise WrongState("another editor confirms the shredding: you asked for it", code="four_eyes_shred")
-    if await _early_scope(case_id, case["status"]) == "originals":
+    scope = await _early_scope(case_id, case["status"])
+    deadline = as_utc(row["created_at"]) + datetime.timedelta(days=REQUEST_DAYS)
+    lapsed = deadline < datetime.datetime.now(datetime.UTC)
+    if lapsed or (row["scope"], row["case_status"]) != (scope, case["status"]):
+        # What was asked for is not what would happen now (the case moved on, or it was asked
+        # for long ago): the request lapses, and someone asks again if it is still wanted.
+        await ShredRequest.delete().where(ShredRequest.id == request_id)
+        raise WrongState(
+            "the request to shred is out of date: the case changed, or it was asked for too long ago",
+            code="shred_request_stale",
+        )
+    if scope == "originals":
         await shred_originals(ctx, case_id, reason="request", actor_id=str(principal.id))
         # The case stays: the request is done, and its sealed reason goes with it.
         await ShredRequest.delete().where(ShredRequest.case == case_id)

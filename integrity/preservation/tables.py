@@ -81,14 +81,19 @@ class ShreddedCase(Table, tablename="shredded_case"):
 
 
 class ShredRequest(Table, tablename="shred_request"):
-    """One editor asks to shred a closed case before its retention runs out; another confirms,
-    and the case is shredded then (this row goes with it; the tombstone says ``request``)."""
+    """One editor asks to shred a closed case (or a published case's originals) before its
+    retention runs out; another confirms, and it is shredded then (this row goes with it; the
+    tombstone says ``request``)."""
 
     id = UUID(primary_key=True, default=uuid.uuid4)
     case = ForeignKey(references=Case, on_delete=OnDelete.cascade, index=True)
     reason_sealed = Bytea()
     requested_by = ForeignKey(references=Member, on_delete=OnDelete.restrict)
     created_at = Timestamptz(default=TimestamptzNow())
+    #: What was asked for (``case`` or ``originals``) and the case's status then: a confirmation
+    #: of a request the case has moved on from is refused (``retention.confirm_shredding``).
+    scope = Varchar(length=10, default="case")
+    case_status = Varchar(length=20, default="")
 
 
 class ErasureStatus(enum.StrEnum):

@@ -12,7 +12,14 @@ from typing import Any
 
 from integrity import db
 from integrity.cases.access import load_case_row
-from integrity.cases.blobs import binding_for, check_binding, is_shredded, stored_blob, swapped
+from integrity.cases.blobs import (
+    binding_for,
+    check_binding,
+    is_shredded,
+    require_stored,
+    stored_blob,
+    swapped,
+)
 from integrity.cases.evidence import source_hash_details
 from integrity.cases.filers import filed_by
 from integrity.cases.sealing import CaseKey, case_key
@@ -101,17 +108,27 @@ async def check_row_blob(ctx: ServiceContext, row: dict[str, Any]) -> None:
     await check_binding(case_key(ctx, case_row), subject, row)
 
 
-async def stored_rows(ctx: ServiceContext) -> AsyncIterator[tuple[CaseKey, uuid.UUID, str, dict[str, Any]]]:
-    """Every attachment and copy row that holds a stored file (not a shredded original),
-    attachments first, with its case's key and id and its subject ("attachment:<id>" or
-    "rendition:<id>"): for the checks that go over every stored file."""
-    keys: dict[uuid.UUID, CaseKey] = {}
+async def still_stored(row: dict[str, Any]) -> bool:
+    """Whether an attachment's or a copy's row read earlier still holds its blob (it was not
+    shredded or removed since): a check that found its object missing asks before it alarms."""
+    for table in (Attachment, Rendition):
+        now = await table.select(table.wrapped_key).where(table.blob_id == row["blob_id"]).first()
+        if now is not None:
+            return not is_shredded(now)
+    return False
 
-    async def key_of(case_id: uuid.UUID) -> CaseKey:
+
+async def stored_rows(ctx: ServiceContext) -> AsyncIterator[tuple[CaseKey, uuid.UUID, str, dict[str, Any]]]:
+    """Every attachment and copy row that holds a stored file (not a shredded one), attachments
+    first, with its case's key and id and its subject ("attachment:<id>" or "rendition:<id>"):
+    for the checks that go over every stored file. Rows shredded while it runs are passed over."""
+    keys: dict[uuid.UUID, CaseKey | None] = {}
+
+    async def key_of(case_id: uuid.UUID) -> CaseKey | None:
+        """The case's key; None for a case shredded since the rows were read."""
         if case_id not in keys:
             case_row = await Case.select().where(Case.id == case_id).first()
-            assert case_row is not None  # a foreign key
-            keys[case_id] = case_key(ctx, case_row)
+            keys[case_id] = None if case_row is None else case_key(ctx, case_row)
         return keys[case_id]
 
     cases_of: dict[uuid.UUID, uuid.UUID] = {}
@@ -119,11 +136,23 @@ async def stored_rows(ctx: ServiceContext) -> AsyncIterator[tuple[CaseKey, uuid.
         cases_of[attachment["id"]] = attachment["case"]
         if is_shredded(attachment):
             continue  # its key is destroyed and its object removed: nothing stored to check
-        subject = f"attachment:{attachment['id']}"
-        yield await key_of(attachment["case"]), attachment["case"], subject, attachment
+        if (key := await key_of(attachment["case"])) is not None:
+            yield key, attachment["case"], f"attachment:{attachment['id']}", attachment
     for rendition in await Rendition.select():
-        case_id = cases_of[rendition["attachment"]]
-        yield await key_of(case_id), case_id, f"rendition:{rendition['id']}", rendition
+        if is_shredded(rendition):
+            continue  # a withdrawn copy of a shredded original: key destroyed, object removed
+        case_id = cases_of.get(rendition["attachment"])
+        if case_id is None:  # made since the attachments were read
+            source = (
+                await Attachment.select(Attachment.case)
+                .where(Attachment.id == rendition["attachment"])
+                .first()
+            )
+            if source is None:
+                continue
+            case_id = source["case"]
+        if (key := await key_of(case_id)) is not None:
+            yield key, case_id, f"rendition:{rendition['id']}", rendition
 
 
 async def swapped_blobs(ctx: ServiceContext) -> list[str]:
@@ -188,6 +217,15 @@ async def store_rendition(
                     "made: the approved copy stays; send the case back to make another",
                     code="redaction_after_approval",
                 )
+            # Its original may have been shredded while the copy was made: nothing is made of it.
+            source = (
+                await Attachment.select(Attachment.wrapped_key)
+                .where(Attachment.id == attachment["id"])
+                .first()
+            )
+            if source is None:
+                raise NotFound("no such file", code="file_not_found")
+            require_stored(source)
             rendition_id = uuid.uuid4()
             case_row = await Case.select().where(Case.id == attachment["case"]).first()
             if case_row is None:

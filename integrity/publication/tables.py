@@ -284,8 +284,9 @@ class InstitutionRanking(Table, tablename="institution_ranking"):
 
 class _RenditionBlobs:
     async def referenced_blob_ids(self) -> AsyncIterator[str]:
-        for row in await Rendition.select(Rendition.blob_id):
-            yield row["blob_id"]
+        for row in await Rendition.select(Rendition.blob_id, Rendition.wrapped_key):
+            if row["wrapped_key"]:  # an emptied key: a withdrawn copy of a shredded original
+                yield row["blob_id"]
 
     async def rewrap_keys(self, rewrap: KeyRewrap) -> int:
         return await rewrap_rows(Rendition, rewrap)

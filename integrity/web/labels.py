@@ -262,6 +262,10 @@ MESSAGES_BY_CODE = {
     "originals_shredded": N_("The published case's originals are shredded already."),
     "four_eyes_shred": N_("Another editor confirms the shredding: you asked for it."),
     "shred_request_not_found": N_("The case has no such request to shred it."),
+    "shred_request_stale": N_(
+        "The request to shred is out of date (the case changed, or it was asked for too long ago): "
+        "ask again if it is still wanted."
+    ),
     "case_changed": N_("The case changed meanwhile: look at it again."),
     "file_shredded": N_(
         "This original was shredded when its retention ran out: nothing more can be made from it; "

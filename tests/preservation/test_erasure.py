@@ -4,13 +4,15 @@ member confirming their own, one admin twice, a case under legal hold stopping i
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
-from integrity.accounts.tables import Member
-from integrity.cases.tables import Case
+from integrity.accounts.tables import Invitation, Member
+from integrity.cases.tables import Case, FormDraft
 from integrity.custody.tables import CustodyEntry
 from integrity.preservation.tables import ShreddedCase
 from integrity.publication.tables import PublicCase
+from tests.cases.test_autosave import PARTIAL, _autosave
 from tests.cases.test_intake import file_case
 from tests.factories import AccountFactory
 from tests.publication.test_publishing import act
@@ -38,6 +40,20 @@ async def test_a_member_is_forgotten_after_two_admins_confirm(accounts: AccountF
     draft_case = await file_case(member)
     in_review = await file_case(member)
     assert (await member.post(f"/api/v1/cases/{in_review['id']}/submit")).status_code == 200
+
+    # A case they were writing and never filed (saved as they typed), and the invitation that
+    # brought them in, which names their address.
+    member_email = (await Member.select(Member.email).where(Member.id == member_id).first())["email"]
+    writing = await _autosave(member, "/app/cases/new/autosave", PARTIAL)
+    assert writing.status_code == 200, writing.text
+    assert await FormDraft.count() == 1
+    await Invitation.insert(
+        Invitation(
+            email=member_email,
+            token_hash=uuid.uuid4().hex * 2,
+            expires_at=datetime.datetime.now(datetime.UTC),
+        )
+    )
 
     asked = await member.post("/api/v1/me/erasure")
     assert asked.status_code == 201 and asked.json()["status"] == "pending"
@@ -76,6 +92,9 @@ async def test_a_member_is_forgotten_after_two_admins_confirm(accounts: AccountF
     erased = await Member.select().where(Member.id == member_id).first()
     assert erased["email"].endswith("@erased.invalid") and erased["display_name"] == "Erased member"
     assert not erased["is_active"] and erased["totp_secret_sealed"] is None
+    assert erased["profession"] == "other"
+    assert await FormDraft.count() == 0
+    assert not await Invitation.exists().where(Invitation.email == member_email)
     assert (await member.get("/api/v1/me")).status_code == 401
     actions = {row["action"] for row in await CustodyEntry.select(CustodyEntry.action)}
     assert {
