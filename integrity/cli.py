@@ -296,6 +296,7 @@ def cmd_export_case(args: argparse.Namespace, settings: Settings) -> int:
         await _open_database(settings)
         try:
             export = await exports.approved_export(args.reference, args.recipient)
+            exports.refuse_lapsed(export)
         except IntegrityError as exc:
             print(f"export-case: {exc.detail}", file=sys.stderr)
             return 2

@@ -50,6 +50,7 @@ from integrity.custody.tables import CustodyEntry
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
 from integrity.preservation.access import editor_row
 from integrity.preservation.tables import CaseExport, ExportStatus
+from integrity.publication.search import as_utc
 from integrity.publication.tables import PublicCase, PublishedRevision, Rendition
 from integrity.security.guards import Principal
 
@@ -104,6 +105,24 @@ async def request_export(
     return Export(id=export_id, status=ExportStatus.pending.value, recipient=key)
 
 
+#: Days a request waits for its approval, and an approved export can be packaged, before it lapses
+#: (asked for again, it is looked at again: the recipient, and the case as it is then).
+EXPORT_DAYS = 14
+
+
+def lapsed(row: dict[str, Any], now: datetime.datetime | None = None) -> bool:
+    """Whether the export's request (pending) or approval (approved) is older than EXPORT_DAYS."""
+    since = row["approved_at"] if row["status"] == ExportStatus.approved else row["created_at"]
+    return as_utc(since) + datetime.timedelta(days=EXPORT_DAYS) < (now or datetime.datetime.now(datetime.UTC))
+
+
+def refuse_lapsed(row: dict[str, Any]) -> None:
+    if lapsed(row):
+        raise WrongState(
+            f"the export lapsed ({EXPORT_DAYS} days passed): ask for it again", code="export_lapsed"
+        )
+
+
 @dataclass(frozen=True)
 class ExportItem:
     """An export as the editors' page lists it."""
@@ -115,6 +134,8 @@ class ExportItem:
     approved_at: datetime.datetime | None
     asked_by_me: bool
     approved_by_me: bool
+    #: Waited, or was approved, longer than EXPORT_DAYS: nothing more is done with it.
+    lapsed: bool = False
 
     @property
     def recipient_sha256(self) -> str:
@@ -138,6 +159,7 @@ async def list_exports(principal: Principal, case_id: uuid.UUID) -> list[ExportI
             approved_at=row["approved_at"],
             asked_by_me=row["requested_by"] == principal.id,
             approved_by_me=row["approved_by"] == principal.id,
+            lapsed=lapsed(row),
         )
         for row in rows
     ]
@@ -162,6 +184,7 @@ async def approve_export(
         )
     if row["status"] != ExportStatus.pending:
         raise WrongState("the export is approved already", code="export_approved")
+    refuse_lapsed(row)
     async with db.transaction():
         await custody.lock_log()
         await custody.append_entry(
@@ -218,6 +241,7 @@ async def write_package(
     SHA-256 and the recipient's fingerprint."""
     if export["status"] != ExportStatus.approved:
         raise WrongState("the export waits for a second editor's approval", code="export_not_approved")
+    refuse_lapsed(export)
     case_id = export["case"]
     case_row = await Case.select().where(Case.id == case_id).first()
     assert case_row is not None  # a foreign key

@@ -278,6 +278,7 @@ MESSAGES_BY_CODE = {
     "erasure_not_found": N_("No such erasure request."),
     "admins_only": N_("Erasures are confirmed by admins."),
     # exports
+    "export_lapsed": N_("The export lapsed: ask for it again, and another editor approves it again."),
     "recipient_invalid": N_("The recipient's key is an age public key: it starts with age1."),
     "editors_only": N_("Exports are asked for and approved by editors."),
     "four_eyes_export": N_("Another editor approves the export: you asked for it."),

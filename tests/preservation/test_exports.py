@@ -7,6 +7,7 @@ makes it fail. Without the second editor, nothing is exported."""
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import io
 import json
@@ -24,6 +25,8 @@ from litestar import Litestar
 from integrity.context import provide_service_context
 from integrity.custody.tables import CustodyEntry
 from integrity.preservation import retention
+from integrity.preservation.exports import EXPORT_DAYS
+from integrity.preservation.tables import CaseExport
 from integrity.settings import Settings
 from tests.custody import rfc9162
 from tests.factories import AccountFactory, run_integrity
@@ -180,3 +183,32 @@ async def test_an_approved_export_is_a_bag_the_recipient_can_open_and_verify(
     assert len(listed) == 3 and all(item["file"] is None and item["shredded_at"] for item in listed)
     assert not any((bag / "data" / "originals").iterdir())
     assert "case.originals_shredded" in (bag / "data" / "custody" / "entries.jsonl").read_text()
+
+
+async def test_an_export_lapses_when_it_waits_or_stays_approved_too_long(
+    accounts: AccountFactory, settings: Settings, tmp_path: Path
+) -> None:
+    case, reviewer, editor, _ = await verified_case(accounts)
+    exports = f"/api/v1/cases/{case['id']}/exports"
+    recipient = str(pyrage.x25519.Identity.generate().to_public())
+    second = await accounts.as_role("editor")
+    long_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=EXPORT_DAYS + 1)
+    # Asked for long ago and never approved: the approval comes too late.
+    waited = (await editor.post(exports, json={"recipient": recipient})).json()
+    await CaseExport.update({CaseExport.created_at: long_ago}).where(CaseExport.id == uuid.UUID(waited["id"]))
+    late = await second.post(f"{exports}/{waited['id']}/approve")
+    assert (late.status_code, late.json()["code"]) == (409, "export_lapsed")
+    # Approved, and then left: no package any more, by the API or the command.
+    asked = (await editor.post(exports, json={"recipient": recipient})).json()
+    assert (await second.post(f"{exports}/{asked['id']}/approve")).status_code == 200
+    assert (await editor.get(f"{exports}/{asked['id']}/package")).status_code == 200
+    await CaseExport.update({CaseExport.approved_at: long_ago}).where(CaseExport.id == uuid.UUID(asked["id"]))
+    lapsed = await editor.get(f"{exports}/{asked['id']}/package")
+    assert (lapsed.status_code, lapsed.json()["code"]) == (409, "export_lapsed")
+    reference = (await reviewer.get(f"/api/v1/cases/{case['id']}")).json()["reference"]
+    out = tmp_path / "late.tar.age"
+    refused = run_integrity(settings, "export-case", reference, "--recipient", recipient, "--out", str(out))
+    assert refused.returncode == 2 and "ask for it again" in refused.stderr and not out.exists()
+    page = await editor.get(f"/app/cases/{case['id']}/exports?lang=en")
+    assert page.text.count("Lapsed: ask for it again") == 2
+    assert f"/exports/{asked['id']}/package" not in page.text
