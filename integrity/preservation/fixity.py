@@ -34,7 +34,7 @@ from integrity.cases.tables import Case
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.custody.tables import CustodyEntry
-from integrity.errors import TamperedBlob
+from integrity.errors import NotFound, TamperedBlob
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
 from integrity.publication.renditions import still_stored, stored_rows
@@ -101,6 +101,8 @@ async def _problem(
                 read += len(chunk)
     except TamperedBlob:
         return "altered", read
+    except NotFound:
+        return "missing", read  # removed while it was being read (shredded, or lost)
     if read != blob.size:
         return "altered", read
     return None, read

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from litestar import Litestar
 from integrity.cases.tables import Actor, Attachment, Case
 from integrity.context import provide_service_context
 from integrity.errors import Gone
-from integrity.preservation import retention
+from integrity.preservation import fixity, retention
 from integrity.preservation.tables import ShredRequest
 from integrity.publication.renditions import store_rendition, stored_rows
 from integrity.publication.tables import PublishedFile, Rendition
@@ -195,3 +196,33 @@ async def test_a_hold_stops_a_member_deleting_a_file_not_yet_filed(accounts: Acc
     assert await Attachment.exists().where(Attachment.id == uuid.UUID(file_id))
     await hold.release()
     assert (await member.delete(f"/api/v1/cases/{case['id']}/attachments/{file_id}")).status_code == 204
+
+
+async def test_a_file_shredded_while_the_fixity_check_runs_is_no_alarm(
+    accounts: AccountFactory, app: Litestar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = provide_service_context(app.state)
+    member = await accounts.as_role("member")
+    case = await file_case(member)
+    assert (await upload(member, case["id"], [("a.png", samples.png())])).status_code == 201
+    # The check read the rows, then the case was shredded before it reached its file (a race the
+    # test cannot time, so the rows the check goes through are the ones read before).
+    read_before = [row async for row in stored_rows(ctx)]
+    await Case.update({Case.status: "withdrawn"}).where(Case.id == uuid.UUID(case["id"]))
+    await retention.shred_case(ctx, uuid.UUID(case["id"]), reason="request")
+
+    async def rows(_ctx: object) -> AsyncIterator[tuple[Any, ...]]:
+        for row in read_before:
+            yield row
+
+    monkeypatch.setattr(fixity, "stored_rows", rows)
+    report = await fixity.verify(ctx)
+    assert report.ok and report.checked == 0
+    # A file that is really gone, its row still there, is an alarm.
+    other = await file_case(member)
+    assert (await upload(member, other["id"], [("b.png", samples.png())])).status_code == 201
+    (blob,) = backed_up(await Attachment.select().where(Attachment.case == uuid.UUID(other["id"])))
+    await ctx.vault.delete(blob)
+    monkeypatch.undo()
+    report = await fixity.verify(ctx)
+    assert [failure.problem for failure in report.failures] == ["missing"]
