@@ -18,7 +18,7 @@ import pytest
 from litestar import Litestar
 
 from integrity.cases.tables import Attachment, Case, IdempotentUpload
-from integrity.context import provide_service_context
+from integrity.context import ServiceContext, provide_service_context
 from integrity.custody.tables import CustodyEntry
 from integrity.errors import ConfigurationError, Gone, WrongState
 from integrity.preservation import retention
@@ -44,6 +44,33 @@ def backed_up(rows: list[dict[str, Any]]) -> list[SealedBlob]:
         SealedBlob(r["blob_id"], bytes(r["wrapped_key"]), r["key_id"], int(r["size"]), r["sha256"])
         for r in rows
     ]
+
+
+def retire_keys(settings: Settings, blobs: list[SealedBlob]) -> None:
+    """A database backup's wrapped keys unwrap until `keys rotate --retire-previous`; then none do."""
+    Keyring.load(settings.keyring_file).unwrap(blobs[0].wrapped_key, blobs[0].key_id)
+    rotated = run_integrity(settings, "keys", "rotate", "--retire-previous")
+    assert rotated.returncode == 0, rotated.stderr
+    for blob in blobs:
+        with pytest.raises(ConfigurationError):
+            Keyring.load(settings.keyring_file).unwrap(blob.wrapped_key, blob.key_id)
+
+
+async def redacted_copy(
+    ctx: ServiceContext, actor_id: uuid.UUID, original: dict[str, Any], content: bytes
+) -> dict[str, Any]:
+    """A copy of ``original`` stored as the redaction tool stores one (with no boxes)."""
+    return await store_rendition(
+        ctx,
+        actor_id,
+        original,
+        content,
+        kind="redacted",
+        content_type="image/png",
+        extension="png",
+        pages=1,
+        boxes=[],
+    )
 
 
 async def actions_on(case_id: object) -> list[str]:
@@ -133,12 +160,7 @@ async def test_a_withdrawn_case_is_held_then_shredded_when_its_retention_runs_ou
     for blob in blobs:
         assert not await Attachment.exists().where(Attachment.blob_id == blob.blob_id)
     # The database's copy still has the wrapped keys, until the key ring moves on without them.
-    Keyring.load(settings.keyring_file).unwrap(blobs[0].wrapped_key, blobs[0].key_id)
-    rotated = run_integrity(settings, "keys", "rotate", "--retire-previous")
-    assert rotated.returncode == 0, rotated.stderr
-    for blob in blobs:
-        with pytest.raises(ConfigurationError):
-            Keyring.load(settings.keyring_file).unwrap(blob.wrapped_key, blob.key_id)
+    retire_keys(settings, blobs)
 
 
 async def test_only_closed_unpublished_cases_are_shredded(accounts: AccountFactory, app: Litestar) -> None:
@@ -259,17 +281,7 @@ async def test_a_published_cases_originals_are_shredded_when_their_retention_run
     assert len(originals) == 2
     # A working redaction of the first original, never published (it may show more than the public got).
     editor_member = await publisher.member("editor")
-    working = await store_rendition(
-        ctx,
-        editor_member.id,
-        originals[0],
-        samples.png(b"working copy"),
-        kind="redacted",
-        content_type="image/png",
-        extension="png",
-        pages=1,
-        boxes=[],
-    )
+    working = await redacted_copy(ctx, editor_member.id, originals[0], samples.png(b"working copy"))
     public_file = published.files[0]
     public_url = f"/api/v1/public/cases/{published.reference}/files/{public_file.id}"
     due_day = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=3651)
@@ -336,12 +348,7 @@ async def test_a_published_cases_originals_are_shredded_when_their_retention_run
     # Every check over the store still passes; rotating the key ring moves on without the keys.
     assert run_integrity(settings, "custody", "verify").returncode == 0
     assert run_integrity(settings, "vault", "verify").returncode == 0
-    Keyring.load(settings.keyring_file).unwrap(blobs[0].wrapped_key, blobs[0].key_id)
-    rotated = run_integrity(settings, "keys", "rotate", "--retire-previous")
-    assert rotated.returncode == 0, rotated.stderr
-    for blob in blobs:
-        with pytest.raises(ConfigurationError):
-            Keyring.load(settings.keyring_file).unwrap(blob.wrapped_key, blob.key_id)
+    retire_keys(settings, blobs)
     assert (await public.get(public_url)).content == public_file.content
 
 

@@ -22,13 +22,13 @@ from integrity.context import provide_service_context
 from integrity.errors import Gone
 from integrity.preservation import fixity, retention
 from integrity.preservation.tables import ShredRequest
-from integrity.publication.renditions import store_rendition, stored_rows
+from integrity.publication.renditions import stored_rows
 from integrity.publication.tables import PublishedFile, Rendition
 from integrity.settings import Settings
 from tests import samples
 from tests.cases.test_intake import file_case, upload
 from tests.factories import AccountFactory, Caller, run_integrity
-from tests.preservation.test_retention import LATER, Hold, backed_up
+from tests.preservation.test_retention import LATER, Hold, backed_up, redacted_copy
 from tests.publication.factories import Publisher
 from tests.publication.test_publishing import act
 
@@ -100,17 +100,7 @@ async def test_a_copy_finished_after_its_original_was_shredded_is_refused_and_le
     # is refused when it is stored, and no row or object is left of it.
     copies_before = await Rendition.count()
     with pytest.raises(Gone) as refused:
-        await store_rendition(
-            ctx,
-            editor.id,
-            original,
-            samples.png(b"late copy"),
-            kind="redacted",
-            content_type="image/png",
-            extension="png",
-            pages=1,
-            boxes=[],
-        )
+        await redacted_copy(ctx, editor.id, original, samples.png(b"late copy"))
     assert refused.value.code == "file_shredded"
     assert await Rendition.count() == copies_before
     objects_after = sum(1 for path in (settings.data_dir / "vault").rglob("*") if path.is_file())
