@@ -215,12 +215,16 @@ async def files_read(caller: Caller, case_id: str, *, timeout: float = 180.0) ->
         await asyncio.sleep(0.2)
 
 
-def run_integrity(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    """The `integrity` command run as an operator would, on this test's database and data folder."""
+def run_integrity(
+    settings: Settings, *args: str, environ: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The `integrity` command run as an operator would, on this test's database and data folder
+    (and with ``environ`` added to the environment)."""
     env = {
         **os.environ,
         "INTEGRITY_DATA_DIR": str(settings.data_dir),
         "INTEGRITY_DATABASE_URL": settings.database.url,
+        **(environ or {}),
     }
     return subprocess.run(
         [sys.executable, "-m", "integrity.cli", *args], env=env, capture_output=True, text=True, timeout=300

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -18,17 +16,9 @@ from integrity.errors import ConfigurationError
 from integrity.publication import case_files, search
 from integrity.settings import Settings
 from integrity.vault import Keyring
+from tests.factories import run_integrity
 
-
-def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "INTEGRITY_DATA_DIR": str(settings.data_dir),
-        "INTEGRITY_DATABASE_URL": settings.database.url,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "integrity.cli", *args], env=env, capture_output=True, text=True, timeout=300
-    )
+run_cli = run_integrity
 
 
 async def no_protected_name_in_the_published_files(settings: Settings, reference: str) -> None:

@@ -188,8 +188,10 @@ def _write_private(path: Path, data: bytes, *, exclusive: bool) -> None:
     os.replace(temp, path)
 
 
-def _pseudonym_secret(path: Path, key: Ed25519PrivateKey) -> bytes:
+def _pseudonym_secret(path: Path, key: Ed25519PrivateKey, *, create: bool = True) -> bytes:
     file = pseudonym_secret_file(path)
+    if not file.exists() and not create:
+        return _legacy_pseudonym_secret(key)  # as it would be made, without writing it
     if not file.exists():
         try:
             _write_private(file, _legacy_pseudonym_secret(key).hex().encode(), exclusive=True)
@@ -206,13 +208,20 @@ def _pseudonym_secret(path: Path, key: Ed25519PrivateKey) -> bytes:
     return secret
 
 
-def _signer(path: Path, key: Ed25519PrivateKey) -> Signer:
+def _signer(path: Path, key: Ed25519PrivateKey, *, create: bool = True) -> Signer:
     return Signer.from_private_key(
         key,
         created_at=_created_at(path),
         retired=_read_retired(path),
-        pseudonym_secret=_pseudonym_secret(path, key),
+        pseudonym_secret=_pseudonym_secret(path, key, create=create),
     )
+
+
+def load_signer(path: Path) -> Signer:
+    """The signer from the key files as they are, creating nothing (a backup's kept copies)."""
+    if not path.exists():
+        raise ConfigurationError(f"the signing key file {path} does not exist")
+    return _signer(path, _read_private_key(path), create=False)
 
 
 def load_trusted_keys(path: Path) -> list[PublicKey]:

@@ -34,7 +34,7 @@ from integrity.cases.tables import Case
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.custody.tables import CustodyEntry
-from integrity.errors import NotFound, TamperedBlob
+from integrity.errors import ConfigurationError, NotFound, TamperedBlob
 from integrity.notifications import service as notifications
 from integrity.notifications.tables import NotificationKind
 from integrity.publication.renditions import still_stored, stored_rows
@@ -52,7 +52,7 @@ class Failure:
     #: "attachment:<id>" or "rendition:<id>".
     subject: str
     case_id: uuid.UUID
-    #: ``swapped``, ``missing`` or ``altered``.
+    #: ``swapped``, ``missing``, ``altered`` or ``unopenable`` (its key is not in the ring).
     problem: str
     #: The stored object the row names.
     blob_id: str = ""
@@ -103,6 +103,8 @@ async def _problem(
         return "altered", read
     except NotFound:
         return "missing", read  # removed while it was being read (shredded, or lost)
+    except ConfigurationError:
+        return "unopenable", read  # its data key is wrapped under a key the ring does not hold
     if read != blob.size:
         return "altered", read
     return None, read

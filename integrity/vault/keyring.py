@@ -94,10 +94,12 @@ class Keyring:
         if path.exists():
             return cls.load(path)
         if not (settings.keys_generated_in_data_dir and path == default_keyring_file(settings)):
-            raise ConfigurationError("INTEGRITY_KEYRING_FILE names a key-ring file that does not exist")
-        ring = cls.generate(path=path)
+            raise ConfigurationError(
+                "INTEGRITY_KEYRING_FILE names a key-ring file that does not exist (make the first one "
+                "with `integrity keys init`; restore a lost one from its offline copy)"
+            )
         try:
-            _write(path, ring._document(), replace=False)
+            ring = cls.create(path)
         except FileExistsError:
             # Another process (a second replica, a CLI) created it first: use theirs.
             return cls.load(path)
@@ -106,6 +108,13 @@ class Keyring:
             "development only: production keys belong outside the data folder, backed up apart from it",
             path,
         )
+        return ring
+
+    @classmethod
+    def create(cls, path: Path) -> Keyring:
+        """A new ring written to ``path`` (0600); FileExistsError if a file is there already."""
+        ring = cls.generate(path=path)
+        _write(path, ring._document(), replace=False)
         return ring
 
     def save(self) -> None:

@@ -81,3 +81,31 @@ def test_a_restored_backup_is_proved_and_a_damaged_one_is_caught(
         settings, "restore-check", "--database-url", scratch_database, "--data-dir", str(restored)
     )
     assert missing.returncode != 0 and "INTEGRITY_KEYRING_FILE" in missing.stderr
+
+
+def test_restore_check_creates_no_key_file_and_names_a_ring_that_cannot_open_the_backup(
+    settings: Settings, scratch_database: str, tmp_path: Path
+) -> None:
+    assert run_integrity(settings, "seed-demo").returncode == 0
+    restored = tmp_path / "restored-data"
+    back_up_and_restore(settings, scratch_database, restored)
+    # The offline copies of the ring and the signing key, without the pseudonyms' key.
+    offline = tmp_path / "offline-keys"
+    offline.mkdir()
+    for name in ("keyring.json", "signing-key.pem"):
+        shutil.copy2(settings.data_dir / "keys" / name, offline / name)
+    kept = {
+        "INTEGRITY_KEYRING_FILE": str(offline / "keyring.json"),
+        "INTEGRITY_SIGNING_KEY_FILE": str(offline / "signing-key.pem"),
+    }
+    check = ("restore-check", "--database-url", scratch_database, "--data-dir", str(restored))
+    proved = run_integrity(settings, *check, environ=kept)
+    assert proved.returncode == 0, proved.stderr
+    assert sorted(p.name for p in offline.iterdir()) == ["keyring.json", "signing-key.pem"]
+
+    # The live ring moves on and retires the key this backup was wrapped under: a copy of the
+    # ring taken now cannot open it, and the check says so (exit 2) instead of stopping.
+    assert run_integrity(settings, "keys", "rotate", "--retire-previous").returncode == 0
+    shutil.copy2(settings.data_dir / "keys" / "keyring.json", offline / "keyring.json")
+    failed = run_integrity(settings, *check, environ=kept)
+    assert failed.returncode == 2 and "cannot open this backup" in failed.stderr
