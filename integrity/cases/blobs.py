@@ -42,7 +42,8 @@ def require_stored(row: dict[str, Any]) -> None:
     """Gone (410) for an original that was shredded: nothing can be read or made from it."""
     if is_shredded(row):
         raise Gone(
-            "this original was shredded when its retention ran out; the published copies remain",
+            "this original was shredded (its retention ran out, or two editors asked for it); the "
+            "published copies remain",
             code="file_shredded",
         )
 

@@ -43,6 +43,13 @@ MESSAGES = {
         "Stored files failed the fixity check, starting with those of %(reference)s: "
         "run integrity vault verify"
     ),
+    NotificationKind.hold_confirmation_needed: N_(
+        "A legal hold or a shredding of %(reference)s waits for a second editor"
+    ),
+    NotificationKind.export_approval_needed: N_(
+        "An export of %(reference)s waits for a second editor's approval"
+    ),
+    NotificationKind.erasure_requested: N_("A member asked to be forgotten: two admins confirm it"),
 }
 
 PATH = "/app/notifications"

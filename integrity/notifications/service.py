@@ -40,6 +40,11 @@ SUBJECTS = {
     NotificationKind.fixity_failed: (
         "Stored files failed the fixity check, starting with those of {reference}: run integrity vault verify"
     ),
+    NotificationKind.hold_confirmation_needed: (
+        "A legal hold or a shredding of {reference} waits for a second editor"
+    ),
+    NotificationKind.export_approval_needed: "An export of {reference} waits for a second editor's approval",
+    NotificationKind.erasure_requested: "A member asked to be forgotten: two admins confirm it",
 }
 
 

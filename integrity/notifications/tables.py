@@ -27,6 +27,12 @@ class NotificationKind(enum.StrEnum):
     referral_overdue = "referral_overdue"
     #: For the admins: stored files of the case (and maybe others) failed a fixity check.
     fixity_failed = "fixity_failed"
+    #: For the other editors: a legal hold (placing or releasing it) or a shredding of the case
+    #: waits for a second editor; an export of it waits for a second editor's approval.
+    hold_confirmation_needed = "hold_confirmation_needed"
+    export_approval_needed = "export_approval_needed"
+    #: For the admins: a member asked to be forgotten (``case_id`` holds the request's id).
+    erasure_requested = "erasure_requested"
 
 
 class EmailState(enum.StrEnum):

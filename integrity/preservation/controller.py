@@ -12,11 +12,11 @@ from pathlib import Path
 
 import anyio
 import msgspec
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from integrity.cases.tables import Case
 from integrity.context import ServiceContext, provide_service_context
@@ -242,6 +242,12 @@ class ErasureController(Controller):
     ) -> ErasureOut:
         made = await erasure.request_erasure(ctx, principal)
         return ErasureOut(id=made.id, status=made.status)
+
+    @delete("/me/erasure", operation_id="withdraw_erasure", status_code=HTTP_204_NO_CONTENT)
+    async def withdraw(
+        self, principal: NamedDependency[Principal], ctx: NamedDependency[ServiceContext]
+    ) -> None:
+        await erasure.withdraw_erasure(ctx, principal)
 
     @get("/erasures", operation_id="list_erasures")
     async def pending(self, principal: NamedDependency[Principal]) -> builtins.list[ErasureOut]:

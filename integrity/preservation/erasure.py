@@ -30,7 +30,9 @@ from integrity.cases.tables import Case, FormDraft
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import Forbidden, NotFound, WrongState
-from integrity.notifications.tables import Notification
+from integrity.notifications import service as notifications
+from integrity.notifications.tables import Notification, NotificationKind
+from integrity.preservation.access import ask_others
 from integrity.preservation.holds import is_held
 from integrity.preservation.retention import shred_case
 from integrity.preservation.tables import ErasureRequest, ErasureStatus
@@ -46,6 +48,12 @@ class Erasure:
     status: str
     #: How many cases were shredded (once ``done``).
     shredded: int = 0
+    #: For the admins' page: whose account it is and when they asked (until it is done).
+    member_name: str = ""
+    member_email: str = ""
+    created_at: datetime.datetime | None = None
+    #: This admin confirmed it already: a second one is needed.
+    confirmed_by_me: bool = False
 
 
 async def request_erasure(ctx: ServiceContext, principal: Principal) -> Erasure:
@@ -66,7 +74,31 @@ async def request_erasure(ctx: ServiceContext, principal: Principal) -> Erasure:
             details={},
         )
         await ErasureRequest.insert(ErasureRequest(id=erasure_id, member=principal.id))
+        mails = await ask_others(ctx, principal.id, NotificationKind.erasure_requested, erasure_id=erasure_id)
+    await notifications.queue_emails(ctx.jobs, mails)
     return Erasure(id=erasure_id, status=ErasureStatus.pending.value)
+
+
+async def withdraw_erasure(ctx: ServiceContext, principal: Principal) -> None:
+    """The member takes their request back, while it waits (nothing was done yet)."""
+    row = (
+        await ErasureRequest.select(ErasureRequest.id)
+        .where((ErasureRequest.member == principal.id) & (ErasureRequest.status != ErasureStatus.done.value))
+        .first()
+    )
+    if row is None:
+        raise NotFound("you have no erasure request waiting", code="erasure_not_found")
+    async with db.transaction():
+        await custody.lock_log()
+        await custody.append_entry(
+            ctx.signer,
+            actor_id=str(principal.id),
+            action="member.erasure_withdrawn",
+            subject=f"erasure:{row['id']}",
+            details={},
+        )
+        await Notification.delete().where(Notification.case_id == row["id"])
+        await ErasureRequest.delete().where(ErasureRequest.id == row["id"])
 
 
 async def my_erasure(principal: Principal) -> Erasure | None:
@@ -82,8 +114,26 @@ async def my_erasure(principal: Principal) -> Erasure | None:
 async def pending_erasures(principal: Principal) -> list[Erasure]:
     if principal.role != ADMIN:
         raise Forbidden("erasures are confirmed by admins", code="admins_only")
-    rows = await ErasureRequest.select().where(ErasureRequest.status != ErasureStatus.done.value)
-    return [Erasure(id=row["id"], status=row["status"]) for row in rows]
+    rows = (
+        await ErasureRequest.select(
+            *ErasureRequest.all_columns(),
+            ErasureRequest.member.display_name.as_alias("member_name"),
+            ErasureRequest.member.email.as_alias("member_email"),
+        )
+        .where(ErasureRequest.status != ErasureStatus.done.value)
+        .order_by(ErasureRequest.created_at)
+    )
+    return [
+        Erasure(
+            id=row["id"],
+            status=row["status"],
+            member_name=row["member_name"],
+            member_email=row["member_email"],
+            created_at=row["created_at"],
+            confirmed_by_me=row["first_confirmed_by"] == principal.id,
+        )
+        for row in rows
+    ]
 
 
 async def confirm_erasure(ctx: ServiceContext, principal: Principal, erasure_id: uuid.UUID) -> Erasure:
@@ -173,6 +223,8 @@ async def _erase(
         await Notification.delete().where(
             (Notification.member == member_id) | (Notification.member_tag == tag)
         )
+        # The admins' notices of the request are done with it.
+        await Notification.delete().where(Notification.case_id == erasure_id)
         await ErasureRequest.update(
             {
                 ErasureRequest.status: ErasureStatus.done.value,

@@ -48,7 +48,9 @@ from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.custody.tables import CustodyEntry
 from integrity.errors import Forbidden, Invalid, NotFound, WrongState
-from integrity.preservation.access import editor_row
+from integrity.notifications import service as notifications
+from integrity.notifications.tables import NotificationKind
+from integrity.preservation.access import ask_others, editor_row
 from integrity.preservation.tables import CaseExport, ExportStatus
 from integrity.publication.search import as_utc
 from integrity.publication.tables import PublicCase, PublishedRevision, Rendition
@@ -85,7 +87,7 @@ async def request_export(
 ) -> Export:
     """An editor asks for the case's package for ``recipient``; nothing is made until another
     editor approves."""
-    await editor_row(principal, case_id)
+    case = await editor_row(principal, case_id)
     key = _recipient(recipient)
     export_id = uuid.uuid4()
     async with db.transaction():
@@ -102,6 +104,8 @@ async def request_export(
                 id=export_id, case=case_id, recipient=key, requested_by=principal.id, custody_seq=entry.seq
             )
         )
+        mails = await ask_others(ctx, principal.id, NotificationKind.export_approval_needed, case=case)
+    await notifications.queue_emails(ctx.jobs, mails)
     return Export(id=export_id, status=ExportStatus.pending.value, recipient=key)
 
 

@@ -25,7 +25,9 @@ from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import NotFound, WrongState
-from integrity.preservation.access import editor_row
+from integrity.notifications import service as notifications
+from integrity.notifications.tables import NotificationKind
+from integrity.preservation.access import ask_others, editor_row
 from integrity.preservation.tables import HOLDING, HoldStatus, LegalHold
 from integrity.publication.tables import Rendition
 from integrity.security.guards import Principal
@@ -102,6 +104,8 @@ async def request_hold(ctx: ServiceContext, principal: Principal, case_id: uuid.
                 requested_by=principal.id,
             )
         )
+        mails = await ask_others(ctx, principal.id, NotificationKind.hold_confirmation_needed, case=case)
+    await notifications.queue_emails(ctx.jobs, mails)
     return await _listed(ctx, principal, case, hold_id)
 
 
@@ -171,6 +175,8 @@ async def release(ctx: ServiceContext, principal: Principal, case_id: uuid.UUID,
         await LegalHold.update(
             {LegalHold.status: HoldStatus.releasing.value, LegalHold.release_requested_by: principal.id}
         ).where(LegalHold.id == hold_id)
+        mails = await ask_others(ctx, principal.id, NotificationKind.hold_confirmation_needed, case=case)
+    await notifications.queue_emails(ctx.jobs, mails)
     return await _listed(ctx, principal, case, hold_id)
 
 

@@ -40,9 +40,7 @@ DONE = {
         "requested": N_("The hold is asked for: it holds once another editor confirms it."),
         "confirmed": N_("Confirmed."),
         "release": N_("The release is asked for: the hold stands until another editor confirms it."),
-        "shred_requested": N_(
-            "Shredding is asked for: the case is shredded once another editor confirms it."
-        ),
+        "shred_requested": N_("Shredding is asked for: it is done once another editor confirms it."),
         "originals_shredded": N_(
             "The originals are shredded: the published copies and the case file remain."
         ),
@@ -74,6 +72,7 @@ class PreservationPages(Controller):
         done: str | None = None,
         error: IntegrityError | None = None,
         typed: str = "",
+        shred_reason: str = "",
     ) -> Template:
         case = await cases_service.get_case(ctx, principal, case_id)
         listed: dict[str, Any] = (
@@ -83,7 +82,9 @@ class PreservationPages(Controller):
                 "holds": await holds.list_holds(ctx, principal, case_id),
                 "shred_requests": await retention.shred_requests(ctx, principal, case_id),
                 "shred_scope": await retention.shred_scope(case_id, case.status),
+                "held": await holds.is_held(case_id),
                 "reason": typed,
+                "shred_reason": shred_reason,
             }
         )
         return page(
@@ -110,7 +111,7 @@ class PreservationPages(Controller):
             made = await step()
         except IntegrityError as exc:
             return await self._page(ctx, principal, case_id, which, exc.status_code, error=exc, typed=typed)
-        anchor = "export" if which == "exports" else ("shred" if done == "shred_requested" else "hold")
+        anchor = "export" if which == "exports" else "hold"
         return see_other(f"/app/cases/{case_id}/{which}?done={done}#{anchor}-{made.id}")
 
     @get("/exports", operation_id="exports_page")
@@ -214,14 +215,13 @@ class PreservationPages(Controller):
         ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
         reason = await _text(request, "shred_reason", 4000)
-        return await self._step(
-            ctx,
-            principal,
-            case_id,
-            "holds",
-            lambda: retention.request_shredding(ctx, principal, case_id, reason),
-            "shred_requested",
-        )
+        try:
+            made = await retention.request_shredding(ctx, principal, case_id, reason)
+        except IntegrityError as exc:
+            return await self._page(
+                ctx, principal, case_id, "holds", exc.status_code, error=exc, shred_reason=reason
+            )
+        return see_other(f"/app/cases/{case_id}/holds?done=shred_requested#shred-{made.id}")
 
     @post("/shredding/{request_id:uuid}/confirm", operation_id="shred_confirm_submit", status_code=303)
     async def confirm_shredding(
@@ -271,13 +271,23 @@ class ErasurePages(Controller):
         return page(
             "app/erasure.html",
             erasure=await erasure.my_erasure(principal),
-            done=N_ERASURE_ASKED if done == "requested" else None,
+            done={"requested": N_ERASURE_ASKED, "withdrawn": N_ERASURE_WITHDRAWN}.get(done or ""),
         )
 
     @post("/erasure", operation_id="erasure_request_submit", status_code=303, guards=[requires_page_login])
     async def ask(
-        self, principal: NamedDependency[Principal], ctx: NamedDependency[ServiceContext]
+        self,
+        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
+        ctx: NamedDependency[ServiceContext],
     ) -> Template | Redirect:
+        if await _text(request, "understood", 10) != "1":
+            return page(
+                "app/erasure.html",
+                422,
+                erasure=await erasure.my_erasure(principal),
+                error=N_("Tick the box to say that you understand this cannot be undone."),
+            )
         try:
             await erasure.request_erasure(ctx, principal)
         except IntegrityError as exc:
@@ -285,6 +295,23 @@ class ErasurePages(Controller):
                 "app/erasure.html", exc.status_code, erasure=await erasure.my_erasure(principal), error=exc
             )
         return see_other("/app/erasure?done=requested")
+
+    @post(
+        "/erasure/withdraw",
+        operation_id="erasure_withdraw_submit",
+        status_code=303,
+        guards=[requires_page_login],
+    )
+    async def withdraw(
+        self, principal: NamedDependency[Principal], ctx: NamedDependency[ServiceContext]
+    ) -> Template | Redirect:
+        try:
+            await erasure.withdraw_erasure(ctx, principal)
+        except IntegrityError as exc:
+            return page(
+                "app/erasure.html", exc.status_code, erasure=await erasure.my_erasure(principal), error=exc
+            )
+        return see_other("/app/erasure?done=withdrawn")
 
     async def _admin_page(
         self, principal: Principal, status_code: int = 200, *, done: str | None = None, error: Any = None
@@ -321,6 +348,7 @@ class ErasurePages(Controller):
 
 
 N_ERASURE_ASKED = N_("Your erasure is asked for: two admins confirm it, then it is carried out.")
+N_ERASURE_WITHDRAWN = N_("Your request is withdrawn: nothing was erased.")
 ERASURE_DONE = {
     "confirmed": N_("Confirmed: a second admin confirms it, and then it is carried out."),
     "done": N_("The member is erased: their unpublished cases shredded, their account anonymised."),

@@ -38,8 +38,9 @@ from integrity.cases.validation import clean_text
 from integrity.context import ServiceContext
 from integrity.custody import service as custody
 from integrity.errors import IntegrityError, NotFound, WrongState
-from integrity.notifications.tables import Notification
-from integrity.preservation.access import editor_row
+from integrity.notifications import service as notifications
+from integrity.notifications.tables import Notification, NotificationKind
+from integrity.preservation.access import ask_others, editor_row
 from integrity.preservation.holds import MAX_REASON, is_held, refuse_if_held
 from integrity.preservation.tables import LegalHold, ShreddedCase, ShredRequest
 from integrity.publication.search import as_utc
@@ -386,6 +387,8 @@ async def request_shredding(
                 case_status=case["status"],
             )
         )
+        mails = await ask_others(ctx, principal.id, NotificationKind.hold_confirmation_needed, case=case)
+    await notifications.queue_emails(ctx.jobs, mails)
     return ShredStep(id=request_id, status="pending", scope=scope)
 
 

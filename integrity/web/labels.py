@@ -201,6 +201,10 @@ PROBLEM_TITLES = [
 #: A refusal whose code is missing here is shown with the service's own (English) detail, so a test
 #: checks that every code the services raise on the pages' paths has its message here.
 MESSAGES_BY_CODE = {
+    # any text field
+    "text_empty": N_("write something: this must not be empty"),
+    "text_too_long": N_("the text is too long"),
+    "text_has_nul": N_("the text holds a character that cannot be kept (NUL)"),
     # accounts
     "login_failed": N_("wrong e-mail address, password or second-factor code"),
     "invitation_not_found": N_("no such invitation: it may be mistyped, already used or expired"),
@@ -268,8 +272,7 @@ MESSAGES_BY_CODE = {
     ),
     "case_changed": N_("The case changed meanwhile: look at it again."),
     "file_shredded": N_(
-        "This original was shredded when its retention ran out: nothing more can be made from it; "
-        "its published copies remain."
+        "This original was shredded: nothing more can be made from it; its published copies remain."
     ),
     # erasure
     "erasure_pending": N_("Your erasure is already asked for."),
@@ -279,7 +282,10 @@ MESSAGES_BY_CODE = {
     "admins_only": N_("Erasures are confirmed by admins."),
     # exports
     "export_lapsed": N_("The export lapsed: ask for it again, and another editor approves it again."),
-    "recipient_invalid": N_("The recipient's key is an age public key: it starts with age1."),
+    "recipient_invalid": N_(
+        "That is not an age public key: copy the recipient's whole public key (age1 and 58 more "
+        "letters and digits)."
+    ),
     "editors_only": N_("Exports are asked for and approved by editors."),
     "four_eyes_export": N_("Another editor approves the export: you asked for it."),
     "export_approved": N_("The export is approved already."),

@@ -576,6 +576,32 @@ async def page_erasure_request(world: World) -> Req:
     return Req(content=b"understood=1", headers=FORM)
 
 
+async def no_erasures(world: World) -> Req:
+    """No erasure request waits: each caller asks afresh."""
+    from integrity.preservation.tables import ErasureRequest
+
+    await ErasureRequest.delete().where(ErasureRequest.status != "done")
+    return Req()
+
+
+async def own_erasures(world: World) -> Req:
+    """Every caller has an erasure request of their own waiting, to withdraw."""
+    from integrity.context import provide_service_context
+    from integrity.preservation import erasure
+    from integrity.preservation.tables import ErasureRequest
+
+    await ErasureRequest.delete().where(ErasureRequest.status != "done")
+    ctx = provide_service_context(world.accounts.app.state)
+    for name in world.members:
+        await erasure.request_erasure(ctx, await world.principal(name))
+    return Req()
+
+
+async def page_erasure_withdrawal(world: World) -> Req:
+    await own_erasures(world)
+    return Req(content=b"", headers=FORM)
+
+
 async def page_erasure_confirmation(world: World) -> Req:
     request = await erasure_confirmation(world)
     assert request.path is not None
@@ -1226,7 +1252,8 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/members/{member_id:uuid}/second-factor-reset": Entry(admin_only(201), second_factor_reset),
     # Grants: admins confirm, and editors where the platform has one admin (as here).
     # erasure: a member asks for their own; admins list and confirm them
-    "POST /api/v1/me/erasure": Entry(logged_in(201)),
+    "POST /api/v1/me/erasure": Entry(logged_in(201), no_erasures),
+    "DELETE /api/v1/me/erasure": Entry(logged_in(204), own_erasures),
     "GET /api/v1/erasures": Entry(admin_only(200)),
     "POST /api/v1/erasures/{erasure_id:uuid}/confirm": Entry(admin_only(200), erasure_confirmation),
     "GET /api/v1/grants": Entry(logged_in(403, editor=200, admin=200)),
@@ -1472,6 +1499,7 @@ MATRIX: dict[str, Entry] = {
     ),
     "GET /app/erasure": Entry(member_pages(200)),
     "POST /app/erasure": Entry(member_pages(303) | {"anonymous": 403}, page_erasure_request),
+    "POST /app/erasure/withdraw": Entry(member_pages(303) | {"anonymous": 403}, page_erasure_withdrawal),
     "GET /app/admin/erasures": Entry(member_pages(403, admin=200)),
     "POST /app/admin/erasures/{erasure_id:uuid}/confirm": Entry(
         member_pages(403, admin=303) | {"anonymous": 403}, page_erasure_confirmation

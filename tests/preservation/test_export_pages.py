@@ -26,7 +26,7 @@ async def test_editors_ask_for_approve_and_download_an_export_on_the_page(accoun
 
     wrong = await post_form(editor, f"{address}?lang=en", {"recipient": "age1pogresno"}, follow=False)
     assert wrong.status_code == 422
-    assert "The recipient's key is an age public key" in visible_text(wrong.text)
+    assert "That is not an age public key" in visible_text(wrong.text)
     assert 'value="age1pogresno"' in wrong.text
     recipient = str(pyrage.x25519.Identity.generate().to_public())
     made = await post_form(editor, address, {"recipient": recipient}, follow=False)

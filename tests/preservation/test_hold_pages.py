@@ -62,7 +62,7 @@ async def test_two_editors_shred_a_rejected_case_on_the_page(accounts: AccountFa
     )
     assert asked.status_code == 303
     text = await shown(editor, asked.headers["location"])
-    assert "the case is shredded once another editor confirms it" in text and "Prijavilac traži." in text
+    assert "it is done once another editor confirms it" in text and "Prijavilac traži." in text
     request_id = re.search(r"#shred-([0-9a-f-]{36})", asked.headers["location"]).group(1)  # type: ignore[union-attr]
     confirm = f"/app/cases/{case['id']}/shredding/{request_id}/confirm"
     own = await post_form(editor, confirm + "?lang=en", {}, follow=False)
