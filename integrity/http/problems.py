@@ -77,9 +77,11 @@ def problem_response(
     title = title or _TITLES.get(status, "Error")
     code = problem.code if problem is not None else code or _CODES.get(status, "error")
     if wants_html(request):
+        # The page looks its message up by code (translated), with the detail as written if none.
+        shown = problem if problem is not None else IntegrityError(detail, code=code)
         return Template(
             template_name="error.html",
-            context={"status": status, "title": title, "detail": problem if problem is not None else detail},
+            context={"status": status, "title": title, "detail": shown},
             status_code=status,
             headers=headers,
             media_type=MediaType.HTML,

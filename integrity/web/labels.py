@@ -201,6 +201,18 @@ PROBLEM_TITLES = [
 #: A refusal whose code is missing here is shown with the service's own (English) detail, so a test
 #: checks that every code the services raise on the pages' paths has its message here.
 MESSAGES_BY_CODE = {
+    # any page: what the framework itself refuses
+    "not_found": N_("there is nothing at this address: it may be mistyped, or it was removed"),
+    "method_not_allowed": N_("this address does not take that kind of request"),
+    # public pages
+    "published_case_not_found": N_("no published case has that reference"),
+    "published_file_not_found": N_("the case has no such published file"),
+    "revision_not_found": N_("the case has no such revision"),
+    "actor_not_published": N_("no published case names that person or institution"),
+    "institution_not_found": N_("no published case was sent to that institution"),
+    "municipality_not_found": N_("no such municipality"),
+    "district_not_found": N_("no such district"),
+    "category_not_found": N_("no such category"),
     # any text field
     "text_empty": N_("write something: this must not be empty"),
     "text_too_long": N_("the text is too long"),
@@ -425,9 +437,9 @@ def translate_problem(lang: str, problem: IntegrityError | str) -> str:
     """What a page says about `problem` in its language.
 
     A refusal is looked up by its code: rate limits keep their wait, other known codes give their
-    translated message, and an unknown code shows the service's detail as written. A page's own
-    message (a string marked with `N_`) is translated as it is. Either way with a capital and a full
-    stop.
+    translated message, and an unknown code shows the service's detail (translated where the
+    catalogue has it). A page's own message (a string marked with `N_`) is translated as it is.
+    Either way with a capital and a full stop.
     """
     t = gettext_for(lang)
     if isinstance(problem, str):
@@ -437,7 +449,9 @@ def translate_problem(lang: str, problem: IntegrityError | str) -> str:
         num = problem.minutes
         return t.ngettext(singular, plural, num) % {"num": num}
     message = MESSAGES_BY_CODE.get(problem.code)
-    return _sentence(t.gettext(message) if message else problem.detail)
+    # A detail with no message of its own is still translated when the catalogue has it (a page's
+    # own wording passed on as a refusal's detail).
+    return _sentence(t.gettext(message or problem.detail))
 
 
 # --- template helpers -------------------------------------------------------------------------

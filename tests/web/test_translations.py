@@ -27,6 +27,8 @@ from integrity.web.i18n import (
 )
 from integrity.web.labels import _sentence, translate_problem
 from integrity.web.translations import extract
+from tests.factories import AccountFactory
+from tests.web.helpers import HTML, visible_text
 
 
 def _latin():
@@ -134,3 +136,26 @@ def test_rate_limit_messages_keep_their_wait_in_every_language() -> None:
     assert translate_problem(EN, refusal).startswith("Too many failed log-ins for this account")
     one = second_factor.TOTP_PER_CLIENT.refusal(30)
     assert translate_problem(SR_LATN, one) == "Previše pogrešnih kodova sa vaše veze: sačekajte 1 minut."
+
+
+async def test_a_page_that_is_not_there_says_so_in_the_pages_language(accounts: AccountFactory) -> None:
+    """Nothing at an address (a mistyped path, an unknown case file or municipality): the page says
+    it in the visitor's language, not in the framework's English."""
+    visitor = accounts.anonymous()
+    for path, english, serbian in [
+        ("/nepostojeca-strana", "there is nothing at this address", "na ovoj adresi nema ničega"),
+        (
+            "/cases/IN-2099-0001",
+            "no published case has that reference",
+            "nijedan objavljeni slučaj nema tu oznaku",
+        ),
+        ("/municipalities/nigde", "no such municipality", "takva opština ne postoji"),
+    ]:
+        shown = await visitor.get(f"{path}?lang=sr-Latn", headers=HTML)
+        assert shown.status_code == 404, path
+        text = visible_text(shown.text)
+        assert serbian in text.lower() and english not in text.lower(), path
+        assert english in visible_text((await visitor.get(f"{path}?lang=en", headers=HTML)).text).lower()
+    # The API still answers with a problem document.
+    problem = await visitor.get("/api/v1/nepostoji")
+    assert problem.status_code == 404 and problem.json()["code"] == "not_found"
