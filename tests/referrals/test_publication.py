@@ -100,8 +100,8 @@ async def test_a_referral_and_a_reply_are_published_through_the_draft_and_age_in
         assert (await anonymous.get(f"/api/v1/public/custody/entries/{seq}")).status_code == 404
     assert public["replies"][0]["status"] == "no_reply" and WITNESS not in str(public)
     page = visible_text((await anonymous.get(f"/cases/{stored['reference']}?lang=en", headers=HTML)).text)
-    assert "Where the case was sent" in page and "Answered Mar 10, 2026: refused." in page
-    assert "Sent Mar 3, 2026; answer due by Mar 18, 2026." in page and "no reply by Mar 9, 2026." in page
+    assert "Where the case was sent" in page and "Answered Mar 10, 2026: refused" in page
+    assert "Sent Mar 3, 2026; answer due by Mar 18, 2026" in page and "no reply by Mar 9, 2026." in page
     # The reply is next to the claims it answers: right after the text, and named with the actor.
     assert (
         page.index("Right of reply") < page.index("People and institutions named") < page.index("Where the")
@@ -137,7 +137,7 @@ async def test_an_unanswered_referral_shows_its_days_overdue_to_the_public_as_th
     clock.day = D(2026, 3, 25)
     assert ((await shown())["status"], (await shown())["days_overdue"]) == ("overdue", 7)
     page = visible_text((await anonymous.get(f"/cases/{reference}?lang=en", headers=HTML)).text)
-    assert "overdue (7 days late)" in page
+    assert "Overdue (7 days late)" in page
     # The feed has the referral's events, the newly overdue answer included; the exports have it.
     import feedparser
 
@@ -244,8 +244,24 @@ async def test_institution_figures_and_ranking_count_what_was_published(
     page = visible_text((await anonymous.get("/institutions?lang=en", headers=HTML)).text)
     assert "Opštinska uprava Primer 2 1 1 1 5" in page
     own = visible_text((await anonymous.get(f"/institutions/{item['id']}?lang=en", headers=HTML)).text)
-    assert "Overdue now 1" in own and "overdue (7 days late)" in own
+    assert "Overdue now 1" in own and "Overdue (7 days late)" in own
     assert (await anonymous.get(f"/institutions/{REQUEST_ID}", headers=HTML)).status_code == 404
 
 
 REQUEST_ID = "00000000-0000-4000-8000-000000000000"
+
+
+async def test_an_answer_after_its_deadline_says_how_late_it_came(
+    accounts: AccountFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Clock(monkeypatch, D(2026, 3, 25))
+    # Due 2026-03-18 (REQUEST), answered three days after.
+    await publish_with_referral(accounts, {"received_at": "2026-03-21", "outcome": "refused"})
+    anonymous = accounts.anonymous()
+    reference = (await PublishedRevision.select(PublishedRevision.reference).first())["reference"]
+    (item,) = (await anonymous.get("/api/v1/public/institutions")).json()["items"]
+    for address in (f"/cases/{reference}", f"/institutions/{item['id']}"):
+        page = await anonymous.get(f"{address}?lang=en", headers=HTML)
+        assert "(3 days late)" in visible_text(page.text), address
+        serbian = visible_text((await anonymous.get(f"{address}?lang=sr-Latn", headers=HTML)).text)
+        assert "Odgovoreno" in serbian and "2026.." not in serbian, address
