@@ -52,6 +52,7 @@ async def case_page(principal: Principal, case: CaseOut, status_code: int = 200,
     context.setdefault("upload_error", None)
     context.setdefault("action_error", None)
     context.setdefault("values", {})
+    context.setdefault("typed_link", {})
     return page(
         "app/case.html",
         status_code,

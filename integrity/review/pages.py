@@ -253,5 +253,7 @@ class ReviewPages(Controller):
             await actors.link_actor(ctx, principal, case_id, actor_id, data)
         except (WrongState, Invalid, Forbidden) as exc:
             case = await cases_service.get_case(ctx, principal, case_id)
-            return await case_page(principal, case, exc.status_code, action_error=exc)
+            # What was typed stays in the form of the actor it was typed for.
+            typed_link = {"actor_id": str(actor_id), "name": data.name or "", "aliases": typed}
+            return await case_page(principal, case, exc.status_code, action_error=exc, typed_link=typed_link)
         return see_other(f"/app/cases/{case_id}#actors-heading")

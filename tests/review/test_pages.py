@@ -208,6 +208,14 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
     for actor_id in set(
         re.findall(r'action="/app/cases/[0-9a-f-]{36}/actors/([0-9a-f-]{36})/link"', case_page.text)
     ):
+        # Without a name the link is refused, and the other names typed are still there.
+        refused = await post_form(
+            reviewer,
+            f"{url}/actors/{actor_id}/link?lang=en",
+            {"shared_actor_id": "new", "name": " ", "aliases": "Uprava grada, OU Čačak"},
+            follow=False,
+        )
+        assert refused.status_code == 422 and 'value="Uprava grada, OU Čačak"' in refused.text
         linked = await post_form(
             reviewer,
             f"{url}/actors/{actor_id}/link",
