@@ -355,13 +355,22 @@ class CasePages(Controller):
         review team in one step, with a signed receipt. An empty answer is refused before any file
         is stored; a refused file stores nothing and keeps the text."""
         answer = ""
+        first_file: FormPart | None = None
 
         async def refused(problem: IntegrityError | str, status: int) -> Template:
             case = await cases_service.get_case(ctx, principal, case_id)
-            return await case_page(principal, case, status, answer_error=problem, values={"answer": answer})
+            # A browser cannot keep chosen files across a refusal: the page says to choose them again.
+            lost = first_file is not None and bool(first_file.filename)
+            return await case_page(
+                principal,
+                case,
+                status,
+                answer_error=problem,
+                values={"answer": answer},
+                answer_files_lost=lost,
+            )
 
         async with aclosing(_form_parts(request, ctx)) as parts:
-            first_file: FormPart | None = None
             async for part in parts:
                 if part.filename is None:
                     if part.name == "answer":

@@ -43,6 +43,7 @@ async def case_page(principal: Principal, case: CaseOut, status_code: int = 200,
                 matches[str(actor.actor_id)] = [m for m in found if m.id != actor.actor_id]
     context.setdefault("done", None)
     context.setdefault("answer_error", None)
+    context.setdefault("answer_files_lost", False)
     public = (
         await PublicCase.select(PublicCase.reference).where(PublicCase.case == case.id).first()
         if case.status in PUBLIC_STATES

@@ -551,6 +551,8 @@ async def test_the_member_answers_with_text_and_files_and_gets_a_receipt_that_ve
     # A refused file keeps the text, and sends nothing.
     refused = await answer("Ugovor je u prilogu.", [("program.exe", b"MZ" + bytes(64))])
     assert refused.status_code == 415 and "Ugovor je u prilogu." in refused.text
+    # The browser did not keep the chosen file: the page says to choose it again.
+    assert "The files were not kept: choose them again." in visible_text(refused.text)
     assert (await member.get(f"/api/v1/cases/{case_id}")).json()["status"] == "needs_info"
 
     contract = samples.pdf("Ugovor o nabavci")
