@@ -274,9 +274,17 @@ def fmt_date(context: Any, value: datetime.date | None) -> str:
 
 
 @pass_context
-def fmt_datetime(context: Any, value: datetime.datetime | None) -> str:
+def fmt_datetime(context: Any, value: datetime.datetime | str | None) -> str:
+    """A moment in the visitor's language and the platform's zone; an ISO 8601 string (as a
+    receipt carries it) too, or as written if it is not one."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        value = moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
     return format_datetime(value, "medium", tzinfo=DISPLAY_ZONE, locale=_locale(context))
 
 

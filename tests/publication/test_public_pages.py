@@ -132,6 +132,10 @@ async def test_verify_a_receipt_and_a_file(
         headers={**HTML, **NO_HEADER, **cookie},
     )
     assert good.status_code == 200 and "The signature is valid" in good.text
+    # The filing time reads as a time, in the platform's zone; the exact value is kept in the markup.
+    submitted = json.loads(json.loads(receipt)["payload"])["submitted_at"]
+    shown = good.text.split(f'<time datetime="{submitted}">')[1].split("</time>")[0]
+    assert shown and submitted not in shown and submitted[:4] in shown
     altered = json.loads(receipt)
     altered["payload"] = altered["payload"].replace('"size":', '"size":1')
     bad = await client.post(
