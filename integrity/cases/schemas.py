@@ -173,6 +173,8 @@ class CaseSummaryOut(msgspec.Struct):
     created_at: datetime.datetime
     submitted_at: datetime.datetime | None
     assigned_reviewer_id: uuid.UUID | None
+    #: How exactly the member knows the date (``day``, ``month``, ``year``).
+    incident_date_precision: str = "day"
     #: The last change (a step, an assignment, an edit): how long it has been waiting since.
     updated_at: datetime.datetime | None = None
     #: In a "waiting for me" list: what the caller is to do (``triage``, ``review``, ``approve``,

@@ -400,6 +400,7 @@ async def list_cases(
             municipality=row["municipality"],
             categories=categories.get(row["id"], []),
             incident_date=row["incident_date"],
+            incident_date_precision=row["incident_date_precision"],
             created_at=row["created_at"],
             submitted_at=row["submitted_at"],
             assigned_reviewer_id=row["assigned_reviewer"],

@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from integrity.cases.tables import Attachment, Case
 from tests import samples
+from tests.cases.test_intake import NEW_CASE
 from tests.factories import DEFAULT_PASSWORD, AccountFactory
 from tests.web.helpers import (
     CASE_FIELDS,
@@ -324,3 +325,14 @@ async def test_an_upload_says_what_identifying_metadata_the_photo_carries(accoun
     assert carries == {"ugovor.pdf": ["author"], "zapisnik.docx": ["author"], "prazan.pdf": []}
     page = visible_text((await member.get(f"/app/cases/{case_id_of(filed)}?lang=en", headers=HTML)).text)
     assert page.count("This file carries an author's name") == 2
+
+
+async def test_my_cases_show_a_date_as_precisely_as_the_member_knew_it(accounts: AccountFactory) -> None:
+    member = await accounts.as_role("member")
+    made = await member.post(
+        "/api/v1/cases", json={**NEW_CASE, "incident_date": "2026-01-01", "incident_date_precision": "year"}
+    )
+    assert made.status_code == 201, made.text
+    assert (await member.get("/api/v1/cases")).json()["items"][0]["incident_date_precision"] == "year"
+    listed = visible_text((await member.get("/app/?lang=en", headers=HTML)).text)
+    assert "2026, " in listed and "Jan 1, 2026" not in listed
