@@ -27,6 +27,7 @@ from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 from jinja2 import pass_context
 from litestar.datastructures import Cookie
@@ -313,12 +314,15 @@ def fmt_age(context: Any, value: datetime.datetime | None) -> str:
     return format_timedelta(max(elapsed, datetime.timedelta(0)), threshold=1.5, locale=_locale(context))
 
 
-def fmt_size(size: int) -> str:
-    """Bytes for people (binary units, one decimal)."""
+@pass_context
+def fmt_size(context: Any, size: int) -> str:
+    """Bytes for people (binary units, one decimal, the decimal sign of the page's language)."""
     value = float(size)
     for unit in ("B", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            if unit == "B":
+                return f"{int(value)} {unit}"
+            return f"{format_decimal(value, '0.0', locale=_locale(context))} {unit}"
         value /= 1024
     return f"{size} B"  # pragma: no cover
 

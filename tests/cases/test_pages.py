@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 
 from integrity.cases.tables import Attachment, Case
 from tests import samples
-from tests.cases.test_intake import NEW_CASE
+from tests.cases.test_intake import NEW_CASE, upload
 from tests.factories import DEFAULT_PASSWORD, AccountFactory
 from tests.web.helpers import (
     CASE_FIELDS,
@@ -336,3 +336,14 @@ async def test_my_cases_show_a_date_as_precisely_as_the_member_knew_it(accounts:
     assert (await member.get("/api/v1/cases")).json()["items"][0]["incident_date_precision"] == "year"
     listed = visible_text((await member.get("/app/?lang=en", headers=HTML)).text)
     assert "2026, " in listed and "Jan 1, 2026" not in listed
+
+
+async def test_sizes_are_written_with_the_decimal_sign_of_the_pages_language(
+    accounts: AccountFactory,
+) -> None:
+    member = await accounts.as_role("member")
+    case = (await member.post("/api/v1/cases", json=NEW_CASE)).json()
+    stored = await upload(member, case["id"], [("beleska.txt", b"x" * 3000)])
+    assert stored.status_code == 201, stored.text
+    assert "2,9 KiB" in (await member.get(f"/app/cases/{case['id']}?lang=sr-Latn", headers=HTML)).text
+    assert "2.9 KiB" in (await member.get(f"/app/cases/{case['id']}?lang=en", headers=HTML)).text
