@@ -15,6 +15,7 @@ import datetime
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from integrity import db
 from integrity.accounts.tables import (
@@ -56,11 +57,14 @@ class Erasure:
     confirmed_by_me: bool = False
 
 
+def _waiting(member_id: uuid.UUID) -> Any:
+    """The member's request that is not carried out yet (there is at most one)."""
+    return (ErasureRequest.member == member_id) & (ErasureRequest.status != ErasureStatus.done.value)
+
+
 async def request_erasure(ctx: ServiceContext, principal: Principal) -> Erasure:
     """The member asks to be forgotten."""
-    waiting = await ErasureRequest.exists().where(
-        (ErasureRequest.member == principal.id) & (ErasureRequest.status != ErasureStatus.done.value)
-    )
+    waiting = await ErasureRequest.exists().where(_waiting(principal.id))
     if waiting:
         raise WrongState("your erasure is already asked for", code="erasure_pending")
     erasure_id = uuid.uuid4()
@@ -81,11 +85,7 @@ async def request_erasure(ctx: ServiceContext, principal: Principal) -> Erasure:
 
 async def withdraw_erasure(ctx: ServiceContext, principal: Principal) -> None:
     """The member takes their request back, while it waits (nothing was done yet)."""
-    row = (
-        await ErasureRequest.select(ErasureRequest.id)
-        .where((ErasureRequest.member == principal.id) & (ErasureRequest.status != ErasureStatus.done.value))
-        .first()
-    )
+    row = await ErasureRequest.select(ErasureRequest.id).where(_waiting(principal.id)).first()
     if row is None:
         raise NotFound("you have no erasure request waiting", code="erasure_not_found")
     async with db.transaction():
@@ -103,11 +103,7 @@ async def withdraw_erasure(ctx: ServiceContext, principal: Principal) -> None:
 
 async def my_erasure(principal: Principal) -> Erasure | None:
     """The member's own request, while it waits."""
-    row = (
-        await ErasureRequest.select()
-        .where((ErasureRequest.member == principal.id) & (ErasureRequest.status != ErasureStatus.done.value))
-        .first()
-    )
+    row = await ErasureRequest.select().where(_waiting(principal.id)).first()
     return Erasure(id=row["id"], status=row["status"]) if row else None
 
 
