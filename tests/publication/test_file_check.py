@@ -234,6 +234,14 @@ async def test_search_and_redact_finds_the_name_on_every_page_and_its_boxes_make
     )
     assert proposed.status_code == 200 and "2 boxes were proposed" in visible_text(proposed.text)
     assert 'name="box-1-page"' in proposed.text and 'value="2"' in proposed.text
+    # A name the file does not hold proposes nothing, and the page does not pretend it found some.
+    none = await post_form(
+        reviewer,
+        f"/app/cases/{case_id}/files/{file_id}/redact?lang=en",
+        {"do": "find", "find_name": "Nepostojeći Nadimak", "view_page": "1"},
+    )
+    assert "The name was not found in the file" in visible_text(none.text)
+    assert "0 boxes were proposed" not in visible_text(none.text)
 
 
 async def test_a_copy_the_reader_chokes_on_fails_safe_once(app: Litestar, accounts: AccountFactory) -> None:

@@ -225,6 +225,9 @@ async def test_publication_draft_redaction_preview_approval_and_publication(
 
     draft = await reviewer.get(url + "/publication?lang=en", headers=HTML)
     assert draft.status_code == 200 and csrf_fields(draft) >= 2
+    # Each file is told apart by more than its name (two may share one): when, and its hash.
+    filed = (await reviewer.get(f"/api/v1/cases/{case_id}")).json()["attachments"][0]
+    assert f"<code>{filed['sha256'][:12]}</code>" in draft.text and "uploaded" in draft.text
     # A first draft starts from the narrative; the protected actor is not offered.
     assert "Ugovor je dobio gradonačelnikov brat." in draft.text
     assert "Opštinska uprava Čačak" in draft.text and 'value="Petar Petrović"' not in draft.text
