@@ -269,7 +269,9 @@ def test_a_member_answers_a_request_with_text_and_files_and_gets_a_receipt_that_
     answers = member.page.locator(".supplement").inner_text()
     assert f"contract-{suffix}.pdf" in answers
     member.shot(f"receipt-with-answer-{suffix}")
-    address = member.page.get_by_role("link", name="Download this receipt (JSON)").get_attribute("href")
+    address = member.page.get_by_role("link", name="Download the receipt of answer 1 (JSON)").get_attribute(
+        "href"
+    )
     receipt = member.page.request.get(live_server.url + address).text()
     assert hashlib.sha256(samples.pdf("Potpisan ugovor")).hexdigest() in receipt
 
