@@ -121,7 +121,7 @@ def test_a_case_goes_from_review_through_redaction_to_the_public(
     assert re.fullmatch(r"[0-9a-f]{64}", page.locator(".rendition-sha256").inner_text())
     reviewer.shot(f"redaction-done-{suffix}")
     reviewer.page.set_viewport_size(PHONE)
-    assert reviewer.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert reviewer.page_width() <= PHONE["width"]
     reviewer.shot(f"phone-redaction-done-{suffix}")
     reviewer.page.set_viewport_size(DESKTOP)
     page.get_by_role("link", name="Publication draft").last.click()
@@ -316,6 +316,6 @@ def test_the_team_records_a_referral_and_its_answer_without_javascript_on_a_phon
     page.get_by_role("button", name="Record the answer").click()
     text = page.locator("main").inner_text()
     assert "The answer is recorded." in text and "in time, after 0 days" in text
-    assert reviewer.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert reviewer.page_width() <= PHONE["width"]
     reviewer.shot("phone-referrals-nojs")
     reviewer.close()
